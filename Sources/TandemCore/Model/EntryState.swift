@@ -1,0 +1,98 @@
+/// How an entry's local view compares with its vault view (DESIGN §4).
+public enum EntryState: String, Sendable, Codable, CaseIterable {
+    /// Local and vault hold the same version.
+    case inSync = "in-sync"
+    /// Local has a version the vault has not seen yet.
+    case outgoing
+    /// The vault holds a version that supersedes local: it waits for a decision.
+    case incoming
+    /// Versions that have not seen each other hold different content.
+    case conflict
+    /// The vault supersedes local, and the person refused that version here.
+    case refused
+
+    /// The mark lists show for this state.
+    public var mark: String {
+        switch self {
+        case .inSync: "✓"
+        case .outgoing: "↑"
+        case .incoming: "↓"
+        case .conflict: "⚠"
+        case .refused: "⊘"
+        }
+    }
+}
+
+/// What an incoming change would do to the local data.
+public enum ChangeKind: String, Sendable, Codable {
+    case insert, edit, deletion
+}
+
+/// The two views of one entry and the decision recorded against it, with the
+/// rules that derive its state.
+public struct EntryViews: Sendable, Equatable {
+    /// What this device has; nil when it never had the entry.
+    public var local: EntryVersion?
+    /// The vault versions this device has read.
+    public var frontier: Frontier
+    /// The vector of the vault version the person refused here, if any.
+    public var refused: VersionVector?
+
+    public init(local: EntryVersion?, frontier: Frontier, refused: VersionVector? = nil) {
+        self.local = local
+        self.frontier = frontier
+        self.refused = refused
+    }
+
+    /// Vault versions that local has not seen and that differ from it in content.
+    public var unseen: [EntryVersion] {
+        frontier.versions.filter { version in
+            guard let local else { return true }
+            if local.vector.includes(version.vector) { return false }
+            if local.vector.compare(to: version.vector) == .concurrent && local.hasSameContent(as: version) { return false }
+            return true
+        }
+    }
+
+    /// The derived state; nil when neither view holds anything.
+    public var state: EntryState? {
+        let unseen = self.unseen
+        guard !unseen.isEmpty else {
+            guard let local else { return nil }
+            // Local has seen every vault version; it is in sync when the vault
+            // holds local's own version or one with the same content.
+            return frontier.versions.contains(where: { $0.vector == local.vector || local.vector.compare(to: $0.vector) == .concurrent })
+                ? .inSync : .outgoing
+        }
+        let first = unseen[0]
+        let oneContent = unseen.allSatisfy { $0.hasSameContent(as: first) }
+        let allDominateLocal = unseen.allSatisfy { version in
+            guard let local else { return true }
+            return version.vector.compare(to: local.vector) == .dominates
+        }
+        guard oneContent && allDominateLocal else { return .conflict }
+        if let refused, unseen.allSatisfy({ refused.includes($0.vector) }) { return .refused }
+        return .incoming
+    }
+
+    /// For an incoming change: whether it inserts, edits or deletes.
+    public var incomingKind: ChangeKind? {
+        guard state == .incoming || state == .refused, let head = unseen.deterministicWinner else { return nil }
+        let localLive = local.map { !$0.isDeletion } ?? false
+        if head.isDeletion { return .deletion }
+        return localLive ? .edit : .insert
+    }
+
+    /// True when an incoming change needs nobody: the vault deletes what local
+    /// does not have.
+    public var isSilentlyApplicable: Bool {
+        state == .incoming && (local?.isDeletion ?? true) && (unseen.deterministicWinner?.isDeletion ?? false)
+    }
+
+    /// The deterministic winner among local and the vault versions it has not
+    /// seen: what `accept` keeps when versions conflict. (A version local has
+    /// seen is out of the race, whatever its timestamp.)
+    public var conflictWinner: EntryVersion? {
+        (unseen + (local.map { [$0] } ?? [])).deterministicWinner
+    }
+}

@@ -1,0 +1,99 @@
+/// Everything that can go wrong, each with a message that says what and where.
+public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidContextName(String)
+    case invalidKey(String, reason: String)
+    case invalidJSON(reason: String)
+    case valueTooLarge(bytes: Int, limit: Int)
+    case invalidDeviceName(String)
+    case noSuchEntry(context: String, key: String)
+    case noSuchChange(String)
+    case notAConflict(context: String, key: String)
+    case noSuchVersion(context: String, key: String, device: String)
+    case vaultMissing(path: String)
+    case vaultAlreadyExists(path: String)
+    case vaultUnsupportedFormat(path: String, format: Int)
+    case vaultCorrupt(path: String, reason: String)
+    case wrongVault(path: String, expected: String, found: String)
+    case corruptSegment(path: String, reason: String)
+    case storeCorrupt(path: String, reason: String)
+    case deviceExists(name: String)
+    case noSuchDevice(name: String)
+    case noDevice(home: String)
+    case ambiguousDevice(home: String, names: [String])
+    case io(path: String, reason: String)
+    case handlerFailed(context: String, key: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidContextName(let name):
+            "invalid context name \(Escaped.quoted(name)): use 1–64 of a–z, 0–9, '.', '_' and '-'"
+        case .invalidKey(let key, let reason):
+            "invalid key \(Escaped.quoted(key)): \(reason)"
+        case .invalidJSON(let reason):
+            "value is not valid JSON: \(reason)"
+        case .valueTooLarge(let bytes, let limit):
+            "value is \(bytes) bytes, more than the limit of \(limit) bytes"
+        case .invalidDeviceName(let name):
+            "invalid device name \(Escaped.quoted(name)): use 1–64 of a–z, 0–9, '.', '_' and '-'"
+        case .noSuchEntry(let context, let key):
+            "no entry \(context)/\(Escaped.quoted(key))"
+        case .noSuchChange(let id):
+            "no incoming change with id \(Escaped.quoted(id)) (see 'tandem incoming')"
+        case .notAConflict(let context, let key):
+            "\(context)/\(Escaped.quoted(key)) is not in conflict"
+        case .noSuchVersion(let context, let key, let device):
+            "\(context)/\(Escaped.quoted(key)) has no conflicting version from \(Escaped.quoted(device))"
+        case .vaultMissing(let path):
+            "no vault at \(path) (create one with 'tandem init --vault \(path) --owner ID')"
+        case .vaultAlreadyExists(let path):
+            "\(path) already holds a vault"
+        case .vaultUnsupportedFormat(let path, let format):
+            "\(path): vault format \(format) is newer than this tandem understands (format \(VaultFormat.version)); upgrade tandem"
+        case .vaultCorrupt(let path, let reason):
+            "\(path): not a valid vault file: \(reason)"
+        case .wrongVault(let path, let expected, let found):
+            "\(path) holds vault \(found), but this device belongs to vault \(expected)"
+        case .corruptSegment(let path, let reason):
+            "\(path): corrupt segment, not applied: \(reason)"
+        case .storeCorrupt(let path, let reason):
+            "\(path): device store is damaged: \(reason)"
+        case .deviceExists(let name):
+            "a device named \(Escaped.quoted(name)) already exists here"
+        case .noSuchDevice(let name):
+            "no device named \(Escaped.quoted(name)) (see 'tandem device list')"
+        case .noDevice(let home):
+            "no device in \(home) (create one with 'tandem device create NAME --vault PATH')"
+        case .ambiguousDevice(let home, let names):
+            "several devices in \(home) (\(names.joined(separator: ", "))): choose one with --device NAME"
+        case .io(let path, let reason):
+            "\(path): \(reason)"
+        case .handlerFailed(let context, let key, let reason):
+            "handler failed for \(context)/\(Escaped.quoted(key)): \(reason)"
+        }
+    }
+}
+
+/// Shows text from user data safely in one line: control characters and
+/// escape sequences become visible escapes, never raw bytes.
+public enum Escaped {
+    public static func text(_ raw: String) -> String {
+        var out = ""
+        for scalar in raw.unicodeScalars {
+            switch scalar.value {
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0x1B: out += "\\e"
+            case 0x00..<0x20, 0x7F, 0x80..<0xA0:
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    public static func quoted(_ raw: String) -> String {
+        "'" + text(raw) + "'"
+    }
+}

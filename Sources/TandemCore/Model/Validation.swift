@@ -1,0 +1,44 @@
+/// The rules for names, keys and values that the store accepts.
+public enum Validation {
+    /// The largest value accepted by default: 1 MiB of canonical JSON.
+    public static let defaultMaxValueBytes = 1 << 20
+
+    /// Context and device names: `[a-z0-9._-]{1,64}`.
+    public static func isValidName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        return (1...64).contains(bytes.count) && bytes.allSatisfy { byte in
+            (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57) || byte == 46 || byte == 95 || byte == 45
+        }
+    }
+
+    public static func contextName(_ name: String) throws(TandemError) -> String {
+        guard isValidName(name) else { throw .invalidContextName(name) }
+        return name
+    }
+
+    /// Keys: 1–512 bytes of UTF-8 with no control characters. Keys show up in
+    /// terminals and shell pipelines, where a newline or an escape sequence would
+    /// mislead the reader, so all control characters are refused, not only NUL.
+    public static func key(_ key: String) throws(TandemError) -> String {
+        let count = key.utf8.count
+        guard count >= 1 else { throw .invalidKey(key, reason: "a key cannot be empty") }
+        guard count <= 512 else { throw .invalidKey(key, reason: "\(count) bytes, at most 512 allowed") }
+        for (index, scalar) in key.unicodeScalars.enumerated() where scalar.properties.generalCategory == .control {
+            throw .invalidKey(key, reason: "control character U+\(String(scalar.value, radix: 16, uppercase: true)) at character \(index + 1)")
+        }
+        return key
+    }
+
+    /// Parses `text` as JSON and returns its canonical form.
+    public static func canonicalValue(_ text: String, maxBytes: Int = defaultMaxValueBytes) throws(TandemError) -> String {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(text)
+        } catch {
+            throw .invalidJSON(reason: error.description)
+        }
+        let canonical = value.canonicalText
+        guard canonical.utf8.count <= maxBytes else { throw .valueTooLarge(bytes: canonical.utf8.count, limit: maxBytes) }
+        return canonical
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+/// The folder on this machine that holds device stores: one subfolder per
+/// device name, and a note of the device used last.
+///
+/// ```
+/// HOME/devices/laptop/store.sqlite
+/// HOME/current            name of the device used last
+/// ```
+public struct DeviceHome: Sendable {
+    public let root: URL
+
+    public init(root: URL) {
+        self.root = root.standardizedFileURL
+    }
+
+    /// `$TANDEM_HOME`, else `$XDG_DATA_HOME/tandem`, else `~/.local/share/tandem`.
+    public static func defaultRoot(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        if let home = environment["TANDEM_HOME"], !home.isEmpty { return URL(fileURLWithPath: home) }
+        if let data = environment["XDG_DATA_HOME"], !data.isEmpty {
+            return URL(fileURLWithPath: data).appendingPathComponent("tandem")
+        }
+        let user = environment["HOME"] ?? NSHomeDirectory()
+        return URL(fileURLWithPath: user).appendingPathComponent(".local/share/tandem")
+    }
+
+    var devicesURL: URL { root.appendingPathComponent("devices", isDirectory: true) }
+    var currentURL: URL { root.appendingPathComponent("current") }
+
+    public func storePath(for name: String) -> String {
+        devicesURL.appendingPathComponent(name, isDirectory: true).appendingPathComponent("store.sqlite").path
+    }
+
+    /// Names of the devices that have a store here, sorted.
+    public func deviceNames() -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: devicesURL.path) else { return [] }
+        return names.filter { Validation.isValidName($0) && FileManager.default.fileExists(atPath: storePath(for: $0)) }.sorted()
+    }
+
+    /// Creates a device of the vault at `vaultPath`: its store here, and its
+    /// record in the vault.
+    @discardableResult
+    public func createDevice(name: String, vaultPath: URL, clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
+        guard Validation.isValidName(name) else { throw .invalidDeviceName(name) }
+        let vault = Vault(root: vaultPath)
+        let descriptor = try vault.readDescriptor()
+        let path = storePath(for: name)
+        if FileManager.default.fileExists(atPath: path) { throw .deviceExists(name: name) }
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .io(path: path, reason: error.localizedDescription)
+        }
+        let store = try DeviceStore.create(at: path, name: name, vault: vault, descriptor: descriptor, clock: clock)
+        let info = try store.info()
+        try vault.writeDeviceRecord(DeviceRecord(id: info.id, name: name, created: ISO8601DateFormatter().string(from: Date())))
+        try store.log("created device \(name) (\(info.id)) on vault \(vault.root.path)")
+        setCurrent(name)
+        return store
+    }
+
+    /// The device a command acts on: the one named, else the only one, else the
+    /// one used last.
+    public func resolveDevice(_ name: String?) throws(TandemError) -> String {
+        if let name {
+            guard Validation.isValidName(name), FileManager.default.fileExists(atPath: storePath(for: name)) else {
+                throw .noSuchDevice(name: name)
+            }
+            return name
+        }
+        let names = deviceNames()
+        if names.count == 1 { return names[0] }
+        guard !names.isEmpty else { throw .noDevice(home: root.path) }
+        if let current = try? String(contentsOf: currentURL, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+           names.contains(current) {
+            return current
+        }
+        throw .ambiguousDevice(home: root.path, names: names)
+    }
+
+    /// Opens a device's store and remembers it as the one used last.
+    public func open(_ name: String?, clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
+        let resolved = try resolveDevice(name)
+        let store = try DeviceStore.open(at: storePath(for: resolved), clock: clock)
+        setCurrent(resolved)
+        return store
+    }
+
+    func setCurrent(_ name: String) {
+        try? AtomicFile.write(Array((name + "\n").utf8), to: currentURL, replacing: true)
+    }
+}

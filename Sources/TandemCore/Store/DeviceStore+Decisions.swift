@@ -1,0 +1,148 @@
+import GRDB
+
+/// A person's decision on an incoming change (DESIGN §4).
+public enum Decision: String, Sendable, Codable, CaseIterable {
+    /// Local takes the vault version.
+    case accept
+    /// Local keeps its data; the vault version counts as seen and is not asked again.
+    case refuse
+    /// Publish the local data as a version that dominates the vault's.
+    case keepMine = "keep-mine"
+}
+
+/// How a conflict is resolved; each publishes one version dominating all.
+public enum Resolution: Sendable, Equatable {
+    /// Keep this device's version everywhere.
+    case keepLocal
+    /// Take a vault version: the one from `device`, or the deterministic winner.
+    case takeRemote(device: DeviceID?)
+    /// Publish a new value (canonical JSON is made from it).
+    case merge(value: String?)
+}
+
+extension DeviceStore {
+    /// Applies `decision` to the change waiting at an entry. Accept and refuse
+    /// need an incoming change; keep-mine also settles a refused change or a conflict.
+    @discardableResult
+    public func decide(_ decision: Decision, context: String, key: String) throws(TandemError) -> EntryStatus {
+        let context = try Validation.contextName(context)
+        let key = try Validation.key(key)
+        return try writeTransaction { db in
+            guard var record = try self.record(db, context: context, key: key), let state = record.views.state else {
+                throw TandemError.noSuchEntry(context: context, key: key)
+            }
+            let waiting: Set<EntryState> = decision == .keepMine ? [.incoming, .refused, .conflict] : [.incoming, .refused]
+            guard waiting.contains(state) else { throw TandemError.noSuchChange("\(context)/\(key)") }
+            let version = record.views.unseen.deterministicWinner
+            switch decision {
+            case .accept:
+                record.views.local = version
+                record.views.refused = nil
+                try record.save(db)
+            case .refuse:
+                record.views.refused = record.views.unseen.reduce(record.views.refused ?? VersionVector()) { $0.merged(with: $1.vector) }
+                try record.save(db)
+            case .keepMine:
+                let seen = self.everythingSeen(record.views)
+                _ = try self.publishLocal(db, &record, value: record.views.local?.value, seen: seen, schema: record.views.local?.schema ?? 1)
+            }
+            try self.recordDecision(db, decision.rawValue, context: context, key: key, version: version)
+            return try self.status(db, context: context, key: key)
+        }
+    }
+
+    /// Resolves a conflict by publishing one version that dominates every
+    /// version of the entry, which reaches the other devices as an ordinary edit.
+    @discardableResult
+    public func resolve(context: String, key: String, _ resolution: Resolution) throws(TandemError) -> EntryStatus {
+        let context = try Validation.contextName(context)
+        let key = try Validation.key(key)
+        var mergedValue: String?
+        if case .merge(let value?) = resolution {
+            mergedValue = try Validation.canonicalValue(value)
+        }
+        return try writeTransaction { db in
+            guard var record = try self.record(db, context: context, key: key) else {
+                throw TandemError.noSuchEntry(context: context, key: key)
+            }
+            guard record.views.state == .conflict else { throw TandemError.notAConflict(context: context, key: key) }
+            let value: String?
+            let label: String
+            switch resolution {
+            case .keepLocal:
+                value = record.views.local?.value
+                label = "keep-local"
+            case .takeRemote(let device):
+                let candidates = record.views.unseen
+                let chosen = device.map { id in candidates.filter { $0.origin == id }.deterministicWinner } ?? candidates.deterministicWinner
+                guard let chosen else {
+                    throw TandemError.noSuchVersion(context: context, key: key, device: device?.rawValue ?? "the vault")
+                }
+                value = chosen.value
+                label = "take-remote \(chosen.versionID)"
+            case .merge:
+                value = mergedValue
+                label = "merge"
+            }
+            let seen = self.everythingSeen(record.views)
+            _ = try self.publishLocal(db, &record, value: value, seen: seen)
+            try self.recordDecision(db, label, context: context, key: key, version: nil)
+            return try self.status(db, context: context, key: key)
+        }
+    }
+
+    func everythingSeen(_ views: EntryViews) -> VersionVector {
+        views.frontier.mergedVector
+            .merged(with: views.local?.vector ?? VersionVector())
+            .merged(with: views.refused ?? VersionVector())
+    }
+
+    func status(_ db: Database, context: String, key: String) throws -> EntryStatus {
+        guard let record = try record(db, context: context, key: key), let state = record.views.state else {
+            throw TandemError.noSuchEntry(context: context, key: key)
+        }
+        return EntryStatus(context: context, key: key, views: record.views, state: state)
+    }
+
+    func recordDecision(_ db: Database, _ decision: String, context: String, key: String, version: EntryVersion?) throws {
+        try db.execute(sql: "INSERT INTO decision (at, context, key, decision, version) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [clock.nowMillis(), context, key, decision, version?.versionID])
+        try log(db, "\(decision) \(context)/\(Escaped.text(key))" + (version.map { " (version \($0.versionID))" } ?? ""))
+    }
+
+    /// Records a handler's answer for an incoming change (policy `handlers`):
+    /// applied takes the version, refused marks it seen.
+    func recordHandlerResult(context: String, key: String, expected: EntryVersion, applied: Bool) throws(TandemError) {
+        try writeTransaction { db in
+            guard var record = try self.record(db, context: context, key: key),
+                  record.views.unseen.deterministicWinner == expected else { return }
+            if applied {
+                record.views.local = expected
+                record.views.refused = nil
+            } else {
+                record.views.refused = record.views.unseen.reduce(record.views.refused ?? VersionVector()) { $0.merged(with: $1.vector) }
+            }
+            try record.save(db)
+        }
+    }
+}
+
+extension DeviceStore {
+    /// The changes waiting for handlers in `contexts`, in arrival order: an
+    /// entry whose handler failed arrived first, so it is retried first.
+    func handlerQueue(contexts: [String]) throws(TandemError) -> [IncomingChange] {
+        let marks = contexts.map { _ in "?" }.joined(separator: ",")
+        return try read { db in
+            try self.records(db, sql: "WHERE state IN ('incoming', 'conflict') AND context IN (\(marks)) ORDER BY arrival",
+                             arguments: StatementArguments(contexts)).compactMap { record in
+                guard let winner = record.views.state == .conflict ? record.views.conflictWinner : record.views.unseen.deterministicWinner,
+                      winner != record.views.local else { return nil }
+                let localLive = record.views.local.map { !$0.isDeletion } ?? false
+                if winner.isDeletion && !localLive { return nil }
+                let kind: ChangeKind = winner.isDeletion ? .deletion : (localLive ? .edit : .insert)
+                return IncomingChange(context: record.context, key: record.key, kind: kind, value: winner.value,
+                                      previousValue: record.views.local?.value, version: winner)
+            }
+        }
+    }
+}

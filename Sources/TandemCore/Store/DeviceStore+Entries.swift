@@ -1,0 +1,160 @@
+import GRDB
+
+extension DeviceStore {
+    /// The result of a local write.
+    public enum WriteOutcome: Sendable, Equatable {
+        /// A new version, queued for the next push.
+        case written(EntryVersion)
+        /// The entry already held this value (or was already absent): no new version.
+        case unchanged
+    }
+
+    /// Writes a value (canonical JSON) or, with `nil`, a deletion, locally and at
+    /// once; the change waits in the outbox for the next push.
+    ///
+    /// A write is based on what this device has (and on a vault version it
+    /// refused, which counts as seen); a vault version still waiting for a
+    /// decision is not seen, so writing over it makes a conflict, not a silent loss.
+    @discardableResult
+    public func write(context: String, key: String, value: String?) throws(TandemError) -> WriteOutcome {
+        let context = try Validation.contextName(context)
+        let key = try Validation.key(key)
+        let canonical = try value.map { text throws(TandemError) in try Validation.canonicalValue(text) }
+        return try writeTransaction { db in
+            var record = try self.record(db, context: context, key: key) ?? EntryRecord(context: context, key: key)
+            let local = record.views.local
+            if local?.value == canonical && (canonical != nil || local != nil) { return .unchanged }
+            if canonical == nil && (local == nil || local?.isDeletion == true) {
+                throw TandemError.noSuchEntry(context: context, key: key)
+            }
+            let seen = (local?.vector ?? VersionVector()).merged(with: record.views.refused ?? VersionVector())
+            let version = try self.publishLocal(db, &record, value: canonical, seen: seen)
+            return .written(version)
+        }
+    }
+
+    /// Makes `value` the local version, having seen `seen`, queues it, saves the row.
+    func publishLocal(_ db: Database, _ record: inout EntryRecord, value: String?, seen: VersionVector, schema: Int = 1) throws -> EntryVersion {
+        let me = try info(db).id
+        let counter = try nextWriteCounter(db)
+        let version = EntryVersion(value: value, vector: seen.setting(me, to: counter), timestamp: try tick(db), origin: me, schema: schema)
+        record.views.local = version
+        record.views.refused = nil
+        try record.save(db)
+        try db.execute(sql: "INSERT OR REPLACE INTO outbox (context, key, value, vv, wall, counter, origin, schema, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       arguments: StatementArguments([record.context, record.key] + EntryRecord.arguments(version) + [clock.nowMillis()]))
+        return version
+    }
+
+    func record(_ db: Database, context: String, key: String) throws -> EntryRecord? {
+        let statement = try db.cachedStatement(sql: "SELECT \(EntryRecord.columns) FROM entry WHERE context = ? AND key = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [context, key]) else { return nil }
+        return try EntryRecord(row: row, path: path) { try self.conflictVersions(db, context: context, key: key) }
+    }
+
+    func conflictVersions(_ db: Database, context: String, key: String) throws -> [EntryVersion] {
+        try Row.fetchAll(db, sql: "SELECT value, vv, wall, counter, origin, schema FROM conflict_version WHERE context = ? AND key = ?",
+                         arguments: [context, key]).compactMap { try EntryRecord.version($0, from: 0, path: path) }
+    }
+
+    func records(_ db: Database, sql: String, arguments: StatementArguments) throws -> [EntryRecord] {
+        try Row.fetchAll(db, sql: "SELECT \(EntryRecord.columns) FROM entry " + sql, arguments: arguments).map { row in
+            try EntryRecord(row: row, path: path) {
+                try self.conflictVersions(db, context: row[1], key: row[2])
+            }
+        }
+    }
+
+    /// One entry's status; nil when this device knows nothing of it.
+    public func entry(context: String, key: String) throws(TandemError) -> EntryStatus? {
+        let context = try Validation.contextName(context)
+        let key = try Validation.key(key)
+        return try read { db in
+            guard let record = try self.record(db, context: context, key: key), let state = record.views.state else { return nil }
+            return EntryStatus(context: context, key: key, views: record.views, state: state)
+        }
+    }
+
+    /// Entries of one context (or all), optionally only those in `states`,
+    /// ordered by context and key.
+    public func entries(context: String? = nil, states: Set<EntryState>? = nil, limit: Int? = nil) throws(TandemError) -> [EntryStatus] {
+        let context = try context.map { name throws(TandemError) in try Validation.contextName(name) }
+        var conditions = ["state IS NOT NULL"]
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let context {
+            conditions.append("context = ?")
+            arguments.append(context)
+        }
+        if let states {
+            conditions.append("state IN (\(states.map { _ in "?" }.joined(separator: ",")))")
+            arguments += states.map(\.rawValue)
+        }
+        let sql = "WHERE \(conditions.joined(separator: " AND ")) ORDER BY context, key" + (limit.map { " LIMIT \($0)" } ?? "")
+        return try read { db in
+            try self.records(db, sql: sql, arguments: StatementArguments(arguments)).compactMap { record in
+                record.views.state.map { EntryStatus(context: record.context, key: record.key, views: record.views, state: $0) }
+            }
+        }
+    }
+
+    /// Counts of entries in each state, and of changes waiting to be pushed.
+    public func counts(context: String? = nil) throws(TandemError) -> StateCounts {
+        try read { db in
+            var counts = StateCounts()
+            let filter = context == nil ? "" : " AND context = ?"
+            let arguments: StatementArguments = context.map { [$0] } ?? []
+            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) FROM entry WHERE state IS NOT NULL\(filter) GROUP BY state", arguments: arguments) {
+                if let state = EntryState(rawValue: row[0]) { counts.add(state, row[1]) }
+            }
+            counts.waitingToPush = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox" + (context == nil ? "" : " WHERE context = ?"), arguments: arguments) ?? 0
+            return counts
+        }
+    }
+
+    /// Every context this device knows, with its policy and counts.
+    public func contexts() throws(TandemError) -> [ContextSummary] {
+        let policies = try self.policies()
+        return try read { db in
+            var summaries: [String: ContextSummary] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT context, state, count(*) FROM entry WHERE state IS NOT NULL GROUP BY context, state") {
+                let name: String = row[0]
+                var summary = summaries[name] ?? ContextSummary(name: name, policy: policies[name] ?? .review, entries: 0, states: [:])
+                summary.entries += row[2] as Int
+                summary.states[row[1], default: 0] += row[2] as Int
+                summaries[name] = summary
+            }
+            for (name, policy) in policies where summaries[name] == nil {
+                summaries[name] = ContextSummary(name: name, policy: policy, entries: 0, states: [:])
+            }
+            return summaries.values.sorted { $0.name < $1.name }
+        }
+    }
+
+    /// Forgets everything local of one context, as if the app had been
+    /// reinstalled: local values, unpushed writes and refusals go; the vault view
+    /// stays, so every vault entry comes back as an incoming insert.
+    @discardableResult
+    public func wipeLocalContext(_ context: String) throws(TandemError) -> Int {
+        let context = try Validation.contextName(context)
+        return try writeTransaction { db in
+            try db.execute(sql: "DELETE FROM outbox WHERE context = ?", arguments: [context])
+            var arrival = Int64(try StoreMeta.get(db, .arrival) ?? "0") ?? 0
+            var count = 0
+            for var record in try self.records(db, sql: "WHERE context = ?", arguments: [context]) {
+                count += record.views.local == nil ? 0 : 1
+                record.views.local = nil
+                record.views.refused = nil
+                if record.views.frontier.isEmpty {
+                    try db.execute(sql: "DELETE FROM entry WHERE context = ? AND key = ?", arguments: [context, record.key])
+                    continue
+                }
+                arrival += 1
+                record.arrival = arrival
+                try self.settle(db, &record, policy: .review)
+            }
+            try StoreMeta.set(db, .arrival, String(arrival))
+            try self.log(db, "wiped local data of context \(context) (\(count) entries)")
+            return count
+        }
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import GRDB
+
+/// One device's local store: a SQLite file (WAL) holding the local view and
+/// the vault view of every entry, the outbox, cursors, decisions and the log.
+///
+/// Its named methods are the only writers, and each state change is one
+/// transaction. Two processes may open the same store; SQLite serialises
+/// their writes.
+///
+/// ```swift
+/// let store = try DeviceStore.create(at: path, name: "laptop", vault: vault)
+/// try store.write(context: "friends", key: "alice", value: #"{"age":30}"#)
+/// ```
+public final class DeviceStore: Sendable {
+    public let path: String
+    let pool: DatabasePool
+    let clock: any WallClock
+
+    /// Opens an existing store.
+    public static func open(at path: String, clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw .storeCorrupt(path: path, reason: "no device store here")
+        }
+        let store = try DeviceStore(path: path, clock: clock)
+        _ = try store.info()
+        return store
+    }
+
+    /// Creates the store of a new device of `vault`.
+    public static func create(
+        at path: String, name: String, id: DeviceID = .random(), vault: Vault, descriptor: VaultDescriptor,
+        clock: any WallClock = SystemClock()
+    ) throws(TandemError) -> DeviceStore {
+        guard Validation.isValidName(name) else { throw .invalidDeviceName(name) }
+        guard !FileManager.default.fileExists(atPath: path) else { throw .deviceExists(name: name) }
+        let store = try DeviceStore(path: path, clock: clock)
+        let now = clock.nowMillis()
+        try store.writeTransaction { db in
+            let values: [StoreMeta: String] = [
+                .deviceID: id.rawValue, .deviceName: name, .vaultPath: vault.root.path, .vaultID: descriptor.id,
+                .owner: descriptor.owner, .created: String(now), .pushedSeq: "0",
+                .pushedHash: Digest.hex(Segment.noPreviousHash), .clockWall: "0", .clockCounter: "0",
+                .writeCounter: "0", .arrival: "0",
+            ]
+            for (key, value) in values { try StoreMeta.set(db, key, value) }
+        }
+        return store
+    }
+
+    private init(path: String, clock: any WallClock) throws(TandemError) {
+        self.path = path
+        self.clock = clock
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try StoreSchema.migrator.migrate(pool)
+        } catch {
+            throw .storeCorrupt(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Runs `body` in one write transaction, mapping database errors to
+    /// messages naming this store.
+    func writeTransaction<T>(_ body: (Database) throws -> T) throws(TandemError) -> T {
+        do {
+            return try pool.write(body)
+        } catch let error as TandemError {
+            throw error
+        } catch {
+            throw .storeCorrupt(path: path, reason: "\(error)")
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws(TandemError) -> T {
+        do {
+            return try pool.read(body)
+        } catch let error as TandemError {
+            throw error
+        } catch {
+            throw .storeCorrupt(path: path, reason: "\(error)")
+        }
+    }
+
+    /// The device's identity and push position.
+    public func info() throws(TandemError) -> DeviceInfo {
+        try read { db in try self.info(db) }
+    }
+
+    func info(_ db: Database) throws -> DeviceInfo {
+        let values = try StoreMeta.all(db)
+        func required(_ key: StoreMeta) throws -> String {
+            guard let value = values[key] else { throw TandemError.storeCorrupt(path: path, reason: "missing \(key.rawValue)") }
+            return value
+        }
+        guard let id = DeviceID(validating: try required(.deviceID)) else {
+            throw TandemError.storeCorrupt(path: path, reason: "bad device id")
+        }
+        return DeviceInfo(
+            id: id, name: try required(.deviceName), vaultPath: try required(.vaultPath), vaultID: try required(.vaultID),
+            owner: try required(.owner), createdMillis: Int64(try required(.created)) ?? 0,
+            pushedSeq: UInt64(try required(.pushedSeq)) ?? 0,
+            pushedHash: Self.bytes(fromHex: try required(.pushedHash)),
+            lastSyncMillis: values[.lastSync].flatMap { Int64($0) })
+    }
+
+    static func bytes(fromHex hex: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return bytes
+    }
+
+    /// Points the device at its vault's new location (a drive mounted elsewhere).
+    public func setVaultPath(_ path: String) throws(TandemError) {
+        try writeTransaction { db in try StoreMeta.set(db, .vaultPath, path) }
+    }
+
+    // MARK: Clock and counters
+
+    /// Advances the hybrid logical clock for a local event.
+    func tick(_ db: Database) throws -> HLCTimestamp {
+        var hlc = try loadClock(db)
+        let stamp = hlc.tick(now: clock.nowMillis())
+        try saveClock(db, hlc)
+        return stamp
+    }
+
+    func loadClock(_ db: Database) throws -> HybridLogicalClock {
+        let wall = Int64(try StoreMeta.get(db, .clockWall) ?? "0") ?? 0
+        let counter = UInt32(try StoreMeta.get(db, .clockCounter) ?? "0") ?? 0
+        return HybridLogicalClock(last: HLCTimestamp(wallMillis: wall, counter: counter))
+    }
+
+    func saveClock(_ db: Database, _ hlc: HybridLogicalClock) throws {
+        try StoreMeta.set(db, .clockWall, String(hlc.last.wallMillis))
+        try StoreMeta.set(db, .clockCounter, String(hlc.last.counter))
+    }
+
+    /// The next value of this device's write counter (its entry in version vectors).
+    func nextWriteCounter(_ db: Database) throws -> UInt64 {
+        let next = (UInt64(try StoreMeta.get(db, .writeCounter) ?? "0") ?? 0) + 1
+        try StoreMeta.set(db, .writeCounter, String(next))
+        return next
+    }
+
+    // MARK: Policies
+
+    /// The stored policy of each context that has one.
+    public func policies() throws(TandemError) -> [String: SyncPolicy] {
+        try read { db in
+            var result: [String: SyncPolicy] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT name, policy FROM context") {
+                result[row[0]] = SyncPolicy(rawValue: row[1]) ?? .review
+            }
+            return result
+        }
+    }
+
+    public func setPolicy(_ policy: SyncPolicy, for context: String) throws(TandemError) {
+        let context = try Validation.contextName(context)
+        try writeTransaction { db in
+            try db.execute(sql: """
+                INSERT INTO context (name, policy) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET policy = excluded.policy
+                """, arguments: [context, policy.rawValue])
+        }
+    }
+
+    // MARK: Log
+
+    /// Appends a line to the device's log of what sync did.
+    public func log(_ message: String, level: String = "info") throws(TandemError) {
+        try writeTransaction { db in try self.log(db, message, level: level) }
+    }
+
+    func log(_ db: Database, _ message: String, level: String = "info") throws {
+        try db.execute(sql: "INSERT INTO event (at, level, message) VALUES (?, ?, ?)", arguments: [clock.nowMillis(), level, message])
+    }
+
+    /// The newest `limit` log lines, newest first.
+    public func events(limit: Int = 100) throws(TandemError) -> [LogEvent] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT at, level, message FROM event ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+                LogEvent(atMillis: $0[0], level: $0[1], message: $0[2])
+            }
+        }
+    }
+}
+
+/// One line of a device's sync log.
+public struct LogEvent: Sendable, Equatable, Codable {
+    public var atMillis: Int64
+    public var level: String
+    public var message: String
+}
+
+/// Keys of the `meta` table.
+enum StoreMeta: String, CaseIterable {
+    case deviceID = "device_id", deviceName = "device_name", vaultPath = "vault_path", vaultID = "vault_id"
+    case owner, created, pushedSeq = "pushed_seq", pushedHash = "pushed_hash", lastSync = "last_sync"
+    case clockWall = "clock_wall", clockCounter = "clock_counter", writeCounter = "write_counter", arrival
+
+    static func get(_ db: Database, _ key: StoreMeta) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key.rawValue])
+    }
+
+    static func set(_ db: Database, _ key: StoreMeta, _ value: String) throws {
+        try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                       arguments: [key.rawValue, value])
+    }
+
+    static func all(_ db: Database) throws -> [StoreMeta: String] {
+        var result: [StoreMeta: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta") {
+            if let key = StoreMeta(rawValue: row[0]) { result[key] = row[1] }
+        }
+        return result
+    }
+}

@@ -1,0 +1,96 @@
+import GRDB
+
+/// The device store's schema, grown only through named migrations. A shipped
+/// migration is never edited; tables are named by string, never by app types.
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-device-store") { db in
+            try db.create(table: "meta") { table in
+                table.primaryKey("key", .text)
+                table.column("value", .text).notNull()
+            }
+            try db.create(table: "context") { table in
+                table.primaryKey("name", .text)
+                table.column("policy", .text).notNull().defaults(to: "review")
+                table.column("schema", .integer).notNull().defaults(to: 1)
+            }
+            // One row per (context, key): the local view and the head of the
+            // vault view side by side, with the state derived from them.
+            try db.create(table: "entry") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("context", .text).notNull()
+                table.column("key", .text).notNull()
+                // 0: this device never had the entry; 1: local is the vault head;
+                // 2: local is its own version, held in the local_* columns.
+                table.column("local_kind", .integer).notNull()
+                table.column("local_value", .text)
+                table.column("local_vv", .text)
+                table.column("local_wall", .integer)
+                table.column("local_counter", .integer)
+                table.column("local_origin", .text)
+                table.column("local_schema", .integer)
+                table.column("vault_value", .text)
+                table.column("vault_vv", .text)
+                table.column("vault_wall", .integer)
+                table.column("vault_counter", .integer)
+                table.column("vault_origin", .text)
+                table.column("vault_schema", .integer)
+                table.column("vault_others", .integer).notNull().defaults(to: 0)
+                table.column("refused_vv", .text)
+                table.column("state", .text)
+                table.column("arrival", .integer).notNull().defaults(to: 0)
+                table.uniqueKey(["context", "key"])
+            }
+            try db.create(index: "entry_by_state", on: "entry", columns: ["state", "context", "arrival"])
+            // The vault versions concurrent with an entry's head: conflict losers.
+            try db.create(table: "conflict_version") { table in
+                table.column("context", .text).notNull()
+                table.column("key", .text).notNull()
+                table.column("value", .text)
+                table.column("vv", .text).notNull()
+                table.column("wall", .integer).notNull()
+                table.column("counter", .integer).notNull()
+                table.column("origin", .text).notNull()
+                table.column("schema", .integer).notNull()
+                table.primaryKey(["context", "key", "vv"])
+            }
+            // Local versions not yet in the vault: the latest per entry (an
+            // earlier unpushed version is dominated by the later one). It keeps
+            // the version itself, because under `accept` local may move on to a
+            // vault winner while the losing local version must still be published.
+            try db.create(table: "outbox") { table in
+                table.column("context", .text).notNull()
+                table.column("key", .text).notNull()
+                table.column("value", .text)
+                table.column("vv", .text).notNull()
+                table.column("wall", .integer).notNull()
+                table.column("counter", .integer).notNull()
+                table.column("origin", .text).notNull()
+                table.column("schema", .integer).notNull()
+                table.column("queued", .integer).notNull()
+                table.primaryKey(["context", "key"])
+            }
+            try db.create(table: "cursor") { table in
+                table.primaryKey("device", .text)
+                table.column("seq", .integer).notNull()
+                table.column("hash", .blob).notNull()
+            }
+            try db.create(table: "decision") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("at", .integer).notNull()
+                table.column("context", .text).notNull()
+                table.column("key", .text).notNull()
+                table.column("decision", .text).notNull()
+                table.column("version", .text)
+            }
+            try db.create(table: "event") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("at", .integer).notNull()
+                table.column("level", .text).notNull()
+                table.column("message", .text).notNull()
+            }
+        }
+        return migrator
+    }
+}

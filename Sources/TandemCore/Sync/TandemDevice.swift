@@ -1,0 +1,132 @@
+import Logging
+
+/// The library API an app uses (DESIGN §5): register contexts with handlers,
+/// write locally at once, and let syncs run in the background.
+///
+/// ```swift
+/// let device = TandemDevice(store: try DeviceStore.open(at: path))
+/// await device.addSyncContext("friends",
+///     onInsert: { change in model.insert(change); return .applied },
+///     onModify: { change in model.update(change); return .applied },
+///     onDelete: { change in model.remove(change); return .applied })
+/// try await device.upsert("friends", key: "alice", value: #"{"age":30}"#)
+/// let report = try await device.sync()
+/// ```
+public actor TandemDevice {
+    public nonisolated let store: DeviceStore
+    private var synchronizer: Synchronizer
+    private var handlers: [String: ContextHandlers] = [:]
+    private var policies: PolicyMap
+    /// How long a write waits for more writes before its sync starts.
+    public var coalescingDelay: Duration
+    private var scheduled: Task<Void, Never>?
+    private var running: Task<SyncReport, any Error>?
+    /// The outcome of the last background sync.
+    public private(set) var lastReport: SyncReport?
+    public private(set) var lastError: TandemError?
+
+    public init(store: DeviceStore, policy: SyncPolicy = .review, coalescingDelay: Duration = .milliseconds(200),
+                logger: Logger = Logger(label: "tandem.sync")) {
+        self.store = store
+        self.synchronizer = Synchronizer(store: store, logger: logger)
+        self.coalescingDelay = coalescingDelay
+        self.policies = PolicyMap(fallback: policy, contexts: (try? store.policies()) ?? [:])
+    }
+
+    /// Registers a context whose incoming changes go to the app's handlers.
+    public func addSyncContext(
+        _ name: String,
+        onInsert: @escaping ContextHandlers.Handler,
+        onModify: @escaping ContextHandlers.Handler,
+        onDelete: @escaping ContextHandlers.Handler
+    ) throws(TandemError) {
+        let name = try Validation.contextName(name)
+        handlers[name] = ContextHandlers(onInsert: onInsert, onModify: onModify, onDelete: onDelete)
+        policies.contexts[name] = .handlers
+    }
+
+    /// Sets a context's policy (`review` or `accept`) and remembers it in the store.
+    public func setPolicy(_ policy: SyncPolicy, for context: String) throws(TandemError) {
+        try store.setPolicy(policy, for: context)
+        policies.contexts[context] = policy
+    }
+
+    /// Writes locally at once (offline works) and schedules a coalesced sync.
+    @discardableResult
+    public func upsert(_ context: String, key: String, value: String) throws(TandemError) -> DeviceStore.WriteOutcome {
+        let outcome = try store.write(context: context, key: key, value: value)
+        if outcome != .unchanged { scheduleSync() }
+        return outcome
+    }
+
+    /// Deletes locally at once and schedules a coalesced sync; deleting what
+    /// is not there does nothing.
+    @discardableResult
+    public func delete(_ context: String, key: String) throws(TandemError) -> DeviceStore.WriteOutcome {
+        do {
+            let outcome = try store.write(context: context, key: key, value: nil)
+            if outcome != .unchanged { scheduleSync() }
+            return outcome
+        } catch .noSuchEntry {
+            return .unchanged
+        }
+    }
+
+    public func entry(_ context: String, key: String) throws(TandemError) -> EntryStatus? {
+        try store.entry(context: context, key: key)
+    }
+
+    public func entries(_ context: String? = nil) throws(TandemError) -> [EntryStatus] {
+        try store.entries(context: context)
+    }
+
+    /// Forgets one context's local data, as if the app were reinstalled.
+    @discardableResult
+    public func wipeLocalContext(_ name: String) throws(TandemError) -> Int {
+        try store.wipeLocalContext(name)
+    }
+
+    /// Pull, reconcile, push, now; waits for a sync already running first.
+    public func sync() async throws -> SyncReport {
+        if let running { _ = try? await running.value }
+        let synchronizer = self.synchronizer
+        let policies = self.policies
+        let handlers = self.handlers
+        let task = Task { try await synchronizer.sync(policies: policies, handlers: handlers) }
+        running = task
+        defer { running = nil }
+        do {
+            let report = try await task.value
+            lastReport = report
+            lastError = nil
+            return report
+        } catch let error as TandemError {
+            lastError = error
+            throw error
+        }
+    }
+
+    /// Many quick writes share one sync: the first write schedules it after
+    /// ``coalescingDelay``; later writes before it starts join it.
+    private func scheduleSync() {
+        guard scheduled == nil else { return }
+        let delay = coalescingDelay
+        scheduled = Task { [weak self] in
+            try? await Task.sleep(for: delay)
+            await self?.runScheduledSync()
+        }
+    }
+
+    private func runScheduledSync() async {
+        scheduled = nil
+        _ = try? await sync()
+    }
+
+    /// Waits until no background sync is scheduled or running.
+    public func waitUntilIdle() async {
+        while let pending = scheduled ?? nil {
+            await pending.value
+        }
+        if let running { _ = try? await running.value }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Constants of the vault's on-disk format (see the VaultFormat article).
+public enum VaultFormat {
+    /// The format this build reads and writes.
+    public static let version = 1
+    /// Magic bytes that open every segment file.
+    static let segmentMagic: [UInt8] = Array("TDSG".utf8)
+    /// Digits of a segment's zero-padded sequence number in its file name.
+    static let seqDigits = 12
+
+    static func segmentName(_ seq: UInt64) -> String {
+        let digits = String(seq)
+        return String(repeating: "0", count: max(0, seqDigits - digits.count)) + digits + ".seg"
+    }
+}
+
+/// The public parameters of a vault, stored in `vault.json`.
+public struct VaultDescriptor: Codable, Sendable, Equatable {
+    public var format: Int
+    /// Random identifier of this vault; device stores remember it.
+    public var id: String
+    /// The person whose data this is; a backup restores only for its owner.
+    public var owner: String
+    /// When the vault was created, ISO 8601.
+    public var created: String
+    /// How files are sealed: `plain` (integrity only) or `aes-256-gcm`.
+    public var sealing: String
+
+    public init(format: Int = VaultFormat.version, id: String, owner: String, created: String, sealing: String = PlainSealer.name) {
+        self.format = format
+        self.id = id
+        self.owner = owner
+        self.created = created
+        self.sealing = sealing
+    }
+}
+
+/// What a device publishes about itself in `devices/<id>.json`; only that
+/// device writes the file.
+public struct DeviceRecord: Codable, Sendable, Equatable {
+    public var format: Int
+    public var id: DeviceID
+    public var name: String
+    public var created: String
+    /// Wall time of its last sync that reached the vault, milliseconds since 1970.
+    public var lastSyncMillis: Int64?
+    /// The last segment it pushed.
+    public var pushedSeq: UInt64
+    /// For each device, the last of its segments this device has applied.
+    public var applied: [String: UInt64]
+
+    public init(id: DeviceID, name: String, created: String, lastSyncMillis: Int64? = nil, pushedSeq: UInt64 = 0, applied: [String: UInt64] = [:]) {
+        self.format = VaultFormat.version
+        self.id = id
+        self.name = name
+        self.created = created
+        self.lastSyncMillis = lastSyncMillis
+        self.pushedSeq = pushedSeq
+        self.applied = applied
+    }
+}

@@ -1,0 +1,92 @@
+/// What a version had seen when it was written: for each device, how many of
+/// that device's writes.
+///
+/// ```swift
+/// let a: VersionVector = [laptop: 2]
+/// let b = a.merged(with: [phone: 1])   // [laptop: 2, phone: 1]
+/// b.compare(to: a)                       // .dominates
+/// ```
+public struct VersionVector: Hashable, Sendable, ExpressibleByDictionaryLiteral {
+    public private(set) var counters: [DeviceID: UInt64]
+
+    public init(_ counters: [DeviceID: UInt64] = [:]) {
+        self.counters = counters.filter { $0.value > 0 }
+    }
+
+    public init(dictionaryLiteral elements: (DeviceID, UInt64)...) {
+        self.init(Dictionary(elements, uniquingKeysWith: max))
+    }
+
+    public subscript(device: DeviceID) -> UInt64 {
+        counters[device] ?? 0
+    }
+
+    /// How two versions relate.
+    public enum Order: Sendable, Equatable {
+        case equal, dominates, dominated, concurrent
+    }
+
+    public func compare(to other: VersionVector) -> Order {
+        var greater = false
+        var less = false
+        for (device, mine) in counters {
+            let theirs = other[device]
+            if mine > theirs { greater = true } else if mine < theirs { less = true }
+        }
+        for (device, theirs) in other.counters where counters[device] == nil && theirs > 0 {
+            less = true
+        }
+        switch (greater, less) {
+        case (false, false): return .equal
+        case (true, false): return .dominates
+        case (false, true): return .dominated
+        case (true, true): return .concurrent
+        }
+    }
+
+    /// True when this version has seen everything `other` has.
+    public func includes(_ other: VersionVector) -> Bool {
+        let order = compare(to: other)
+        return order == .equal || order == .dominates
+    }
+
+    /// The least upper bound: everything either side has seen.
+    public func merged(with other: VersionVector) -> VersionVector {
+        var result = counters
+        for (device, theirs) in other.counters {
+            result[device] = max(result[device] ?? 0, theirs)
+        }
+        return VersionVector(result)
+    }
+
+    /// A copy with `device`'s counter set.
+    public func setting(_ device: DeviceID, to counter: UInt64) -> VersionVector {
+        var result = counters
+        result[device] = counter
+        return VersionVector(result)
+    }
+
+    /// Entries sorted by device id: the order every encoding uses.
+    public var sorted: [(device: DeviceID, counter: UInt64)] {
+        counters.sorted { $0.key < $1.key }.map { (device: $0.key, counter: $0.value) }
+    }
+
+    /// Compact text form `id:n,id:n` (sorted), used in the store.
+    public var compactText: String {
+        sorted.map { "\($0.device.rawValue):\($0.counter)" }.joined(separator: ",")
+    }
+
+    /// Parses ``compactText``; nil when it is not of that form.
+    public init?(compactText: String) {
+        var counters: [DeviceID: UInt64] = [:]
+        if !compactText.isEmpty {
+            for part in compactText.split(separator: ",", omittingEmptySubsequences: false) {
+                let pieces = part.split(separator: ":")
+                guard pieces.count == 2, let device = DeviceID(validating: String(pieces[0])),
+                      let counter = UInt64(pieces[1]) else { return nil }
+                counters[device] = counter
+            }
+        }
+        self.init(counters)
+    }
+}

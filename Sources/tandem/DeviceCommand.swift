@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import TandemCore
+
+struct DeviceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "device",
+        abstract: "Create and list devices.",
+        subcommands: [Create.self, List.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a device of a vault on this machine.",
+            discussion: "Example: tandem device create laptop --vault /mnt/usb/tandem")
+
+        @Argument(help: "Name of the device: 1–64 of a–z, 0–9, '.', '_' and '-'.")
+        var name: String
+
+        @Option(help: ArgumentHelp("The vault the device belongs to.", valueName: "PATH"))
+        var vault: String
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let store = try global.deviceHome.createDevice(name: name, vaultPath: URL(fileURLWithPath: vault))
+            let info = try store.info()
+            if output.json {
+                Output.json(.object([("name", .string(info.name)), ("id", .string(info.id.rawValue)),
+                                     ("vault", .string(info.vaultPath)), ("store", .string(store.path))]))
+            } else {
+                print("created device \(info.name) (\(info.id)) on vault \(info.vaultPath)")
+                print("store: \(store.path)")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the devices on this machine and the other devices of their vaults.",
+            discussion: "Example: tandem device list --json")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let home = global.deviceHome
+            let current = try? home.resolveDevice(nil)
+            var rows: [JSONValue] = []
+            var seen = Set<DeviceID>()
+            var vaults: [String] = []
+            for name in home.deviceNames() {
+                let info = try DeviceStore.open(at: home.storePath(for: name)).info()
+                seen.insert(info.id)
+                if !vaults.contains(info.vaultPath) { vaults.append(info.vaultPath) }
+                rows.append(.object([
+                    ("name", .string(info.name)), ("id", .string(info.id.rawValue)), ("here", .bool(true)),
+                    ("current", .bool(name == current)), ("vault", .string(info.vaultPath)),
+                    ("pushedSeq", .number(String(info.pushedSeq))),
+                    ("lastSync", info.lastSyncMillis.map { .string(Output.time($0)) } ?? .null),
+                ]))
+            }
+            for path in vaults {
+                for record in Vault(root: URL(fileURLWithPath: path)).deviceRecords().records where !seen.contains(record.id) {
+                    seen.insert(record.id)
+                    rows.append(.object([
+                        ("name", .string(record.name)), ("id", .string(record.id.rawValue)), ("here", .bool(false)),
+                        ("current", .bool(false)), ("vault", .string(path)), ("pushedSeq", .number(String(record.pushedSeq))),
+                        ("lastSync", record.lastSyncMillis.map { .string(Output.time($0)) } ?? .null),
+                    ]))
+                }
+            }
+            if output.json {
+                Output.json(.array(rows))
+                return
+            }
+            guard !rows.isEmpty else {
+                print("no devices in \(home.root.path); create one with 'tandem device create NAME --vault PATH'")
+                return
+            }
+            print(pad("", 2) + pad("NAME", 16) + pad("ID", 18) + pad("PUSHED", 8) + pad("LAST SYNC", 22) + "WHERE")
+            for case .object(let members) in rows {
+                let field = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+                let mark = field["current"] == .bool(true) ? "* " : "  "
+                let lastSync: String = if case .string(let text)? = field["lastSync"] { text } else { "never" }
+                print(mark + pad(text(field["name"]), 16) + pad(text(field["id"]), 18) + pad(text(field["pushedSeq"]), 8)
+                      + pad(lastSync, 22) + (field["here"] == .bool(true) ? "this machine" : "other machine"))
+            }
+        }
+
+        private func text(_ value: JSONValue?) -> String {
+            switch value {
+            case .string(let text)?: return Escaped.text(text)
+            case .number(let text)?: return text
+            default: return ""
+            }
+        }
+    }
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import TandemCore
+
+/// Runs the command line and maps every outcome to the documented exit codes:
+/// 0 ok, 1 the operation failed, 2 usage. Errors go to stderr in one line.
+@main
+struct EntryPoint {
+    static func main() async {
+        let command: any ParsableCommand
+        do {
+            command = try Tandem.parseAsRoot()
+        } catch {
+            let code = Tandem.exitCode(for: error)
+            let message = Tandem.fullMessage(for: error)
+            if code == .success {
+                print(message)
+                exit(0)
+            }
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            exit(2)
+        }
+        do {
+            var command = command
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            exit(0)
+        } catch let error as TandemError {
+            Output.error(error.description)
+            exit(1)
+        } catch let error as ExitCode {
+            exit(error.rawValue)
+        } catch {
+            switch Tandem.exitCode(for: error) {
+            case .success:
+                print(Tandem.fullMessage(for: error))
+                exit(0)
+            case .validationFailure:
+                FileHandle.standardError.write(Data((Tandem.fullMessage(for: error) + "\n").utf8))
+                exit(2)
+            default:
+                Output.error(Tandem.message(for: error))
+                exit(1)
+            }
+        }
+    }
+}

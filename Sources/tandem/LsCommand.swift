@@ -1,0 +1,70 @@
+import ArgumentParser
+import TandemCore
+
+extension EntryState: ExpressibleByArgument {}
+extension SyncPolicy: ExpressibleByArgument {}
+
+struct LsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ls",
+        abstract: "List entries with their state: in-sync ✓, outgoing ↑, incoming ↓, conflict ⚠, refused ⊘.",
+        discussion: "Examples: tandem ls; tandem ls friends --state incoming; tandem ls --json")
+
+    @Argument(help: "Only this context.") var context: String?
+    @Option(help: "Only entries in this state (in-sync, outgoing, incoming, conflict, refused).") var state: [EntryState] = []
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let store = try global.openStore()
+        let entries = try store.entries(context: context, states: state.isEmpty ? nil : Set(state))
+        let names = try DeviceNames(store: store)
+        if output.json {
+            Output.json(.array(entries.map { Output.entry($0, names: names) }))
+            return
+        }
+        guard !entries.isEmpty else {
+            print(context.map { "no entries in \($0)" } ?? "no entries")
+            return
+        }
+        let keyWidth = min(40, entries.map { "\($0.context)/\(Escaped.text($0.key))".count }.max() ?? 10) + 2
+        for entry in entries {
+            let label = "\(entry.context)/\(Escaped.text(entry.key))"
+            let shown = entry.state == .incoming || entry.state == .refused ? entry.unseen.first?.value : entry.value
+            var line = "\(entry.state.mark) " + pad(label, keyWidth) + pad(entry.state.rawValue, 10) + Output.short(shown)
+            if let origin = (entry.state == .incoming ? entry.unseen.first : entry.local)?.origin, origin != names.me {
+                line += "  (from \(Escaped.text(names[origin])))"
+            }
+            print(line)
+        }
+    }
+}
+
+struct ContextsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contexts",
+        abstract: "List the contexts this device knows, with policy and counts per state.",
+        discussion: "Example: tandem contexts --json")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let store = try global.openStore()
+        let contexts = try store.contexts()
+        if output.json {
+            Output.json(.array(contexts.map { summary in
+                .object([("name", .string(summary.name)), ("policy", .string(summary.policy.rawValue)),
+                         ("entries", .number(String(summary.entries))),
+                         ("states", .object(summary.states.map { ($0.key, .number(String($0.value))) }))])
+            }))
+            return
+        }
+        guard !contexts.isEmpty else { print("no contexts yet"); return }
+        print(pad("CONTEXT", 24) + pad("POLICY", 10) + pad("ENTRIES", 9) + "STATES")
+        for summary in contexts {
+            let states = EntryState.allCases.compactMap { state in summary.states[state.rawValue].map { "\(state.mark) \($0) \(state.rawValue)" } }
+            print(pad(summary.name, 24) + pad(summary.policy.rawValue, 10) + pad(String(summary.entries), 9) + states.joined(separator: ", "))
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import TandemCore
+
+/// Printing for people and for scripts.
+enum Output {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data(("tandem: error: " + message + "\n").utf8))
+    }
+
+    static func warning(_ message: String) {
+        FileHandle.standardError.write(Data(("tandem: warning: " + message + "\n").utf8))
+    }
+
+    static func json(_ value: JSONValue) {
+        print(value.prettyText())
+    }
+
+    /// A stored canonical value as a JSON tree (it was validated when written).
+    static func value(_ text: String?) -> JSONValue {
+        guard let text, let parsed = try? JSONParser.parse(text) else { return .null }
+        return parsed
+    }
+
+    static func time(_ millis: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+    }
+
+    static func age(_ millis: Int64, now: Int64 = SystemClock().nowMillis()) -> String {
+        let seconds = max(0, (now - millis) / 1000)
+        switch seconds {
+        case ..<60: return "\(seconds)s ago"
+        case ..<3600: return "\(seconds / 60) min ago"
+        case ..<86400: return "\(seconds / 3600) h ago"
+        default: return "\(seconds / 86400) d ago"
+        }
+    }
+
+    static func version(_ version: EntryVersion, names: DeviceNames) -> JSONValue {
+        .object([
+            ("origin", .string(version.origin.rawValue)),
+            ("originName", .string(names[version.origin])),
+            ("time", .string(time(version.timestamp.wallMillis))),
+            ("hlc", .string(version.timestamp.description)),
+            ("vector", .object(version.vector.sorted.map { ($0.device.rawValue, .number(String($0.counter))) })),
+            ("deleted", .bool(version.isDeletion)),
+            ("value", value(version.value)),
+            ("schema", .number(String(version.schema))),
+        ])
+    }
+
+    static func entry(_ entry: EntryStatus, names: DeviceNames) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("context", .string(entry.context)),
+            ("key", .string(entry.key)),
+            ("state", .string(entry.state.rawValue)),
+            ("value", value(entry.value)),
+            ("local", entry.local.map { version($0, names: names) } ?? .null),
+            ("vault", .array(entry.vault.map { version($0, names: names) })),
+        ]
+        if let kind = entry.incomingKind { members.append(("change", .string(kind.rawValue))) }
+        if let id = entry.changeID { members.append(("id", .string(id))) }
+        return .object(members)
+    }
+
+    /// One-line form of a value for tables: escaped, cut to `width`.
+    static func short(_ text: String?, width: Int = 60) -> String {
+        guard let text else { return "(deleted)" }
+        let escaped = Escaped.text(text)
+        return escaped.count <= width ? escaped : String(escaped.prefix(width - 1)) + "…"
+    }
+}
+
+/// Device names by id, from the vault's device records (ids when unknown).
+struct DeviceNames {
+    var names: [DeviceID: String]
+    var me: DeviceID
+
+    init(store: DeviceStore) throws {
+        let info = try store.info()
+        me = info.id
+        names = [info.id: info.name]
+        let vault = Vault(root: URL(fileURLWithPath: info.vaultPath))
+        for record in vault.deviceRecords().records where record.id != info.id {
+            names[record.id] = record.name
+        }
+    }
+
+    subscript(id: DeviceID) -> String {
+        names[id] ?? id.rawValue
+    }
+
+    func label(_ id: DeviceID) -> String {
+        id == me ? "\(self[id]) (this device)" : self[id]
+    }
+}

@@ -1,0 +1,208 @@
+import ArgumentParser
+import TandemCore
+
+struct IncomingCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "incoming",
+        abstract: "List the other devices' changes that wait for a decision here.",
+        discussion: """
+            Each line shows the change's id (for accept, refuse, keep-mine), whether it inserts, edits or deletes, \
+            the entry, the device and time it came from, and the value before and after.
+            Example: tandem incoming --context friends
+            """)
+
+    @Option(help: "Only this context.") var context: String?
+    @Flag(help: "Also list changes refused here.") var refused = false
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let store = try global.openStore()
+        let entries = try store.entries(context: context, states: refused ? [.incoming, .refused] : [.incoming])
+        let names = try DeviceNames(store: store)
+        if output.json {
+            Output.json(.array(entries.map { Output.entry($0, names: names) }))
+            return
+        }
+        guard !entries.isEmpty else { print("no incoming changes"); return }
+        for entry in entries {
+            guard let version = entry.unseen.first, let id = entry.changeID else { continue }
+            let mark = entry.state == .refused ? " (refused here)" : ""
+            print("\(id)  \(pad(entry.incomingKind?.rawValue ?? "change", 9))\(entry.context)/\(Escaped.text(entry.key))  from \(Escaped.text(names[version.origin])), \(Output.time(version.timestamp.wallMillis))\(mark)")
+            switch entry.incomingKind {
+            case .insert?: print("    + \(Output.short(version.value, width: 100))")
+            case .deletion?: print("    - \(Output.short(entry.value, width: 100))")
+            default:
+                print("    - \(Output.short(entry.value, width: 100))")
+                print("    + \(Output.short(version.value, width: 100))")
+            }
+        }
+    }
+}
+
+/// The arguments of accept, refuse and keep-mine.
+struct DecisionTargets: ParsableArguments {
+    @Argument(help: "Ids of changes, as 'tandem incoming' shows them.") var ids: [String] = []
+    @Flag(help: "Every waiting change (of --context, if given).") var all = false
+    @Option(help: "With --all: only this context.") var context: String?
+
+    func validate() throws {
+        if ids.isEmpty == !all { throw ValidationError("give change ids, or --all (not both)") }
+        if context != nil && !all { throw ValidationError("--context goes with --all") }
+    }
+}
+
+/// Finds the targeted changes and applies one decision to each.
+enum DecisionRunner {
+    static func run(_ decision: Decision, targets: DecisionTargets, global: GlobalOptions, json: Bool) throws {
+        let store = try global.openStore()
+        let states: Set<EntryState> = decision == .keepMine ? [.incoming, .refused, .conflict] : [.incoming, .refused]
+        let waiting = try store.entries(context: targets.context, states: targets.all ? [.incoming] : states)
+        var chosen: [EntryStatus] = []
+        if targets.all {
+            chosen = waiting
+        } else {
+            let byID = Dictionary(waiting.compactMap { entry in entry.changeID.map { ($0, entry) } }, uniquingKeysWith: { a, _ in a })
+            for id in targets.ids {
+                guard let entry = byID[id] else { throw TandemError.noSuchChange(id) }
+                chosen.append(entry)
+            }
+        }
+        var results: [JSONValue] = []
+        for entry in chosen {
+            let after = try store.decide(decision, context: entry.context, key: entry.key)
+            results.append(.object([("id", .string(entry.changeID ?? "")), ("context", .string(entry.context)),
+                                    ("key", .string(entry.key)), ("state", .string(after.state.rawValue))]))
+            if !json {
+                print("\(decision.rawValue): \(entry.context)/\(Escaped.text(entry.key)) → \(after.state.rawValue)")
+            }
+        }
+        if json {
+            Output.json(.array(results))
+        } else if chosen.isEmpty {
+            print("nothing to \(decision.rawValue)")
+        } else if decision == .keepMine {
+            print("your versions wait to be pushed: tandem sync")
+        }
+    }
+}
+
+struct AcceptCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accept", abstract: "Take incoming changes: local becomes the vault's version.",
+        discussion: "Examples: tandem accept 3f9c2a81d0; tandem accept --all --context friends")
+    @OptionGroup var targets: DecisionTargets
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    func run() throws { try DecisionRunner.run(.accept, targets: targets, global: global, json: output.json) }
+}
+
+struct RefuseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refuse", abstract: "Keep local data; the refused version is not asked again and nothing is published.",
+        discussion: "Example: tandem refuse 3f9c2a81d0")
+    @OptionGroup var targets: DecisionTargets
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    func run() throws { try DecisionRunner.run(.refuse, targets: targets, global: global, json: output.json) }
+}
+
+struct KeepMineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keep-mine", abstract: "Publish this device's data as a version that supersedes the vault's, on every device.",
+        discussion: "Example: tandem keep-mine 3f9c2a81d0 && tandem sync")
+    @OptionGroup var targets: DecisionTargets
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    func run() throws { try DecisionRunner.run(.keepMine, targets: targets, global: global, json: output.json) }
+}
+
+struct ConflictsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conflicts",
+        abstract: "List entries whose versions conflict, each version labelled by device and time.",
+        discussion: "Example: tandem conflicts --json")
+
+    @Option(help: "Only this context.") var context: String?
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let store = try global.openStore()
+        let entries = try store.entries(context: context, states: [.conflict])
+        let names = try DeviceNames(store: store)
+        if output.json {
+            Output.json(.array(entries.map { Output.entry($0, names: names) }))
+            return
+        }
+        guard !entries.isEmpty else { print("no conflicts"); return }
+        for entry in entries {
+            print("⚠ \(entry.context)/\(Escaped.text(entry.key))")
+            if let local = entry.local {
+                print("    \(pad(names.label(local.origin) + ", " + Output.time(local.timestamp.wallMillis), 44)) here: \(Output.short(local.value, width: 70))")
+            } else {
+                print("    \(pad("this device", 44)) here: (absent)")
+            }
+            for version in entry.unseen {
+                print("    \(pad(names.label(version.origin) + ", " + Output.time(version.timestamp.wallMillis), 44)) \(Output.short(version.value, width: 76))")
+            }
+        }
+        print("resolve with: tandem resolve CONTEXT KEY --keep local|remote [--from DEVICE] | --value JSON")
+    }
+}
+
+struct ResolveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resolve",
+        abstract: "Resolve a conflict by publishing one version that supersedes all of them.",
+        discussion: """
+            --keep local keeps this device's value on every device; --keep remote takes another device's \
+            (the deterministic winner, or the one --from names); --value publishes a merged value. \
+            The resolution reaches the other devices as an ordinary edit at the next sync.
+
+            Examples:
+              tandem resolve friends alice --keep local
+              tandem resolve friends alice --keep remote --from phone
+              tandem resolve friends alice --value '{"name": "Alice", "age": 31}'
+            """)
+
+    enum Side: String, ExpressibleByArgument { case local, remote }
+
+    @Argument var context: String
+    @Argument var key: String
+    @Option(help: "local or remote.") var keep: Side?
+    @Option(help: ArgumentHelp("With --keep remote: the device whose version to take.", valueName: "DEVICE")) var from: String?
+    @Option(help: ArgumentHelp("Publish this JSON value instead.", valueName: "JSON")) var value: String?
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if (keep == nil) == (value == nil) { throw ValidationError("give --keep local|remote or --value JSON (exactly one)") }
+        if from != nil && keep != .remote { throw ValidationError("--from goes with --keep remote") }
+    }
+
+    func run() throws {
+        let store = try global.openStore()
+        let resolution: Resolution
+        switch (keep, value) {
+        case (.local?, _): resolution = .keepLocal
+        case (.remote?, _):
+            var device: DeviceID?
+            if let from {
+                let names = try DeviceNames(store: store)
+                guard let id = names.names.first(where: { $0.value == from || $0.key.rawValue == from })?.key else {
+                    throw TandemError.noSuchVersion(context: context, key: key, device: from)
+                }
+                device = id
+            }
+            resolution = .takeRemote(device: device)
+        default: resolution = .merge(value: value)
+        }
+        let after = try store.resolve(context: context, key: key, resolution)
+        if output.json {
+            Output.json(Output.entry(after, names: try DeviceNames(store: store)))
+        } else {
+            print("resolved \(context)/\(Escaped.text(key)): \(Output.short(after.value)) — waits to be pushed: tandem sync")
+        }
+    }
+}

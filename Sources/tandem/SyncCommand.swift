@@ -1,0 +1,123 @@
+import ArgumentParser
+import TandemCore
+
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Pull the other devices' changes, apply what the policy allows, push this device's changes.",
+        discussion: """
+            With policy review (the default) incoming changes wait for 'tandem accept' or 'tandem refuse'; \
+            with accept they are applied, and conflicts take the deterministic winner and stay listed. \
+            A vault that cannot be reached is not an error: the changes wait for the next sync. \
+            A damaged file is reported with its path and skipped (exit 1); the other devices still sync.
+
+            Examples: tandem sync; tandem sync --policy accept --json
+            """)
+
+    @Option(help: "Policy for every context in this sync (review or accept; default: each context's own, else review).")
+    var policy: SyncPolicy?
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if policy == .handlers { throw ValidationError("the handlers policy needs an app's handlers; use review or accept") }
+    }
+
+    func run() async throws {
+        let store = try global.openStore()
+        var stored = try store.policies()
+        for (context, value) in stored where value == .handlers { stored[context] = .review }
+        let policies = policy.map { PolicyMap.all($0) } ?? PolicyMap(contexts: stored)
+        let report = try await Synchronizer(store: store, logger: global.logger()).sync(policies: policies)
+        if output.json {
+            Output.json(SyncCommand.json(report))
+        } else {
+            SyncCommand.describe(report)
+        }
+        if !report.problems.isEmpty { throw ExitCode(1) }
+    }
+
+    static func describe(_ report: SyncReport) {
+        for problem in report.problems { Output.error(problem.message) }
+        guard report.online else {
+            print("offline: the vault cannot be reached; \(report.waitingToPush) changes wait to be pushed")
+            return
+        }
+        var line = "pulled \(report.changesPulled) changes (\(report.segmentsPulled) segments), pushed \(report.changesPushed) (\(report.segmentsPushed) segments)"
+        if report.applied > 0 { line += ", applied \(report.applied)" }
+        print(line)
+        if report.waiting > 0 { print("\(report.waiting) incoming changes wait for a decision: tandem incoming") }
+        if report.conflicts > 0 { print("\(report.conflicts) conflicts: tandem conflicts") }
+    }
+
+    static func json(_ report: SyncReport) -> JSONValue {
+        func number(_ value: Int) -> JSONValue { .number(String(value)) }
+        return .object([
+            ("online", .bool(report.online)), ("segmentsPulled", number(report.segmentsPulled)),
+            ("changesPulled", number(report.changesPulled)), ("applied", number(report.applied)),
+            ("refused", number(report.refused)), ("waiting", number(report.waiting)), ("conflicts", number(report.conflicts)),
+            ("segmentsPushed", number(report.segmentsPushed)), ("changesPushed", number(report.changesPushed)),
+            ("waitingToPush", number(report.waitingToPush)),
+            ("problems", .array(report.problems.map { .object([("path", .string($0.path)), ("message", .string($0.message))]) })),
+        ])
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show this device, its vault, whether it is online, and counts per state.",
+        discussion: "Example: tandem status --json")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let store = try global.openStore()
+        let info = try store.info()
+        let vault = Vault(root: .init(fileURLWithPath: info.vaultPath))
+        let online = vault.isReachable
+        let counts = try store.counts()
+        if output.json {
+            func number(_ value: Int) -> JSONValue { .number(String(value)) }
+            Output.json(.object([
+                ("device", .string(info.name)), ("id", .string(info.id.rawValue)), ("vault", .string(info.vaultPath)),
+                ("online", .bool(online)), ("lastSync", info.lastSyncMillis.map { .string(Output.time($0)) } ?? .null),
+                ("pushedSeq", .number(String(info.pushedSeq))),
+                ("counts", .object([("inSync", number(counts.inSync)), ("outgoing", number(counts.outgoing)),
+                                    ("incoming", number(counts.incoming)), ("conflicts", number(counts.conflicts)),
+                                    ("refused", number(counts.refused)), ("waitingToPush", number(counts.waitingToPush))])),
+            ]))
+            return
+        }
+        print("device   \(info.name) (\(info.id))")
+        print("vault    \(info.vaultPath) — \(online ? "online" : "offline")")
+        print("synced   " + (info.lastSyncMillis.map { "\(Output.time($0)) (\(Output.age($0)))" } ?? "never"))
+        print("entries  ✓ \(counts.inSync) in sync · ↑ \(counts.outgoing) outgoing · ↓ \(counts.incoming) incoming · ⚠ \(counts.conflicts) conflicts · ⊘ \(counts.refused) refused")
+        if counts.waitingToPush > 0 {
+            print("\(counts.waitingToPush) changes wait to be pushed" + (online ? ": tandem sync" : " (the vault is offline)"))
+        }
+    }
+}
+
+struct LogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract: "Show what sync and decisions did on this device, newest first.",
+        discussion: "Example: tandem log --limit 20")
+
+    @Option(help: "How many lines.") var limit = 50
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let events = try global.openStore().events(limit: limit)
+        if output.json {
+            Output.json(.array(events.map { .object([("at", .string(Output.time($0.atMillis))), ("level", .string($0.level)), ("message", .string($0.message))]) }))
+            return
+        }
+        for event in events {
+            print("\(Output.time(event.atMillis))  \(pad(event.level, 8))\(event.message)")
+        }
+    }
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+
+struct Tandem: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tandem",
+        abstract: "Back up an app's data across your devices and review what the other devices changed.",
+        discussion: """
+            A vault is a folder every device can reach (a drive, NFS, a Syncthing or Dropbox folder). \
+            Each device keeps its own store and pushes its changes to the vault; incoming changes wait \
+            for your decision unless the context's policy accepts them.
+
+            Exit codes: 0 ok, 1 the operation failed, 2 usage.
+            """,
+        subcommands: [
+            InitCommand.self, DeviceCommand.self, PutCommand.self, GetCommand.self, RmCommand.self, LsCommand.self,
+            ContextsCommand.self, SyncCommand.self, IncomingCommand.self, AcceptCommand.self, RefuseCommand.self,
+            KeepMineCommand.self, ConflictsCommand.self, ResolveCommand.self, StatusCommand.self, WipeCommand.self,
+            LogCommand.self,
+        ]
+    )
+}
