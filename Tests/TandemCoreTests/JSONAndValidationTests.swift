@@ -1,0 +1,67 @@
+import Testing
+@testable import TandemCore
+
+@Suite struct CanonicalJSONTests {
+    @Test func sortsKeysAndDropsWhitespace() throws {
+        #expect(try Validation.canonicalValue(#" { "b" : [1, 2.50, {"z":null,"a":true}], "a": "x" } "#)
+                == #"{"a":"x","b":[1,2.50,{"a":true,"z":null}]}"#)
+    }
+
+    @Test func keepsNumbersAsWritten() throws {
+        #expect(try Validation.canonicalValue("123456789012345678901234567890") == "123456789012345678901234567890")
+        #expect(try Validation.canonicalValue("-0.5e+10") == "-0.5e+10")
+    }
+
+    @Test func escapesStringsMinimally() throws {
+        #expect(try Validation.canonicalValue(#""a\/b\u00e9\n\u001b""#) == "\"a/bé\\n\\u001b\"")
+        #expect(try Validation.canonicalValue(#""\ud83d\ude00""#) == "\"😀\"")
+    }
+
+    @Test(arguments: ["", "{", "[1,]", "{'a':1}", "01", "1.", "tru", "\"\u{01}\"", "{\"a\" 1}", "[1] 2", "NaN", "\"\\ud800\""])
+    func refusesWhatIsNotJSON(_ text: String) {
+        #expect(throws: TandemError.self) { try Validation.canonicalValue(text) }
+    }
+
+    @Test func refusesDeepNesting() {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect(throws: TandemError.self) { try Validation.canonicalValue(deep) }
+    }
+
+    @Test func enforcesTheSizeLimit() {
+        #expect(throws: TandemError.valueTooLarge(bytes: 12, limit: 10)) {
+            try Validation.canonicalValue("\"0123456789\"", maxBytes: 10)
+        }
+    }
+
+    @Test func lastRepeatedKeyWins() throws {
+        #expect(try Validation.canonicalValue(#"{"a":1,"a":2}"#) == #"{"a":2}"#)
+    }
+}
+
+@Suite struct ValidationTests {
+    @Test(arguments: ["friends", "a", "app.settings_v2-x", String(repeating: "a", count: 64)])
+    func acceptsGoodContextNames(_ name: String) throws {
+        #expect(try Validation.contextName(name) == name)
+    }
+
+    @Test(arguments: ["", "Friends", "a/b", "../x", "a b", String(repeating: "a", count: 65), "é"])
+    func refusesBadContextNames(_ name: String) {
+        #expect(throws: TandemError.invalidContextName(name)) { try Validation.contextName(name) }
+    }
+
+    @Test(arguments: ["alice", "a/b/../c", "名前", "with space", String(repeating: "k", count: 512)])
+    func acceptsKeys(_ key: String) throws {
+        #expect(try Validation.key(key) == key)
+    }
+
+    @Test(arguments: ["", "a\u{0}b", "line\nbreak", "esc\u{1b}]0;pwned\u{07}", "del\u{7f}", String(repeating: "k", count: 513)])
+    func refusesKeys(_ key: String) {
+        #expect(throws: TandemError.self) { try Validation.key(key) }
+    }
+
+    @Test func errorsShowControlCharactersEscaped() {
+        let message = TandemError.invalidKey("a\u{1b}]0;x\u{07}", reason: "r").description
+        #expect(!message.contains("\u{1b}"))
+        #expect(message.contains("\\e]0;x"))
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import TandemCore
+
+/// A wall clock a test moves by hand; each device may run ahead or behind.
+final class TestClock: WallClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var now: Int64
+    let offset: Int64
+
+    init(start: Int64 = 1_800_000_000_000, offset: Int64 = 0) {
+        self.now = start
+        self.offset = offset
+    }
+
+    /// A clock sharing nothing but its start, shifted by `offset`.
+    func nowMillis() -> Int64 {
+        lock.lock(); defer { lock.unlock() }
+        now += 1
+        return now + offset
+    }
+
+    func advance(_ millis: Int64) {
+        lock.lock(); defer { lock.unlock() }
+        now += millis
+    }
+}
+
+/// A temporary folder removed when the test ends.
+final class TemporaryFolder: @unchecked Sendable {
+    let url: URL
+
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-test-" + UUID().uuidString, isDirectory: true)
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: url)
+    }
+
+    func path(_ component: String) -> String { url.appendingPathComponent(component).path }
+}
+
+/// A real vault folder and real device stores on it, for stories told in tests.
+final class TestWorld: @unchecked Sendable {
+    let folder = TemporaryFolder()
+    let vault: Vault
+    let descriptor: VaultDescriptor
+    private(set) var stores: [String: DeviceStore] = [:]
+    private(set) var clocks: [String: TestClock] = [:]
+
+    init(devices: [String] = [], owner: String = "alice") throws {
+        vault = Vault(root: folder.url.appendingPathComponent("vault"))
+        descriptor = try Vault.create(at: vault.root, owner: owner)
+        for name in devices { try addDevice(name) }
+    }
+
+    @discardableResult
+    func addDevice(_ name: String, clockOffset: Int64 = 0, id: DeviceID? = nil) throws -> DeviceStore {
+        let clock = TestClock(offset: clockOffset)
+        let store = try DeviceStore.create(at: folder.path("\(name)-\(UUID().uuidString.prefix(6)).sqlite"), name: name,
+                                           id: id ?? .random(), vault: vault, descriptor: descriptor, clock: clock)
+        stores[name] = store
+        clocks[name] = clock
+        return store
+    }
+
+    subscript(name: String) -> DeviceStore { stores[name]! }
+
+    @discardableResult
+    func sync(_ name: String, _ policy: SyncPolicy = .review, handlers: [String: ContextHandlers] = [:]) async throws -> SyncReport {
+        var policies = PolicyMap.all(policy)
+        for context in handlers.keys { policies.contexts[context] = .handlers }
+        return try await Synchronizer(store: self[name]).sync(policies: policies, handlers: handlers)
+    }
+
+    func put(_ name: String, _ context: String, _ key: String, _ value: String) throws {
+        try self[name].write(context: context, key: key, value: value)
+    }
+
+    func remove(_ name: String, _ context: String, _ key: String) throws {
+        try self[name].write(context: context, key: key, value: nil)
+    }
+
+    func value(_ name: String, _ context: String, _ key: String) throws -> String? {
+        try self[name].entry(context: context, key: key)?.value
+    }
+
+    func state(_ name: String, _ context: String, _ key: String) throws -> EntryState? {
+        try self[name].entry(context: context, key: key)?.state
+    }
+
+    /// Local data of a device: (context/key → value) for live entries.
+    func data(_ name: String) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for entry in try self[name].entries() {
+            if let value = entry.value { result["\(entry.context)/\(entry.key)"] = value }
+        }
+        return result
+    }
+
+    /// Moves the vault away so every device sees it as offline; `back` restores it.
+    func takeVaultOffline() throws {
+        try FileManager.default.moveItem(at: vault.root, to: folder.url.appendingPathComponent("vault-away"))
+    }
+
+    func bringVaultBack() throws {
+        try FileManager.default.moveItem(at: folder.url.appendingPathComponent("vault-away"), to: vault.root)
+    }
+}
+
+/// Records what handlers were called with, and answers as told.
+final class HandlerRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _calls: [(kind: ChangeKind, key: String, value: String?)] = []
+    private var answers: [String: HandlerResult] = [:]
+    private var throwing: Set<String> = []
+
+    var calls: [(kind: ChangeKind, key: String, value: String?)] {
+        lock.lock(); defer { lock.unlock() }
+        return _calls
+    }
+
+    func answer(_ key: String, with result: HandlerResult) {
+        lock.lock(); defer { lock.unlock() }
+        answers[key] = result
+    }
+
+    func throwFor(_ key: String, _ enabled: Bool = true) {
+        lock.lock(); defer { lock.unlock() }
+        if enabled { throwing.insert(key) } else { throwing.remove(key) }
+    }
+
+    func reset() {
+        lock.lock(); defer { lock.unlock() }
+        _calls = []
+    }
+
+    struct Boom: Error {}
+
+    private func handle(_ change: IncomingChange) throws -> HandlerResult {
+        lock.lock(); defer { lock.unlock() }
+        _calls.append((change.kind, change.key, change.value))
+        if throwing.contains(change.key) { throw Boom() }
+        return answers[change.key] ?? .applied
+    }
+
+    var handlers: ContextHandlers {
+        ContextHandlers(
+            onInsert: { try self.handle($0) },
+            onModify: { try self.handle($0) },
+            onDelete: { try self.handle($0) })
+    }
+}
