@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "TandemCore", targets: ["TandemCore"]),
+        .library(name: "TandemSimulation", targets: ["TandemSimulation"]),
         .executable(name: "tandem", targets: ["tandem"]),
         .executable(name: "tandem-bench", targets: ["tandem-bench"]),
     ],
@@ -24,6 +25,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "TandemSimulation",
+            dependencies: ["TandemCore"]
+        ),
         .executableTarget(
             name: "tandem",
             dependencies: [
@@ -41,7 +46,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TandemCoreTests",
-            dependencies: ["TandemCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["TandemCore", "TandemSimulation", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -104,4 +104,16 @@ private let c = DeviceID(validating: "000000000000000c")!
         let sameAsRival = version("3", [a: 1, b: 1], wall: 4, origin: b)
         #expect(EntryViews(local: rival, frontier: Frontier([sameAsRival])).state == .inSync)
     }
+
+    /// Found by the convergence property (seed 10): local was an old version
+    /// that a vault deletion had seen; its later timestamp let it beat a live
+    /// vault version, and devices disagreed.
+    @Test func localThatAVaultVersionHasSeenIsOutOfTheRace() {
+        let old = version("old", [a: 1], wall: 900, origin: a)
+        let deletion = version(nil, [a: 2], wall: 950, origin: a)
+        let rival = version("rival", [b: 1], wall: 100, origin: b)
+        let views = EntryViews(local: old, frontier: Frontier([deletion, rival]))
+        #expect(views.state == .conflict)
+        #expect(views.conflictWinner == rival)
+    }
 }

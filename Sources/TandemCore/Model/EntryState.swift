@@ -90,9 +90,13 @@ public struct EntryViews: Sendable, Equatable {
     }
 
     /// The deterministic winner among local and the vault versions it has not
-    /// seen: what `accept` keeps when versions conflict. (A version local has
-    /// seen is out of the race, whatever its timestamp.)
+    /// seen: what `accept` keeps when versions conflict. A version local has
+    /// seen is out of the race, and so is local when a vault version has seen
+    /// it, whatever their timestamps.
     public var conflictWinner: EntryVersion? {
-        (unseen + (local.map { [$0] } ?? [])).deterministicWinner
+        guard let local, !frontier.versions.contains(where: { $0.vector.compare(to: local.vector) == .dominates }) else {
+            return unseen.deterministicWinner
+        }
+        return (unseen + [local]).deterministicWinner
     }
 }

@@ -1,0 +1,260 @@
+import Foundation
+import TandemCore
+
+/// The knobs of a seeded scenario.
+public struct ScenarioConfiguration: Sendable, Equatable {
+    public var devices: Int
+    public var steps: Int
+    public var seed: UInt64
+    /// Chance per step that a device goes offline (it comes back later).
+    public var offlineRate: Double
+    /// Chance per step of a concurrent edit of one entry on two devices.
+    public var conflictRate: Double
+    /// Chance that a handler fails (the sync stops there and retries later).
+    public var handlerFailureRate: Double
+    public var contexts: [String]
+    public var keysPerContext: Int
+
+    public init(devices: Int = 3, steps: Int = 40, seed: UInt64 = 1, offlineRate: Double = 0.05, conflictRate: Double = 0.1,
+                handlerFailureRate: Double = 0.1, contexts: [String] = ["friends", "settings"], keysPerContext: Int = 6) {
+        self.devices = devices
+        self.steps = steps
+        self.seed = seed
+        self.offlineRate = offlineRate
+        self.conflictRate = conflictRate
+        self.handlerFailureRate = handlerFailureRate
+        self.contexts = contexts
+        self.keysPerContext = keysPerContext
+    }
+}
+
+/// What a scenario did and whether its devices converged.
+public struct ScenarioReport: Sendable, Equatable {
+    public var seed: UInt64
+    public var operations = 0
+    public var syncs = 0
+    public var conflictsSeen = 0
+    public var conflictsResolved = 0
+    public var converged = false
+    /// Why the scenario is not a success: devices that differ, writes lost.
+    public var failures: [String] = []
+    public var duration: Duration = .zero
+}
+
+/// Runs devices on one vault through a seeded script of writes, deletions,
+/// concurrent edits, offline periods, decisions and syncs in random order,
+/// then brings everyone online under `accept` and checks convergence: every
+/// device holds the same data, and every write is present, superseded by a
+/// write that saw it, or recorded as a conflict loser.
+public final class Scenario: @unchecked Sendable {
+    public let configuration: ScenarioConfiguration
+    public let folder: URL
+    public let clock = VirtualClock()
+    public private(set) var devices: [SimulatedDevice] = []
+    private var random: SeededGenerator
+    private var report: ScenarioReport
+    /// Every version written, by context/key.
+    private var written: [String: [EntryVersion]] = [:]
+    private let failingKeys = FailingKeys()
+
+    public init(_ configuration: ScenarioConfiguration, folder: URL) throws {
+        self.configuration = configuration
+        self.folder = folder
+        self.random = SeededGenerator(seed: configuration.seed)
+        self.report = ScenarioReport(seed: configuration.seed)
+        let vault = Vault(root: folder.appendingPathComponent("vault"))
+        let descriptor = try Vault.create(at: vault.root, owner: "simulation")
+        for index in 0..<configuration.devices {
+            let skew = Int64.random(in: -3_600_000...3_600_000, using: &random)
+            devices.append(try SimulatedDevice(name: "device\(index)", folder: folder, vault: vault, descriptor: descriptor,
+                                               clock: clock.skewed(by: skew)))
+        }
+    }
+
+    public func run() async throws -> ScenarioReport {
+        let started = ContinuousClock.now
+        for _ in 0..<configuration.steps {
+            clock.advance(by: Int64.random(in: 1...5_000, using: &random))
+            try await step()
+        }
+        try await settle()
+        try check()
+        report.duration = ContinuousClock.now - started
+        return report
+    }
+
+    private func pick<T>(_ items: [T]) -> T {
+        items[Int.random(in: 0..<items.count, using: &random)]
+    }
+
+    private func randomKey() -> (String, String) {
+        (pick(configuration.contexts), "k\(Int.random(in: 0..<configuration.keysPerContext, using: &random))")
+    }
+
+    private func randomValue() -> String {
+        "{\"n\":\(Int.random(in: 0..<1000, using: &random)),\"at\":\(clock.now)}"
+    }
+
+    private func write(_ device: SimulatedDevice, _ context: String, _ key: String, _ value: String?) throws {
+        do {
+            if case .written(let version) = try device.store.write(context: context, key: key, value: value) {
+                written["\(context)/\(key)", default: []].append(version)
+            }
+            report.operations += 1
+        } catch TandemError.noSuchEntry {
+            // Deleting what is not there: nothing to do.
+        }
+    }
+
+    private func step() async throws {
+        let roll = Double.random(in: 0..<1, using: &random)
+        let device = pick(devices)
+        if random.chance(configuration.offlineRate) {
+            try device.setOnline(!device.isOnline)
+            return
+        }
+        if random.chance(configuration.conflictRate), devices.count >= 2 {
+            let (context, key) = randomKey()
+            let first = pick(devices)
+            let second = pick(devices.filter { $0 !== first })
+            try write(first, context, key, randomValue())
+            try write(second, context, key, randomValue())
+            return
+        }
+        switch roll {
+        case ..<0.35:
+            let (context, key) = randomKey()
+            try write(device, context, key, randomValue())
+        case ..<0.45:
+            let (context, key) = randomKey()
+            try write(device, context, key, nil)
+        case ..<0.55:
+            try decide(device)
+        default:
+            try await sync(device, policy: pick([SyncPolicy.review, .accept, .handlers]))
+        }
+    }
+
+    /// A person's decisions on one device: one incoming change and one conflict.
+    private func decide(_ device: SimulatedDevice) throws {
+        if let change = try device.store.entries(states: [.incoming]).first {
+            try device.store.decide(pick([Decision.accept, .refuse, .keepMine]), context: change.context, key: change.key)
+            report.operations += 1
+        }
+        if let conflict = try device.store.entries(states: [.conflict]).first {
+            let resolution = pick([Resolution.keepLocal, .takeRemote(device: nil), .merge(value: randomValue())])
+            try device.store.resolve(context: conflict.context, key: conflict.key, resolution)
+            report.conflictsResolved += 1
+            report.operations += 1
+        }
+    }
+
+    private func sync(_ device: SimulatedDevice, policy: SyncPolicy) async throws {
+        var handlers: [String: ContextHandlers] = [:]
+        var policies = PolicyMap.all(policy == .handlers ? .review : policy)
+        if policy == .handlers {
+            let failureRate = configuration.handlerFailureRate
+            let seed = UInt64.random(in: .min ... .max, using: &random)
+            let failing = failingKeys
+            failing.reset(seed: seed)
+            let handler: ContextHandlers.Handler = { _ in failing.next(failureRate) }
+            for context in configuration.contexts {
+                handlers[context] = ContextHandlers(onInsert: handler, onModify: handler, onDelete: handler)
+                policies.contexts[context] = .handlers
+            }
+        }
+        let result = try await Synchronizer(store: device.store).sync(policies: policies, handlers: handlers)
+        report.syncs += 1
+        report.conflictsSeen = max(report.conflictsSeen, result.conflicts)
+        guard result.problems.isEmpty else {
+            throw ScenarioError(description: "seed \(configuration.seed): \(result.problems.map(\.message).joined(separator: "; "))")
+        }
+    }
+
+    /// Everyone online, `accept` everywhere, until a whole round moves nothing.
+    private func settle() async throws {
+        for device in devices { try device.setOnline(true) }
+        for _ in 0..<8 {
+            var moved = 0
+            for device in devices {
+                let result = try await Synchronizer(store: device.store).sync(policies: .all(.accept))
+                report.syncs += 1
+                guard result.problems.isEmpty else {
+                    throw ScenarioError(description: "seed \(configuration.seed): \(result.problems.map(\.message).joined(separator: "; "))")
+                }
+                moved += result.changesPulled + result.changesPushed + result.applied
+            }
+            if moved == 0 { return }
+        }
+        report.failures.append("still moving after 8 rounds of syncs")
+    }
+
+    private func check() throws {
+        let reference = try data(devices[0])
+        for device in devices.dropFirst() {
+            let other = try data(device)
+            if other != reference {
+                let differing = Set(reference.keys).union(other.keys).filter { reference[$0] != other[$0] }.sorted()
+                report.failures.append("\(device.name) differs from \(devices[0].name) at \(differing.joined(separator: ", "))")
+                for path in differing { report.failures.append(try describe(path)) }
+            }
+        }
+        for (path, versions) in written {
+            let parts = path.split(separator: "/", maxSplits: 1).map(String.init)
+            let vault = try devices[0].store.entry(context: parts[0], key: parts[1])?.vault ?? []
+            for version in versions where !vault.contains(where: { $0.vector.includes(version.vector) }) {
+                report.failures.append("write \(version.versionID) of \(path) is lost")
+            }
+        }
+        report.converged = report.failures.isEmpty
+    }
+
+    /// Each device's views of one entry, for a failure message.
+    private func describe(_ path: String) throws -> String {
+        let parts = path.split(separator: "/", maxSplits: 1).map(String.init)
+        var lines = [path + ":"]
+        for device in devices {
+            guard let entry = try device.store.entry(context: parts[0], key: parts[1]) else {
+                lines.append("  \(device.name): nothing")
+                continue
+            }
+            func show(_ version: EntryVersion?) -> String {
+                guard let version else { return "none" }
+                return "\(version.value ?? "deleted") [\(version.vector.compactText)] @\(version.timestamp) by \(version.origin)"
+            }
+            lines.append("  \(device.name) (\(try device.store.info().id)): \(entry.state.rawValue) local=\(show(entry.local)) vault=\(entry.vault.map(show).joined(separator: " | "))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func data(_ device: SimulatedDevice) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for entry in try device.store.entries() {
+            if let value = entry.value { result["\(entry.context)/\(entry.key)"] = value }
+        }
+        return result
+    }
+}
+
+/// Why a scenario could not run.
+public struct ScenarioError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Decides, from a seed, which handler calls fail; shared by the handlers of one sync.
+final class FailingKeys: @unchecked Sendable {
+    private let lock = NSLock()
+    private var random = SeededGenerator(seed: 0)
+
+    func reset(seed: UInt64) {
+        lock.lock(); defer { lock.unlock() }
+        random = SeededGenerator(seed: seed)
+    }
+
+    func next(_ failureRate: Double) -> HandlerResult {
+        lock.lock(); defer { lock.unlock() }
+        if random.chance(failureRate) { return .failure("simulated failure") }
+        if random.chance(0.1) { return .refused }
+        return .applied
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+import Testing
+import TandemCore
+import TandemSimulation
+
+/// The convergence property: whatever happens (random writes, deletions,
+/// concurrent edits, offline periods, failing handlers, decisions, random sync
+/// order), once every device is online under `accept`, all hold the same data
+/// and no write is lost. Replay one seed with `TANDEM_SEED=N swift test --filter Convergence`.
+@Suite struct ConvergenceTests {
+    static let seeds: [UInt64] = {
+        if let seed = ProcessInfo.processInfo.environment["TANDEM_SEED"].flatMap(UInt64.init) { return [seed] }
+        return Array(1...1000)
+    }()
+
+    @Test(arguments: seeds)
+    func devicesConverge(seed: UInt64) async throws {
+        let folder = TemporaryFolder()
+        var generator = SeededGenerator(seed: seed ^ 0xC0FFEE)
+        let configuration = ScenarioConfiguration(
+            devices: Int.random(in: 3...5, using: &generator), steps: Int.random(in: 20...60, using: &generator), seed: seed)
+        let report = try await Scenario(configuration, folder: folder.url).run()
+        #expect(report.converged, "seed \(seed) (replay: TANDEM_SEED=\(seed) swift test --filter Convergence): \(report.failures.joined(separator: "; "))")
+    }
+}
