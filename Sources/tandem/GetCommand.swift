@@ -24,7 +24,7 @@ struct GetCommand: ParsableCommand {
         }
         guard let value = entry.value else {
             let note = entry.state == .incoming ? " here (an incoming change waits: see 'tandem incoming')" : " here"
-            throw TandemError.io(path: "\(context)/\(Escaped.text(key))", reason: (entry.local == nil ? "not present" : "deleted") + note)
+            throw TandemError.io(path: "\(context)/\(Escaped.quoted(key))", reason: (entry.local == nil ? "not present" : "deleted") + note)
         }
         print(compact ? value : Output.value(value).prettyText())
     }

@@ -39,7 +39,8 @@ enum Logging {
     private static let once: Void = {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = verboseFlag.value ? .debug : .warning
+            // Without --verbose the command itself reports every problem, once.
+            handler.logLevel = verboseFlag.value ? .debug : .critical
             return handler
         }
     }()
