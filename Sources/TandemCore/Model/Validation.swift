@@ -23,6 +23,8 @@ public enum Validation {
         let count = key.utf8.count
         guard count >= 1 else { throw .invalidKey(key, reason: "a key cannot be empty") }
         guard count <= 512 else { throw .invalidKey(key, reason: "\(count) bytes, at most 512 allowed") }
+        // Most keys are printable ASCII; only the rest needs the Unicode tables.
+        if key.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return key }
         for (index, scalar) in key.unicodeScalars.enumerated() where scalar.properties.generalCategory == .control {
             throw .invalidKey(key, reason: "control character U+\(String(scalar.value, radix: 16, uppercase: true)) at character \(index + 1)")
         }

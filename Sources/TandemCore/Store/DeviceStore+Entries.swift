@@ -111,6 +111,20 @@ extension DeviceStore {
         }
     }
 
+    /// Counts of what waits (incoming, conflicts, refused, outgoing and the
+    /// outbox), read through the state index: cheap however large the store.
+    /// The in-sync count is left at zero.
+    public func pendingCounts() throws(TandemError) -> StateCounts {
+        try read { db in
+            var counts = StateCounts()
+            for state in EntryState.allCases where state != .inSync {
+                counts.add(state, try Int.fetchOne(db, sql: "SELECT count(*) FROM entry WHERE state = ?", arguments: [state.rawValue]) ?? 0)
+            }
+            counts.waitingToPush = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0
+            return counts
+        }
+    }
+
     /// Every context this device knows, with its policy and counts.
     public func contexts() throws(TandemError) -> [ContextSummary] {
         let policies = try self.policies()

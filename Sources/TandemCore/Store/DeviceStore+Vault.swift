@@ -39,9 +39,10 @@ extension DeviceStore {
             var arrival = Int64(try StoreMeta.get(db, .arrival) ?? "0") ?? 0
             var newest = HLCTimestamp.zero
             var fresh = 0
+            var batch = try RecordBatch(db, store: self, changes: segment.changes)
             for change in segment.changes {
                 newest = max(newest, change.version.timestamp)
-                if try self.merge(db, change, arrival: &arrival, policy: policies[change.context]) { fresh += 1 }
+                if try self.merge(db, change, batch: &batch, arrival: &arrival, policy: policies[change.context]) { fresh += 1 }
             }
             var hlc = try self.loadClock(db)
             hlc.receive(newest, now: self.clock.nowMillis())
@@ -54,12 +55,13 @@ extension DeviceStore {
     }
 
     /// Adds a vault version to an entry's frontier; false when it was already covered.
-    func merge(_ db: Database, _ change: Change, arrival: inout Int64, policy: SyncPolicy) throws -> Bool {
-        var record = try record(db, context: change.context, key: change.key) ?? EntryRecord(context: change.context, key: change.key)
+    func merge(_ db: Database, _ change: Change, batch: inout RecordBatch, arrival: inout Int64, policy: SyncPolicy) throws -> Bool {
+        var record = batch.record(context: change.context, key: change.key)
         guard record.views.frontier.add(change.version) else { return false }
         arrival += 1
         record.arrival = arrival
         try settle(db, &record, policy: policy)
+        batch.update(record)
         return true
     }
 
@@ -84,18 +86,19 @@ extension DeviceStore {
         try record.save(db)
     }
 
-    /// Settles entries left waiting under `policy` by earlier syncs (a context
-    /// switched to `accept`, say). Returns how many changed.
+    /// Settles entries left waiting by earlier syncs in contexts whose policy
+    /// is now `accept` (a context switched from review, say). Only the rows
+    /// that wait are read, through the state index, so the cost follows the
+    /// waiting changes, not the size of the store. Returns how many changed.
     @discardableResult
-    public func settlePending(contexts: [String], policy: SyncPolicy) throws(TandemError) -> Int {
-        guard !contexts.isEmpty, policy == .accept else { return 0 }
+    public func settlePending(policies: PolicyMap) throws(TandemError) -> Int {
+        guard policies.fallback == .accept || policies.contexts.values.contains(.accept) else { return 0 }
         return try writeTransaction { db in
-            let marks = contexts.map { _ in "?" }.joined(separator: ",")
             var changed = 0
-            for var record in try self.records(db, sql: "WHERE state IN ('incoming', 'conflict', 'refused') AND context IN (\(marks))",
-                                                arguments: StatementArguments(contexts)) {
+            for var record in try self.records(db, sql: "WHERE state IN ('incoming', 'conflict', 'refused')", arguments: [])
+            where policies[record.context] == .accept {
                 let before = record.views.local
-                try self.settle(db, &record, policy: policy)
+                try self.settle(db, &record, policy: .accept)
                 if record.views.local != before { changed += 1 }
             }
             return changed
@@ -124,10 +127,11 @@ extension DeviceStore {
             let info = try self.info(db)
             guard segment.device == info.id, segment.seq == info.pushedSeq + 1 else { return }
             var arrival = Int64(try StoreMeta.get(db, .arrival) ?? "0") ?? 0
+            var batch = try RecordBatch(db, store: self, changes: segment.changes)
             for change in segment.changes {
                 try db.execute(sql: "DELETE FROM outbox WHERE context = ? AND key = ? AND vv = ?",
                                arguments: [change.context, change.key, change.version.vector.compactText])
-                _ = try self.merge(db, change, arrival: &arrival, policy: policies[change.context])
+                _ = try self.merge(db, change, batch: &batch, arrival: &arrival, policy: policies[change.context])
             }
             try StoreMeta.set(db, .arrival, String(arrival))
             try StoreMeta.set(db, .pushedSeq, String(segment.seq))
@@ -143,5 +147,36 @@ extension DeviceStore {
     /// The next local timestamp, for a segment's creation time.
     public func nextTimestamp() throws(TandemError) -> HLCTimestamp {
         try writeTransaction { db in try self.tick(db) }
+    }
+}
+
+/// The stored rows of every entry a segment touches, read with a few `IN`
+/// queries instead of one query per change (most of a restore's rows are new).
+struct RecordBatch {
+    private var records: [String: [String: EntryRecord]] = [:]
+
+    init(_ db: Database, store: DeviceStore, changes: [Change]) throws {
+        var keysByContext: [String: Set<String>] = [:]
+        for change in changes { keysByContext[change.context, default: []].insert(change.key) }
+        for (context, keys) in keysByContext {
+            let keys = Array(keys)
+            var found: [String: EntryRecord] = [:]
+            for start in stride(from: 0, to: keys.count, by: 500) {
+                let chunk = keys[start..<min(start + 500, keys.count)]
+                let marks = chunk.map { _ in "?" }.joined(separator: ",")
+                for record in try store.records(db, sql: "WHERE context = ? AND key IN (\(marks))", arguments: StatementArguments([context] + chunk)) {
+                    found[record.key] = record
+                }
+            }
+            records[context] = found
+        }
+    }
+
+    func record(context: String, key: String) -> EntryRecord {
+        records[context]?[key] ?? EntryRecord(context: context, key: key)
+    }
+
+    mutating func update(_ record: EntryRecord) {
+        records[record.context, default: [:]][record.key] = record
     }
 }

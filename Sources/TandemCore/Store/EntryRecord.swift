@@ -75,34 +75,45 @@ struct EntryRecord: Sendable {
         return [version.value, version.vector.compactText, version.timestamp.wallMillis, Int64(version.timestamp.counter), version.origin.rawValue, version.schema]
     }
 
-    /// Writes the row back (insert or update), with its conflict versions.
-    func save(_ db: Database) throws {
+    static func rawValues(_ version: EntryVersion?) -> [RawValue] {
+        guard let version else { return [.null, .null, .null, .null, .null, .null] }
+        return [version.value.map { .text($0) } ?? .null, .text(version.vector.compactText), .integer(version.timestamp.wallMillis),
+                .integer(Int64(version.timestamp.counter)), .text(version.origin.rawValue), .integer(Int64(version.schema))]
+    }
+
+    /// Writes the row back (insert or update), with its conflict versions;
+    /// afterwards the record knows its row id and stored conflict versions.
+    mutating func save(_ db: Database) throws {
         let head = views.frontier.head
         let localKind: LocalKind
         if views.local == nil { localKind = .absent }
         else if let head, views.local == head { localKind = .vaultHead }
         else { localKind = .own }
         let others = views.frontier.others
-        var values: [(any DatabaseValueConvertible)?] = [context, key, localKind.rawValue]
-        values += Self.arguments(localKind == .own ? views.local : nil)
-        values += Self.arguments(head)
-        values += [others.count, views.refused?.compactText, views.state?.rawValue, arrival]
+        var values: [RawValue] = [.text(context), .text(key), .integer(localKind.rawValue)]
+        values.reserveCapacity(20)
+        values += Self.rawValues(localKind == .own ? views.local : nil)
+        values += Self.rawValues(head)
+        values += [.integer(Int64(others.count)), views.refused.map { .text($0.compactText) } ?? .null,
+                   views.state.map { .text($0.rawValue) } ?? .null, .integer(arrival)]
         if let rowID {
             let statement = try db.cachedStatement(sql: """
                 UPDATE entry SET context = ?, key = ?, local_kind = ?, local_value = ?, local_vv = ?, local_wall = ?, local_counter = ?,
                 local_origin = ?, local_schema = ?, vault_value = ?, vault_vv = ?, vault_wall = ?, vault_counter = ?, vault_origin = ?,
                 vault_schema = ?, vault_others = ?, refused_vv = ?, state = ?, arrival = ? WHERE id = ?
                 """)
-            try statement.execute(arguments: StatementArguments(values + [rowID]))
+            try statement.runRaw(values + [.integer(rowID)], in: db)
         } else {
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO entry (context, key, local_kind, local_value, local_vv, local_wall, local_counter, local_origin, local_schema,
                 vault_value, vault_vv, vault_wall, vault_counter, vault_origin, vault_schema, vault_others, refused_vv, state, arrival)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            try statement.execute(arguments: StatementArguments(values))
+            try statement.runRaw(values, in: db)
+            rowID = db.lastInsertedRowID
         }
         try saveOthers(db, others)
+        storedOthers = Int64(others.count)
     }
 
     /// Conflict versions are rare: the table is touched only when the row has

@@ -55,7 +55,7 @@ public struct Synchronizer: Sendable {
     }
 
     private func fillCounts(_ report: inout SyncReport) throws(TandemError) {
-        let counts = try store.counts()
+        let counts = try store.pendingCounts()
         report.conflicts = counts.conflicts
         report.waiting = counts.incoming
         report.waitingToPush = counts.waitingToPush
@@ -106,10 +106,7 @@ public struct Synchronizer: Sendable {
     }
 
     private func reconcile(policies: PolicyMap, report: inout SyncReport) throws(TandemError) {
-        var contexts = Set(try store.contexts().map(\.name))
-        contexts.formUnion(policies.contexts.keys)
-        let accepting = contexts.filter { policies[$0] == .accept }.sorted()
-        report.applied += try store.settlePending(contexts: accepting, policy: .accept)
+        report.applied += try store.settlePending(policies: policies)
     }
 
     /// Calls the handlers for each change waiting in a `handlers` context, in

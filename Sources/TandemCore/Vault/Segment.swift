@@ -134,6 +134,7 @@ public struct SegmentCodec: Sendable {
         guard count <= UInt64(body.count) else { throw .init(description: "change count \(count) exceeds the segment's size") }
         var changes: [Change] = []
         changes.reserveCapacity(Int(count))
+        var known = KnownDevices()
         for index in 0..<Int(count) {
             let kind = try reader.byte("change kind")
             guard kind == Self.putKind || kind == Self.deleteKind else {
@@ -146,12 +147,12 @@ public struct SegmentCodec: Sendable {
             let schema = try reader.varint("schema")
             guard schema >= 1, schema <= UInt64(Int32.max) else { throw .init(description: "change \(index + 1) has an invalid schema version") }
             let timestamp = HLCTimestamp(wallMillis: Int64(bitPattern: try reader.uint64("timestamp")), counter: try reader.uint32("timestamp"))
-            let origin = try deviceID(&reader, index)
+            let origin = try known.read(&reader, index)
             let vectorCount = try reader.varint("version vector size")
             guard vectorCount <= 1 << 16 else { throw .init(description: "change \(index + 1) has an oversized version vector") }
             var counters: [DeviceID: UInt64] = [:]
             for _ in 0..<vectorCount {
-                let member = try deviceID(&reader, index)
+                let member = try known.read(&reader, index)
                 counters[member] = try reader.varint("counter")
             }
             let vector = VersionVector(counters)
@@ -163,9 +164,20 @@ public struct SegmentCodec: Sendable {
         return Segment(device: device, seq: seq, previousHash: previous, created: created, changes: changes)
     }
 
-    private func deviceID(_ reader: inout BinaryReader, _ index: Int) throws(BinaryReader.Failure) -> DeviceID {
-        let raw = try reader.string("device id", max: 64)
-        guard let id = DeviceID(validating: raw) else { throw .init(description: "change \(index + 1) names an invalid device id") }
-        return id
+    /// The few device ids of a segment, decoded once each: every change
+    /// repeats them, and each fresh copy of a 16-byte string is an allocation.
+    private struct KnownDevices {
+        private var seen: [(bytes: ArraySlice<UInt8>, id: DeviceID)] = []
+
+        mutating func read(_ reader: inout BinaryReader, _ index: Int) throws(BinaryReader.Failure) -> DeviceID {
+            let count = try reader.length("device id", max: 64)
+            let bytes = try reader.raw(count, "device id")
+            if let hit = seen.first(where: { $0.bytes.elementsEqual(bytes) }) { return hit.id }
+            guard let text = String(validating: bytes, as: UTF8.self), let id = DeviceID(validating: text) else {
+                throw .init(description: "change \(index + 1) names an invalid device id")
+            }
+            seen.append((bytes, id))
+            return id
+        }
     }
 }

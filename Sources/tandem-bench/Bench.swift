@@ -1,0 +1,148 @@
+import Foundation
+import GRDB
+import TandemCore
+
+/// Prints Tandem's figures next to the baselines they are judged against,
+/// all measured in this run on this machine.
+///
+/// `swift run -c release tandem-bench` runs every figure; `tandem-bench restore`
+/// or `tandem-bench incremental` runs one.
+@main
+struct Bench {
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            switch arguments.first {
+            case "restore-child": try await restoreChild(vault: arguments[1], store: arguments[2])
+            case "baseline-child": try baselineChild(store: arguments[1], count: Int(arguments[2]) ?? 100_000)
+            case "generate": try generateRestoreVault(at: arguments[1])
+            case "restore": try await restoreFigure()
+            case "incremental": try await incrementalFigure()
+            case nil:
+                try await restoreFigure()
+                try await incrementalFigure()
+            default:
+                print("usage: tandem-bench [restore|incremental]")
+                exit(2)
+            }
+        } catch {
+            FileHandle.standardError.write(Data("tandem-bench: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func scratch(_ name: String) -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-bench-\(name)-\(UUID().uuidString.prefix(8))")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    // MARK: Restore
+
+    /// A fresh device pulls and applies (policy accept) 100,000 entries of
+    /// ~1 KiB written by 4 devices, against inserting the same rows into a fresh
+    /// SQLite file in one transaction through GRDB.
+    static func restoreFigure() async throws {
+        let folder = scratch("restore")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var generator = try VaultGenerator(root: folder.appendingPathComponent("vault"), deviceCount: 4)
+        for (index, device) in generator.devices.enumerated() {
+            try generator.push(device: device, context: "bench", keys: (index * 25_000)..<((index + 1) * 25_000), perSegment: 1000)
+        }
+        print("restore: 100,000 entries of ~1 KiB from 4 devices (100 segments)")
+        var restores: [Double] = []
+        var baselines: [Double] = []
+        var memory = 0.0
+        for round in 0..<3 {
+            let baseline = try Measure.child(["baseline-child", folder.appendingPathComponent("baseline-\(round).sqlite").path, "100000"])
+            let restore = try Measure.child(["restore-child", generator.root.path, folder.appendingPathComponent("store-\(round).sqlite").path])
+            baselines.append(baseline["seconds"] ?? 0)
+            restores.append(restore["seconds"] ?? 0)
+            memory = max(memory, restore["peakMB"] ?? 0)
+        }
+        let restore = Measure.median(restores), baseline = Measure.median(baselines)
+        print(String(format: "  tandem restore (sync --policy accept)  %8.3f s   (median of 3)", restore))
+        print(String(format: "  baseline: GRDB insert, 1 transaction    %8.3f s   (median of 3)", baseline))
+        print(String(format: "  ratio %.2f×  (target ≤ 2×)   peak memory %.0f MB  (target < 200 MB)", restore / baseline, memory))
+    }
+
+    static func restoreChild(vault path: String, store: String) async throws {
+        let vault = Vault(root: URL(fileURLWithPath: path))
+        let descriptor = try vault.readDescriptor()
+        let seconds = try await Measure.seconds {
+            let device = try DeviceStore.create(at: store, name: "restored", vault: vault, descriptor: descriptor)
+            let report = try await Synchronizer(store: device).sync(policies: .all(.accept))
+            guard report.changesPulled == 100_000, report.problems.isEmpty else {
+                throw BenchError(description: "restore pulled \(report.changesPulled) changes, problems: \(report.problems)")
+            }
+        }
+        print("seconds=\(seconds) peakMB=\(Measure.peakMemoryMB())")
+    }
+
+    /// The baseline is made as fast as GRDB allows: a `DatabaseQueue` (no WAL,
+    /// so the one big transaction is not copied twice), values built beforehand.
+    static func baselineChild(store: String, count: Int) throws {
+        let values = (0..<count).map { VaultGenerator.value($0) }
+        let seconds = try syncSeconds {
+            let queue = try DatabaseQueue(path: store)
+            try queue.write { db in
+                try db.execute(sql: "CREATE TABLE entry (context TEXT NOT NULL, key TEXT NOT NULL, value TEXT, PRIMARY KEY (context, key))")
+                let statement = try db.makeStatement(sql: "INSERT INTO entry (context, key, value) VALUES (?, ?, ?)")
+                for index in 0..<count {
+                    try statement.execute(arguments: ["bench", "key-\(index)", values[index]])
+                }
+            }
+        }
+        print("seconds=\(seconds) peakMB=\(Measure.peakMemoryMB())")
+    }
+
+    static func syncSeconds(_ body: () throws -> Void) rethrows -> Double {
+        let start = ContinuousClock.now
+        try body()
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    // MARK: Incremental
+
+    /// One device syncs 10 new remote changes when the vault holds 100,000
+    /// entries in 1,000 segments, against the same sync on a vault of 1,000 entries.
+    static func incrementalFigure() async throws {
+        print("incremental: sync of 10 new remote changes")
+        let large = try await incremental(entries: 100_000)
+        let small = try await incremental(entries: 1_000)
+        print(String(format: "  vault of 100,000 entries (1,000 segments)  %7.2f ms   (median of 9; target < 50 ms)", large * 1000))
+        print(String(format: "  vault of 1,000 entries (10 segments)       %7.2f ms   (median of 9)", small * 1000))
+        print(String(format: "  ratio %.2f×  (target ≤ 1.5×)", large / small))
+    }
+
+    static func incremental(entries: Int) async throws -> Double {
+        let folder = scratch("incremental")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var generator = try VaultGenerator(root: folder.appendingPathComponent("vault"), deviceCount: 2)
+        let writer = generator.devices[0]
+        try generator.push(device: writer, context: "bench", keys: 0..<entries, perSegment: 100)
+        let store = try DeviceStore.create(at: folder.appendingPathComponent("store.sqlite").path, name: "reader",
+                                           vault: generator.vault, descriptor: generator.descriptor)
+        let synchronizer = Synchronizer(store: store)
+        _ = try await synchronizer.sync(policies: .all(.accept))
+        var times: [Double] = []
+        for round in 0..<9 {
+            try generator.push(device: writer, context: "bench", keys: (round * 10)..<(round * 10 + 10), perSegment: 10, version: round + 1)
+            var report = SyncReport()
+            times.append(try await Measure.seconds { report = try await synchronizer.sync(policies: .all(.accept)) })
+            guard report.changesPulled == 10 else { throw BenchError(description: "incremental sync pulled \(report.changesPulled)") }
+        }
+        return Measure.median(times)
+    }
+}
+
+extension Bench {
+    /// Leaves the restore vault at `path`, for profiling a restore by hand.
+    static func generateRestoreVault(at path: String) throws {
+        var generator = try VaultGenerator(root: URL(fileURLWithPath: path), deviceCount: 4)
+        for (index, device) in generator.devices.enumerated() {
+            try generator.push(device: device, context: "bench", keys: (index * 25_000)..<((index + 1) * 25_000), perSegment: 1000)
+        }
+    }
+}
