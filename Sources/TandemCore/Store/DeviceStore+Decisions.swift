@@ -133,7 +133,7 @@ extension DeviceStore {
     func handlerQueue(contexts: [String]) throws(TandemError) -> [IncomingChange] {
         let marks = contexts.map { _ in "?" }.joined(separator: ",")
         return try read { db in
-            try self.records(db, sql: "WHERE state IN ('incoming', 'conflict') AND context IN (\(marks)) ORDER BY arrival",
+            try self.records(db, sql: "WHERE state IN ('incoming', 'conflict') AND \(EntryRecord.waitingTerm) AND context IN (\(marks)) ORDER BY arrival",
                              arguments: StatementArguments(contexts)).compactMap { record in
                 guard let winner = record.views.state == .conflict ? record.views.conflictWinner : record.views.unseen.deterministicWinner,
                       winner != record.views.local else { return nil }

@@ -87,6 +87,7 @@ extension DeviceStore {
         }
         if let states {
             conditions.append("state IN (\(states.map { _ in "?" }.joined(separator: ",")))")
+            if !states.contains(.inSync) { conditions.append(EntryRecord.waitingTerm) }
             arguments += states.map(\.rawValue)
         }
         let sql = "WHERE \(conditions.joined(separator: " AND ")) ORDER BY context, key" + (limit.map { " LIMIT \($0)" } ?? "")
@@ -118,7 +119,8 @@ extension DeviceStore {
         try read { db in
             var counts = StateCounts()
             for state in EntryState.allCases where state != .inSync {
-                counts.add(state, try Int.fetchOne(db, sql: "SELECT count(*) FROM entry WHERE state = ?", arguments: [state.rawValue]) ?? 0)
+                counts.add(state, try Int.fetchOne(db, sql: "SELECT count(*) FROM entry WHERE state = ? AND \(EntryRecord.waitingTerm)",
+                                                  arguments: [state.rawValue]) ?? 0)
             }
             counts.waitingToPush = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0
             return counts

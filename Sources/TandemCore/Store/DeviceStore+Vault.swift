@@ -70,8 +70,8 @@ extension DeviceStore {
         if record.views.isSilentlyApplicable {
             record.views.local = record.views.unseen.deterministicWinner
         }
-        if policy == .accept {
-            switch record.views.state {
+        if policy == .accept, let state = record.views.state, state != .inSync {
+            switch state {
             case .incoming, .refused:
                 record.views.local = record.views.unseen.deterministicWinner
                 record.views.refused = nil
@@ -95,7 +95,7 @@ extension DeviceStore {
         guard policies.fallback == .accept || policies.contexts.values.contains(.accept) else { return 0 }
         return try writeTransaction { db in
             var changed = 0
-            for var record in try self.records(db, sql: "WHERE state IN ('incoming', 'conflict', 'refused')", arguments: [])
+            for var record in try self.records(db, sql: "WHERE state IN ('incoming', 'conflict', 'refused') AND \(EntryRecord.waitingTerm)", arguments: [])
             where policies[record.context] == .accept {
                 let before = record.views.local
                 try self.settle(db, &record, policy: .accept)
@@ -154,10 +154,17 @@ extension DeviceStore {
 /// queries instead of one query per change (most of a restore's rows are new).
 struct RecordBatch {
     private var records: [String: [String: EntryRecord]] = [:]
+    /// Entries that more than one change of the segment touches: only those
+    /// need their saved record kept for the next change.
+    private var repeated: Set<String> = []
 
     init(_ db: Database, store: DeviceStore, changes: [Change]) throws {
         var keysByContext: [String: Set<String>] = [:]
-        for change in changes { keysByContext[change.context, default: []].insert(change.key) }
+        for change in changes {
+            if !keysByContext[change.context, default: []].insert(change.key).inserted {
+                repeated.insert(change.context + "\u{0}" + change.key)
+            }
+        }
         for (context, keys) in keysByContext {
             let keys = Array(keys)
             var found: [String: EntryRecord] = [:]
@@ -177,6 +184,7 @@ struct RecordBatch {
     }
 
     mutating func update(_ record: EntryRecord) {
+        guard !repeated.isEmpty, repeated.contains(record.context + "\u{0}" + record.key) else { return }
         records[record.context, default: [:]][record.key] = record
     }
 }

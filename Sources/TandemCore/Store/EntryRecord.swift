@@ -11,6 +11,10 @@ struct EntryRecord: Sendable {
     /// `conflict_version` table when there were none and are none.
     private var storedOthers: Int64 = 0
 
+    /// The condition of the `entry_waiting` partial index; a query must
+    /// repeat it word for word for SQLite to use the index.
+    static let waitingTerm = "state <> 'in-sync'"
+
     static let columns = """
         id, context, key, local_kind, local_value, local_vv, local_wall, local_counter, local_origin, local_schema,
         vault_value, vault_vv, vault_wall, vault_counter, vault_origin, vault_schema, vault_others, refused_vv, arrival

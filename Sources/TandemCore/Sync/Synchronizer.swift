@@ -42,7 +42,7 @@ public struct Synchronizer: Sendable {
         defer { withExtendedLifetime(lock) {} }
 
         try recoverPushedSegments(vault: vault, policies: policies)
-        try pull(vault: vault, me: info.id, policies: policies, report: &report)
+        try await pull(vault: vault, me: info.id, policies: policies, report: &report)
         try reconcile(policies: policies, report: &report)
         let handled = try await runHandlers(handlers, policies: policies, report: &report)
         if handled {
@@ -72,19 +72,23 @@ public struct Synchronizer: Sendable {
         }
     }
 
-    private func pull(vault: Vault, me: DeviceID, policies: PolicyMap, report: inout SyncReport) throws(TandemError) {
+    /// Reads every other device's log from its cursor on. The next segment
+    /// is read and decoded on another thread while this one is applied, so a
+    /// restore keeps both cores busy.
+    private func pull(vault: Vault, me: DeviceID, policies: PolicyMap, report: inout SyncReport) async throws(TandemError) {
         let cursors = try store.cursors()
         for device in try vault.loggingDevices() where device != me {
             var cursor = cursors[device] ?? .start
+            var ahead = Self.readAhead(vault, device: device, seq: cursor.seq + 1)
             while true {
                 let path = vault.segmentURL(device: device, seq: cursor.seq + 1).path
                 let read: (segment: Segment, hash: [UInt8])?
-                do {
-                    read = try vault.readSegment(device: device, seq: cursor.seq + 1)
-                } catch {
+                switch await ahead.value {
+                case .success(let value): read = value
+                case .failure(let error):
                     report.problems.append(SyncProblem(path: path, message: error.description))
                     logger.error("\(error.description)")
-                    break
+                    read = nil
                 }
                 guard let (segment, hash) = read else { break }
                 guard segment.previousHash == cursor.hash else {
@@ -93,6 +97,7 @@ public struct Synchronizer: Sendable {
                     logger.error("\(problem.description)")
                     break
                 }
+                ahead = Self.readAhead(vault, device: device, seq: segment.seq + 1)
                 let fresh = try store.apply(segment, hash: hash, policies: policies)
                 logger.debug("applied segment \(segment.seq) of \(device): \(segment.changes.count) changes, \(fresh) new")
                 report.segmentsPulled += 1
@@ -102,6 +107,16 @@ public struct Synchronizer: Sendable {
         }
         for problem in report.problems {
             try store.log(problem.message, level: "error")
+        }
+    }
+
+    private static func readAhead(_ vault: Vault, device: DeviceID, seq: UInt64) -> Task<Result<(segment: Segment, hash: [UInt8])?, TandemError>, Never> {
+        Task.detached {
+            do throws(TandemError) {
+                return .success(try vault.readSegment(device: device, seq: seq))
+            } catch {
+                return .failure(error)
+            }
         }
     }
 

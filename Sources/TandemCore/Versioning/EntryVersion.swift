@@ -71,11 +71,11 @@ public struct Frontier: Sendable, Equatable {
     }
 
     /// The version every device shows first: the deterministic winner.
-    public var head: EntryVersion? { versions.deterministicWinner }
+    public var head: EntryVersion? { versions.count == 1 ? versions[0] : versions.deterministicWinner }
 
     /// The versions other than the head, in winner order.
     public var others: [EntryVersion] {
-        guard let head else { return [] }
+        guard versions.count > 1, let head else { return [] }
         return versions.filter { $0 != head }.sorted { $0.beats($1) }
     }
 

@@ -73,7 +73,8 @@ public struct VersionVector: Hashable, Sendable, ExpressibleByDictionaryLiteral 
 
     /// Compact text form `id:n,id:n` (sorted), used in the store.
     public var compactText: String {
-        sorted.map { "\($0.device.rawValue):\($0.counter)" }.joined(separator: ",")
+        if counters.count == 1, let (device, counter) = counters.first { return "\(device.rawValue):\(counter)" }
+        return sorted.map { "\($0.device.rawValue):\($0.counter)" }.joined(separator: ",")
     }
 
     /// Parses ``compactText``; nil when it is not of that form.
