@@ -28,12 +28,13 @@ let package = Package(
         ),
         .target(
             name: "TandemSimulation",
-            dependencies: ["TandemCore"]
+            dependencies: ["TandemCore", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "tandem",
             dependencies: [
                 "TandemCore",
+                "TandemSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -47,7 +48,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TandemCoreTests",
-            dependencies: ["TandemCore", "TandemSimulation", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["TandemCore", "TandemSimulation", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TandemCore
 
 /// The knobs of a seeded scenario.
@@ -71,7 +72,11 @@ public final class Scenario: @unchecked Sendable {
         }
     }
 
+    /// Scenarios run by the thousand: their syncs log nothing.
+    private let logger = Logger(label: "tandem.simulation", factory: { _ in SwiftLogNoOpLogHandler() })
+
     public func run() async throws -> ScenarioReport {
+        defer { for device in devices { device.close() } }
         let started = ContinuousClock.now
         for _ in 0..<configuration.steps {
             clock.advance(by: Int64.random(in: 1...5_000, using: &random))
@@ -163,7 +168,7 @@ public final class Scenario: @unchecked Sendable {
                 policies.contexts[context] = .handlers
             }
         }
-        let result = try await Synchronizer(store: device.store).sync(policies: policies, handlers: handlers)
+        let result = try await Synchronizer(store: device.store, logger: logger).sync(policies: policies, handlers: handlers)
         report.syncs += 1
         report.conflictsSeen = max(report.conflictsSeen, result.conflicts)
         guard result.problems.isEmpty else {
@@ -177,7 +182,7 @@ public final class Scenario: @unchecked Sendable {
         for _ in 0..<8 {
             var moved = 0
             for device in devices {
-                let result = try await Synchronizer(store: device.store).sync(policies: .all(.accept))
+                let result = try await Synchronizer(store: device.store, logger: logger).sync(policies: .all(.accept))
                 report.syncs += 1
                 guard result.problems.isEmpty else {
                     throw ScenarioError(description: "seed \(configuration.seed): \(result.problems.map(\.message).joined(separator: "; "))")

@@ -23,6 +23,11 @@ public final class SimulatedDevice: @unchecked Sendable {
                                        vault: Vault(root: vaultLink), descriptor: descriptor, clock: clock)
     }
 
+    /// Closes the device's store; the scenario is over.
+    func close() {
+        try? store.close()
+    }
+
     public var isOnline: Bool {
         FileManager.default.fileExists(atPath: vaultLink.path)
     }

@@ -7,6 +7,10 @@ import TandemCore
 @main
 struct EntryPoint {
     static func main() async {
+        // A file-size limit or a full disk must end in an error message, not a
+        // signal that kills the process halfway.
+        signal(SIGXFSZ, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
         let command: any ParsableCommand
         do {
             command = try Tandem.parseAsRoot()

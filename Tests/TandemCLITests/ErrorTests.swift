@@ -75,3 +75,32 @@ import Testing
         #expect(sync.stderr.contains("not a valid vault file"))
     }
 }
+
+/// A disk that fills (here, a file-size limit that a segment exceeds) gives an
+/// error naming the file and loses nothing; the next sync with room pushes.
+@Suite struct FullDiskTests {
+    @Test func aSegmentThatDoesNotFitIsReportedAndTheChangeWaits() throws {
+        let cli = CLI()
+        try cli.setUp(devices: ["laptop", "phone"])
+        let big = "\"" + String(repeating: "x", count: 200_000) + "\""
+        try cli.ok("put", "notes", "big", "-", "--device", "laptop", stdin: big)
+        let limited = try cli.spawnShell("""
+            ulimit -f 100
+            "$TANDEM" sync --device laptop 2> "\(cli.root.path)/stderr"
+            """)
+        limited.waitUntilExit()
+        #expect(limited.terminationStatus == 1)
+        let stderr = try String(contentsOfFile: cli.root.appendingPathComponent("stderr").path, encoding: .utf8)
+        #expect(stderr.contains(cli.vault.appendingPathComponent("log").path))
+        #expect(stderr.contains("File too large"))
+        let status = try #require(try cli.json("status", "--device", "laptop") as? JSONObject)
+        #expect((status["counts"] as? JSONObject)?["waitingToPush"] as? Int == 1)
+        #expect(status["pushedSeq"] as? Int == 0)
+        let logFolder = cli.vault.appendingPathComponent("log")
+        let leftovers = (FileManager.default.enumerator(atPath: logFolder.path)?.allObjects as? [String] ?? []).filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
+        try cli.ok("sync", "--device", "laptop")
+        try cli.ok("sync", "--device", "phone", "--policy", "accept")
+        #expect(try cli.ok("get", "notes", "big", "--device", "phone", "--compact") == big + "\n")
+    }
+}

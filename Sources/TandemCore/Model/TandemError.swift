@@ -16,6 +16,7 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case wrongVault(path: String, expected: String, found: String)
     case corruptSegment(path: String, reason: String)
     case storeCorrupt(path: String, reason: String)
+    case storeFailed(path: String, reason: String)
     case deviceExists(name: String)
     case noSuchDevice(name: String)
     case noDevice(home: String)
@@ -57,6 +58,8 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(path): corrupt segment, not applied: \(reason)"
         case .storeCorrupt(let path, let reason):
             "\(path): device store is damaged: \(reason)"
+        case .storeFailed(let path, let reason):
+            "\(path): device store unchanged: \(reason)"
         case .deviceExists(let name):
             "a device named \(Escaped.quoted(name)) already exists here"
         case .noSuchDevice(let name):

@@ -82,7 +82,7 @@ public final class DeviceStore: Sendable {
         } catch let error as TandemError {
             throw error
         } catch {
-            throw .storeCorrupt(path: path, reason: "\(error)")
+            throw storeError(error)
         }
     }
 
@@ -92,7 +92,21 @@ public final class DeviceStore: Sendable {
         } catch let error as TandemError {
             throw error
         } catch {
-            throw .storeCorrupt(path: path, reason: "\(error)")
+            throw storeError(error)
+        }
+    }
+
+    /// A failed transaction rolled back: the store is as it was. Says why in
+    /// words (a full disk, a busy store) rather than as SQLite's codes.
+    func storeError(_ error: any Error) -> TandemError {
+        guard let database = error as? DatabaseError else { return .storeFailed(path: path, reason: "\(error)") }
+        switch database.resultCode {
+        case .SQLITE_FULL: return .storeFailed(path: path, reason: "the disk is full")
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return .storeFailed(path: path, reason: "another process kept the store busy for too long; try again")
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN: return .storeFailed(path: path, reason: "cannot write here (\(database.message ?? "permission denied"))")
+        case .SQLITE_IOERR: return .storeFailed(path: path, reason: "input/output error (\(database.message ?? "disk error"))")
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: return .storeCorrupt(path: path, reason: database.message ?? "not a database")
+        default: return .storeFailed(path: path, reason: database.message ?? "\(error)")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TandemCore
 
 /// A wall clock a test moves by hand; each device may run ahead or behind.
@@ -67,11 +68,13 @@ final class TestWorld: @unchecked Sendable {
 
     subscript(name: String) -> DeviceStore { stores[name]! }
 
+    static let quiet = Logger(label: "tandem.test", factory: { _ in SwiftLogNoOpLogHandler() })
+
     @discardableResult
     func sync(_ name: String, _ policy: SyncPolicy = .review, handlers: [String: ContextHandlers] = [:]) async throws -> SyncReport {
         var policies = PolicyMap.all(policy)
         for context in handlers.keys { policies.contexts[context] = .handlers }
-        return try await Synchronizer(store: self[name]).sync(policies: policies, handlers: handlers)
+        return try await Synchronizer(store: self[name], logger: Self.quiet).sync(policies: policies, handlers: handlers)
     }
 
     func put(_ name: String, _ context: String, _ key: String, _ value: String) throws {
