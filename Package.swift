@@ -30,6 +30,14 @@ let package = Package(
             name: "TandemSimulation",
             dependencies: ["TandemCore", .product(name: "Logging", package: "swift-log")]
         ),
+        .target(
+            name: "CNCursesShim",
+            linkerSettings: [.linkedLibrary("ncursesw")]
+        ),
+        .target(
+            name: "TandemTerminal",
+            dependencies: ["TandemCore", "CNCursesShim"]
+        ),
         .executableTarget(
             name: "tandem",
             dependencies: [
@@ -50,6 +58,10 @@ let package = Package(
             name: "TandemCoreTests",
             dependencies: ["TandemCore", "TandemSimulation", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TandemTerminalTests",
+            dependencies: ["TandemTerminal", "TandemCore"]
         ),
         .testTarget(
             name: "TandemCLITests",
