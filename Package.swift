@@ -43,6 +43,7 @@ let package = Package(
             dependencies: [
                 "TandemCore",
                 "TandemSimulation",
+                "TandemTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -70,3 +70,18 @@ int tandem_key_page_down(void) { return KEY_NPAGE; }
 int tandem_key_back_tab(void) { return KEY_BTAB; }
 int tandem_key_enter(void) { return KEY_ENTER; }
 int tandem_key_backspace(void) { return KEY_BACKSPACE; }
+
+#include <signal.h>
+
+static void tandem_crash_handler(int signal_number) {
+    tandem_curses_stop();
+    signal(signal_number, SIG_DFL);
+    raise(signal_number);
+}
+
+void tandem_install_crash_handlers(void) {
+    int signals[] = {SIGTERM, SIGHUP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    for (unsigned i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+        signal(signals[i], tandem_crash_handler);
+    }
+}

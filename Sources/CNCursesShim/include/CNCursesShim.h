@@ -42,4 +42,8 @@ int tandem_key_back_tab(void);
 int tandem_key_enter(void);
 int tandem_key_backspace(void);
 
+/// Restores the terminal before the process dies of SIGTERM, SIGHUP, SIGSEGV,
+/// SIGBUS, SIGFPE, SIGILL or SIGABRT, then lets the signal do its work.
+void tandem_install_crash_handlers(void);
+
 #endif

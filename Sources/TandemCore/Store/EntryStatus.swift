@@ -14,7 +14,7 @@ public struct EntryStatus: Sendable, Equatable {
     /// The vault versions local has not seen (and differ from it), winner first.
     public var unseen: [EntryVersion]
 
-    init(context: String, key: String, views: EntryViews, state: EntryState) {
+    public init(context: String, key: String, views: EntryViews, state: EntryState) {
         self.context = context
         self.key = key
         self.state = state
@@ -44,6 +44,13 @@ public struct ContextSummary: Sendable, Equatable, Codable {
     public var policy: SyncPolicy
     public var entries: Int
     public var states: [String: Int]
+
+    public init(name: String, policy: SyncPolicy, entries: Int, states: [String: Int]) {
+        self.name = name
+        self.policy = policy
+        self.entries = entries
+        self.states = states
+    }
 }
 
 /// How many entries are in each state, and how many changes wait to be pushed.

@@ -1,0 +1,78 @@
+import TandemCore
+
+/// What a key does; the reducer interprets it.
+public enum Command: Hashable, Sendable {
+    case up, down, pageUp, pageDown, top, bottom
+    case nextPane, previousPane, open, back
+    case show(Screen)
+    case sync, help, quit, filter
+    case decide(Decision), later, decideAll(Decision)
+    case keepLocal, takeRemote
+}
+
+/// One key binding: the keys, what the bar shows, what it does, where it works.
+public struct Binding: Sendable {
+    public var keys: [Key]
+    public var label: String
+    public var description: String
+    public var command: Command
+    /// Screens where it works; nil means everywhere.
+    public var screens: Set<Screen>?
+    /// Shown in the bottom bar (the help overlay lists every binding).
+    public var inBar: Bool
+
+    init(_ keys: [Key], _ label: String, _ description: String, _ command: Command, on screens: Set<Screen>? = nil, bar: Bool = true) {
+        self.keys = keys
+        self.label = label
+        self.description = description
+        self.command = command
+        self.screens = screens
+        self.inBar = bar
+    }
+}
+
+/// Every key binding, in one place: it drives the reducer, the bottom bar and
+/// the help overlay, so the bar can never list a key that does nothing.
+public enum KeyMap {
+    public static let bindings: [Binding] = [
+        Binding([.character("k"), .up], "↑↓/jk", "move up", .up, bar: false),
+        Binding([.character("j"), .down], "↑↓/jk", "move", .down),
+        Binding([.pageUp, .control("b")], "PgUp", "page up", .pageUp, bar: false),
+        Binding([.pageDown, .control("f")], "PgDn", "page down", .pageDown, bar: false),
+        Binding([.character("g"), .home], "g/G", "first", .top, bar: false),
+        Binding([.character("G"), .end], "G", "last", .bottom, bar: false),
+        Binding([.tab, .character("l"), .right], "Tab", "next pane", .nextPane, on: [.entries]),
+        Binding([.backTab, .character("h"), .left], "S-Tab", "previous pane", .previousPane, on: [.entries], bar: false),
+        Binding([.enter], "Enter", "open", .open, on: [.entries]),
+        Binding([.escape], "Esc", "back", .back, bar: false),
+        Binding([.character("/")], "/", "filter", .filter, on: [.entries]),
+        Binding([.character("a")], "a", "accept", .decide(.accept), on: [.incoming, .entries]),
+        Binding([.character("r")], "r", "refuse", .decide(.refuse), on: [.incoming, .entries]),
+        Binding([.character("o")], "o", "keep mine everywhere", .decide(.keepMine), on: [.incoming, .entries]),
+        Binding([.character("l")], "l", "later", .later, on: [.incoming]),
+        Binding([.character("A")], "A", "accept all shown", .decideAll(.accept), on: [.incoming]),
+        Binding([.character("R")], "R", "refuse all shown", .decideAll(.refuse), on: [.incoming]),
+        Binding([.character("m")], "m", "keep this device's value", .keepLocal, on: [.conflicts]),
+        Binding([.character("t")], "t", "take the other device's value", .takeRemote, on: [.conflicts]),
+        Binding([.character("1")], "1-6", "screens", .show(.entries)),
+        Binding([.character("2")], "2", "incoming", .show(.incoming), bar: false),
+        Binding([.character("3")], "3", "conflicts", .show(.conflicts), bar: false),
+        Binding([.character("4")], "4", "outgoing", .show(.outgoing), bar: false),
+        Binding([.character("5")], "5", "devices", .show(.devices), bar: false),
+        Binding([.character("6")], "6", "log", .show(.log), bar: false),
+        Binding([.character("s")], "s", "sync now", .sync),
+        Binding([.character("?")], "?", "help", .help),
+        Binding([.character("q"), .control("c")], "q", "quit", .quit),
+    ]
+
+    /// The binding of `key` on `screen`; screen-specific bindings win.
+    public static func binding(for key: Key, on screen: Screen) -> Binding? {
+        bindings.first { $0.keys.contains(key) && $0.screens?.contains(screen) == true }
+            ?? bindings.first { $0.keys.contains(key) && $0.screens == nil }
+    }
+
+    /// What the bar shows on `screen`.
+    public static func bar(for screen: Screen) -> [Binding] {
+        bindings.filter { $0.inBar && ($0.screens == nil || $0.screens!.contains(screen)) && binding(for: $0.keys[0], on: screen)?.command == $0.command }
+    }
+}

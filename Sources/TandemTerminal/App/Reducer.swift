@@ -1,0 +1,165 @@
+import TandemCore
+
+/// What happened: a key, data that arrived, work that finished.
+public enum Action: Sendable {
+    case key(Key)
+    case loaded(Snapshot)
+    case finished(message: String)
+    case failed(message: String)
+    case resized(width: Int, height: Int)
+    /// The vault changed on disk (another device pushed).
+    case vaultChanged
+}
+
+/// Work the reducer asks for; it runs off the UI thread and answers with actions.
+public enum Effect: Sendable, Equatable {
+    case reload
+    case sync
+    case decide(Decision, [EntryRef])
+    case resolve(EntryRef, Resolution)
+    case quit
+}
+
+/// The only place the state changes: pure, so the review flow is tested
+/// without a terminal.
+public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
+    switch action {
+    case .loaded(let snapshot):
+        state.snapshot = snapshot
+        state.contextIndex = min(state.contextIndex, state.contextNames.count - 1)
+        return []
+    case .finished(let message):
+        state.syncing = false
+        state.message = message
+        return [.reload]
+    case .failed(let message):
+        state.syncing = false
+        state.message = "error: " + message
+        return [.reload]
+    case .resized(let width, let height):
+        state.size = (width, height)
+        return []
+    case .vaultChanged:
+        guard !state.syncing else { return [] }
+        state.syncing = true
+        return [.sync]
+    case .key(let key):
+        return reduceKey(&state, key)
+    }
+}
+
+private func reduceKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    if let modal = state.modal {
+        return reduceModal(&state, modal, key)
+    }
+    if state.editingFilter {
+        switch key {
+        case .enter, .escape:
+            state.editingFilter = false
+            if key == .escape { state.filter = "" }
+        case .backspace:
+            if !state.filter.isEmpty { state.filter.removeLast() }
+        case .character(let character):
+            state.filter.append(character)
+        default:
+            break
+        }
+        state.selection[.entries] = 0
+        return []
+    }
+    guard let binding = KeyMap.binding(for: key, on: state.screen) else { return [] }
+    return run(binding.command, &state)
+}
+
+private func reduceModal(_ state: inout AppState, _ modal: Modal, _ key: Key) -> [Effect] {
+    switch modal {
+    case .help:
+        state.modal = nil
+        return []
+    case .confirm(let bulk, _):
+        // Like Unison's final "proceed?", there is no default: only y confirms.
+        state.modal = nil
+        guard key == .character("y") else {
+            state.message = "cancelled"
+            return []
+        }
+        switch bulk {
+        case .decide(let decision, let refs):
+            state.message = "\(decision.rawValue) \(refs.count) changes…"
+            return [.decide(decision, refs)]
+        }
+    }
+}
+
+private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
+    let page = max(1, state.size.height - 6)
+    switch command {
+    case .up: move(&state, by: -1)
+    case .down: move(&state, by: 1)
+    case .pageUp: move(&state, by: -page)
+    case .pageDown: move(&state, by: page)
+    case .top: move(&state, by: -Int.max / 2)
+    case .bottom: move(&state, by: Int.max / 2)
+    case .nextPane, .open:
+        if state.screen == .entries { state.focus = .entries }
+    case .previousPane:
+        if state.screen == .entries { state.focus = .contexts }
+    case .back:
+        if state.screen == .entries && state.focus == .entries && !state.filter.isEmpty {
+            state.filter = ""
+        } else if state.screen != .entries {
+            state.screen = .entries
+        } else {
+            state.focus = .contexts
+        }
+    case .show(let screen):
+        state.screen = screen
+    case .filter:
+        state.focus = .entries
+        state.editingFilter = true
+    case .sync:
+        guard !state.syncing else { return [] }
+        state.syncing = true
+        state.message = "syncing…"
+        return [.sync]
+    case .help:
+        state.modal = .help
+    case .quit:
+        state.quitting = true
+        return [.quit]
+    case .later:
+        state.message = "left for later"
+        move(&state, by: 1)
+    case .decide(let decision):
+        guard let entry = state.selectedEntry else { return [] }
+        let allowed: Set<EntryState> = decision == .keepMine ? [.incoming, .refused, .conflict] : [.incoming, .refused]
+        guard allowed.contains(entry.state) else {
+            state.message = "\(entry.context)/\(Escaped.text(entry.key)) has no incoming change"
+            return []
+        }
+        return [.decide(decision, [EntryRef(context: entry.context, key: entry.key)])]
+    case .decideAll(let decision):
+        let refs = state.rows.filter { $0.state == .incoming }.map { EntryRef(context: $0.context, key: $0.key) }
+        guard !refs.isEmpty else {
+            state.message = "nothing to \(decision.rawValue)"
+            return []
+        }
+        state.modal = .confirm(.decide(decision, refs), question: "\(decision == .accept ? "Accept" : "Refuse") all \(refs.count) incoming changes shown? [y/n]")
+    case .keepLocal, .takeRemote:
+        guard let entry = state.selectedEntry, entry.state == .conflict else { return [] }
+        let ref = EntryRef(context: entry.context, key: entry.key)
+        return [.resolve(ref, command == .keepLocal ? .keepLocal : .takeRemote(device: entry.unseen.first?.origin))]
+    }
+    return []
+}
+
+private func move(_ state: inout AppState, by delta: Int) {
+    if state.screen == .entries && state.focus == .contexts {
+        state.contextIndex = max(0, min(state.contextNames.count - 1, state.contextIndex + delta))
+        state.selection[.entries] = 0
+        return
+    }
+    let count = state.rowCount
+    guard count > 0 else { return }
+    state.selection[state.screen] = max(0, min(count - 1, state.selectedIndex + delta))
+}

@@ -1,0 +1,54 @@
+import Foundation
+import TandemCore
+
+/// What the UI shows of one device, read from its store in one go, off the UI thread.
+public struct Snapshot: Sendable, Equatable {
+    public var device: String
+    public var deviceID: DeviceID
+    public var vaultPath: String
+    public var online: Bool
+    public var lastSyncMillis: Int64?
+    public var counts: StateCounts
+    public var contexts: [ContextSummary]
+    public var entries: [EntryStatus]
+    public var names: [DeviceID: String]
+    public var devices: [DeviceRecord]
+    public var events: [LogEvent]
+    public var nowMillis: Int64
+
+    /// Reads everything the screens need from `store`.
+    public static func load(_ store: DeviceStore) throws -> Snapshot {
+        let info = try store.info()
+        let vault = Vault(root: URL(fileURLWithPath: info.vaultPath))
+        let records = vault.deviceRecords().records
+        var names: [DeviceID: String] = [:]
+        for record in records { names[record.id] = record.name }
+        names[info.id] = info.name
+        return Snapshot(
+            device: info.name, deviceID: info.id, vaultPath: info.vaultPath, online: vault.isReachable,
+            lastSyncMillis: info.lastSyncMillis, counts: try store.counts(), contexts: try store.contexts(),
+            entries: try store.entries(), names: names, devices: records, events: try store.events(limit: 200),
+            nowMillis: SystemClock().nowMillis())
+    }
+
+    /// A device's name, or its id when the vault has no record of it.
+    public func name(_ id: DeviceID) -> String {
+        names[id] ?? id.rawValue
+    }
+
+    /// "laptop (this device)" or "phone".
+    public func label(_ id: DeviceID) -> String {
+        id == deviceID ? "\(name(id)) (this device)" : name(id)
+    }
+
+    /// "12s ago", "3 min ago" …
+    public func age(_ millis: Int64) -> String {
+        let seconds = max(0, (nowMillis - millis) / 1000)
+        switch seconds {
+        case ..<60: return "\(seconds)s ago"
+        case ..<3600: return "\(seconds / 60) min ago"
+        case ..<86400: return "\(seconds / 3600) h ago"
+        default: return "\(seconds / 86400) d ago"
+        }
+    }
+}

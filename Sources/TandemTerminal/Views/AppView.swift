@@ -1,0 +1,107 @@
+import TandemCore
+
+/// Draws the whole state into a grid: header, tabs, the current screen,
+/// the message line and the key bar, then any modal on top.
+public struct AppView {
+    public var theme: Theme
+
+    public init(theme: Theme = .dark) {
+        self.theme = theme
+    }
+
+    public static let minimumSize = (width: 60, height: 15)
+
+    public func render(_ state: AppState) -> Grid {
+        var grid = Grid(width: state.size.width, height: state.size.height)
+        guard state.size.width >= Self.minimumSize.width, state.size.height >= Self.minimumSize.height else {
+            grid.put("terminal too small", x: 0, y: 0)
+            grid.put("need \(Self.minimumSize.width)×\(Self.minimumSize.height), have \(state.size.width)×\(state.size.height)", x: 0, y: 1)
+            return grid
+        }
+        drawHeader(&grid, state)
+        drawTabs(&grid, state)
+        let body = Rect(x: 0, y: 2, width: grid.width, height: grid.height - 4)
+        switch state.screen {
+        case .entries: EntriesScreen(theme: theme).draw(&grid, body, state)
+        case .incoming: IncomingScreen(theme: theme).draw(&grid, body, state)
+        case .conflicts: ConflictsScreen(theme: theme).draw(&grid, body, state)
+        case .outgoing: ListScreen(theme: theme, empty: "nothing waits to be pushed").draw(&grid, body, state)
+        case .devices: DevicesScreen(theme: theme).draw(&grid, body, state)
+        case .log: LogScreen(theme: theme).draw(&grid, body, state)
+        }
+        grid.put(state.editingFilter ? "filter: \(state.filter)▏" : state.message, x: 1, y: grid.height - 2, style: theme.dim)
+        drawBar(&grid, state)
+        switch state.modal {
+        case .help?: HelpOverlay(theme: theme).draw(&grid, state)
+        case .confirm(_, let question)?: drawConfirm(&grid, question)
+        case nil: break
+        }
+        return grid
+    }
+
+    private func drawHeader(_ grid: inout Grid, _ state: AppState) {
+        grid.fill(Rect(x: 0, y: 0, width: grid.width, height: 1), style: theme.header)
+        guard let snapshot = state.snapshot else {
+            grid.put(" tandem · loading…", x: 0, y: 0, style: theme.header)
+            return
+        }
+        let counts = snapshot.counts
+        let synced = snapshot.lastSyncMillis.map { "synced " + snapshot.age($0) } ?? "never synced"
+        let right = " ✓ \(counts.inSync)  ↑ \(counts.waitingToPush)  ↓ \(counts.incoming)  ⚠ \(counts.conflicts)  ⊘ \(counts.refused) "
+        let status = (snapshot.online ? "online" : "OFFLINE") + (state.syncing ? " · syncing…" : " · " + synced)
+        let rightWidth = CellWidth.of(right)
+        grid.put(" tandem · \(snapshot.device) · \(snapshot.vaultPath) · \(status)", x: 0, y: 0,
+                 maxWidth: grid.width - rightWidth - 1, style: theme.header)
+        grid.put(right, x: grid.width - rightWidth, y: 0, style: theme.header)
+    }
+
+    private func drawTabs(_ grid: inout Grid, _ state: AppState) {
+        var x = 1
+        for screen in Screen.allCases {
+            var label = " \(screen.rawValue) \(screen.title)"
+            if let counts = state.snapshot?.counts {
+                switch screen {
+                case .incoming: label += " (\(counts.incoming))"
+                case .conflicts: label += " (\(counts.conflicts))"
+                case .outgoing: label += " (\(counts.waitingToPush))"
+                default: break
+                }
+            }
+            label += " "
+            x += grid.put(label, x: x, y: 1, style: screen == state.screen ? theme.activeTab : theme.tab) + 1
+        }
+    }
+
+    private func drawBar(_ grid: inout Grid, _ state: AppState) {
+        var x = 1
+        let y = grid.height - 1
+        let bindings: [(String, String)]
+        switch state.modal {
+        case .confirm?: bindings = [("y", "yes, do it"), ("any other key", "cancel")]
+        case .help?: bindings = [("any key", "close help")]
+        case nil:
+            bindings = state.editingFilter ? [("Enter", "keep filter"), ("Esc", "clear")] : KeyMap.bar(for: state.screen).map { ($0.label, $0.description) }
+        }
+        // Help and quit always show, at the right end; the rest fill what is left.
+        let fixed = state.modal == nil && !state.editingFilter ? [("?", "help"), ("q", "quit")] : []
+        let fixedWidth = fixed.reduce(0) { $0 + CellWidth.of($1.0) + CellWidth.of($1.1) + 3 }
+        var right = grid.width - fixedWidth
+        for (key, description) in fixed {
+            right += grid.put(key, x: right, y: y, style: theme.barKey)
+            right += grid.put(" " + description + "  ", x: right, y: y, style: theme.bar)
+        }
+        for (key, description) in bindings where !fixed.contains(where: { $0.0 == key }) {
+            let width = CellWidth.of(key) + 1 + CellWidth.of(description) + 2
+            guard x + width < grid.width - fixedWidth else { break }
+            x += grid.put(key, x: x, y: y, style: theme.barKey)
+            x += grid.put(" " + description + "  ", x: x, y: y, style: theme.bar)
+        }
+    }
+
+    private func drawConfirm(_ grid: inout Grid, _ question: String) {
+        let width = min(grid.width - 4, CellWidth.of(question) + 4)
+        let box = Rect(x: (grid.width - width) / 2, y: grid.height / 2 - 2, width: width, height: 3)
+        grid.fill(box, style: theme.selected)
+        grid.put(question, x: box.x + 2, y: box.y + 1, maxWidth: width - 4, style: theme.selected)
+    }
+}

@@ -1,0 +1,47 @@
+import TandemCore
+
+/// Entries whose versions disagree: this device's and the others' side by
+/// side, labelled by whose they are, with what each key will do.
+struct ConflictsScreen {
+    var theme: Theme
+
+    func draw(_ grid: inout Grid, _ rect: Rect, _ state: AppState) {
+        let rows = state.rows
+        let listWidth = max(28, rect.width / 4)
+        ListDrawing.title(&grid, "Conflicts (\(rows.count))", x: 1, y: rect.y, width: listWidth - 2, style: theme.title)
+        guard let snapshot = state.snapshot, !rows.isEmpty else {
+            grid.put("no conflicts", x: 1, y: rect.y + 2, style: theme.dim)
+            return
+        }
+        ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 1, width: listWidth, height: rect.height - 1), count: rows.count,
+                         selected: state.selectedIndex, selectedStyle: theme.selected) { grid, index, y, selected in
+            grid.put("⚠ \(rows[index].context)/\(rows[index].key)", x: 1, y: y, maxWidth: listWidth - 2,
+                     style: selected ? theme.selected : theme.mark(.conflict))
+        }
+        guard let entry = state.selectedEntry else { return }
+        let x = listWidth + 1
+        let column = (rect.width - x - 3) / 2
+        let mine = entry.local
+        let theirs = entry.unseen.first
+        let me = snapshot.device
+        let other = theirs.map { snapshot.name($0.origin) } ?? "the vault"
+        let left = "\(me) — this device" + (mine.map { ", \(snapshot.age($0.timestamp.wallMillis))" } ?? "")
+        let right = other + (theirs.map { ", \(snapshot.age($0.timestamp.wallMillis))" } ?? "")
+        grid.put(left, x: x, y: rect.y, maxWidth: column, style: theme.title)
+        grid.put(right, x: x + column + 2, y: rect.y, maxWidth: column, style: theme.title)
+        let leftLines = valueLines(mine?.value, absent: "(absent)")
+        let rightLines = valueLines(theirs?.value)
+        let diff = Set(lineDiff(leftLines, rightLines).filter { $0.1 != 0 }.map { String($0.0.dropFirst(2)) })
+        for (index, line) in leftLines.prefix(rect.height - 5).enumerated() {
+            grid.put(line, x: x, y: rect.y + 2 + index, maxWidth: column, style: diff.contains(line) ? theme.removed : .plain)
+        }
+        for (index, line) in rightLines.prefix(rect.height - 5).enumerated() {
+            grid.put(line, x: x + column + 2, y: rect.y + 2 + index, maxWidth: column, style: diff.contains(line) ? theme.added : .plain)
+        }
+        if entry.unseen.count > 1 {
+            grid.put("+ \(entry.unseen.count - 1) more versions", x: x + column + 2, y: rect.y + 1, maxWidth: column, style: theme.dim)
+        }
+        let help = "m  keeps \(me)'s value on every device     t  takes \(other)'s value on every device"
+        grid.put(help, x: x, y: rect.y + rect.height - 1, maxWidth: rect.width - x - 1, style: theme.dim)
+    }
+}

@@ -1,0 +1,69 @@
+import TandemCore
+
+/// Contexts on the left, the entries of the chosen one in the middle, the
+/// selected entry's details on the right.
+struct EntriesScreen {
+    var theme: Theme
+
+    func draw(_ grid: inout Grid, _ rect: Rect, _ state: AppState) {
+        let contextsWidth = 22
+        let listWidth = max(30, (rect.width - contextsWidth) / 2)
+        let detailX = contextsWidth + listWidth + 1
+        let names = state.contextNames
+        ListDrawing.title(&grid, "Contexts", x: 1, y: rect.y, width: contextsWidth - 2, style: theme.title)
+        ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 1, width: contextsWidth - 1, height: rect.height - 1), count: names.count,
+                         selected: state.contextIndex, selectedStyle: state.focus == .contexts ? theme.selected : theme.dim) { grid, index, y, selected in
+            let summary = state.snapshot?.contexts.first { $0.name == names[index] }
+            let count = index == 0 ? state.snapshot?.entries.count ?? 0 : summary?.entries ?? 0
+            grid.put(" \(names[index])", x: 0, y: y, maxWidth: contextsWidth - 7, style: selected && state.focus == .contexts ? theme.selected : .plain)
+            grid.put(String(count), x: contextsWidth - 6, y: y, maxWidth: 5, style: theme.dim)
+        }
+        let rows = state.rows
+        let heading = state.filter.isEmpty ? "Entries (\(rows.count))" : "Entries matching '\(state.filter)' (\(rows.count))"
+        ListDrawing.title(&grid, heading, x: contextsWidth + 1, y: rect.y, width: listWidth - 2, style: theme.title)
+        if rows.isEmpty {
+            grid.put(state.snapshot == nil ? "loading…" : "no entries", x: contextsWidth + 1, y: rect.y + 2, style: theme.dim)
+        }
+        ListDrawing.draw(&grid, Rect(x: contextsWidth, y: rect.y + 1, width: listWidth, height: rect.height - 1), count: rows.count,
+                         selected: state.selectedIndex, selectedStyle: state.focus == .entries ? theme.selected : theme.dim) { grid, index, y, selected in
+            let entry = rows[index]
+            let style = selected && state.focus == .entries ? theme.selected : .plain
+            grid.put(entry.state.mark, x: contextsWidth + 1, y: y, style: selected ? style : theme.mark(entry.state))
+            let label = state.selectedContext == nil ? "\(entry.context)/\(entry.key)" : entry.key
+            let shown = entry.state == .incoming ? entry.unseen.first?.value : entry.value
+            let used = grid.put(label, x: contextsWidth + 3, y: y, maxWidth: listWidth / 2, style: style)
+            grid.put(shown ?? "(deleted)", x: contextsWidth + 4 + used, y: y, maxWidth: listWidth - used - 5, style: selected ? style : theme.dim)
+        }
+        if let entry = state.selectedEntry, let snapshot = state.snapshot {
+            EntryDetail(theme: theme).draw(&grid, Rect(x: detailX, y: rect.y, width: rect.width - detailX - 1, height: rect.height), entry, snapshot)
+        }
+    }
+}
+
+/// The details of one entry: state, value, versions.
+struct EntryDetail {
+    var theme: Theme
+
+    func draw(_ grid: inout Grid, _ rect: Rect, _ entry: EntryStatus, _ snapshot: Snapshot) {
+        var lines: [(String, Style)] = [("\(entry.context)/\(entry.key)", theme.title),
+                                        ("\(entry.state.mark) \(entry.state.rawValue)", theme.mark(entry.state))]
+        if let local = entry.local {
+            lines.append(("here: \(snapshot.label(local.origin)), \(snapshot.age(local.timestamp.wallMillis))", theme.dim))
+            lines.append(("vector: \(vectorText(local.vector, snapshot))", theme.dim))
+        } else {
+            lines.append(("not on this device", theme.dim))
+        }
+        lines.append(("", .plain))
+        lines += valueLines(entry.local?.value, absent: entry.local == nil ? "(absent)" : "(deleted)").map { ($0, .plain) }
+        for version in entry.unseen {
+            lines.append(("", .plain))
+            lines.append(("from \(snapshot.label(version.origin)), \(snapshot.age(version.timestamp.wallMillis)):", theme.title))
+            lines += valueLines(version.value).map { ($0, theme.added) }
+        }
+        ListDrawing.text(&grid, lines, x: rect.x, y: rect.y, width: rect.width, height: rect.height)
+    }
+
+    private func vectorText(_ vector: VersionVector, _ snapshot: Snapshot) -> String {
+        vector.sorted.map { "\(snapshot.name($0.device)):\($0.counter)" }.joined(separator: " ")
+    }
+}

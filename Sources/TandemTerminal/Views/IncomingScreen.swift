@@ -1,0 +1,42 @@
+import TandemCore
+
+/// Each change another device made that waits here, with a diff, and what
+/// each key will do before it is pressed.
+struct IncomingScreen {
+    var theme: Theme
+
+    func draw(_ grid: inout Grid, _ rect: Rect, _ state: AppState) {
+        let rows = state.rows
+        let listWidth = max(40, rect.width * 2 / 5)
+        ListDrawing.title(&grid, "Incoming changes (\(rows.count))", x: 1, y: rect.y, width: listWidth - 2, style: theme.title)
+        guard let snapshot = state.snapshot, !rows.isEmpty else {
+            grid.put("nothing waits for a decision", x: 1, y: rect.y + 2, style: theme.dim)
+            return
+        }
+        ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 1, width: listWidth, height: rect.height - 1), count: rows.count,
+                         selected: state.selectedIndex, selectedStyle: theme.selected) { grid, index, y, selected in
+            let entry = rows[index]
+            let version = entry.unseen.first
+            let from = version.map { "\(snapshot.name($0.origin)) · \(snapshot.age($0.timestamp.wallMillis))" } ?? ""
+            let style = selected ? theme.selected : .plain
+            grid.put("↓ " + (entry.incomingKind?.rawValue ?? "change"), x: 1, y: y, maxWidth: 11, style: selected ? style : theme.mark(.incoming))
+            let used = grid.put("\(entry.context)/\(entry.key)", x: 12, y: y, maxWidth: listWidth - 14 - min(20, from.count), style: style)
+            grid.put(from, x: 13 + used, y: y, maxWidth: listWidth - used - 14, style: selected ? style : theme.dim)
+        }
+        guard let entry = state.selectedEntry, let version = entry.unseen.first else { return }
+        let x = listWidth + 1
+        let width = rect.width - x - 1
+        let kind = entry.incomingKind.map { "Remote \($0.rawValue)" } ?? "Change"
+        var lines: [(String, Style)] = [
+            ("\(kind) from \(snapshot.name(version.origin)) · \(entry.context)/\(entry.key) · \(snapshot.age(version.timestamp.wallMillis))", theme.title), ("", .plain),
+        ]
+        for (line, sign) in lineDiff(valueLines(entry.local?.value, absent: "(absent)"), valueLines(version.value)) {
+            lines.append((line, sign > 0 ? theme.added : sign < 0 ? theme.removed : .plain))
+        }
+        lines.append(("", .plain))
+        let other = snapshot.name(version.origin)
+        lines += [("a  takes \(other)'s version here", theme.dim), ("r  keeps this device's data; not asked again", theme.dim),
+                  ("o  publishes this device's data to every device", theme.dim), ("l  decide later", theme.dim)]
+        ListDrawing.text(&grid, lines, x: x, y: rect.y, width: width, height: rect.height)
+    }
+}

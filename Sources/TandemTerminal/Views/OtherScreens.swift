@@ -1,0 +1,85 @@
+import TandemCore
+
+/// A plain list of entries (the outgoing screen).
+struct ListScreen {
+    var theme: Theme
+    var empty: String
+
+    func draw(_ grid: inout Grid, _ rect: Rect, _ state: AppState) {
+        let rows = state.rows
+        ListDrawing.title(&grid, "\(state.screen.title) (\(rows.count))", x: 1, y: rect.y, width: rect.width - 2, style: theme.title)
+        if rows.isEmpty { grid.put(empty, x: 1, y: rect.y + 2, style: theme.dim) }
+        ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 1, width: rect.width, height: rect.height - 1), count: rows.count,
+                         selected: state.selectedIndex, selectedStyle: theme.selected) { grid, index, y, selected in
+            let entry = rows[index]
+            let used = grid.put("\(entry.state.mark) \(entry.context)/\(entry.key)", x: 1, y: y, maxWidth: rect.width / 2,
+                                style: selected ? theme.selected : theme.mark(entry.state))
+            grid.put(entry.value ?? "(deleted)", x: used + 3, y: y, maxWidth: rect.width - used - 4, style: selected ? theme.selected : theme.dim)
+        }
+    }
+}
+
+/// Every device of the vault: last seen, pushed, applied, how far behind.
+struct DevicesScreen {
+    var theme: Theme
+
+    func draw(_ grid: inout Grid, _ rect: Rect, _ state: AppState) {
+        guard let snapshot = state.snapshot else { return }
+        let devices = snapshot.devices
+        ListDrawing.title(&grid, "Devices (\(devices.count))", x: 1, y: rect.y, width: rect.width - 2, style: theme.title)
+        grid.put("NAME              LAST SEEN        PUSHED   BEHIND   APPLIED", x: 1, y: rect.y + 1, style: theme.dim)
+        ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 2, width: rect.width, height: rect.height - 2), count: devices.count,
+                         selected: state.selectedIndex, selectedStyle: theme.selected) { grid, index, y, selected in
+            let device = devices[index]
+            let behind = devices.filter { $0.id != device.id }.reduce(UInt64(0)) { total, other in
+                total + (other.pushedSeq - min(other.pushedSeq, device.applied[other.id.rawValue] ?? 0))
+            }
+            let seen = device.lastSyncMillis.map { snapshot.age($0) } ?? "never"
+            let name = device.id == snapshot.deviceID ? "\(device.name) (this)" : device.name
+            let applied = device.applied.sorted { $0.key < $1.key }.map { "\(snapshot.name(DeviceID(validating: $0.key) ?? device.id)):\($0.value)" }
+            let line = pad(name, 18) + pad(seen, 17) + pad(String(device.pushedSeq), 9) + pad("\(behind) seg", 9) + applied.joined(separator: " ")
+            grid.put(line, x: 1, y: y, maxWidth: rect.width - 2, style: selected ? theme.selected : .plain)
+        }
+    }
+}
+
+/// What sync and decisions did, newest first.
+struct LogScreen {
+    var theme: Theme
+
+    func draw(_ grid: inout Grid, _ rect: Rect, _ state: AppState) {
+        guard let snapshot = state.snapshot else { return }
+        let events = snapshot.events
+        ListDrawing.title(&grid, "Log", x: 1, y: rect.y, width: rect.width - 2, style: theme.title)
+        ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 1, width: rect.width, height: rect.height - 1), count: events.count,
+                         selected: state.selectedIndex, selectedStyle: theme.selected) { grid, index, y, selected in
+            let event = events[index]
+            let used = grid.put(pad(snapshot.age(event.atMillis), 12), x: 1, y: y, style: selected ? theme.selected : theme.dim)
+            grid.put(event.message, x: used + 2, y: y, maxWidth: rect.width - used - 3,
+                     style: selected ? theme.selected : event.level == "info" ? .plain : theme.mark(.conflict))
+        }
+    }
+}
+
+/// Every key binding, from the key map.
+struct HelpOverlay {
+    var theme: Theme
+
+    func draw(_ grid: inout Grid, _ state: AppState) {
+        let bindings = KeyMap.bindings
+        let box = Rect(x: 4, y: 2, width: grid.width - 8, height: min(grid.height - 4, bindings.count + 4))
+        grid.fill(box)
+        grid.put("Keys — press any key to close", x: box.x + 2, y: box.y, style: theme.title)
+        for (index, binding) in bindings.prefix(box.height - 3).enumerated() {
+            let keys = binding.keys.map(\.description).joined(separator: " ")
+            let scope = binding.screens.map { " (" + $0.sorted { $0.rawValue < $1.rawValue }.map(\.title).joined(separator: ", ") + ")" } ?? ""
+            grid.put(pad(keys, 16), x: box.x + 2, y: box.y + 2 + index, style: theme.barKey)
+            grid.put(binding.description + scope, x: box.x + 19, y: box.y + 2 + index, maxWidth: box.width - 21)
+        }
+    }
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    let columns = CellWidth.of(text)
+    return columns >= width ? text + " " : text + String(repeating: " ", count: width - columns)
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+import TandemCore
+@testable import TandemTerminal
+
+/// A snapshot with one entry in each state, built from versions by hand.
+func sampleSnapshot() -> Snapshot {
+    let me = DeviceID(validating: "00000000000000a1")!
+    let phone = DeviceID(validating: "00000000000000b2")!
+    func version(_ value: String?, _ vector: VersionVector, _ origin: DeviceID, _ wall: Int64) -> EntryVersion {
+        EntryVersion(value: value, vector: vector, timestamp: HLCTimestamp(wallMillis: wall), origin: origin)
+    }
+    let now: Int64 = 1_800_000_000_000
+    func entry(_ key: String, local: EntryVersion?, vault: [EntryVersion], refused: VersionVector? = nil) -> EntryStatus {
+        let views = EntryViews(local: local, frontier: Frontier(vault), refused: refused)
+        return EntryStatus(context: "friends", key: key, views: views, state: views.state!)
+    }
+    let base = version(#"{"age":30}"#, [me: 1], me, now - 60_000)
+    let entries = [
+        entry("alice", local: base, vault: [base]),
+        entry("bob", local: base, vault: [version(#"{"age":31}"#, [me: 1, phone: 1], phone, now - 120_000)]),
+        entry("carol", local: nil, vault: [version(#"{"name":"Carol"}"#, [phone: 2], phone, now - 30_000)]),
+        entry("dave", local: version(#"{"x":1}"#, [me: 2], me, now - 5_000), vault: [version(#"{"x":2}"#, [phone: 3], phone, now - 4_000)]),
+        entry("erin", local: version("1", [me: 3], me, now), vault: []),
+    ]
+    var counts = StateCounts()
+    counts.inSync = 1
+    counts.incoming = 2
+    counts.conflicts = 1
+    counts.outgoing = 1
+    counts.waitingToPush = 1
+    return Snapshot(device: "laptop", deviceID: me, vaultPath: "/vault", online: true, lastSyncMillis: now - 12_000, counts: counts,
+                    contexts: [ContextSummary(name: "friends", policy: .review, entries: 5, states: [:])], entries: entries,
+                    names: [me: "laptop", phone: "phone"], devices: [], events: [], nowMillis: now)
+}
+
+@Suite struct ReviewFlowTests {
+    func state(on screen: Screen) -> AppState {
+        var state = AppState()
+        _ = reduce(&state, .loaded(sampleSnapshot()))
+        _ = reduce(&state, .key(.character(Character(String(screen.rawValue)))))
+        return state
+    }
+
+    @Test func acceptRefuseAndKeepMineAskForOneDecisionEach() {
+        var state = state(on: .incoming)
+        #expect(state.rows.map(\.key) == ["bob", "carol"])
+        #expect(reduce(&state, .key(.character("a"))) == [.decide(.accept, [EntryRef(context: "friends", key: "bob")])])
+        #expect(reduce(&state, .key(.character("j"))).isEmpty)
+        #expect(reduce(&state, .key(.character("r"))) == [.decide(.refuse, [EntryRef(context: "friends", key: "carol")])])
+        #expect(reduce(&state, .key(.character("o"))) == [.decide(.keepMine, [EntryRef(context: "friends", key: "carol")])])
+    }
+
+    @Test func laterMovesOnWithoutDeciding() {
+        var state = state(on: .incoming)
+        #expect(reduce(&state, .key(.character("l"))).isEmpty)
+        #expect(state.selectedEntry?.key == "carol")
+        #expect(state.message == "left for later")
+    }
+
+    @Test func acceptAllAsksFirstAndOnlyYConfirms() {
+        var state = state(on: .incoming)
+        #expect(reduce(&state, .key(.character("A"))).isEmpty)
+        guard case .confirm(_, let question)? = state.modal else { Issue.record("no confirmation"); return }
+        #expect(question.contains("Accept all 2"))
+        #expect(reduce(&state, .key(.enter)).isEmpty, "Enter is not a yes")
+        #expect(state.modal == nil)
+        _ = reduce(&state, .key(.character("A")))
+        let refs = ["bob", "carol"].map { EntryRef(context: "friends", key: $0) }
+        #expect(reduce(&state, .key(.character("y"))) == [.decide(.accept, refs)])
+    }
+
+    @Test func conflictKeysResolveWithTheNamedSide() {
+        var state = state(on: .conflicts)
+        #expect(state.rows.map(\.key) == ["dave"])
+        #expect(reduce(&state, .key(.character("m"))) == [.resolve(EntryRef(context: "friends", key: "dave"), .keepLocal)])
+        let phone = DeviceID(validating: "00000000000000b2")!
+        #expect(reduce(&state, .key(.character("t"))) == [.resolve(EntryRef(context: "friends", key: "dave"), .takeRemote(device: phone))])
+    }
+
+    @Test func decisionKeysDoNothingWhereNothingWaits() {
+        var state = state(on: .entries)
+        #expect(reduce(&state, .key(.character("a"))).isEmpty)
+        #expect(state.message.contains("no incoming change"))
+    }
+
+    @Test func filterNarrowsTheEntries() {
+        var state = state(on: .entries)
+        for key in [Key.character("/"), .character("c"), .character("a"), .character("r"), .enter] { _ = reduce(&state, .key(key)) }
+        #expect(state.rows.map(\.key) == ["carol"])
+        _ = reduce(&state, .key(.escape))
+        #expect(state.rows.count == 5)
+    }
+}
+
+@Suite struct ViewTests {
+    func render(_ screen: Screen, width: Int = 120, height: Int = 30, theme: Theme = .dark) -> Grid {
+        var state = AppState()
+        state.size = (width, height)
+        _ = reduce(&state, .loaded(sampleSnapshot()))
+        _ = reduce(&state, .key(.character(Character(String(screen.rawValue)))))
+        return AppView(theme: theme).render(state)
+    }
+
+    @Test func headerAlwaysCountsWhatWaits() {
+        let grid = render(.entries)
+        #expect(grid.lines[0].contains("tandem · laptop · /vault · online · synced 12s ago"), "\(grid.text)")
+        #expect(grid.lines[0].hasSuffix("✓ 1  ↑ 1  ↓ 2  ⚠ 1  ⊘ 0"), "\(grid.text)")
+        #expect(grid.lines[1].contains("2 Incoming (2)"))
+    }
+
+    @Test func entriesShowEveryStateMark() {
+        let text = render(.entries).text
+        for mark in ["✓ friends/alice", "↓ friends/bob", "↓ friends/carol", "⚠ friends/dave", "↑ friends/erin"] {
+            #expect(text.contains(mark), "\(text)")
+        }
+    }
+
+    @Test func incomingShowsTheDeviceTheDiffAndWhatEachKeyDoes() {
+        let grid = render(.incoming)
+        let text = grid.text
+        #expect(text.contains("Remote edit from phone · friends/bob · 2 min ago"), "\(text)")
+        #expect(text.contains(#"-   "age": 30"#), "\(text)")
+        #expect(text.contains(#"+   "age": 31"#), "\(text)")
+        #expect(text.contains("a  takes phone's version here"))
+        #expect(grid.lines.last?.contains("a accept") == true)
+        #expect(grid.lines.last?.hasSuffix("? help  q quit") == true)
+    }
+
+    @Test func conflictsAreLabelledByWhoseTheyAre() {
+        let text = render(.conflicts).text
+        #expect(text.contains("laptop — this device, 5s ago"), "\(text)")
+        #expect(text.contains("phone, 4s ago"), "\(text)")
+        #expect(text.contains("m  keeps laptop's value on every device"))
+        #expect(text.contains("t  takes phone's value on every device"))
+    }
+
+    @Test func aNarrowTerminalSaysItIsTooSmall() {
+        let grid = render(.entries, width: 50, height: 12)
+        #expect(grid.lines[0] == "terminal too small")
+        let smallest = render(.entries, width: 60, height: 15)
+        #expect(smallest.lines.last?.hasSuffix("? help  q quit") == true, "\(smallest.text)")
+    }
+
+    @Test func monochromeUsesNoColour() {
+        let grid = render(.incoming, theme: .monochrome)
+        #expect(grid.cells.allSatisfy { $0.style.foreground == .terminalDefault && $0.style.background == .terminalDefault })
+    }
+
+    @Test func theHelpOverlayListsEveryBinding() {
+        var state = AppState()
+        _ = reduce(&state, .loaded(sampleSnapshot()))
+        _ = reduce(&state, .key(.character("?")))
+        state.size = (120, 40)
+        let text = AppView().render(state).text
+        for binding in KeyMap.bindings { #expect(text.contains(binding.description), "\(binding.description)") }
+    }
+}
