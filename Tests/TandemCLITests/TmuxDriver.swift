@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+/// Drives the built binary inside tmux, so a test reads like a story:
+/// press a key, wait for text, look at the screen.
+final class Tmux {
+    let session: String
+    let socket: String
+
+    /// Starts `command` in a detached tmux session of the given size.
+    init(_ command: String, width: Int = 120, height: Int = 40, environment: [String: String] = [:]) throws {
+        session = "tandem-" + UUID().uuidString.prefix(8)
+        socket = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(session)").path
+        let exports = environment.map { "export \($0.key)='\($0.value)';" }.joined(separator: " ")
+        try Self.run(["-S", socket, "new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)",
+                      "bash -c \"\(exports) \(command); echo EXITED:\\$?; sleep 30\""], capture: false)
+    }
+
+    deinit {
+        _ = try? Self.run(["-S", socket, "kill-server"], capture: false)
+        try? FileManager.default.removeItem(atPath: socket)
+    }
+
+    static var available: Bool {
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")
+    }
+
+    /// Runs tmux through the shell (`popen`): Foundation's `Process` did not
+    /// reap the client that `new-session -d` forks, and waited for ever.
+    @discardableResult
+    static func run(_ arguments: [String], capture: Bool = true) throws -> String {
+        let command = (["/usr/bin/tmux"] + arguments).map(quote).joined(separator: " ") + (capture ? " 2>/dev/null" : " >/dev/null 2>&1")
+        guard let stream = popen(command, "r") else { throw CocoaError(.fileReadUnknown) }
+        var output = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, stream)
+            if count <= 0 { break }
+            output += buffer[0..<count]
+        }
+        pclose(stream)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    static func quote(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    func press(_ keys: String...) throws {
+        try Self.run(["-S", socket, "send-keys", "-t", session] + keys, capture: false)
+    }
+
+    var screen: String {
+        (try? Self.run(["-S", socket, "capture-pane", "-p", "-t", session])) ?? ""
+    }
+
+    func resize(width: Int, height: Int) throws {
+        try Self.run(["-S", socket, "resize-window", "-t", session, "-x", "\(width)", "-y", "\(height)"], capture: false)
+    }
+
+    /// Waits until the screen contains `text`; on timeout the test fails
+    /// with the whole screen printed.
+    @discardableResult
+    func waitFor(_ text: String, timeout: Double = 10, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if screen.contains(text) { return true }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        Issue.record("timed out waiting for \"\(text)\"; the screen:\n\(screen)", sourceLocation: sourceLocation)
+        return false
+    }
+}

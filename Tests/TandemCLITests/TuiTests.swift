@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+/// The real binary under tmux, against a vault of three devices made by the CLI.
+@Suite(.serialized, .enabled(if: Tmux.available, "needs tmux; .ci/run installs it"))
+struct TuiTests {
+    /// laptop sees an insert and an edit from phone, and a conflict with tablet.
+    func story() throws -> CLI {
+        let cli = CLI()
+        try cli.setUp(devices: ["laptop", "phone", "tablet"])
+        try cli.ok("put", "friends", "alice", #"{"age":30}"#, "--device", "laptop", "--sync")
+        try cli.ok("sync", "--device", "phone", "--policy", "accept")
+        try cli.ok("sync", "--device", "tablet", "--policy", "accept")
+        try cli.ok("put", "friends", "alice", #"{"age":31}"#, "--device", "phone", "--sync")
+        try cli.ok("put", "friends", "bob", #"{"name":"Bob"}"#, "--device", "phone", "--sync")
+        try cli.ok("put", "settings", "theme", #""dark""#, "--device", "laptop", "--sync")
+        try cli.ok("sync", "--device", "tablet", "--policy", "accept")
+        try cli.ok("put", "settings", "theme", #""light""#, "--device", "laptop")
+        try cli.ok("put", "settings", "theme", #""blue""#, "--device", "tablet", "--sync")
+        return cli
+    }
+
+    func tui(_ cli: CLI, device: String, width: Int = 120, height: Int = 40) throws -> Tmux {
+        try Tmux("\(CLI.binary.path) tui --device \(device)", width: width, height: height, environment: ["TANDEM_HOME": cli.home.path])
+    }
+
+    @Test func reviewAcceptRefuseAndResolveFromTheKeyboard() throws {
+        let cli = try story()
+        let tui = try tui(cli, device: "laptop")
+        tui.waitFor("2 Incoming (2)")
+        try tui.press("2")
+        tui.waitFor("Remote edit from phone · friends/alice")
+        #expect(tui.screen.contains("a  takes phone's version here"))
+        try tui.press("a")
+        tui.waitFor("accept: friends/alice")
+        tui.waitFor("2 Incoming (1)")
+        try tui.press("r")
+        tui.waitFor("refuse: friends/bob")
+        try tui.press("3")
+        tui.waitFor("laptop — this device")
+        #expect(tui.screen.contains("m  keeps laptop's value on every device"))
+        #expect(tui.screen.contains("t  takes tablet's value on every device"))
+        try tui.press("m")
+        tui.waitFor("resolved settings/theme")
+        try tui.press("s")
+        tui.waitFor("synced: pulled")
+        try tui.press("q")
+        tui.waitFor("EXITED:0")
+
+        let entries = try #require(try cli.json("ls", "--device", "laptop") as? [JSONObject])
+        let states = Dictionary(uniqueKeysWithValues: entries.map { ($0["key"] as! String, $0["state"] as! String) })
+        #expect(states == ["alice": "in-sync", "bob": "refused", "theme": "in-sync"])
+        #expect(try cli.ok("get", "settings", "theme", "--device", "laptop", "--compact") == "\"light\"\n")
+        try cli.ok("sync", "--device", "tablet")
+        let incoming = try #require(try cli.json("incoming", "--device", "tablet") as? [JSONObject])
+        #expect(incoming.contains { $0["key"] as? String == "theme" && $0["change"] as? String == "edit" })
+    }
+
+    @Test func aResizeRedrawsTheLayoutAndATinyTerminalIsTold() throws {
+        let cli = try story()
+        let tui = try tui(cli, device: "laptop")
+        tui.waitFor("? help  q quit")
+        try tui.resize(width: 80, height: 20)
+        tui.waitFor("1 Entries")
+        let lines = tui.screen.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.allSatisfy { $0.count <= 80 })
+        #expect(tui.screen.contains("? help  q quit"))
+        try tui.resize(width: 50, height: 12)
+        tui.waitFor("terminal too small")
+        try tui.resize(width: 120, height: 40)
+        tui.waitFor("? help  q quit")
+        try tui.press("q")
+        tui.waitFor("EXITED:0")
+    }
+
+    @Test func escapeSequencesInDataAreShownEscaped() throws {
+        let cli = CLI()
+        try cli.setUp(devices: ["laptop"])
+        try cli.ok("put", "notes", "evil", "-", stdin: "\"\\u001b]0;pwned\\u0007 and \\u001b[2J\"")
+        let tui = try tui(cli, device: "laptop")
+        tui.waitFor("notes/evil")
+        tui.waitFor(#"\u001b]0;pwned"#)
+        #expect(!tui.screen.contains("\u{1b}"))
+        try tui.press("q")
+        tui.waitFor("EXITED:0")
+    }
+}
