@@ -29,6 +29,19 @@ void tandem_curses_stop(void) {
     endwin();
 }
 
+void tandem_curses_suspend(void) {
+    if (!started) return;
+    def_prog_mode();
+    endwin();
+}
+
+void tandem_curses_resume(void) {
+    if (!started) return;
+    reset_prog_mode();
+    clearok(stdscr, TRUE);
+    refresh();
+}
+
 int tandem_curses_lines(void) { return LINES; }
 int tandem_curses_cols(void) { return COLS; }
 int tandem_curses_colors(void) { return has_colors() ? COLORS : 0; }

@@ -85,3 +85,44 @@ struct TuiTests {
         tui.waitFor("EXITED:0")
     }
 }
+
+/// Editing in `$EDITOR` from the UI, with a scripted editor.
+@Suite(.serialized, .enabled(if: Tmux.available, "needs tmux; .ci/run installs it"))
+struct TuiEditorTests {
+    /// An "editor" that replaces the file with `content`.
+    func editor(_ cli: CLI, writing content: String) throws -> String {
+        let script = cli.root.appendingPathComponent("editor-\(UUID().uuidString.prefix(6)).sh")
+        try Data("#!/bin/sh\nprintf '%s' '\(content)' > \"$1\"\n".utf8).write(to: script)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        return script.path
+    }
+
+    @Test func mergeAConflictInTheEditor() throws {
+        let cli = try TuiTests().story()
+        let tui = try Tmux("\(CLI.binary.path) tui --device laptop", environment: ["TANDEM_HOME": cli.home.path, "EDITOR": try editor(cli, writing: "\"merged\"")])
+        tui.waitFor("3 Conflicts (1)")
+        try tui.press("3")
+        tui.waitFor("laptop — this device")
+        try tui.press("e")
+        tui.waitFor("merged settings/theme")
+        try tui.press("s")
+        tui.waitFor("3 Conflicts (0)")
+        try tui.press("q")
+        tui.waitFor("EXITED:0")
+        #expect(try cli.ok("get", "settings", "theme", "--device", "laptop", "--compact") == "\"merged\"\n")
+    }
+
+    @Test func invalidJSONFromTheEditorIsShownAndNothingIsWritten() throws {
+        let cli = try TuiTests().story()
+        let tui = try Tmux("\(CLI.binary.path) tui --device laptop", environment: ["TANDEM_HOME": cli.home.path, "EDITOR": try editor(cli, writing: "{oops")])
+        tui.waitFor("1 Entries")
+        try tui.press("n")
+        tui.waitFor("new entry (context/key)")
+        try tui.press("notes/first", "Enter")
+        tui.waitFor("not valid JSON")
+        #expect(tui.screen.contains("nothing was written"))
+        try tui.press("q")
+        tui.waitFor("EXITED:0")
+        #expect(try cli.run(["get", "notes", "first", "--device", "laptop"]).status == 1)
+    }
+}

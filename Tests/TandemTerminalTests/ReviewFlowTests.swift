@@ -156,3 +156,42 @@ func sampleSnapshot() -> Snapshot {
         for binding in KeyMap.bindings { #expect(text.contains(binding.description), "\(binding.description)") }
     }
 }
+
+@Suite struct EditingFlowTests {
+    func loaded(_ screen: Screen) -> AppState {
+        var state = AppState()
+        _ = reduce(&state, .loaded(sampleSnapshot()))
+        _ = reduce(&state, .key(.character(Character(String(screen.rawValue)))))
+        return state
+    }
+
+    @Test func newEntryAsksForItsNameThenOpensTheEditor() {
+        var state = loaded(.entries)
+        _ = reduce(&state, .key(.character("n")))
+        #expect(state.newEntryName == "")
+        for character in "friends/zoe" { _ = reduce(&state, .key(.character(character))) }
+        let effects = reduce(&state, .key(.enter))
+        #expect(effects == [.edit(.create, EntryRef(context: "friends", key: "zoe"), initial: "{\n  \n}")])
+        #expect(state.newEntryName == nil)
+    }
+
+    @Test func aBadNewEntryNameIsExplainedAndKept() {
+        var state = loaded(.entries)
+        _ = reduce(&state, .key(.character("n")))
+        for character in "Bad Name" { _ = reduce(&state, .key(.character(character))) }
+        #expect(reduce(&state, .key(.enter)).isEmpty)
+        #expect(state.message.contains("context/key"))
+        #expect(state.newEntryName == "Bad Name")
+    }
+
+    @Test func deleteAsksFirst() {
+        var state = loaded(.entries)
+        #expect(reduce(&state, .key(.character("x"))).isEmpty)
+        #expect(reduce(&state, .key(.character("y"))) == [.delete(EntryRef(context: "friends", key: "alice"))])
+    }
+
+    @Test func mergeOpensTheEditorOnThisDevicesValue() {
+        var state = loaded(.conflicts)
+        #expect(reduce(&state, .key(.character("e"))) == [.edit(.merge, EntryRef(context: "friends", key: "dave"), initial: "{\n  \"x\": 1\n}")])
+    }
+}

@@ -11,6 +11,9 @@
 int tandem_curses_start(void);
 /// Restores the terminal. Safe to call more than once, and from a signal handler path.
 void tandem_curses_stop(void);
+/// Gives the terminal to another program (an editor) and takes it back.
+void tandem_curses_suspend(void);
+void tandem_curses_resume(void);
 int tandem_curses_lines(void);
 int tandem_curses_cols(void);
 /// Number of colours the terminal offers (0 without colour support).

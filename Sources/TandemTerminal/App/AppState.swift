@@ -24,6 +24,7 @@ public enum Pane: Sendable, Equatable {
 /// An action on many entries, waiting for the person to confirm it.
 public enum PendingBulk: Sendable, Equatable {
     case decide(Decision, [EntryRef])
+    case delete(EntryRef)
 }
 
 /// One entry, by name.
@@ -48,6 +49,8 @@ public struct AppState: Sendable, Equatable {
     /// The filter of the entries list; `editingFilter` while it is typed.
     public var filter = ""
     public var editingFilter = false
+    /// The "context/key" of a new entry while it is typed.
+    public var newEntryName: String?
     public var modal: Modal?
     /// The last thing that happened, shown above the key bar.
     public var message = ""
@@ -59,7 +62,7 @@ public struct AppState: Sendable, Equatable {
 
     public static func == (lhs: AppState, rhs: AppState) -> Bool {
         lhs.snapshot == rhs.snapshot && lhs.screen == rhs.screen && lhs.focus == rhs.focus && lhs.contextIndex == rhs.contextIndex
-            && lhs.selection == rhs.selection && lhs.filter == rhs.filter && lhs.editingFilter == rhs.editingFilter
+            && lhs.selection == rhs.selection && lhs.filter == rhs.filter && lhs.editingFilter == rhs.editingFilter && lhs.newEntryName == rhs.newEntryName
             && lhs.modal == rhs.modal && lhs.message == rhs.message && lhs.syncing == rhs.syncing && lhs.quitting == rhs.quitting
             && lhs.size == rhs.size
     }

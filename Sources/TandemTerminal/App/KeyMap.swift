@@ -7,7 +7,8 @@ public enum Command: Hashable, Sendable {
     case show(Screen)
     case sync, help, quit, filter
     case decide(Decision), later, decideAll(Decision)
-    case keepLocal, takeRemote
+    case keepLocal, takeRemote, merge
+    case newEntry, editEntry, deleteEntry
 }
 
 /// One key binding: the keys, what the bar shows, what it does, where it works.
@@ -54,6 +55,10 @@ public enum KeyMap {
         Binding([.character("R")], "R", "refuse all shown", .decideAll(.refuse), on: [.incoming]),
         Binding([.character("m")], "m", "keep this device's value", .keepLocal, on: [.conflicts]),
         Binding([.character("t")], "t", "take the other device's value", .takeRemote, on: [.conflicts]),
+        Binding([.character("e")], "e", "merge in $EDITOR", .merge, on: [.conflicts]),
+        Binding([.character("n")], "n", "new entry", .newEntry, on: [.entries]),
+        Binding([.character("e")], "e", "edit in $EDITOR", .editEntry, on: [.entries]),
+        Binding([.character("x")], "x", "delete", .deleteEntry, on: [.entries]),
         Binding([.character("1")], "1-6", "screens", .show(.entries)),
         Binding([.character("2")], "2", "incoming", .show(.incoming), bar: false),
         Binding([.character("3")], "3", "conflicts", .show(.conflicts), bar: false),

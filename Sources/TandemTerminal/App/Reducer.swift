@@ -17,7 +17,15 @@ public enum Effect: Sendable, Equatable {
     case sync
     case decide(Decision, [EntryRef])
     case resolve(EntryRef, Resolution)
+    /// Opens `$EDITOR` on `initial`; the result is written, or resolves a conflict.
+    case edit(EditPurpose, EntryRef, initial: String)
+    case delete(EntryRef)
     case quit
+}
+
+/// What an edited value becomes.
+public enum EditPurpose: Sendable, Equatable {
+    case create, update, merge
 }
 
 /// The only place the state changes: pure, so the review flow is tested
@@ -51,6 +59,9 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
 private func reduceKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     if let modal = state.modal {
         return reduceModal(&state, modal, key)
+    }
+    if state.newEntryName != nil {
+        return reduceNewEntryName(&state, key)
     }
     if state.editingFilter {
         switch key {
@@ -87,6 +98,8 @@ private func reduceModal(_ state: inout AppState, _ modal: Modal, _ key: Key) ->
         case .decide(let decision, let refs):
             state.message = "\(decision.rawValue) \(refs.count) changes…"
             return [.decide(decision, refs)]
+        case .delete(let ref):
+            return [.delete(ref)]
         }
     }
 }
@@ -145,12 +158,55 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
             return []
         }
         state.modal = .confirm(.decide(decision, refs), question: "\(decision == .accept ? "Accept" : "Refuse") all \(refs.count) incoming changes shown? [y/n]")
+    case .merge:
+        guard let entry = state.selectedEntry, entry.state == .conflict else { return [] }
+        let initial = entry.local?.value ?? entry.unseen.first?.value ?? "null"
+        return [.edit(.merge, EntryRef(context: entry.context, key: entry.key), initial: prettyValue(initial))]
+    case .newEntry:
+        state.newEntryName = state.selectedContext.map { $0 + "/" } ?? ""
+    case .editEntry:
+        guard let entry = state.selectedEntry else { return [] }
+        return [.edit(.update, EntryRef(context: entry.context, key: entry.key), initial: prettyValue(entry.value ?? "null"))]
+    case .deleteEntry:
+        guard let entry = state.selectedEntry, entry.value != nil else { return [] }
+        state.modal = .confirm(.delete(EntryRef(context: entry.context, key: entry.key)),
+                               question: "Delete \(entry.context)/\(Escaped.text(entry.key)) on this device (published at the next sync)? [y/n]")
     case .keepLocal, .takeRemote:
         guard let entry = state.selectedEntry, entry.state == .conflict else { return [] }
         let ref = EntryRef(context: entry.context, key: entry.key)
         return [.resolve(ref, command == .keepLocal ? .keepLocal : .takeRemote(device: entry.unseen.first?.origin))]
     }
     return []
+}
+
+/// Typing the name of a new entry: "context/key", then Enter opens the editor.
+private func reduceNewEntryName(_ state: inout AppState, _ key: Key) -> [Effect] {
+    var name = state.newEntryName ?? ""
+    switch key {
+    case .escape:
+        state.newEntryName = nil
+        return []
+    case .backspace:
+        if !name.isEmpty { name.removeLast() }
+    case .character(let character):
+        name.append(character)
+    case .enter:
+        let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2, Validation.isValidName(parts[0]), (try? Validation.key(parts[1])) != nil else {
+            state.message = "type context/key: a context of a–z 0–9 . _ - and a key"
+            return []
+        }
+        state.newEntryName = nil
+        return [.edit(.create, EntryRef(context: parts[0], key: parts[1]), initial: "{\n  \n}")]
+    default:
+        break
+    }
+    state.newEntryName = name
+    return []
+}
+
+func prettyValue(_ text: String) -> String {
+    (try? JSONParser.parse(text))?.prettyText() ?? text
 }
 
 private func move(_ state: inout AppState, by delta: Int) {

@@ -59,8 +59,38 @@ public final class TerminalApp: @unchecked Sendable {
 
     private func perform(_ effects: [Effect]) {
         for effect in effects {
-            if effect == .quit { continue }
-            Task.detached { [self] in await self.execute(effect) }
+            switch effect {
+            case .quit: continue
+            case .edit(let purpose, let ref, let initial):
+                // The editor needs the terminal: it runs here, with the UI suspended.
+                backend.suspend()
+                let result = ValueEditor.edit(initial)
+                backend.resume()
+                finishEdit(purpose, ref, result)
+            default:
+                Task.detached { [self] in await self.execute(effect) }
+            }
+        }
+    }
+
+    private func finishEdit(_ purpose: EditPurpose, _ ref: EntryRef, _ result: Result<String, ValueEditor.Failure>) {
+        let label = "\(ref.context)/\(Escaped.text(ref.key))"
+        do {
+            let text = try result.get()
+            switch purpose {
+            case .create, .update:
+                let outcome = try store.write(context: ref.context, key: ref.key, value: text)
+                inbox.post(.finished(message: outcome == .unchanged ? "\(label): unchanged" : "\(label) written — press s to publish"))
+            case .merge:
+                try store.resolve(context: ref.context, key: ref.key, .merge(value: text))
+                inbox.post(.finished(message: "merged \(label) — press s to publish"))
+            }
+        } catch let error as TandemError {
+            inbox.post(.failed(message: "\(error.description); nothing was written"))
+        } catch let error as ValueEditor.Failure {
+            inbox.post(.failed(message: error.description))
+        } catch {
+            inbox.post(.failed(message: String(describing: error)))
         }
     }
 
@@ -82,7 +112,10 @@ public final class TerminalApp: @unchecked Sendable {
             case .resolve(let ref, let resolution):
                 try store.resolve(context: ref.context, key: ref.key, resolution)
                 inbox.post(.finished(message: "resolved \(ref.context)/\(Escaped.text(ref.key)) — press s to publish"))
-            case .quit:
+            case .delete(let ref):
+                try store.write(context: ref.context, key: ref.key, value: nil)
+                inbox.post(.finished(message: "deleted \(ref.context)/\(Escaped.text(ref.key)) — press s to publish"))
+            case .quit, .edit:
                 break
             }
         } catch let error as TandemError {

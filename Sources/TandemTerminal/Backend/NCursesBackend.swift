@@ -113,11 +113,11 @@ public final class NCursesBackend: TerminalBackend {
     }
 
     public func suspend() {
-        tandem_curses_stop()
+        tandem_curses_suspend()
     }
 
     public func resume() {
-        _ = tandem_curses_start()
+        tandem_curses_resume()
     }
 }
 

@@ -29,7 +29,8 @@ public struct AppView {
         case .devices: DevicesScreen(theme: theme).draw(&grid, body, state)
         case .log: LogScreen(theme: theme).draw(&grid, body, state)
         }
-        grid.put(state.editingFilter ? "filter: \(state.filter)▏" : state.message, x: 1, y: grid.height - 2, style: theme.dim)
+        let line = state.newEntryName.map { "new entry (context/key): \($0)▏" } ?? (state.editingFilter ? "filter: \(state.filter)▏" : state.message)
+        grid.put(line, x: 1, y: grid.height - 2, style: theme.dim)
         drawBar(&grid, state)
         switch state.modal {
         case .help?: HelpOverlay(theme: theme).draw(&grid, state)
@@ -80,10 +81,16 @@ public struct AppView {
         case .confirm?: bindings = [("y", "yes, do it"), ("any other key", "cancel")]
         case .help?: bindings = [("any key", "close help")]
         case nil:
-            bindings = state.editingFilter ? [("Enter", "keep filter"), ("Esc", "clear")] : KeyMap.bar(for: state.screen).map { ($0.label, $0.description) }
+            if state.newEntryName != nil {
+                bindings = [("Enter", "edit its value"), ("Esc", "cancel")]
+            } else if state.editingFilter {
+                bindings = [("Enter", "keep filter"), ("Esc", "clear")]
+            } else {
+                bindings = KeyMap.bar(for: state.screen).map { ($0.label, $0.description) }
+            }
         }
         // Help and quit always show, at the right end; the rest fill what is left.
-        let fixed = state.modal == nil && !state.editingFilter ? [("?", "help"), ("q", "quit")] : []
+        let fixed = state.modal == nil && !state.editingFilter && state.newEntryName == nil ? [("?", "help"), ("q", "quit")] : []
         let fixedWidth = fixed.reduce(0) { $0 + CellWidth.of($1.0) + CellWidth.of($1.1) + 3 }
         var right = grid.width - fixedWidth
         for (key, description) in fixed {
