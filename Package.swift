@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .target(
@@ -36,7 +37,7 @@ let package = Package(
         ),
         .target(
             name: "TandemTerminal",
-            dependencies: ["TandemCore", "CNCursesShim"]
+            dependencies: ["TandemCore", "CNCursesShim", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         .executableTarget(
             name: "tandem",

@@ -18,6 +18,11 @@ public final class TerminalApp: @unchecked Sendable {
         self.view = AppView(theme: theme)
     }
 
+    /// Shows `message` in the message line (a theme that could not be read, say).
+    public func announce(_ message: String) {
+        state.message = message
+    }
+
     /// The state, for tests driving the app step by step.
     public var currentState: AppState { state }
 

@@ -24,6 +24,9 @@ public final class NCursesBackend: TerminalBackend {
         tandem_curses_stop()
     }
 
+    /// False when drawing without colour (NO_COLOR, or fewer than 8 colours).
+    public var hasColor: Bool { !monochrome }
+
     /// Restores the terminal; safe to call again.
     public static func restoreTerminal() {
         tandem_curses_stop()
@@ -64,8 +67,29 @@ public final class NCursesBackend: TerminalBackend {
         switch color {
         case .terminalDefault: return -1
         case .ansi(let index): return Int16(index % 16 < colorCount ? index % 16 : index % 8)
-        case .indexed(let index): return colorCount >= 256 ? Int16(index) : -1
+        case .indexed(let index): return colorCount >= 256 ? Int16(index) : Self.nearestANSI(index)
         }
+    }
+
+    /// A 256-colour index as the nearest of the 16 basic colours, for
+    /// terminals that have only those.
+    static func nearestANSI(_ index: UInt8) -> Int16 {
+        if index < 16 { return Int16(index) }
+        let rgb: (Int, Int, Int)
+        if index >= 232 {
+            let level = Int(index - 232) * 10 + 8
+            rgb = (level, level, level)
+        } else {
+            let cube = Int(index) - 16
+            let steps = [0, 95, 135, 175, 215, 255]
+            rgb = (steps[cube / 36], steps[(cube / 6) % 6], steps[cube % 6])
+        }
+        let palette = [(0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0), (0, 0, 238), (205, 0, 205), (0, 205, 205), (229, 229, 229),
+                       (127, 127, 127), (255, 0, 0), (0, 255, 0), (255, 255, 0), (92, 92, 255), (255, 0, 255), (0, 255, 255), (255, 255, 255)]
+        let distances = palette.map { color in
+            (color.0 - rgb.0) * (color.0 - rgb.0) + (color.1 - rgb.1) * (color.1 - rgb.1) + (color.2 - rgb.2) * (color.2 - rgb.2)
+        }
+        return Int16(distances.firstIndex(of: distances.min() ?? 0) ?? 7)
     }
 
     private func pairNumber(_ style: Style) -> Int16 {
