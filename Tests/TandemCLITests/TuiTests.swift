@@ -126,3 +126,20 @@ struct TuiEditorTests {
         #expect(try cli.run(["get", "notes", "first", "--device", "laptop"]).status == 1)
     }
 }
+
+@Suite(.enabled(if: Tmux.available, "needs tmux; .ci/run installs it"))
+struct TuiThemeTests {
+    @Test func aBrokenThemeIsNamedWithItsLineAndTheUIStillRuns() throws {
+        let cli = CLI()
+        try cli.setUp(devices: ["laptop"])
+        let themes = cli.root.appendingPathComponent("config/tandem/themes")
+        try FileManager.default.createDirectory(at: themes, withIntermediateDirectories: true)
+        try Data("[header]\nbold = \"yes\"\n".utf8).write(to: themes.appendingPathComponent("mine.toml"))
+        let tui = try Tmux("\(CLI.binary.path) tui --theme mine", environment: ["TANDEM_HOME": cli.home.path,
+                                                                               "XDG_CONFIG_HOME": cli.root.appendingPathComponent("config").path])
+        tui.waitFor("mine.toml:2: bold must be true")
+        #expect(tui.screen.contains("1 Entries"))
+        try tui.press("q")
+        tui.waitFor("EXITED:0")
+    }
+}

@@ -54,6 +54,8 @@ public struct AppState: Sendable, Equatable {
     public var modal: Modal?
     /// The last thing that happened, shown above the key bar.
     public var message = ""
+    /// A message that stays until the next key (a theme that could not be read).
+    public var notice: String?
     public var syncing = false
     public var quitting = false
     public var size: (width: Int, height: Int) = (120, 40)
@@ -63,7 +65,7 @@ public struct AppState: Sendable, Equatable {
     public static func == (lhs: AppState, rhs: AppState) -> Bool {
         lhs.snapshot == rhs.snapshot && lhs.screen == rhs.screen && lhs.focus == rhs.focus && lhs.contextIndex == rhs.contextIndex
             && lhs.selection == rhs.selection && lhs.filter == rhs.filter && lhs.editingFilter == rhs.editingFilter && lhs.newEntryName == rhs.newEntryName
-            && lhs.modal == rhs.modal && lhs.message == rhs.message && lhs.syncing == rhs.syncing && lhs.quitting == rhs.quitting
+            && lhs.modal == rhs.modal && lhs.message == rhs.message && lhs.notice == rhs.notice && lhs.syncing == rhs.syncing && lhs.quitting == rhs.quitting
             && lhs.size == rhs.size
     }
 

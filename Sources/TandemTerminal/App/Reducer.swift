@@ -57,6 +57,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
 }
 
 private func reduceKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    state.notice = nil
     if let modal = state.modal {
         return reduceModal(&state, modal, key)
     }

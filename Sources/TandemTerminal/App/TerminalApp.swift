@@ -20,7 +20,7 @@ public final class TerminalApp: @unchecked Sendable {
 
     /// Shows `message` in the message line (a theme that could not be read, say).
     public func announce(_ message: String) {
-        state.message = message
+        state.notice = message
     }
 
     /// The state, for tests driving the app step by step.

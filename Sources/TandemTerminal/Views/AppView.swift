@@ -29,7 +29,8 @@ public struct AppView {
         case .devices: DevicesScreen(theme: theme).draw(&grid, body, state)
         case .log: LogScreen(theme: theme).draw(&grid, body, state)
         }
-        let line = state.newEntryName.map { "new entry (context/key): \($0)▏" } ?? (state.editingFilter ? "filter: \(state.filter)▏" : state.message)
+        let line = state.newEntryName.map { "new entry (context/key): \($0)▏" }
+            ?? (state.editingFilter ? "filter: \(state.filter)▏" : state.notice ?? state.message)
         grid.put(line, x: 1, y: grid.height - 2, style: theme.dim)
         drawBar(&grid, state)
         switch state.modal {
