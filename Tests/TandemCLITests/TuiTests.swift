@@ -27,13 +27,17 @@ struct TuiTests {
     @Test func reviewAcceptRefuseAndResolveFromTheKeyboard() throws {
         let cli = try story()
         let tui = try tui(cli, device: "laptop")
-        tui.waitFor("2 Incoming (2)")
-        try tui.press("2")
+        // The first sync brought phone's changes: the prompt steps through them.
+        tui.waitFor("[a]ccept [r]efuse [o] keep mine [l]ater [d]iff [q] stop")
         tui.waitFor("Remote edit from phone · friends/alice")
-        #expect(tui.screen.contains("a  takes phone's version here"))
         try tui.press("a")
         tui.waitFor("accept: friends/alice")
+        tui.waitFor("Remote insert from phone · friends/bob")
+        try tui.press("q")
+        tui.waitFor("the rest wait on the incoming screen")
+        try tui.press("2")
         tui.waitFor("2 Incoming (1)")
+        #expect(tui.screen.contains("r  keeps this device's data; not asked again"))
         try tui.press("r")
         tui.waitFor("refuse: friends/bob")
         try tui.press("3")
@@ -59,6 +63,8 @@ struct TuiTests {
     @Test func aResizeRedrawsTheLayoutAndATinyTerminalIsTold() throws {
         let cli = try story()
         let tui = try tui(cli, device: "laptop")
+        tui.waitFor("[q] stop")
+        try tui.press("q")
         tui.waitFor("? help  q quit")
         try tui.resize(width: 80, height: 20)
         tui.waitFor("1 Entries")
@@ -100,6 +106,8 @@ struct TuiEditorTests {
     @Test func mergeAConflictInTheEditor() throws {
         let cli = try TuiTests().story()
         let tui = try Tmux("\(CLI.binary.path) tui --device laptop", environment: ["TANDEM_HOME": cli.home.path, "EDITOR": try editor(cli, writing: "\"merged\"")])
+        tui.waitFor("[q] stop")
+        try tui.press("q")
         tui.waitFor("3 Conflicts (1)")
         try tui.press("3")
         tui.waitFor("laptop — this device")
@@ -115,6 +123,8 @@ struct TuiEditorTests {
     @Test func invalidJSONFromTheEditorIsShownAndNothingIsWritten() throws {
         let cli = try TuiTests().story()
         let tui = try Tmux("\(CLI.binary.path) tui --device laptop", environment: ["TANDEM_HOME": cli.home.path, "EDITOR": try editor(cli, writing: "{oops")])
+        tui.waitFor("[q] stop")
+        try tui.press("q")
         tui.waitFor("1 Entries")
         try tui.press("n")
         tui.waitFor("new entry (context/key)")

@@ -195,3 +195,47 @@ func sampleSnapshot() -> Snapshot {
         #expect(reduce(&state, .key(.character("e"))) == [.edit(.merge, EntryRef(context: "friends", key: "dave"), initial: "{\n  \"x\": 1\n}")])
     }
 }
+
+@Suite struct PromptModeTests {
+    func afterSync() -> AppState {
+        var state = AppState()
+        _ = reduce(&state, .loaded(sampleSnapshot()))
+        _ = reduce(&state, .synced(message: "synced", broughtIncoming: true))
+        return state
+    }
+
+    @Test func aSyncThatBringsChangesOpensThePrompt() {
+        let state = afterSync()
+        #expect(state.modal == .prompt(skipped: []))
+        let text = AppView().render(state).text
+        #expect(text.contains("Remote edit from phone · friends/bob · 2 min ago"), "\(text)")
+        #expect(text.contains("[a]ccept [r]efuse [o] keep mine [l]ater [d]iff [q] stop"))
+    }
+
+    @Test func keysDecideTheShownChangeAndLaterMovesOn() {
+        var state = afterSync()
+        #expect(reduce(&state, .key(.character("a"))) == [.decide(.accept, [EntryRef(context: "friends", key: "bob")])])
+        #expect(reduce(&state, .key(.character("l"))).isEmpty)
+        #expect(state.promptEntry(skipping: [EntryRef(context: "friends", key: "bob")])?.key == "carol")
+        #expect(reduce(&state, .key(.character("r"))) == [.decide(.refuse, [EntryRef(context: "friends", key: "carol")])])
+        _ = reduce(&state, .key(.character("l")))
+        #expect(state.modal == nil, "nothing left to show")
+    }
+
+    @Test func diffOpensTheIncomingScreenOnThatChangeAndQStops() {
+        var state = afterSync()
+        _ = reduce(&state, .key(.character("d")))
+        #expect(state.screen == .incoming)
+        #expect(state.selectedEntry?.key == "bob")
+        var other = afterSync()
+        _ = reduce(&other, .key(.character("q")))
+        #expect(other.modal == nil)
+    }
+
+    @Test func aSyncWithNothingNewDoesNotPrompt() {
+        var state = AppState()
+        _ = reduce(&state, .loaded(sampleSnapshot()))
+        _ = reduce(&state, .synced(message: "synced", broughtIncoming: false))
+        #expect(state.modal == nil)
+    }
+}

@@ -37,6 +37,8 @@ public struct EntryRef: Hashable, Sendable {
 public enum Modal: Sendable, Equatable {
     case help
     case confirm(PendingBulk, question: String)
+    /// Steps through incoming changes one by one; `skipped` were left for later.
+    case prompt(skipped: Set<EntryRef>)
 }
 
 /// Everything the UI is: drawing reads it, only ``reduce(_:_:)`` changes it.
@@ -109,6 +111,11 @@ public struct AppState: Sendable, Equatable {
 
     public var selectedEntry: EntryStatus? {
         rows[safe: selectedIndex]
+    }
+
+    /// The change the prompt shows: the first incoming one not left for later.
+    public func promptEntry(skipping skipped: Set<EntryRef>) -> EntryStatus? {
+        snapshot?.entries.first { $0.state == .incoming && !skipped.contains(EntryRef(context: $0.context, key: $0.key)) }
     }
 }
 

@@ -5,6 +5,8 @@ public enum Action: Sendable {
     case key(Key)
     case loaded(Snapshot)
     case finished(message: String)
+    /// A sync ended; `broughtIncoming` when it pulled changes that now wait.
+    case synced(message: String, broughtIncoming: Bool)
     case failed(message: String)
     case resized(width: Int, height: Int)
     /// The vault changed on disk (another device pushed).
@@ -35,10 +37,20 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .loaded(let snapshot):
         state.snapshot = snapshot
         state.contextIndex = min(state.contextIndex, state.contextNames.count - 1)
+        if case .prompt(let skipped)? = state.modal, state.promptEntry(skipping: skipped) == nil {
+            state.modal = nil
+        }
         return []
     case .finished(let message):
         state.syncing = false
         state.message = message
+        return [.reload]
+    case .synced(let message, let broughtIncoming):
+        state.syncing = false
+        state.message = message
+        if broughtIncoming && state.modal == nil && !state.editingFilter && state.newEntryName == nil {
+            state.modal = .prompt(skipped: [])
+        }
         return [.reload]
     case .failed(let message):
         state.syncing = false
@@ -87,6 +99,30 @@ private func reduceModal(_ state: inout AppState, _ modal: Modal, _ key: Key) ->
     switch modal {
     case .help:
         state.modal = nil
+        return []
+    case .prompt(let skipped):
+        guard let entry = state.promptEntry(skipping: skipped) else {
+            state.modal = nil
+            return []
+        }
+        let ref = EntryRef(context: entry.context, key: entry.key)
+        switch key {
+        case .character("a"): return [.decide(.accept, [ref])]
+        case .character("r"): return [.decide(.refuse, [ref])]
+        case .character("o"): return [.decide(.keepMine, [ref])]
+        case .character("l"):
+            let next = skipped.union([ref])
+            state.modal = state.promptEntry(skipping: next) == nil ? nil : .prompt(skipped: next)
+        case .character("d"):
+            state.modal = nil
+            state.screen = .incoming
+            state.selection[.incoming] = state.rows.firstIndex { $0.context == ref.context && $0.key == ref.key } ?? 0
+        case .character("q"), .escape:
+            state.modal = nil
+            state.message = "the rest wait on the incoming screen (2)"
+        default:
+            break
+        }
         return []
     case .confirm(let bulk, _):
         // Like Unison's final "proceed?", there is no default: only y confirms.

@@ -109,7 +109,7 @@ public final class TerminalApp: @unchecked Sendable {
                 var policies = PolicyMap(contexts: try store.policies())
                 for (context, policy) in policies.contexts where policy == .handlers { policies.contexts[context] = .review }
                 let report = try await Synchronizer(store: store).sync(policies: policies)
-                inbox.post(.finished(message: Self.describe(report)))
+                inbox.post(.synced(message: Self.describe(report), broughtIncoming: report.changesPulled > 0 && report.waiting > 0))
             case .decide(let decision, let refs):
                 for ref in refs { try store.decide(decision, context: ref.context, key: ref.key) }
                 let what = refs.count == 1 ? "\(refs[0].context)/\(Escaped.text(refs[0].key))" : "\(refs.count) changes"

@@ -36,6 +36,10 @@ public struct AppView {
         switch state.modal {
         case .help?: HelpOverlay(theme: theme).draw(&grid, state)
         case .confirm(_, let question)?: drawConfirm(&grid, question)
+        case .prompt(let skipped)?:
+            if let entry = state.promptEntry(skipping: skipped), let snapshot = state.snapshot {
+                PromptOverlay(theme: theme).draw(&grid, entry, snapshot)
+            }
         case nil: break
         }
         return grid
@@ -81,6 +85,7 @@ public struct AppView {
         switch state.modal {
         case .confirm?: bindings = [("y", "yes, do it"), ("any other key", "cancel")]
         case .help?: bindings = [("any key", "close help")]
+        case .prompt?: bindings = [("a", "accept"), ("r", "refuse"), ("o", "keep mine"), ("l", "later"), ("d", "diff"), ("q", "stop")]
         case nil:
             if state.newEntryName != nil {
                 bindings = [("Enter", "edit its value"), ("Esc", "cancel")]
