@@ -80,9 +80,9 @@ struct DemoCommand: AsyncParsableCommand {
             let counts = try devices[name]!.counts()
             story.say("\(pad(name, 8)) ✓ \(counts.inSync) in sync · ↓ \(counts.incoming) incoming · ⚠ \(counts.conflicts) conflicts · ⊘ \(counts.refused) refused · ↑ \(counts.waitingToPush) to push")
         }
-        story.step("Explore it yourself")
+        story.step("Explore it yourself (from the package folder, type 'swift run tandem' for 'tandem')")
         for line in [
-            "ls --device laptop", "incoming --device tablet", "sync --device tablet", "status --device phone",
+            "tui --device laptop", "ls --device laptop", "incoming --device tablet", "sync --device tablet", "status --device phone",
             "log --device laptop", "put friends dave '{\"name\":\"Dave\"}' --device tablet --sync",
         ] {
             story.say("tandem \(line) --home \(home.root.path)")
