@@ -58,6 +58,20 @@ final class Tmux {
         try Self.run(["-S", socket, "resize-window", "-t", session, "-x", "\(width)", "-y", "\(height)"], capture: false)
     }
 
+    /// Quits the UI, confirming when it asks about unpublished changes, and
+    /// waits for the process to end with status 0.
+    func quit(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try press("q")
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let shown = screen
+            if shown.contains("EXITED:0") { return }
+            if shown.contains("Quit anyway?") { try press("y") }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        Issue.record("the UI did not quit; the screen:\n\(screen)", sourceLocation: sourceLocation)
+    }
+
     /// Waits until the screen contains `text`; on timeout the test fails
     /// with the whole screen printed.
     @discardableResult

@@ -48,8 +48,7 @@ struct TuiTests {
         tui.waitFor("resolved settings/theme")
         try tui.press("s")
         tui.waitFor("synced: pulled")
-        try tui.press("q")
-        tui.waitFor("EXITED:0")
+        try tui.quit()
 
         let entries = try #require(try cli.json("ls", "--device", "laptop") as? [JSONObject])
         let states = Dictionary(uniqueKeysWithValues: entries.map { ($0["key"] as! String, $0["state"] as! String) })
@@ -75,8 +74,7 @@ struct TuiTests {
         tui.waitFor("terminal too small")
         try tui.resize(width: 120, height: 40)
         tui.waitFor("? help  q quit")
-        try tui.press("q")
-        tui.waitFor("EXITED:0")
+        try tui.quit()
     }
 
     @Test func escapeSequencesInDataAreShownEscaped() throws {
@@ -87,8 +85,12 @@ struct TuiTests {
         tui.waitFor("notes/evil")
         tui.waitFor(#"\u001b]0;pwned"#)
         #expect(!tui.screen.contains("\u{1b}"))
+        // The entry was never pushed: quitting asks first, and only y quits.
         try tui.press("q")
-        tui.waitFor("EXITED:0")
+        tui.waitFor("1 changes of yours are not published yet")
+        try tui.press("n")
+        tui.waitFor("cancelled")
+        try tui.quit()
     }
 }
 
@@ -115,8 +117,7 @@ struct TuiEditorTests {
         tui.waitFor("merged settings/theme")
         try tui.press("s")
         tui.waitFor("3 Conflicts (0)")
-        try tui.press("q")
-        tui.waitFor("EXITED:0")
+        try tui.quit()
         #expect(try cli.ok("get", "settings", "theme", "--device", "laptop", "--compact") == "\"merged\"\n")
     }
 
@@ -131,8 +132,7 @@ struct TuiEditorTests {
         try tui.press("notes/first", "Enter")
         tui.waitFor("not valid JSON")
         #expect(tui.screen.contains("nothing was written"))
-        try tui.press("q")
-        tui.waitFor("EXITED:0")
+        try tui.quit()
         #expect(try cli.run(["get", "notes", "first", "--device", "laptop"]).status == 1)
     }
 }
@@ -149,7 +149,6 @@ struct TuiThemeTests {
                                                                                "XDG_CONFIG_HOME": cli.root.appendingPathComponent("config").path])
         tui.waitFor("mine.toml:2: bold must be true")
         #expect(tui.screen.contains("1 Entries"))
-        try tui.press("q")
-        tui.waitFor("EXITED:0")
+        try tui.quit()
     }
 }

@@ -239,3 +239,26 @@ func sampleSnapshot() -> Snapshot {
         #expect(state.modal == nil)
     }
 }
+
+@Suite struct QuitTests {
+    @Test func quittingWithUnpublishedChangesAsksFirst() {
+        var state = AppState()
+        _ = reduce(&state, .loaded(sampleSnapshot()))
+        #expect(reduce(&state, .key(.character("q"))).isEmpty)
+        guard case .confirm(.quit, let question)? = state.modal else { Issue.record("no question"); return }
+        #expect(question.contains("1 changes of yours are not published yet"))
+        _ = reduce(&state, .key(.character("n")))
+        #expect(!state.quitting)
+        _ = reduce(&state, .key(.character("q")))
+        #expect(reduce(&state, .key(.character("y"))) == [.quit])
+        #expect(state.quitting)
+    }
+
+    @Test func quittingWithNothingWaitingIsImmediate() {
+        var state = AppState()
+        var snapshot = sampleSnapshot()
+        snapshot.counts.waitingToPush = 0
+        _ = reduce(&state, .loaded(snapshot))
+        #expect(reduce(&state, .key(.character("q"))) == [.quit])
+    }
+}

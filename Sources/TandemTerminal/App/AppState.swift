@@ -25,6 +25,8 @@ public enum Pane: Sendable, Equatable {
 public enum PendingBulk: Sendable, Equatable {
     case decide(Decision, [EntryRef])
     case delete(EntryRef)
+    /// Quit with decisions or writes not published yet.
+    case quit
 }
 
 /// One entry, by name.

@@ -137,6 +137,9 @@ private func reduceModal(_ state: inout AppState, _ modal: Modal, _ key: Key) ->
             return [.decide(decision, refs)]
         case .delete(let ref):
             return [.delete(ref)]
+        case .quit:
+            state.quitting = true
+            return [.quit]
         }
     }
 }
@@ -175,6 +178,10 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
     case .help:
         state.modal = .help
     case .quit:
+        if let waiting = state.snapshot?.counts.waitingToPush, waiting > 0 {
+            state.modal = .confirm(.quit, question: "\(waiting) changes of yours are not published yet (s publishes them). Quit anyway? [y/n]")
+            return []
+        }
         state.quitting = true
         return [.quit]
     case .later:
