@@ -104,3 +104,20 @@ import Testing
         #expect(try cli.ok("get", "notes", "big", "--device", "phone", "--compact") == big + "\n")
     }
 }
+
+@Suite struct UnwritableVaultTests {
+    /// The vault's devices folder is replaced by a file, so registering fails
+    /// (for root too, which ignores permissions).
+    @Test func aDeviceThatCannotRegisterLeavesNothingBehind() throws {
+        let cli = CLI()
+        try cli.ok("init", "--vault", cli.vault.path, "--owner", "alice")
+        let devices = cli.vault.appendingPathComponent("devices")
+        try FileManager.default.removeItem(at: devices)
+        try Data("not a folder".utf8).write(to: devices)
+        let result = try cli.run(["device", "create", "laptop", "--vault", cli.vault.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(devices.path), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: cli.home.appendingPathComponent("devices/laptop").path))
+        #expect(try cli.run(["device", "list"]).stdout.contains("no devices"))
+    }
+}

@@ -52,12 +52,18 @@ public struct DeviceHome: Sendable {
         } catch {
             throw .io(path: path, reason: error.localizedDescription)
         }
-        let store = try DeviceStore.create(at: path, name: name, vault: vault, descriptor: descriptor, clock: clock)
-        let info = try store.info()
-        try vault.writeDeviceRecord(DeviceRecord(id: info.id, name: name, created: ISO8601DateFormatter().string(from: Date())))
-        try store.log("created device \(name) (\(info.id)) on vault \(vault.root.path)")
-        setCurrent(name)
-        return store
+        do {
+            let store = try DeviceStore.create(at: path, name: name, vault: vault, descriptor: descriptor, clock: clock)
+            let info = try store.info()
+            try vault.writeDeviceRecord(DeviceRecord(id: info.id, name: name, created: ISO8601DateFormatter().string(from: Date())))
+            try store.log("created device \(name) (\(info.id)) on vault \(vault.root.path)")
+            setCurrent(name)
+            return store
+        } catch {
+            // A device the vault never heard of is no device: leave nothing behind.
+            try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
+            throw error
+        }
     }
 
     /// The device a command acts on: the one named, else the only one, else the
