@@ -53,6 +53,7 @@ let package = Package(
             name: "tandem-bench",
             dependencies: [
                 "TandemCore",
+                "TandemTerminal",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -5,8 +5,8 @@ import TandemCore
 /// Prints Tandem's figures next to the baselines they are judged against,
 /// all measured in this run on this machine.
 ///
-/// `swift run -c release tandem-bench` runs every figure; `tandem-bench restore`
-/// or `tandem-bench incremental` runs one.
+/// `swift run -c release tandem-bench` runs every figure; `tandem-bench restore`,
+/// `tandem-bench incremental` or `tandem-bench ui` runs one.
 @main
 struct Bench {
     static func main() async {
@@ -15,14 +15,17 @@ struct Bench {
             switch arguments.first {
             case "restore-child": try await restoreChild(vault: arguments[1], store: arguments[2])
             case "baseline-child": try baselineChild(store: arguments[1], count: Int(arguments[2]) ?? 100_000, pageSize: arguments.count > 3 ? Int(arguments[3]) : nil)
+            case "ui-child": try uiChild(store: arguments[1], count: Int(arguments[2]) ?? 100_000)
             case "generate": try generateRestoreVault(at: arguments[1])
+            case "ui": try await uiFigure()
             case "restore": try await restoreFigure()
             case "incremental": try await incrementalFigure()
             case nil:
                 try await restoreFigure()
                 try await incrementalFigure()
+                try await uiFigure()
             default:
-                print("usage: tandem-bench [restore|incremental]")
+                print("usage: tandem-bench [restore|incremental|ui]")
                 exit(2)
             }
         } catch {

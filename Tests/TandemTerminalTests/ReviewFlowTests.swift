@@ -5,6 +5,22 @@ import TandemCore
 
 /// A snapshot with one entry in each state, built from versions by hand.
 func sampleSnapshot() -> Snapshot {
+    sample().snapshot
+}
+
+/// Runs the reducer as the app does, answering its reads of entry versions
+/// from the sample's statuses.
+func step(_ state: inout AppState, _ action: Action) -> [Effect] {
+    let statuses = sample().statuses
+    var effects = reduce(&state, action)
+    while let index = effects.firstIndex(where: { if case .loadDetail = $0 { true } else { false } }) {
+        guard case .loadDetail(let ref) = effects.remove(at: index) else { continue }
+        effects += reduce(&state, .detailLoaded(LoadedDetail(ref: ref, status: statuses[ref])))
+    }
+    return effects
+}
+
+func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
     let me = DeviceID(validating: "00000000000000a1")!
     let phone = DeviceID(validating: "00000000000000b2")!
     func version(_ value: String?, _ vector: VersionVector, _ origin: DeviceID, _ wall: Int64) -> EntryVersion {
@@ -29,66 +45,67 @@ func sampleSnapshot() -> Snapshot {
     counts.conflicts = 1
     counts.outgoing = 1
     counts.waitingToPush = 1
-    return Snapshot(device: "laptop", deviceID: me, vaultPath: "/vault", online: true, lastSyncMillis: now - 12_000, counts: counts,
-                    contexts: [ContextSummary(name: "friends", policy: .review, entries: 5, states: [:])], entries: entries,
-                    names: [me: "laptop", phone: "phone"], devices: [], events: [], nowMillis: now)
+    let snapshot = Snapshot(device: "laptop", deviceID: me, vaultPath: "/vault", online: true, lastSyncMillis: now - 12_000, counts: counts,
+                            contexts: [ContextSummary(name: "friends", policy: .review, entries: 5, states: [:])], rows: entries.map(EntryRow.init),
+                            names: [me: "laptop", phone: "phone"], devices: [], events: [], nowMillis: now)
+    return (snapshot, Dictionary(uniqueKeysWithValues: entries.map { (EntryRef(context: $0.context, key: $0.key), $0) }))
 }
 
 @Suite struct ReviewFlowTests {
     func state(on screen: Screen) -> AppState {
         var state = AppState()
-        _ = reduce(&state, .loaded(sampleSnapshot()))
-        _ = reduce(&state, .key(.character(Character(String(screen.rawValue)))))
+        _ = step(&state, .loaded(sampleSnapshot()))
+        _ = step(&state, .key(.character(Character(String(screen.rawValue)))))
         return state
     }
 
     @Test func acceptRefuseAndKeepMineAskForOneDecisionEach() {
         var state = state(on: .incoming)
         #expect(state.rows.map(\.key) == ["bob", "carol"])
-        #expect(reduce(&state, .key(.character("a"))) == [.decide(.accept, [EntryRef(context: "friends", key: "bob")])])
-        #expect(reduce(&state, .key(.character("j"))).isEmpty)
-        #expect(reduce(&state, .key(.character("r"))) == [.decide(.refuse, [EntryRef(context: "friends", key: "carol")])])
-        #expect(reduce(&state, .key(.character("o"))) == [.decide(.keepMine, [EntryRef(context: "friends", key: "carol")])])
+        #expect(step(&state, .key(.character("a"))) == [.decide(.accept, [EntryRef(context: "friends", key: "bob")])])
+        #expect(step(&state, .key(.character("j"))).isEmpty)
+        #expect(step(&state, .key(.character("r"))) == [.decide(.refuse, [EntryRef(context: "friends", key: "carol")])])
+        #expect(step(&state, .key(.character("o"))) == [.decide(.keepMine, [EntryRef(context: "friends", key: "carol")])])
     }
 
     @Test func laterMovesOnWithoutDeciding() {
         var state = state(on: .incoming)
-        #expect(reduce(&state, .key(.character("l"))).isEmpty)
-        #expect(state.selectedEntry?.key == "carol")
+        #expect(step(&state, .key(.character("l"))).isEmpty)
+        #expect(state.selectedRow?.key == "carol")
         #expect(state.message == "left for later")
     }
 
     @Test func acceptAllAsksFirstAndOnlyYConfirms() {
         var state = state(on: .incoming)
-        #expect(reduce(&state, .key(.character("A"))).isEmpty)
+        #expect(step(&state, .key(.character("A"))).isEmpty)
         guard case .confirm(_, let question)? = state.modal else { Issue.record("no confirmation"); return }
         #expect(question.contains("Accept all 2"))
-        #expect(reduce(&state, .key(.enter)).isEmpty, "Enter is not a yes")
+        #expect(step(&state, .key(.enter)).isEmpty, "Enter is not a yes")
         #expect(state.modal == nil)
-        _ = reduce(&state, .key(.character("A")))
+        _ = step(&state, .key(.character("A")))
         let refs = ["bob", "carol"].map { EntryRef(context: "friends", key: $0) }
-        #expect(reduce(&state, .key(.character("y"))) == [.decide(.accept, refs)])
+        #expect(step(&state, .key(.character("y"))) == [.decide(.accept, refs)])
     }
 
     @Test func conflictKeysResolveWithTheNamedSide() {
         var state = state(on: .conflicts)
         #expect(state.rows.map(\.key) == ["dave"])
-        #expect(reduce(&state, .key(.character("m"))) == [.resolve(EntryRef(context: "friends", key: "dave"), .keepLocal)])
+        #expect(step(&state, .key(.character("m"))) == [.resolve(EntryRef(context: "friends", key: "dave"), .keepLocal)])
         let phone = DeviceID(validating: "00000000000000b2")!
-        #expect(reduce(&state, .key(.character("t"))) == [.resolve(EntryRef(context: "friends", key: "dave"), .takeRemote(device: phone))])
+        #expect(step(&state, .key(.character("t"))) == [.resolve(EntryRef(context: "friends", key: "dave"), .takeRemote(device: phone))])
     }
 
     @Test func decisionKeysDoNothingWhereNothingWaits() {
         var state = state(on: .entries)
-        #expect(reduce(&state, .key(.character("a"))).isEmpty)
+        #expect(step(&state, .key(.character("a"))).isEmpty)
         #expect(state.message.contains("no incoming change"))
     }
 
     @Test func filterNarrowsTheEntries() {
         var state = state(on: .entries)
-        for key in [Key.character("/"), .character("c"), .character("a"), .character("r"), .enter] { _ = reduce(&state, .key(key)) }
+        for key in [Key.character("/"), .character("c"), .character("a"), .character("r"), .enter] { _ = step(&state, .key(key)) }
         #expect(state.rows.map(\.key) == ["carol"])
-        _ = reduce(&state, .key(.escape))
+        _ = step(&state, .key(.escape))
         #expect(state.rows.count == 5)
     }
 }
@@ -97,8 +114,8 @@ func sampleSnapshot() -> Snapshot {
     func render(_ screen: Screen, width: Int = 120, height: Int = 30, theme: Theme = .dark) -> Grid {
         var state = AppState()
         state.size = (width, height)
-        _ = reduce(&state, .loaded(sampleSnapshot()))
-        _ = reduce(&state, .key(.character(Character(String(screen.rawValue)))))
+        _ = step(&state, .loaded(sampleSnapshot()))
+        _ = step(&state, .key(.character(Character(String(screen.rawValue)))))
         return AppView(theme: theme).render(state)
     }
 
@@ -149,8 +166,8 @@ func sampleSnapshot() -> Snapshot {
 
     @Test func theHelpOverlayListsEveryBinding() {
         var state = AppState()
-        _ = reduce(&state, .loaded(sampleSnapshot()))
-        _ = reduce(&state, .key(.character("?")))
+        _ = step(&state, .loaded(sampleSnapshot()))
+        _ = step(&state, .key(.character("?")))
         state.size = (120, 40)
         let text = AppView().render(state).text
         for binding in KeyMap.bindings { #expect(text.contains(binding.description), "\(binding.description)") }
@@ -160,47 +177,47 @@ func sampleSnapshot() -> Snapshot {
 @Suite struct EditingFlowTests {
     func loaded(_ screen: Screen) -> AppState {
         var state = AppState()
-        _ = reduce(&state, .loaded(sampleSnapshot()))
-        _ = reduce(&state, .key(.character(Character(String(screen.rawValue)))))
+        _ = step(&state, .loaded(sampleSnapshot()))
+        _ = step(&state, .key(.character(Character(String(screen.rawValue)))))
         return state
     }
 
     @Test func newEntryAsksForItsNameThenOpensTheEditor() {
         var state = loaded(.entries)
-        _ = reduce(&state, .key(.character("n")))
+        _ = step(&state, .key(.character("n")))
         #expect(state.newEntryName == "")
-        for character in "friends/zoe" { _ = reduce(&state, .key(.character(character))) }
-        let effects = reduce(&state, .key(.enter))
+        for character in "friends/zoe" { _ = step(&state, .key(.character(character))) }
+        let effects = step(&state, .key(.enter))
         #expect(effects == [.edit(.create, EntryRef(context: "friends", key: "zoe"), initial: "{\n  \n}")])
         #expect(state.newEntryName == nil)
     }
 
     @Test func aBadNewEntryNameIsExplainedAndKept() {
         var state = loaded(.entries)
-        _ = reduce(&state, .key(.character("n")))
-        for character in "Bad Name" { _ = reduce(&state, .key(.character(character))) }
-        #expect(reduce(&state, .key(.enter)).isEmpty)
+        _ = step(&state, .key(.character("n")))
+        for character in "Bad Name" { _ = step(&state, .key(.character(character))) }
+        #expect(step(&state, .key(.enter)).isEmpty)
         #expect(state.message.contains("context/key"))
         #expect(state.newEntryName == "Bad Name")
     }
 
     @Test func deleteAsksFirst() {
         var state = loaded(.entries)
-        #expect(reduce(&state, .key(.character("x"))).isEmpty)
-        #expect(reduce(&state, .key(.character("y"))) == [.delete(EntryRef(context: "friends", key: "alice"))])
+        #expect(step(&state, .key(.character("x"))).isEmpty)
+        #expect(step(&state, .key(.character("y"))) == [.delete(EntryRef(context: "friends", key: "alice"))])
     }
 
     @Test func mergeOpensTheEditorOnThisDevicesValue() {
         var state = loaded(.conflicts)
-        #expect(reduce(&state, .key(.character("e"))) == [.edit(.merge, EntryRef(context: "friends", key: "dave"), initial: "{\n  \"x\": 1\n}")])
+        #expect(step(&state, .key(.character("e"))) == [.edit(.merge, EntryRef(context: "friends", key: "dave"), initial: "{\n  \"x\": 1\n}")])
     }
 }
 
 @Suite struct PromptModeTests {
     func afterSync() -> AppState {
         var state = AppState()
-        _ = reduce(&state, .loaded(sampleSnapshot()))
-        _ = reduce(&state, .synced(message: "synced", broughtIncoming: true))
+        _ = step(&state, .loaded(sampleSnapshot()))
+        _ = step(&state, .synced(message: "synced", broughtIncoming: true))
         return state
     }
 
@@ -214,28 +231,28 @@ func sampleSnapshot() -> Snapshot {
 
     @Test func keysDecideTheShownChangeAndLaterMovesOn() {
         var state = afterSync()
-        #expect(reduce(&state, .key(.character("a"))) == [.decide(.accept, [EntryRef(context: "friends", key: "bob")])])
-        #expect(reduce(&state, .key(.character("l"))).isEmpty)
+        #expect(step(&state, .key(.character("a"))) == [.decide(.accept, [EntryRef(context: "friends", key: "bob")])])
+        #expect(step(&state, .key(.character("l"))).isEmpty)
         #expect(state.promptEntry(skipping: [EntryRef(context: "friends", key: "bob")])?.key == "carol")
-        #expect(reduce(&state, .key(.character("r"))) == [.decide(.refuse, [EntryRef(context: "friends", key: "carol")])])
-        _ = reduce(&state, .key(.character("l")))
+        #expect(step(&state, .key(.character("r"))) == [.decide(.refuse, [EntryRef(context: "friends", key: "carol")])])
+        _ = step(&state, .key(.character("l")))
         #expect(state.modal == nil, "nothing left to show")
     }
 
     @Test func diffOpensTheIncomingScreenOnThatChangeAndQStops() {
         var state = afterSync()
-        _ = reduce(&state, .key(.character("d")))
+        _ = step(&state, .key(.character("d")))
         #expect(state.screen == .incoming)
-        #expect(state.selectedEntry?.key == "bob")
+        #expect(state.selectedRow?.key == "bob")
         var other = afterSync()
-        _ = reduce(&other, .key(.character("q")))
+        _ = step(&other, .key(.character("q")))
         #expect(other.modal == nil)
     }
 
     @Test func aSyncWithNothingNewDoesNotPrompt() {
         var state = AppState()
-        _ = reduce(&state, .loaded(sampleSnapshot()))
-        _ = reduce(&state, .synced(message: "synced", broughtIncoming: false))
+        _ = step(&state, .loaded(sampleSnapshot()))
+        _ = step(&state, .synced(message: "synced", broughtIncoming: false))
         #expect(state.modal == nil)
     }
 }
@@ -243,14 +260,14 @@ func sampleSnapshot() -> Snapshot {
 @Suite struct QuitTests {
     @Test func quittingWithUnpublishedChangesAsksFirst() {
         var state = AppState()
-        _ = reduce(&state, .loaded(sampleSnapshot()))
-        #expect(reduce(&state, .key(.character("q"))).isEmpty)
+        _ = step(&state, .loaded(sampleSnapshot()))
+        #expect(step(&state, .key(.character("q"))).isEmpty)
         guard case .confirm(.quit, let question)? = state.modal else { Issue.record("no question"); return }
         #expect(question.contains("1 changes of yours are not published yet"))
-        _ = reduce(&state, .key(.character("n")))
+        _ = step(&state, .key(.character("n")))
         #expect(!state.quitting)
-        _ = reduce(&state, .key(.character("q")))
-        #expect(reduce(&state, .key(.character("y"))) == [.quit])
+        _ = step(&state, .key(.character("q")))
+        #expect(step(&state, .key(.character("y"))) == [.quit])
         #expect(state.quitting)
     }
 
@@ -258,7 +275,53 @@ func sampleSnapshot() -> Snapshot {
         var state = AppState()
         var snapshot = sampleSnapshot()
         snapshot.counts.waitingToPush = 0
-        _ = reduce(&state, .loaded(snapshot))
-        #expect(reduce(&state, .key(.character("q"))) == [.quit])
+        _ = step(&state, .loaded(snapshot))
+        #expect(step(&state, .key(.character("q"))) == [.quit])
+    }
+}
+
+@Suite struct LargeListTests {
+    func bigSnapshot(_ count: Int) -> Snapshot {
+        var snapshot = sampleSnapshot()
+        snapshot.rows = (0..<count).map { EntryRow(context: "messages", key: String(format: "m-%06d", $0), state: .inSync, preview: #"{"n":\#($0)}"#) }
+        snapshot.contexts = [ContextSummary(name: "messages", policy: .review, entries: count, states: ["in-sync": count])]
+        return snapshot
+    }
+
+    @Test func theVersionsOfTheEntryOnScreenAreAskedForOnceEachTimeItChanges() {
+        var state = AppState()
+        let first = reduce(&state, .loaded(bigSnapshot(100_000)))
+        #expect(first == [.loadDetail(EntryRef(context: "messages", key: "m-000000"))])
+        #expect(reduce(&state, .key(.character("?"))).isEmpty, "the same entry is not asked for twice")
+        _ = reduce(&state, .key(.escape))
+        #expect(reduce(&state, .key(.character("G"))) == [.loadDetail(EntryRef(context: "messages", key: "m-099999"))])
+        _ = reduce(&state, .detailLoaded(LoadedDetail(ref: EntryRef(context: "messages", key: "m-099999"), status: nil)))
+        #expect(reduce(&state, .key(.character("G"))).isEmpty, "an entry that is gone is not asked for again and again")
+        #expect(reduce(&state, .loaded(bigSnapshot(100_000))) == [.loadDetail(EntryRef(context: "messages", key: "m-099999"))],
+                "a new snapshot may change the versions: they are read again")
+    }
+
+    @Test func scrollingToTheEndDrawsTheLastRowsOnly() {
+        var state = AppState()
+        state.size = (120, 30)
+        _ = reduce(&state, .loaded(bigSnapshot(100_000)))
+        _ = reduce(&state, .key(.character("G")))
+        _ = reduce(&state, .key(.pageUp))
+        let text = AppView().render(state).text
+        #expect(text.contains("Entries (100000)"), "\(text)")
+        #expect(text.contains("messages/m-099975"), "\(text)")
+        #expect(!text.contains("messages/m-000000"), "\(text)")
+        #expect(state.selectedRow?.key == "m-099975")
+    }
+
+    @Test func theFilterAndTheContextNarrowTheRowsAndTheCountFollows() {
+        var state = AppState()
+        _ = reduce(&state, .loaded(bigSnapshot(20_000)))
+        for key in [Key.character("/"), .character("1"), .character("9"), .character("9"), .character("9"), .character("9"), .enter] {
+            _ = reduce(&state, .key(key))
+        }
+        #expect(state.rows.map(\.key) == ["m-019999"])
+        _ = reduce(&state, .key(.escape))
+        #expect(state.rows.count == 20_000)
     }
 }

@@ -33,6 +33,11 @@ public enum PendingBulk: Sendable, Equatable {
 public struct EntryRef: Hashable, Sendable {
     public var context: String
     public var key: String
+
+    public init(context: String, key: String) {
+        self.context = context
+        self.key = key
+    }
 }
 
 /// What covers the screen, taking every key while it shows.
@@ -45,13 +50,21 @@ public enum Modal: Sendable, Equatable {
 
 /// Everything the UI is: drawing reads it, only ``reduce(_:_:)`` changes it.
 public struct AppState: Sendable, Equatable {
-    public var snapshot: Snapshot?
-    public var screen: Screen = .entries
+    public var snapshot: Snapshot? {
+        didSet { loads += 1; refreshRows() }
+    }
+    public var screen: Screen = .entries {
+        didSet { refreshRows() }
+    }
     public var focus: Pane = .entries
-    public var contextIndex = 0
+    public var contextIndex = 0 {
+        didSet { refreshRows() }
+    }
     public var selection: [Screen: Int] = [:]
     /// The filter of the entries list; `editingFilter` while it is typed.
-    public var filter = ""
+    public var filter = "" {
+        didSet { refreshRows() }
+    }
     public var editingFilter = false
     /// The "context/key" of a new entry while it is typed.
     public var newEntryName: String?
@@ -63,6 +76,25 @@ public struct AppState: Sendable, Equatable {
     public var syncing = false
     public var quitting = false
     public var size: (width: Int, height: Int) = (120, 40)
+    /// The versions of the entry on screen (the selected row, or the one the
+    /// prompt shows), read on demand: a snapshot holds only rows.
+    public var detail: LoadedDetail?
+    /// The entry whose details were asked for and not yet answered.
+    var requestedDetail: EntryRef?
+    /// The rows of the list the current screen shows, derived again only when
+    /// what they come from changes, so that a frame never filters 100,000 rows.
+    public private(set) var rows: [EntryRow] = []
+    private var rowsSource: RowsSource?
+    /// How many snapshots have arrived: a new one invalidates the rows.
+    private var loads = 0
+
+    /// What the shown rows were derived from.
+    private struct RowsSource: Equatable {
+        var loads: Int
+        var screen: Screen
+        var context: String?
+        var filter: String
+    }
 
     public init() {}
 
@@ -70,7 +102,7 @@ public struct AppState: Sendable, Equatable {
         lhs.snapshot == rhs.snapshot && lhs.screen == rhs.screen && lhs.focus == rhs.focus && lhs.contextIndex == rhs.contextIndex
             && lhs.selection == rhs.selection && lhs.filter == rhs.filter && lhs.editingFilter == rhs.editingFilter && lhs.newEntryName == rhs.newEntryName
             && lhs.modal == rhs.modal && lhs.message == rhs.message && lhs.notice == rhs.notice && lhs.syncing == rhs.syncing && lhs.quitting == rhs.quitting
-            && lhs.size == rhs.size
+            && lhs.size == rhs.size && lhs.detail == rhs.detail
     }
 
     /// The contexts pane: every context, "all" first.
@@ -82,19 +114,31 @@ public struct AppState: Sendable, Equatable {
         contextIndex == 0 ? nil : contextNames[safe: contextIndex]
     }
 
-    /// The rows of the list the current screen shows.
-    public var rows: [EntryStatus] {
-        guard let snapshot else { return [] }
+    /// Derives the rows of the current list again when what they come from
+    /// changed: a new snapshot, another screen, context or filter.
+    private mutating func refreshRows() {
+        let source = RowsSource(loads: loads, screen: screen, context: selectedContext, filter: filter)
+        guard source != rowsSource else { return }
+        rowsSource = source
+        guard let all = snapshot?.rows else {
+            rows = []
+            return
+        }
         switch screen {
         case .entries:
-            return snapshot.entries.filter { entry in
-                (selectedContext == nil || entry.context == selectedContext)
-                    && (filter.isEmpty || "\(entry.context)/\(entry.key)".localizedCaseInsensitiveContains(filter))
+            let needle = filter.lowercased()
+            if source.context == nil && needle.isEmpty {
+                rows = all
+            } else {
+                rows = all.filter { row in
+                    (source.context == nil || row.context == source.context)
+                        && (needle.isEmpty || "\(row.context)/\(row.key)".lowercased().contains(needle))
+                }
             }
-        case .incoming: return snapshot.entries.filter { $0.state == .incoming }
-        case .conflicts: return snapshot.entries.filter { $0.state == .conflict }
-        case .outgoing: return snapshot.entries.filter { $0.state == .outgoing }
-        case .devices, .log: return []
+        case .incoming: rows = all.filter { $0.state == .incoming }
+        case .conflicts: rows = all.filter { $0.state == .conflict }
+        case .outgoing: rows = all.filter { $0.state == .outgoing }
+        case .devices, .log: rows = []
         }
     }
 
@@ -111,13 +155,48 @@ public struct AppState: Sendable, Equatable {
         min(selection[screen] ?? 0, max(0, rowCount - 1))
     }
 
-    public var selectedEntry: EntryStatus? {
+    public var selectedRow: EntryRow? {
         rows[safe: selectedIndex]
     }
 
     /// The change the prompt shows: the first incoming one not left for later.
-    public func promptEntry(skipping skipped: Set<EntryRef>) -> EntryStatus? {
-        snapshot?.entries.first { $0.state == .incoming && !skipped.contains(EntryRef(context: $0.context, key: $0.key)) }
+    public func promptEntry(skipping skipped: Set<EntryRef>) -> EntryRow? {
+        snapshot?.rows.first { $0.state == .incoming && !skipped.contains(EntryRef($0)) }
+    }
+
+    /// The entry whose versions the screen needs now.
+    public var wantedDetail: EntryRef? {
+        if case .prompt(let skipped)? = modal { return promptEntry(skipping: skipped).map(EntryRef.init) }
+        return selectedRow.map(EntryRef.init)
+    }
+
+    /// The details of `ref`, when they are the ones loaded.
+    public func detail(of ref: EntryRef?) -> EntryStatus? {
+        guard let detail, let ref, detail.ref == ref else { return nil }
+        return detail.status
+    }
+
+    /// The details of the selected row, when loaded.
+    public var selectedDetail: EntryStatus? {
+        detail(of: selectedRow.map(EntryRef.init))
+    }
+}
+
+/// The versions of one entry as the store answered; `status` is nil when the
+/// entry is gone.
+public struct LoadedDetail: Sendable, Equatable {
+    public var ref: EntryRef
+    public var status: EntryStatus?
+
+    public init(ref: EntryRef, status: EntryStatus?) {
+        self.ref = ref
+        self.status = status
+    }
+}
+
+extension EntryRef {
+    public init(_ row: EntryRow) {
+        self.init(context: row.context, key: row.key)
     }
 }
 

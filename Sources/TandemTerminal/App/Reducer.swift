@@ -11,6 +11,8 @@ public enum Action: Sendable {
     case resized(width: Int, height: Int)
     /// The vault changed on disk (another device pushed).
     case vaultChanged
+    /// The versions of one entry, read from the store.
+    case detailLoaded(LoadedDetail)
 }
 
 /// Work the reducer asks for; it runs off the UI thread and answers with actions.
@@ -22,6 +24,8 @@ public enum Effect: Sendable, Equatable {
     /// Opens `$EDITOR` on `initial`; the result is written, or resolves a conflict.
     case edit(EditPurpose, EntryRef, initial: String)
     case delete(EntryRef)
+    /// Reads one entry's versions (one row by key: cheaper than a frame).
+    case loadDetail(EntryRef)
     case quit
 }
 
@@ -31,11 +35,28 @@ public enum EditPurpose: Sendable, Equatable {
 }
 
 /// The only place the state changes: pure, so the review flow is tested
-/// without a terminal.
+/// without a terminal. After every action it asks for the versions of the
+/// entry on screen when they are not loaded yet.
 public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
+    var effects = reduceAction(&state, action)
+    if let wanted = state.wantedDetail, state.detail?.ref != wanted, state.requestedDetail != wanted {
+        state.requestedDetail = wanted
+        effects.append(.loadDetail(wanted))
+    }
+    return effects
+}
+
+private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect] {
     switch action {
+    case .detailLoaded(let detail):
+        if state.requestedDetail == detail.ref { state.requestedDetail = nil }
+        state.detail = detail
+        return []
     case .loaded(let snapshot):
         state.snapshot = snapshot
+        // The versions shown may have changed with the store: read them again.
+        state.detail = nil
+        state.requestedDetail = nil
         state.contextIndex = min(state.contextIndex, state.contextNames.count - 1)
         if case .prompt(let skipped)? = state.modal, state.promptEntry(skipping: skipped) == nil {
             state.modal = nil
@@ -105,7 +126,7 @@ private func reduceModal(_ state: inout AppState, _ modal: Modal, _ key: Key) ->
             state.modal = nil
             return []
         }
-        let ref = EntryRef(context: entry.context, key: entry.key)
+        let ref = EntryRef(entry)
         switch key {
         case .character("a"): return [.decide(.accept, [ref])]
         case .character("r"): return [.decide(.refuse, [ref])]
@@ -188,35 +209,35 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
         state.message = "left for later"
         move(&state, by: 1)
     case .decide(let decision):
-        guard let entry = state.selectedEntry else { return [] }
+        guard let entry = state.selectedRow else { return [] }
         let allowed: Set<EntryState> = decision == .keepMine ? [.incoming, .refused, .conflict] : [.incoming, .refused]
         guard allowed.contains(entry.state) else {
             state.message = "\(entry.context)/\(Escaped.text(entry.key)) has no incoming change"
             return []
         }
-        return [.decide(decision, [EntryRef(context: entry.context, key: entry.key)])]
+        return [.decide(decision, [EntryRef(entry)])]
     case .decideAll(let decision):
-        let refs = state.rows.filter { $0.state == .incoming }.map { EntryRef(context: $0.context, key: $0.key) }
+        let refs = state.rows.filter { $0.state == .incoming }.map(EntryRef.init)
         guard !refs.isEmpty else {
             state.message = "nothing to \(decision.rawValue)"
             return []
         }
         state.modal = .confirm(.decide(decision, refs), question: "\(decision == .accept ? "Accept" : "Refuse") all \(refs.count) incoming changes shown? [y/n]")
     case .merge:
-        guard let entry = state.selectedEntry, entry.state == .conflict else { return [] }
+        guard state.selectedRow?.state == .conflict, let entry = state.selectedDetail else { return [] }
         let initial = entry.local?.value ?? entry.unseen.first?.value ?? "null"
         return [.edit(.merge, EntryRef(context: entry.context, key: entry.key), initial: prettyValue(initial))]
     case .newEntry:
         state.newEntryName = state.selectedContext.map { $0 + "/" } ?? ""
     case .editEntry:
-        guard let entry = state.selectedEntry else { return [] }
+        guard let entry = state.selectedDetail else { return [] }
         return [.edit(.update, EntryRef(context: entry.context, key: entry.key), initial: prettyValue(entry.value ?? "null"))]
     case .deleteEntry:
-        guard let entry = state.selectedEntry, entry.value != nil else { return [] }
+        guard let entry = state.selectedDetail, entry.value != nil else { return [] }
         state.modal = .confirm(.delete(EntryRef(context: entry.context, key: entry.key)),
                                question: "Delete \(entry.context)/\(Escaped.text(entry.key)) on this device (published at the next sync)? [y/n]")
     case .keepLocal, .takeRemote:
-        guard let entry = state.selectedEntry, entry.state == .conflict else { return [] }
+        guard state.selectedRow?.state == .conflict, let entry = state.selectedDetail else { return [] }
         let ref = EntryRef(context: entry.context, key: entry.key)
         return [.resolve(ref, command == .keepLocal ? .keepLocal : .takeRemote(device: entry.unseen.first?.origin))]
     }

@@ -10,7 +10,9 @@ public struct Snapshot: Sendable, Equatable {
     public var lastSyncMillis: Int64?
     public var counts: StateCounts
     public var contexts: [ContextSummary]
-    public var entries: [EntryStatus]
+    /// Every entry as a list row, ordered by context and key; the versions of
+    /// the one on screen come separately (``AppState/detail``).
+    public var rows: [EntryRow]
     public var names: [DeviceID: String]
     public var devices: [DeviceRecord]
     public var events: [LogEvent]
@@ -27,7 +29,7 @@ public struct Snapshot: Sendable, Equatable {
         return Snapshot(
             device: info.name, deviceID: info.id, vaultPath: info.vaultPath, online: vault.isReachable,
             lastSyncMillis: info.lastSyncMillis, counts: try store.counts(), contexts: try store.contexts(),
-            entries: try store.entries(), names: names, devices: records, events: try store.events(limit: 200),
+            rows: try store.entryRows(), names: names, devices: records, events: try store.events(limit: 200),
             nowMillis: SystemClock().nowMillis())
     }
 

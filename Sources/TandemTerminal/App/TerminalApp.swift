@@ -23,9 +23,6 @@ public final class TerminalApp: @unchecked Sendable {
         state.notice = message
     }
 
-    /// The state, for tests driving the app step by step.
-    public var currentState: AppState { state }
-
     /// Runs until the person quits.
     public func run() {
         state.size = backend.size
@@ -56,16 +53,14 @@ public final class TerminalApp: @unchecked Sendable {
         }
     }
 
-    /// Handles one action now and runs its effects to completion (for tests).
-    public func send(_ action: Action) async {
-        let effects = reduce(&state, action)
-        for effect in effects { await execute(effect) }
-    }
-
     private func perform(_ effects: [Effect]) {
         for effect in effects {
             switch effect {
             case .quit: continue
+            case .loadDetail(let ref):
+                // One row read by its key costs less than a frame: done here,
+                // the next frame already shows the entry's versions.
+                perform(reduce(&state, .detailLoaded(loadDetail(ref))))
             case .edit(let purpose, let ref, let initial):
                 // The editor needs the terminal: it runs here, with the UI suspended.
                 backend.suspend()
@@ -99,6 +94,10 @@ public final class TerminalApp: @unchecked Sendable {
         }
     }
 
+    private func loadDetail(_ ref: EntryRef) -> LoadedDetail {
+        LoadedDetail(ref: ref, status: try? store.entry(context: ref.context, key: ref.key))
+    }
+
     private func execute(_ effect: Effect) async {
         let store = self.store
         do {
@@ -120,7 +119,7 @@ public final class TerminalApp: @unchecked Sendable {
             case .delete(let ref):
                 try store.write(context: ref.context, key: ref.key, value: nil)
                 inbox.post(.finished(message: "deleted \(ref.context)/\(Escaped.text(ref.key)) — press s to publish"))
-            case .quit, .edit:
+            case .quit, .edit, .loadDetail:
                 break
             }
         } catch let error as TandemError {

@@ -37,8 +37,8 @@ public struct AppView {
         case .help?: HelpOverlay(theme: theme).draw(&grid, state)
         case .confirm(_, let question)?: drawConfirm(&grid, question)
         case .prompt(let skipped)?:
-            if let entry = state.promptEntry(skipping: skipped), let snapshot = state.snapshot {
-                PromptOverlay(theme: theme).draw(&grid, entry, snapshot)
+            if let row = state.promptEntry(skipping: skipped), let snapshot = state.snapshot {
+                PromptOverlay(theme: theme).draw(&grid, row, state.detail(of: EntryRef(row)), snapshot)
             }
         case nil: break
         }

@@ -18,7 +18,7 @@ struct ConflictsScreen {
             grid.put("⚠ \(rows[index].context)/\(rows[index].key)", x: 1, y: y, maxWidth: listWidth - 2,
                      style: selected ? theme.selected : theme.mark(.conflict))
         }
-        guard let entry = state.selectedEntry else { return }
+        guard let entry = state.selectedDetail else { return }
         let x = listWidth + 1
         let column = (rect.width - x - 3) / 2
         let mine = entry.local

@@ -14,7 +14,7 @@ struct EntriesScreen {
         ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 1, width: contextsWidth - 1, height: rect.height - 1), count: names.count,
                          selected: state.contextIndex, selectedStyle: state.focus == .contexts ? theme.selected : theme.dim) { grid, index, y, selected in
             let summary = state.snapshot?.contexts.first { $0.name == names[index] }
-            let count = index == 0 ? state.snapshot?.entries.count ?? 0 : summary?.entries ?? 0
+            let count = index == 0 ? state.snapshot?.rows.count ?? 0 : summary?.entries ?? 0
             grid.put(" \(names[index])", x: 0, y: y, maxWidth: contextsWidth - 7, style: selected && state.focus == .contexts ? theme.selected : .plain)
             grid.put(String(count), x: contextsWidth - 6, y: y, maxWidth: 5, style: theme.dim)
         }
@@ -30,11 +30,10 @@ struct EntriesScreen {
             let style = selected && state.focus == .entries ? theme.selected : .plain
             grid.put(entry.state.mark, x: contextsWidth + 1, y: y, style: selected ? style : theme.mark(entry.state))
             let label = state.selectedContext == nil ? "\(entry.context)/\(entry.key)" : entry.key
-            let shown = entry.state == .incoming ? entry.unseen.first?.value : entry.value
             let used = grid.put(label, x: contextsWidth + 3, y: y, maxWidth: listWidth / 2, style: style)
-            grid.put(shown ?? "(deleted)", x: contextsWidth + 4 + used, y: y, maxWidth: listWidth - used - 5, style: selected ? style : theme.dim)
+            grid.put(entry.preview ?? "(deleted)", x: contextsWidth + 4 + used, y: y, maxWidth: listWidth - used - 5, style: selected ? style : theme.dim)
         }
-        if let entry = state.selectedEntry, let snapshot = state.snapshot {
+        if let entry = state.selectedDetail, let snapshot = state.snapshot {
             EntryDetail(theme: theme).draw(&grid, Rect(x: detailX, y: rect.y, width: rect.width - detailX - 1, height: rect.height), entry, snapshot)
         }
     }

@@ -16,14 +16,13 @@ struct IncomingScreen {
         ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 1, width: listWidth, height: rect.height - 1), count: rows.count,
                          selected: state.selectedIndex, selectedStyle: theme.selected) { grid, index, y, selected in
             let entry = rows[index]
-            let version = entry.unseen.first
-            let from = version.map { "\(snapshot.name($0.origin)) · \(snapshot.age($0.timestamp.wallMillis))" } ?? ""
+            let from = entry.origin.map { snapshot.name($0) + (entry.wallMillis.map { " · " + snapshot.age($0) } ?? "") } ?? ""
             let style = selected ? theme.selected : .plain
-            grid.put("↓ " + (entry.incomingKind?.rawValue ?? "change"), x: 1, y: y, maxWidth: 11, style: selected ? style : theme.mark(.incoming))
+            grid.put("↓ " + (entry.kind?.rawValue ?? "change"), x: 1, y: y, maxWidth: 11, style: selected ? style : theme.mark(.incoming))
             let used = grid.put("\(entry.context)/\(entry.key)", x: 12, y: y, maxWidth: listWidth - 14 - min(20, from.count), style: style)
             grid.put(from, x: 13 + used, y: y, maxWidth: listWidth - used - 14, style: selected ? style : theme.dim)
         }
-        guard let entry = state.selectedEntry, let version = entry.unseen.first else { return }
+        guard let entry = state.selectedDetail, let version = entry.unseen.first else { return }
         let x = listWidth + 1
         let width = rect.width - x - 1
         let kind = entry.incomingKind.map { "Remote \($0.rawValue)" } ?? "Change"

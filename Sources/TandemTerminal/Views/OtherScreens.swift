@@ -14,7 +14,7 @@ struct ListScreen {
             let entry = rows[index]
             let used = grid.put("\(entry.state.mark) \(entry.context)/\(entry.key)", x: 1, y: y, maxWidth: rect.width / 2,
                                 style: selected ? theme.selected : theme.mark(entry.state))
-            grid.put(entry.value ?? "(deleted)", x: used + 3, y: y, maxWidth: rect.width - used - 4, style: selected ? theme.selected : theme.dim)
+            grid.put(entry.preview ?? "(deleted)", x: used + 3, y: y, maxWidth: rect.width - used - 4, style: selected ? theme.selected : theme.dim)
         }
     }
 }

@@ -5,12 +5,18 @@ import TandemCore
 struct PromptOverlay {
     var theme: Theme
 
-    func draw(_ grid: inout Grid, _ entry: EntryStatus, _ snapshot: Snapshot) {
-        guard let version = entry.unseen.first else { return }
-        let kind = entry.incomingKind.map { "Remote \($0.rawValue)" } ?? "Change"
-        let title = "\(kind) from \(snapshot.name(version.origin)) · \(entry.context)/\(entry.key) · \(snapshot.age(version.timestamp.wallMillis))"
+    /// The row names the change; its `detail`, once read, gives the diff.
+    func draw(_ grid: inout Grid, _ row: EntryRow, _ detail: EntryStatus?, _ snapshot: Snapshot) {
+        let kind = row.kind.map { "Remote \($0.rawValue)" } ?? "Change"
+        let from = row.origin.map { " from " + snapshot.name($0) } ?? ""
+        let title = "\(kind)\(from) · \(row.context)/\(row.key)" + (row.wallMillis.map { " · " + snapshot.age($0) } ?? "")
         let keys = "[a]ccept [r]efuse [o] keep mine [l]ater [d]iff [q] stop"
-        let diff = lineDiff(valueLines(entry.local?.value, absent: "(absent)"), valueLines(version.value)).filter { $0.1 != 0 }
+        let diff: [(String, Int)]
+        if let detail, let version = detail.unseen.first {
+            diff = lineDiff(valueLines(detail.local?.value, absent: "(absent)"), valueLines(version.value)).filter { $0.1 != 0 }
+        } else {
+            diff = [("…", 0)]
+        }
         let width = min(grid.width - 4, max(CellWidth.of(title), CellWidth.of(keys)) + 4)
         let height = min(grid.height - 4, 5 + min(diff.count, 8))
         let box = Rect(x: (grid.width - width) / 2, y: max(2, (grid.height - height) / 2), width: width, height: height)
