@@ -37,7 +37,7 @@ let package = Package(
         ),
         .target(
             name: "TandemTerminal",
-            dependencies: ["TandemCore", "CNCursesShim", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["TandemCore", "TandemSimulation", "CNCursesShim", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         .executableTarget(
             name: "tandem",

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import TandemCore
+import TandemSimulation
 import TandemTerminal
 
-struct TuiCommand: ParsableCommand {
+struct TuiCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tui",
         abstract: "Review this device's entries, incoming changes and conflicts in the terminal.",
@@ -16,8 +17,25 @@ struct TuiCommand: ParsableCommand {
     @Option(help: "Theme name (default: $TANDEM_THEME, else dark).") var theme: String?
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        let store = try global.openStore()
+    func run() async throws {
+        try await TerminalSession.run(store: try global.openStore(), theme: theme).get()
+    }
+}
+
+/// Runs the terminal UI on one device until the person quits, on a thread of
+/// its own (its loop blocks on the keyboard), and restores the terminal
+/// however it ends.
+enum TerminalSession {
+    static func run(store: DeviceStore, theme: String?, demo: LiveDemo? = nil) async -> Result<Void, any Error> {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(returning: Result { try runHere(store: store, theme: theme, demo: demo) })
+            }
+            thread.start()
+        }
+    }
+
+    private static func runHere(store: DeviceStore, theme: String?, demo: LiveDemo?) throws {
         let environment = ProcessInfo.processInfo.environment
         let noColor = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         let name = theme ?? environment["TANDEM_THEME"].flatMap { $0.isEmpty ? nil : $0 } ?? "dark"
@@ -25,7 +43,7 @@ struct TuiCommand: ParsableCommand {
         NCursesBackend.installCrashHandlers()
         let backend = try NCursesBackend(monochrome: noColor)
         defer { NCursesBackend.restoreTerminal() }
-        let app = TerminalApp(store: store, backend: backend, theme: noColor || !backend.hasColor ? loaded.withoutColor : loaded)
+        let app = TerminalApp(store: store, backend: backend, theme: noColor || !backend.hasColor ? loaded.withoutColor : loaded, demo: demo)
         if let themeError { app.announce("theme: \(themeError.description); using the default") }
         app.run()
     }

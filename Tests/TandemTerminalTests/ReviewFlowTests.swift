@@ -249,6 +249,19 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         #expect(other.modal == nil)
     }
 
+    @Test func aSyncTheWatcherStartedSaysWhatCameButLeavesTheKeysAlone() {
+        var state = AppState()
+        _ = step(&state, .loaded(sampleSnapshot()))
+        _ = step(&state, .synced(message: "synced", broughtIncoming: false))
+        #expect(step(&state, .vaultChanged) == [.sync])
+        _ = step(&state, .synced(message: "synced: pulled 2", broughtIncoming: true))
+        #expect(state.modal == nil)
+        #expect(state.message == "synced: pulled 2 — 2 reviews them")
+        #expect(step(&state, .key(.character("s"))) == [.sync])
+        _ = step(&state, .synced(message: "synced", broughtIncoming: true))
+        #expect(state.modal == .prompt(skipped: []), "a sync the person asked for steps through what it brought")
+    }
+
     @Test func aSyncWithNothingNewDoesNotPrompt() {
         var state = AppState()
         _ = step(&state, .loaded(sampleSnapshot()))

@@ -10,6 +10,7 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case notAConflict(context: String, key: String)
     case noSuchVersion(context: String, key: String, device: String)
     case vaultMissing(path: String)
+    case vaultUnreachable(path: String)
     case vaultAlreadyExists(path: String)
     case vaultUnsupportedFormat(path: String, format: Int)
     case vaultCorrupt(path: String, reason: String)
@@ -46,6 +47,8 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(context)/\(Escaped.quoted(key)) has no conflicting version from \(Escaped.quoted(device))"
         case .vaultMissing(let path):
             "no vault at \(path) (create one with 'tandem init --vault \(path) --owner ID')"
+        case .vaultUnreachable(let path):
+            "the vault at \(path) cannot be reached (the device is offline); nothing was changed"
         case .vaultAlreadyExists(let path):
             "\(path) already holds a vault"
         case .vaultUnsupportedFormat(let path, let format):

@@ -40,7 +40,7 @@ public struct DeviceHome: Sendable {
     /// Creates a device of the vault at `vaultPath`: its store here, and its
     /// record in the vault.
     @discardableResult
-    public func createDevice(name: String, vaultPath: URL, clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
+    public func createDevice(name: String, vaultPath: URL, replacing: DeviceID? = nil, clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
         guard Validation.isValidName(name) else { throw .invalidDeviceName(name) }
         let vault = Vault(root: vaultPath)
         let descriptor = try vault.readDescriptor()
@@ -53,9 +53,9 @@ public struct DeviceHome: Sendable {
             throw .io(path: path, reason: error.localizedDescription)
         }
         do {
-            let store = try DeviceStore.create(at: path, name: name, vault: vault, descriptor: descriptor, clock: clock)
+            let store = try DeviceStore.create(at: path, name: name, vault: vault, descriptor: descriptor, replacing: replacing, clock: clock)
             let info = try store.info()
-            try vault.writeDeviceRecord(DeviceRecord(id: info.id, name: name, created: ISO8601DateFormatter().string(from: Date())))
+            try vault.writeDeviceRecord(DeviceRecord(id: info.id, name: name, created: ISO8601DateFormatter().string(from: Date()), replaces: replacing))
             try store.log("created device \(name) (\(info.id)) on vault \(vault.root.path)")
             setCurrent(name)
             return store
@@ -64,6 +64,25 @@ public struct DeviceHome: Sendable {
             try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
             throw error
         }
+    }
+
+    /// Wipes the store of device `name` and makes a new installation of it on
+    /// the same vault, as when the app is reinstalled: a new device id whose
+    /// record names the one it replaces. Nothing of the old store is kept;
+    /// the next sync restores everything from the vault. The caller closes
+    /// the old store first.
+    @discardableResult
+    public func reinstallDevice(name: String, clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
+        let old = try DeviceStore.open(at: storePath(for: try resolveDevice(name))).info()
+        let vaultPath = URL(fileURLWithPath: old.vaultPath)
+        guard Vault(root: vaultPath).isReachable else { throw .vaultUnreachable(path: old.vaultPath) }
+        let folder = (storePath(for: name) as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.removeItem(atPath: folder)
+        } catch {
+            throw .io(path: folder, reason: error.localizedDescription)
+        }
+        return try createDevice(name: name, vaultPath: vaultPath, replacing: old.id, clock: clock)
     }
 
     /// The device a command acts on: the one named, else the only one, else the

@@ -13,6 +13,8 @@ public struct DeviceInfo: Sendable, Equatable, Codable {
     public var pushedHash: [UInt8]
     /// Wall time of the last sync that reached the vault.
     public var lastSyncMillis: Int64?
+    /// The earlier installation this one replaced (a reinstall), if any.
+    public var replaces: DeviceID?
 }
 
 /// The policy a context applies to incoming changes (DESIGN §4).

@@ -29,20 +29,21 @@ extension DeviceStore {
     /// Applies one segment read from the vault to the vault view, in one
     /// transaction with its cursor, and settles what needs no person: vault
     /// deletions of what local does not have, and every change of a context
-    /// whose policy is `accept`. Returns how many changes were new.
+    /// whose policy is `accept`. Returns how many changes were new, and how
+    /// many of them changed the local data.
     @discardableResult
-    public func apply(_ segment: Segment, hash: [UInt8], policies: PolicyMap) throws(TandemError) -> Int {
+    public func apply(_ segment: Segment, hash: [UInt8], policies: PolicyMap) throws(TandemError) -> (new: Int, applied: Int) {
         try writeTransaction { db in
             let storedSeq = try Int64.fetchOne(db, sql: "SELECT seq FROM cursor WHERE device = ?", arguments: [segment.device.rawValue]) ?? 0
             // Another process may have applied it meanwhile.
-            guard UInt64(storedSeq) + 1 == segment.seq else { return 0 }
+            guard UInt64(storedSeq) + 1 == segment.seq else { return (0, 0) }
             var arrival = Int64(try StoreMeta.get(db, .arrival) ?? "0") ?? 0
             var newest = HLCTimestamp.zero
-            var fresh = 0
+            var fresh = 0, applied = 0
             var batch = try RecordBatch(db, store: self, changes: segment.changes)
             for change in segment.changes {
                 newest = max(newest, change.version.timestamp)
-                if try self.merge(db, change, batch: &batch, arrival: &arrival, policy: policies[change.context]) { fresh += 1 }
+                if try self.merge(db, change, batch: &batch, arrival: &arrival, policy: policies[change.context], applied: &applied) { fresh += 1 }
             }
             var hlc = try self.loadClock(db)
             hlc.receive(newest, now: self.clock.nowMillis())
@@ -50,23 +51,28 @@ extension DeviceStore {
             try StoreMeta.set(db, .arrival, String(arrival))
             try db.execute(sql: "INSERT OR REPLACE INTO cursor (device, seq, hash) VALUES (?, ?, ?)",
                            arguments: [segment.device.rawValue, Int64(segment.seq), Data(hash)])
-            return fresh
+            return (fresh, applied)
         }
     }
 
-    /// Adds a vault version to an entry's frontier; false when it was already covered.
-    func merge(_ db: Database, _ change: Change, batch: inout RecordBatch, arrival: inout Int64, policy: SyncPolicy) throws -> Bool {
+    /// Adds a vault version to an entry's frontier; false when it was already
+    /// covered. `applied` counts the changes that moved the local data.
+    func merge(_ db: Database, _ change: Change, batch: inout RecordBatch, arrival: inout Int64, policy: SyncPolicy,
+               applied: inout Int) throws -> Bool {
         var record = batch.record(context: change.context, key: change.key)
         guard record.views.frontier.add(change.version) else { return false }
         arrival += 1
         record.arrival = arrival
-        try settle(db, &record, policy: policy)
+        if try settle(db, &record, policy: policy) { applied += 1 }
         batch.update(record)
         return true
     }
 
-    /// Applies what needs nobody's decision, then saves the row with its state.
-    func settle(_ db: Database, _ record: inout EntryRecord, policy: SyncPolicy) throws {
+    /// Applies what needs nobody's decision, then saves the row with its
+    /// state; true when the local view changed.
+    @discardableResult
+    func settle(_ db: Database, _ record: inout EntryRecord, policy: SyncPolicy) throws -> Bool {
+        let before = record.views.local
         if record.views.isSilentlyApplicable {
             record.views.local = record.views.unseen.deterministicWinner
         }
@@ -84,6 +90,7 @@ extension DeviceStore {
             }
         }
         try record.save(db)
+        return record.views.local != before
     }
 
     /// Settles entries left waiting by earlier syncs in contexts whose policy
@@ -97,9 +104,7 @@ extension DeviceStore {
             var changed = 0
             for var record in try self.records(db, sql: "WHERE state IN ('incoming', 'conflict', 'refused') AND \(EntryRecord.waitingTerm)", arguments: [])
             where policies[record.context] == .accept {
-                let before = record.views.local
-                try self.settle(db, &record, policy: .accept)
-                if record.views.local != before { changed += 1 }
+                if try self.settle(db, &record, policy: .accept) { changed += 1 }
             }
             return changed
         }
@@ -128,10 +133,11 @@ extension DeviceStore {
             guard segment.device == info.id, segment.seq == info.pushedSeq + 1 else { return }
             var arrival = Int64(try StoreMeta.get(db, .arrival) ?? "0") ?? 0
             var batch = try RecordBatch(db, store: self, changes: segment.changes)
+            var applied = 0
             for change in segment.changes {
                 try db.execute(sql: "DELETE FROM outbox WHERE context = ? AND key = ? AND vv = ?",
                                arguments: [change.context, change.key, change.version.vector.compactText])
-                _ = try self.merge(db, change, batch: &batch, arrival: &arrival, policy: policies[change.context])
+                _ = try self.merge(db, change, batch: &batch, arrival: &arrival, policy: policies[change.context], applied: &applied)
             }
             try StoreMeta.set(db, .arrival, String(arrival))
             try StoreMeta.set(db, .pushedSeq, String(segment.seq))

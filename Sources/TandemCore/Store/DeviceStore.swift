@@ -27,10 +27,11 @@ public final class DeviceStore: Sendable {
         return store
     }
 
-    /// Creates the store of a new device of `vault`.
+    /// Creates the store of a new device of `vault`; `replacing` names the
+    /// installation it replaces when the app was reinstalled.
     public static func create(
         at path: String, name: String, id: DeviceID = .random(), vault: Vault, descriptor: VaultDescriptor,
-        clock: any WallClock = SystemClock()
+        replacing: DeviceID? = nil, clock: any WallClock = SystemClock()
     ) throws(TandemError) -> DeviceStore {
         guard Validation.isValidName(name) else { throw .invalidDeviceName(name) }
         guard !FileManager.default.fileExists(atPath: path) else { throw .deviceExists(name: name) }
@@ -44,6 +45,7 @@ public final class DeviceStore: Sendable {
                 .writeCounter: "0", .arrival: "0",
             ]
             for (key, value) in values { try StoreMeta.set(db, key, value) }
+            if let replacing { try StoreMeta.set(db, .replaces, replacing.rawValue) }
         }
         return store
     }
@@ -129,7 +131,7 @@ public final class DeviceStore: Sendable {
             owner: try required(.owner), createdMillis: Int64(try required(.created)) ?? 0,
             pushedSeq: UInt64(try required(.pushedSeq)) ?? 0,
             pushedHash: Self.bytes(fromHex: try required(.pushedHash)),
-            lastSyncMillis: values[.lastSync].flatMap { Int64($0) })
+            lastSyncMillis: values[.lastSync].flatMap { Int64($0) }, replaces: values[.replaces].flatMap(DeviceID.init(validating:)))
     }
 
     static func bytes(fromHex hex: String) -> [UInt8] {
@@ -230,6 +232,7 @@ enum StoreMeta: String, CaseIterable {
     case deviceID = "device_id", deviceName = "device_name", vaultPath = "vault_path", vaultID = "vault_id"
     case owner, created, pushedSeq = "pushed_seq", pushedHash = "pushed_hash", lastSync = "last_sync"
     case clockWall = "clock_wall", clockCounter = "clock_counter", writeCounter = "write_counter", arrival
+    case replaces
 
     static func get(_ db: Database, _ key: StoreMeta) throws -> String? {
         try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key.rawValue])

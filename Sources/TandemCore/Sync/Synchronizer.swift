@@ -98,10 +98,11 @@ public struct Synchronizer: Sendable {
                     break
                 }
                 ahead = Self.readAhead(vault, device: device, seq: segment.seq + 1)
-                let fresh = try store.apply(segment, hash: hash, policies: policies)
+                let (fresh, applied) = try store.apply(segment, hash: hash, policies: policies)
                 logger.debug("applied segment \(segment.seq) of \(device): \(segment.changes.count) changes, \(fresh) new")
                 report.segmentsPulled += 1
                 report.changesPulled += fresh
+                report.applied += applied
                 cursor = Cursor(seq: segment.seq, hash: hash)
             }
         }
@@ -178,7 +179,7 @@ public struct Synchronizer: Sendable {
         for (device, cursor) in try store.cursors() { applied[device.rawValue] = cursor.seq }
         let created = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(info.createdMillis) / 1000))
         try vault.writeDeviceRecord(DeviceRecord(id: info.id, name: info.name, created: created, lastSyncMillis: now,
-                                                 pushedSeq: info.pushedSeq, applied: applied))
+                                                 pushedSeq: info.pushedSeq, applied: applied, replaces: info.replaces))
     }
 
     private func summary(_ report: SyncReport) -> String {

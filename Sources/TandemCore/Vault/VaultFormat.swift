@@ -49,8 +49,12 @@ public struct DeviceRecord: Codable, Sendable, Equatable {
     public var pushedSeq: UInt64
     /// For each device, the last of its segments this device has applied.
     public var applied: [String: UInt64]
+    /// The earlier installation of this device that this one replaced (the app
+    /// was reinstalled); absent otherwise. Its log stays readable in the vault.
+    public var replaces: DeviceID?
 
-    public init(id: DeviceID, name: String, created: String, lastSyncMillis: Int64? = nil, pushedSeq: UInt64 = 0, applied: [String: UInt64] = [:]) {
+    public init(id: DeviceID, name: String, created: String, lastSyncMillis: Int64? = nil, pushedSeq: UInt64 = 0, applied: [String: UInt64] = [:],
+                replaces: DeviceID? = nil) {
         self.format = VaultFormat.version
         self.id = id
         self.name = name
@@ -58,5 +62,6 @@ public struct DeviceRecord: Codable, Sendable, Equatable {
         self.lastSyncMillis = lastSyncMillis
         self.pushedSeq = pushedSeq
         self.applied = applied
+        self.replaces = replaces
     }
 }

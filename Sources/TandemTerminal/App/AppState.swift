@@ -1,4 +1,5 @@
 import TandemCore
+import TandemSimulation
 
 /// The screens of the UI, in the order of their number keys.
 public enum Screen: Int, CaseIterable, Sendable {
@@ -27,6 +28,8 @@ public enum PendingBulk: Sendable, Equatable {
     case delete(EntryRef)
     /// Quit with decisions or writes not published yet.
     case quit
+    /// Wipe a demo device's store and restore it from the vault.
+    case reinstall(String)
 }
 
 /// One entry, by name.
@@ -74,6 +77,10 @@ public struct AppState: Sendable, Equatable {
     /// A message that stays until the next key (a theme that could not be read).
     public var notice: String?
     public var syncing = false
+    /// The sync under way was asked for by the person (or is the first):
+    /// if it brings changes, the prompt steps through them. Syncs the vault
+    /// watcher starts only say so, rather than take the keyboard.
+    public var promptAfterSync = true
     public var quitting = false
     public var size: (width: Int, height: Int) = (120, 40)
     /// The versions of the entry on screen (the selected row, or the one the

@@ -9,6 +9,8 @@ public enum Command: Hashable, Sendable {
     case decide(Decision), later, decideAll(Decision)
     case keepLocal, takeRemote, merge
     case newEntry, editEntry, deleteEntry
+    /// The demo's controls.
+    case nextDevice, openDevice, togglePause, faster, slower, toggleOnline, reinstall
 }
 
 /// One key binding: the keys, what the bar shows, what it does, where it works.
@@ -21,14 +23,22 @@ public struct Binding: Sendable {
     public var screens: Set<Screen>?
     /// Shown in the bottom bar (the help overlay lists every binding).
     public var inBar: Bool
+    /// Works only in `tandem demo`, where the other devices are simulated.
+    public var demoOnly: Bool
 
-    init(_ keys: [Key], _ label: String, _ description: String, _ command: Command, on screens: Set<Screen>? = nil, bar: Bool = true) {
+    init(_ keys: [Key], _ label: String, _ description: String, _ command: Command, on screens: Set<Screen>? = nil, bar: Bool = true,
+         demo: Bool = false) {
         self.keys = keys
         self.label = label
         self.description = description
         self.command = command
         self.screens = screens
         self.inBar = bar
+        self.demoOnly = demo
+    }
+
+    func works(on screen: Screen, demo: Bool) -> Bool {
+        (demo || !demoOnly) && (screens == nil || screens!.contains(screen))
     }
 }
 
@@ -65,19 +75,26 @@ public enum KeyMap {
         Binding([.character("4")], "4", "outgoing", .show(.outgoing), bar: false),
         Binding([.character("5")], "5", "devices", .show(.devices), bar: false),
         Binding([.character("6")], "6", "log", .show(.log), bar: false),
+        Binding([.character("v")], "v", "view the next device", .nextDevice, demo: true),
+        Binding([.enter], "Enter", "view this device", .openDevice, on: [.devices], demo: true),
+        Binding([.character("o")], "o", "take offline / online", .toggleOnline, on: [.devices], demo: true),
+        Binding([.character("I")], "I", "reinstall (wipe, restore)", .reinstall, on: [.devices], demo: true),
+        Binding([.character("p")], "p", "pause / resume the devices", .togglePause, demo: true),
+        Binding([.character("+")], "+", "faster", .faster, bar: false, demo: true),
+        Binding([.character("-")], "-", "slower", .slower, bar: false, demo: true),
         Binding([.character("s")], "s", "sync now", .sync),
         Binding([.character("?")], "?", "help", .help),
         Binding([.character("q"), .control("c")], "q", "quit", .quit),
     ]
 
     /// The binding of `key` on `screen`; screen-specific bindings win.
-    public static func binding(for key: Key, on screen: Screen) -> Binding? {
-        bindings.first { $0.keys.contains(key) && $0.screens?.contains(screen) == true }
-            ?? bindings.first { $0.keys.contains(key) && $0.screens == nil }
+    public static func binding(for key: Key, on screen: Screen, demo: Bool = false) -> Binding? {
+        bindings.first { $0.keys.contains(key) && $0.screens != nil && $0.works(on: screen, demo: demo) }
+            ?? bindings.first { $0.keys.contains(key) && $0.screens == nil && $0.works(on: screen, demo: demo) }
     }
 
     /// What the bar shows on `screen`.
-    public static func bar(for screen: Screen) -> [Binding] {
-        bindings.filter { $0.inBar && ($0.screens == nil || $0.screens!.contains(screen)) && binding(for: $0.keys[0], on: screen)?.command == $0.command }
+    public static func bar(for screen: Screen, demo: Bool = false) -> [Binding] {
+        bindings.filter { $0.inBar && $0.works(on: screen, demo: demo) && binding(for: $0.keys[0], on: screen, demo: demo)?.command == $0.command }
     }
 }

@@ -1,4 +1,5 @@
 import TandemCore
+import TandemSimulation
 
 /// What happened: a key, data that arrived, work that finished.
 public enum Action: Sendable {
@@ -11,8 +12,12 @@ public enum Action: Sendable {
     case resized(width: Int, height: Int)
     /// The vault changed on disk (another device pushed).
     case vaultChanged
+    /// The store changed behind the UI's back (another process, the demo).
+    case storeChanged
     /// The versions of one entry, read from the store.
     case detailLoaded(LoadedDetail)
+    /// The UI now shows another device (the demo's device switch).
+    case switchedDevice(String)
 }
 
 /// Work the reducer asks for; it runs off the UI thread and answers with actions.
@@ -26,7 +31,19 @@ public enum Effect: Sendable, Equatable {
     case delete(EntryRef)
     /// Reads one entry's versions (one row by key: cheaper than a frame).
     case loadDetail(EntryRef)
+    /// Shows another device of the demo.
+    case switchDevice(String)
+    /// Steers the demo's simulated devices.
+    case demo(DemoRequest)
     case quit
+}
+
+/// What the person asks of the demo's simulated devices.
+public enum DemoRequest: Sendable, Equatable {
+    case pause(Bool)
+    case speed(by: Double)
+    case online(String, Bool)
+    case reinstall(String)
 }
 
 /// What an edited value becomes.
@@ -62,6 +79,17 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
             state.modal = nil
         }
         return []
+    case .switchedDevice(let name):
+        state.snapshot = nil
+        state.detail = nil
+        state.requestedDetail = nil
+        state.selection = [:]
+        state.contextIndex = 0
+        state.modal = nil
+        state.syncing = true
+        state.promptAfterSync = true
+        state.message = "viewing \(name)"
+        return [.reload, .sync]
     case .finished(let message):
         state.syncing = false
         state.message = message
@@ -69,8 +97,13 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
     case .synced(let message, let broughtIncoming):
         state.syncing = false
         state.message = message
-        if broughtIncoming && state.modal == nil && !state.editingFilter && state.newEntryName == nil {
+        let asked = state.promptAfterSync
+        state.promptAfterSync = false
+        guard broughtIncoming else { return [.reload] }
+        if asked && state.modal == nil && !state.editingFilter && state.newEntryName == nil {
             state.modal = .prompt(skipped: [])
+        } else if !asked {
+            state.message += " — 2 reviews them"
         }
         return [.reload]
     case .failed(let message):
@@ -80,9 +113,12 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
     case .resized(let width, let height):
         state.size = (width, height)
         return []
+    case .storeChanged:
+        return [.reload]
     case .vaultChanged:
         guard !state.syncing else { return [] }
         state.syncing = true
+        state.promptAfterSync = false
         return [.sync]
     case .key(let key):
         return reduceKey(&state, key)
@@ -112,7 +148,7 @@ private func reduceKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         state.selection[.entries] = 0
         return []
     }
-    guard let binding = KeyMap.binding(for: key, on: state.screen) else { return [] }
+    guard let binding = KeyMap.binding(for: key, on: state.screen, demo: state.snapshot?.demo != nil) else { return [] }
     return run(binding.command, &state)
 }
 
@@ -161,6 +197,9 @@ private func reduceModal(_ state: inout AppState, _ modal: Modal, _ key: Key) ->
         case .quit:
             state.quitting = true
             return [.quit]
+        case .reinstall(let name):
+            state.message = "reinstalling \(name)…"
+            return [.demo(.reinstall(name))]
         }
     }
 }
@@ -194,6 +233,7 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
     case .sync:
         guard !state.syncing else { return [] }
         state.syncing = true
+        state.promptAfterSync = true
         state.message = "syncing…"
         return [.sync]
     case .help:
@@ -236,12 +276,46 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
         guard let entry = state.selectedDetail, entry.value != nil else { return [] }
         state.modal = .confirm(.delete(EntryRef(context: entry.context, key: entry.key)),
                                question: "Delete \(entry.context)/\(Escaped.text(entry.key)) on this device (published at the next sync)? [y/n]")
+    case .nextDevice, .openDevice, .togglePause, .faster, .slower, .toggleOnline, .reinstall:
+        return runDemo(command, &state)
     case .keepLocal, .takeRemote:
         guard state.selectedRow?.state == .conflict, let entry = state.selectedDetail else { return [] }
         let ref = EntryRef(context: entry.context, key: entry.key)
         return [.resolve(ref, command == .keepLocal ? .keepLocal : .takeRemote(device: entry.unseen.first?.origin))]
     }
     return []
+}
+
+/// The demo's controls: which device the UI shows, and what the simulated
+/// devices do.
+private func runDemo(_ command: Command, _ state: inout AppState) -> [Effect] {
+    guard let snapshot = state.snapshot, let demo = snapshot.demo else { return [] }
+    let selected = state.screen == .devices ? snapshot.devices[safe: state.selectedIndex]?.name : nil
+    switch command {
+    case .nextDevice:
+        let names = demo.devices.map(\.name)
+        let next = names[((names.firstIndex(of: snapshot.device) ?? -1) + 1) % names.count]
+        return [.switchDevice(next)]
+    case .openDevice:
+        guard let selected, selected != snapshot.device else { return [] }
+        return [.switchDevice(selected)]
+    case .togglePause:
+        state.message = demo.paused ? "the devices go on" : "the devices pause"
+        return [.demo(.pause(!demo.paused))]
+    case .faster, .slower:
+        return [.demo(.speed(by: command == .faster ? 2 : 0.5))]
+    case .toggleOnline:
+        guard let selected, let device = demo.device(selected) else { return [] }
+        state.message = "\(selected) goes \(device.online ? "offline" : "online")"
+        return [.demo(.online(selected, !device.online))]
+    case .reinstall:
+        guard let selected else { return [] }
+        state.modal = .confirm(.reinstall(selected),
+                               question: "Reinstall \(selected): wipe its store and restore everything from the vault? [y/n]")
+        return []
+    default:
+        return []
+    }
 }
 
 /// Typing the name of a new entry: "context/key", then Enter opens the editor.

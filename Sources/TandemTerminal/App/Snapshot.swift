@@ -1,5 +1,6 @@
 import Foundation
 import TandemCore
+import TandemSimulation
 
 /// What the UI shows of one device, read from its store in one go, off the UI thread.
 public struct Snapshot: Sendable, Equatable {
@@ -17,12 +18,17 @@ public struct Snapshot: Sendable, Equatable {
     public var devices: [DeviceRecord]
     public var events: [LogEvent]
     public var nowMillis: Int64
+    /// In `tandem demo`: what the simulated devices are doing.
+    public var demo: DemoStatus?
 
     /// Reads everything the screens need from `store`.
-    public static func load(_ store: DeviceStore) throws -> Snapshot {
+    public static func load(_ store: DeviceStore, demo: DemoStatus? = nil) throws -> Snapshot {
         let info = try store.info()
         let vault = Vault(root: URL(fileURLWithPath: info.vaultPath))
-        let records = vault.deviceRecords().records
+        let all = vault.deviceRecords().records
+        let replaced = Set(all.compactMap(\.replaces))
+        // Each device by name; installations replaced by a reinstall after the rest.
+        let records = all.sorted { (replaced.contains($0.id) ? 1 : 0, $0.name) < (replaced.contains($1.id) ? 1 : 0, $1.name) }
         var names: [DeviceID: String] = [:]
         for record in records { names[record.id] = record.name }
         names[info.id] = info.name
@@ -30,7 +36,12 @@ public struct Snapshot: Sendable, Equatable {
             device: info.name, deviceID: info.id, vaultPath: info.vaultPath, online: vault.isReachable,
             lastSyncMillis: info.lastSyncMillis, counts: try store.counts(), contexts: try store.contexts(),
             rows: try store.entryRows(), names: names, devices: records, events: try store.events(limit: 200),
-            nowMillis: SystemClock().nowMillis())
+            nowMillis: SystemClock().nowMillis(), demo: demo)
+    }
+
+    /// True for a device record that a reinstall replaced.
+    public func isReplaced(_ record: DeviceRecord) -> Bool {
+        devices.contains { $0.replaces == record.id }
     }
 
     /// A device's name, or its id when the vault has no record of it.

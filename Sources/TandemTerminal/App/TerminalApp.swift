@@ -1,21 +1,39 @@
 import Foundation
 import TandemCore
+import TandemSimulation
 
 /// Runs the UI: reads keys, reduces, draws; runs effects off the UI thread
 /// and feeds their results back as actions; watches the vault.
 public final class TerminalApp: @unchecked Sendable {
-    private let store: DeviceStore
     private let backend: any TerminalBackend
     private let view: AppView
     private let inbox = Inbox()
     private var state = AppState()
     private var vaultSignature: Int?
+    private var storeSignature: String?
+    private var lastDemoStatus: DemoStatus?
     private var lastWatch = Date.distantPast
+    /// In `tandem demo`: the simulated devices, and the name of the one shown.
+    private let demo: LiveDemo?
+    private let storeLock = NSLock()
+    private var shownStore: DeviceStore
+    private var shownName: String?
 
-    public init(store: DeviceStore, backend: any TerminalBackend, theme: Theme) {
-        self.store = store
+    public init(store: DeviceStore, backend: any TerminalBackend, theme: Theme, demo: LiveDemo? = nil) {
+        self.shownStore = store
+        self.shownName = try? store.info().name
         self.backend = backend
         self.view = AppView(theme: theme)
+        self.demo = demo
+    }
+
+    /// The store of the device on screen; in the demo, looked up by name each
+    /// time, because a reinstall replaces a device's store.
+    private var store: DeviceStore {
+        storeLock.withLock {
+            if let demo, let shownName, let current = demo.store(named: shownName) { shownStore = current }
+            return shownStore
+        }
     }
 
     /// Shows `message` in the message line (a theme that could not be read, say).
@@ -46,8 +64,8 @@ public final class TerminalApp: @unchecked Sendable {
                 }
                 dirty = true
             }
-            if watchVault() {
-                perform(reduce(&state, .vaultChanged))
+            if let change = watch() {
+                perform(reduce(&state, change))
                 dirty = true
             }
         }
@@ -103,7 +121,14 @@ public final class TerminalApp: @unchecked Sendable {
         do {
             switch effect {
             case .reload:
-                inbox.post(.loaded(try Snapshot.load(store)))
+                inbox.post(.loaded(try Snapshot.load(store, demo: demo?.currentStatus)))
+            case .switchDevice(let name):
+                guard let demo, let next = demo.store(named: name) else { return }
+                storeLock.withLock { (shownStore, shownName) = (next, name) }
+                vaultSignature = nil
+                inbox.post(.switchedDevice(name))
+            case .demo(let request):
+                try steer(request)
             case .sync:
                 var policies = PolicyMap(contexts: try store.policies())
                 for (context, policy) in policies.contexts where policy == .handlers { policies.contexts[context] = .review }
@@ -129,6 +154,26 @@ public final class TerminalApp: @unchecked Sendable {
         }
     }
 
+    private func steer(_ request: DemoRequest) throws {
+        guard let demo else { return }
+        switch request {
+        case .pause(let paused): demo.setPaused(paused)
+        case .speed(let factor): demo.changeSpeed(by: factor)
+        case .online(let name, let online): try demo.setOnline(name, online)
+        case .reinstall(let name): demo.requestReinstall(name)
+        }
+        inbox.post(.finished(message: describe(request, demo.currentStatus)))
+    }
+
+    private func describe(_ request: DemoRequest, _ status: DemoStatus) -> String {
+        switch request {
+        case .pause(let paused): paused ? "the simulated devices are paused (p resumes)" : "the simulated devices go on"
+        case .speed: String(format: "the simulated devices act at ×%g speed", status.speed)
+        case .online(let name, let online): online ? "\(name) is back online" : "\(name) is offline: its writes queue"
+        case .reinstall(let name): "reinstalling \(name): its store is wiped and restored from the vault"
+        }
+    }
+
     static func describe(_ report: SyncReport) -> String {
         guard report.online else { return "offline: \(report.waitingToPush) changes wait to be pushed" }
         var text = "synced: pulled \(report.changesPulled), pushed \(report.changesPushed)"
@@ -138,11 +183,24 @@ public final class TerminalApp: @unchecked Sendable {
         return text
     }
 
-    /// Once a second, a cheap look at the vault's logs: true when another
-    /// device pushed (or the vault came back).
-    private func watchVault() -> Bool {
-        guard Date().timeIntervalSince(lastWatch) >= 1 else { return false }
+    /// Once a second, a cheap look for changes made elsewhere: the vault's
+    /// logs (another device pushed, or the vault came back) ask for a sync;
+    /// the store's write-ahead log (another process wrote here) or the demo's
+    /// devices ask for a reload.
+    private func watch() -> Action? {
+        guard Date().timeIntervalSince(lastWatch) >= 1 else { return nil }
         lastWatch = Date()
+        if watchVault() { return .vaultChanged }
+        let wal = try? FileManager.default.attributesOfItem(atPath: store.path + "-wal")
+        let signature = "\(wal?[.size] ?? 0) \(wal?[.modificationDate] ?? 0)"
+        defer { storeSignature = signature }
+        let status = demo?.currentStatus
+        defer { lastDemoStatus = status }
+        if (storeSignature != nil && storeSignature != signature) || status != lastDemoStatus { return .storeChanged }
+        return nil
+    }
+
+    private func watchVault() -> Bool {
         guard let path = state.snapshot?.vaultPath else { return false }
         let log = URL(fileURLWithPath: path).appendingPathComponent("log")
         var signature = 0

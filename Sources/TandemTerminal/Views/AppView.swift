@@ -54,7 +54,10 @@ public struct AppView {
         let counts = snapshot.counts
         let synced = snapshot.lastSyncMillis.map { "synced " + snapshot.age($0) } ?? "never synced"
         let right = " ✓ \(counts.inSync)  ↑ \(counts.waitingToPush)  ↓ \(counts.incoming)  ⚠ \(counts.conflicts)  ⊘ \(counts.refused) "
-        let status = (snapshot.online ? "online" : "OFFLINE") + (state.syncing ? " · syncing…" : " · " + synced)
+        var status = (snapshot.online ? "online" : "OFFLINE") + (state.syncing ? " · syncing…" : " · " + synced)
+        if let demo = snapshot.demo {
+            status += demo.paused ? " · demo paused" : String(format: " · demo ×%g", demo.speed)
+        }
         let rightWidth = CellWidth.of(right)
         grid.put(" tandem · \(snapshot.device) · \(snapshot.vaultPath) · \(status)", x: 0, y: 0,
                  maxWidth: grid.width - rightWidth - 1, style: theme.header)

@@ -19,27 +19,50 @@ struct ListScreen {
     }
 }
 
-/// Every device of the vault: last seen, pushed, applied, how far behind.
+/// Every device of the vault: online or not, last seen, what it pushed and
+/// applied, how far behind it is; in the demo, what each is doing.
 struct DevicesScreen {
     var theme: Theme
+    /// A device that synced within this long counts as online.
+    static let onlineWindowMillis: Int64 = 60_000
 
     func draw(_ grid: inout Grid, _ rect: Rect, _ state: AppState) {
         guard let snapshot = state.snapshot else { return }
         let devices = snapshot.devices
         ListDrawing.title(&grid, "Devices (\(devices.count))", x: 1, y: rect.y, width: rect.width - 2, style: theme.title)
-        grid.put("NAME              LAST SEEN        PUSHED   BEHIND   APPLIED", x: 1, y: rect.y + 1, style: theme.dim)
+        let last = snapshot.demo == nil ? "APPLIED (device:segment)" : "DOING"
+        grid.put(pad("NAME", 18) + pad("STATUS", 10) + pad("LAST SEEN", 12) + pad("PUSHED", 8) + pad("BEHIND", 9) + last,
+                 x: 1, y: rect.y + 1, style: theme.dim)
         ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 2, width: rect.width, height: rect.height - 2), count: devices.count,
                          selected: state.selectedIndex, selectedStyle: theme.selected) { grid, index, y, selected in
             let device = devices[index]
-            let behind = devices.filter { $0.id != device.id }.reduce(UInt64(0)) { total, other in
+            let replaced = snapshot.isReplaced(device)
+            let live = devices.filter { !snapshot.isReplaced($0) }
+            let behind = live.filter { $0.id != device.id }.reduce(UInt64(0)) { total, other in
                 total + (other.pushedSeq - min(other.pushedSeq, device.applied[other.id.rawValue] ?? 0))
             }
             let seen = device.lastSyncMillis.map { snapshot.age($0) } ?? "never"
             let name = device.id == snapshot.deviceID ? "\(device.name) (this)" : device.name
-            let applied = device.applied.sorted { $0.key < $1.key }.map { "\(snapshot.name(DeviceID(validating: $0.key) ?? device.id)):\($0.value)" }
-            let line = pad(name, 18) + pad(seen, 17) + pad(String(device.pushedSeq), 9) + pad("\(behind) seg", 9) + applied.joined(separator: " ")
-            grid.put(line, x: 1, y: y, maxWidth: rect.width - 2, style: selected ? theme.selected : .plain)
+            let status = replaced ? "replaced" : self.status(device, snapshot) ? "online" : "offline"
+            var line = pad(name, 18) + pad(status, 10) + pad(seen, 12) + pad(String(device.pushedSeq), 8)
+                + pad(replaced ? "–" : "\(behind) seg", 9)
+            if let demo = snapshot.demo {
+                line += replaced ? "an earlier installation; its log stays in the vault" : demo.device(device.name)?.lastAction ?? ""
+            } else {
+                line += device.applied.sorted { $0.key < $1.key }
+                    .map { "\(snapshot.name(DeviceID(validating: $0.key) ?? device.id)):\($0.value)" }.joined(separator: " ")
+            }
+            let style = selected ? theme.selected : replaced ? theme.dim : status == "online" ? Style.plain : theme.mark(.conflict)
+            grid.put(line, x: 1, y: y, maxWidth: rect.width - 2, style: style)
         }
+    }
+
+    /// This device: whether it reaches the vault. In the demo: whether its
+    /// link is up. Otherwise: whether it synced within the last minute.
+    private func status(_ device: DeviceRecord, _ snapshot: Snapshot) -> Bool {
+        if device.id == snapshot.deviceID { return snapshot.online }
+        if let demo = snapshot.demo?.device(device.name) { return demo.online }
+        return device.lastSyncMillis.map { snapshot.nowMillis - $0 <= Self.onlineWindowMillis } ?? false
     }
 }
 
