@@ -64,7 +64,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TandemTerminalTests",
-            dependencies: ["TandemTerminal", "TandemCore"]
+            dependencies: ["TandemTerminal", "TandemCore", "TandemSimulation"]
         ),
         .testTarget(
             name: "TandemCLITests",

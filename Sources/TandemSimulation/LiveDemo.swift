@@ -10,6 +10,13 @@ public struct DemoStatus: Sendable, Equatable {
         /// The last thing the script made it do.
         public var lastAction: String
         public var actions: Int
+
+        public init(name: String, online: Bool, lastAction: String, actions: Int = 0) {
+            self.name = name
+            self.online = online
+            self.lastAction = lastAction
+            self.actions = actions
+        }
     }
 
     public var paused: Bool
@@ -19,6 +26,14 @@ public struct DemoStatus: Sendable, Equatable {
     public var devices: [Device]
     /// The last thing that went wrong in the background, if anything did.
     public var problem: String?
+
+    public init(paused: Bool, speed: Double, steps: Int, devices: [Device], problem: String? = nil) {
+        self.paused = paused
+        self.speed = speed
+        self.steps = steps
+        self.devices = devices
+        self.problem = problem
+    }
 
     public func device(_ name: String) -> Device? {
         devices.first { $0.name == name }
@@ -147,9 +162,13 @@ public final class LiveDemo: @unchecked Sendable {
     }
 
     /// Queues a reinstall of `name` for the background loop (it runs between
-    /// two steps, never during one).
-    public func requestReinstall(_ name: String) {
-        lock.withLock {
+    /// two steps, never during one). An offline device cannot reinstall: it
+    /// could not restore anything.
+    public func requestReinstall(_ name: String) throws {
+        try lock.withLock {
+            guard status.device(name)?.online == true else {
+                throw TandemError.vaultUnreachable(path: link(name).path)
+            }
             pending.append(.reinstall(device: name))
             if let index = status.devices.firstIndex(where: { $0.name == name }) { status.devices[index].lastAction = "reinstalling…" }
         }

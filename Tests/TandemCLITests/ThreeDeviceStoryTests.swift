@@ -109,28 +109,3 @@ import Testing
         #expect(try cli.ok("get", "notes", "n2", "--device", "phone", "--compact") == "2\n")
     }
 }
-
-@Suite struct DemoTests {
-    @Test func theDemoTellsItsStoryAndLeavesAWorkspaceTheCLIOpens() throws {
-        let cli = CLI()
-        let workspace = cli.root.appendingPathComponent("demo")
-        let output = try cli.ok("demo", "--dir", workspace.path)
-        #expect(output.contains("laptop: conflicts"))
-        #expect(output.contains("settings/theme from phone"))
-        #expect(output.contains("phone: the resolution arrives as an edit"))
-        let home = workspace.appendingPathComponent("home").path
-        let laptop = try #require(try cli.json("status", "--device", "laptop", "--home", home) as? JSONObject)
-        #expect((laptop["counts"] as? JSONObject)?["conflicts"] as? Int == 0)
-        #expect((laptop["counts"] as? JSONObject)?["refused"] as? Int == 0)
-        let tablet = try #require(try cli.json("incoming", "--device", "tablet", "--home", home) as? [JSONObject])
-        #expect(tablet.map { $0["key"] as? String } == ["alice"], "tablet has not synced since phone edited alice")
-        // Running it again replaces the previous demo; a folder that is not a demo is left alone.
-        try cli.ok("demo", "--dir", workspace.path)
-        let other = cli.root.appendingPathComponent("precious")
-        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
-        try Data("keep".utf8).write(to: other.appendingPathComponent("file"))
-        let refused = try cli.run(["demo", "--dir", other.path])
-        #expect(refused.status == 1)
-        #expect(FileManager.default.fileExists(atPath: other.appendingPathComponent("file").path))
-    }
-}

@@ -76,12 +76,25 @@ final class Tmux {
     /// with the whole screen printed.
     @discardableResult
     func waitFor(_ text: String, timeout: Double = 10, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+        waitUntil("\"\(text)\"", timeout: timeout, sourceLocation: sourceLocation) { $0.contains(text) }
+    }
+
+    /// Waits until `condition` holds for the screen; on timeout the test
+    /// fails with `what` and the whole screen printed.
+    @discardableResult
+    func waitUntil(_ what: String, timeout: Double = 10, sourceLocation: SourceLocation = #_sourceLocation,
+                   _ condition: (String) -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if screen.contains(text) { return true }
+            if condition(screen) { return true }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        Issue.record("timed out waiting for \"\(text)\"; the screen:\n\(screen)", sourceLocation: sourceLocation)
+        Issue.record("timed out waiting for \(what); the screen:\n\(screen)", sourceLocation: sourceLocation)
         return false
+    }
+
+    /// The first line of the screen that contains `text`.
+    func line(containing text: String) -> String? {
+        screen.split(separator: "\n").first { $0.contains(text) }.map(String.init)
     }
 }

@@ -18,3 +18,22 @@ import Testing
         #expect(review.waiting == 1)
     }
 }
+
+@Suite struct VaultNewsTests {
+    @Test func newsNamesTheSegmentsASyncWouldReadAndNothingOnceRead() async throws {
+        let world = try TestWorld(devices: ["laptop", "phone"])
+        try await world.sync("laptop")
+        let laptop = Synchronizer(store: world["laptop"])
+        #expect(try laptop.vaultNews().isEmpty)
+        try world.put("phone", "notes", "a", "1")
+        try await world.sync("phone")
+        let news = try laptop.vaultNews()
+        #expect(news.count == 1)
+        #expect(news.first?.hasSuffix("000000000001.seg") == true, "\(news)")
+        try await world.sync("laptop")
+        #expect(try laptop.vaultNews().isEmpty)
+        try world.takeVaultOffline()
+        #expect(try laptop.vaultNews().isEmpty, "an unreachable vault has no news, and no error")
+        try world.bringVaultBack()
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TandemCore
+import TandemSimulation
 @testable import TandemTerminal
 
 /// A snapshot with one entry in each state, built from versions by hand.
@@ -170,7 +171,23 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         _ = step(&state, .key(.character("?")))
         state.size = (120, 40)
         let text = AppView().render(state).text
-        for binding in KeyMap.bindings { #expect(text.contains(binding.description), "\(binding.description)") }
+        for binding in KeyMap.bindings where !binding.demoOnly { #expect(text.contains(binding.description), "\(binding.description)") }
+        #expect(!text.contains("reinstall"), "the demo's keys only in the demo")
+    }
+
+    @Test func inTheDemoTheHelpAndTheBarListItsKeysToo() {
+        var state = AppState()
+        var snapshot = sampleSnapshot()
+        snapshot.demo = DemoStatus(paused: false, speed: 1, steps: 0, devices: [])
+        _ = step(&state, .loaded(snapshot))
+        _ = step(&state, .key(.character("5")))
+        state.size = (120, 40)
+        let bar = AppView().render(state).lines.last ?? ""
+        #expect(bar.contains("I reinstall it"), "\(bar)")
+        #expect(bar.contains("o offline/online"), "\(bar)")
+        _ = step(&state, .key(.character("?")))
+        let text = AppView().render(state).text
+        for binding in KeyMap.bindings { #expect(text.contains(binding.description), "\(binding.description)\n\(text)") }
     }
 }
 
@@ -260,6 +277,18 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         #expect(step(&state, .key(.character("s"))) == [.sync])
         _ = step(&state, .synced(message: "synced", broughtIncoming: true))
         #expect(state.modal == .prompt(skipped: []), "a sync the person asked for steps through what it brought")
+    }
+
+    @Test func aSyncAskedForWhileOneRunsFollowsIt() {
+        var state = AppState()
+        _ = step(&state, .loaded(sampleSnapshot()))
+        _ = step(&state, .synced(message: "synced", broughtIncoming: false))
+        #expect(step(&state, .vaultChanged) == [.sync])
+        #expect(step(&state, .key(.character("s"))).isEmpty, "one sync at a time")
+        #expect(step(&state, .synced(message: "synced", broughtIncoming: false)) == [.reload, .sync],
+                "the write made meanwhile is published by the sync that follows")
+        #expect(state.syncing)
+        #expect(step(&state, .synced(message: "synced", broughtIncoming: false)) == [.reload])
     }
 
     @Test func aSyncWithNothingNewDoesNotPrompt() {

@@ -54,6 +54,22 @@ public struct Synchronizer: Sendable {
         return report
     }
 
+    /// The segments a sync would read next: for each device, the one after
+    /// this device's cursor (after its push position for its own log) when
+    /// it exists. Empty when there is nothing new, or the vault cannot be
+    /// reached. One stat per device: cheap enough to ask every second.
+    public func vaultNews() throws(TandemError) -> [String] {
+        let info = try store.info()
+        let vault = Vault(root: URL(fileURLWithPath: info.vaultPath))
+        guard vault.isReachable else { return [] }
+        let cursors = try store.cursors()
+        return try vault.loggingDevices().compactMap { device in
+            let next = device == info.id ? info.pushedSeq + 1 : (cursors[device]?.seq ?? 0) + 1
+            let path = vault.segmentURL(device: device, seq: next).path
+            return FileManager.default.fileExists(atPath: path) ? path : nil
+        }
+    }
+
     private func fillCounts(_ report: inout SyncReport) throws(TandemError) {
         let counts = try store.pendingCounts()
         report.conflicts = counts.conflicts

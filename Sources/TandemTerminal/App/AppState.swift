@@ -81,6 +81,8 @@ public struct AppState: Sendable, Equatable {
     /// if it brings changes, the prompt steps through them. Syncs the vault
     /// watcher starts only say so, rather than take the keyboard.
     public var promptAfterSync = true
+    /// A sync asked for while one ran; it starts when that one ends.
+    public var queuedSync: QueuedSync?
     public var quitting = false
     public var size: (width: Int, height: Int) = (120, 40)
     /// The versions of the entry on screen (the selected row, or the one the
@@ -187,6 +189,11 @@ public struct AppState: Sendable, Equatable {
     public var selectedDetail: EntryStatus? {
         detail(of: selectedRow.map(EntryRef.init))
     }
+}
+
+/// A sync waiting for the one under way to end; `prompt` when the person asked.
+public struct QueuedSync: Sendable, Equatable {
+    public var prompt: Bool
 }
 
 /// The versions of one entry as the store answered; `status` is nil when the

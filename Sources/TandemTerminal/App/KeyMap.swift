@@ -75,13 +75,13 @@ public enum KeyMap {
         Binding([.character("4")], "4", "outgoing", .show(.outgoing), bar: false),
         Binding([.character("5")], "5", "devices", .show(.devices), bar: false),
         Binding([.character("6")], "6", "log", .show(.log), bar: false),
-        Binding([.character("v")], "v", "view the next device", .nextDevice, demo: true),
-        Binding([.enter], "Enter", "view this device", .openDevice, on: [.devices], demo: true),
-        Binding([.character("o")], "o", "take offline / online", .toggleOnline, on: [.devices], demo: true),
-        Binding([.character("I")], "I", "reinstall (wipe, restore)", .reinstall, on: [.devices], demo: true),
-        Binding([.character("p")], "p", "pause / resume the devices", .togglePause, demo: true),
-        Binding([.character("+")], "+", "faster", .faster, bar: false, demo: true),
-        Binding([.character("-")], "-", "slower", .slower, bar: false, demo: true),
+        Binding([.character("v")], "v", "view next device", .nextDevice, demo: true),
+        Binding([.enter], "Enter", "view it", .openDevice, on: [.devices], demo: true),
+        Binding([.character("o")], "o", "offline/online", .toggleOnline, on: [.devices], demo: true),
+        Binding([.character("I")], "I", "reinstall it", .reinstall, on: [.devices], demo: true),
+        Binding([.character("p")], "p", "pause devices", .togglePause, demo: true),
+        Binding([.character("+")], "+", "devices faster", .faster, bar: false, demo: true),
+        Binding([.character("-")], "-", "devices slower", .slower, bar: false, demo: true),
         Binding([.character("s")], "s", "sync now", .sync),
         Binding([.character("?")], "?", "help", .help),
         Binding([.character("q"), .control("c")], "q", "quit", .quit),
@@ -93,8 +93,10 @@ public enum KeyMap {
             ?? bindings.first { $0.keys.contains(key) && $0.screens == nil && $0.works(on: screen, demo: demo) }
     }
 
-    /// What the bar shows on `screen`.
+    /// What the bar shows on `screen`: the keys of this screen first, so that
+    /// a narrow bar drops the ones that work everywhere.
     public static func bar(for screen: Screen, demo: Bool = false) -> [Binding] {
-        bindings.filter { $0.inBar && $0.works(on: screen, demo: demo) && binding(for: $0.keys[0], on: screen, demo: demo)?.command == $0.command }
+        let shown = bindings.filter { $0.inBar && $0.works(on: screen, demo: demo) && binding(for: $0.keys[0], on: screen, demo: demo)?.command == $0.command }
+        return shown.filter { $0.screens != nil } + shown.filter { $0.screens == nil }
     }
 }

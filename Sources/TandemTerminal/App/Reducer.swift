@@ -99,6 +99,13 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
         state.message = message
         let asked = state.promptAfterSync
         state.promptAfterSync = false
+        if let queued = state.queuedSync {
+            // Asked for while this one ran: it may have missed what came since.
+            state.queuedSync = nil
+            state.syncing = true
+            state.promptAfterSync = queued.prompt || asked
+            return [.reload, .sync]
+        }
         guard broughtIncoming else { return [.reload] }
         if asked && state.modal == nil && !state.editingFilter && state.newEntryName == nil {
             state.modal = .prompt(skipped: [])
@@ -116,7 +123,10 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
     case .storeChanged:
         return [.reload]
     case .vaultChanged:
-        guard !state.syncing else { return [] }
+        guard !state.syncing else {
+            state.queuedSync = state.queuedSync ?? QueuedSync(prompt: false)
+            return []
+        }
         state.syncing = true
         state.promptAfterSync = false
         return [.sync]
@@ -231,7 +241,11 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
         state.focus = .entries
         state.editingFilter = true
     case .sync:
-        guard !state.syncing else { return [] }
+        guard !state.syncing else {
+            state.queuedSync = QueuedSync(prompt: true)
+            state.message = "a sync is running; another follows it"
+            return []
+        }
         state.syncing = true
         state.promptAfterSync = true
         state.message = "syncing…"

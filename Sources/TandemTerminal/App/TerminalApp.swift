@@ -9,7 +9,8 @@ public final class TerminalApp: @unchecked Sendable {
     private let view: AppView
     private let inbox = Inbox()
     private var state = AppState()
-    private var vaultSignature: Int?
+    private var vaultNews: [String] = []
+    private var vaultReachable: Bool?
     private var storeSignature: String?
     private var lastDemoStatus: DemoStatus?
     private var lastWatch = Date.distantPast
@@ -125,7 +126,7 @@ public final class TerminalApp: @unchecked Sendable {
             case .switchDevice(let name):
                 guard let demo, let next = demo.store(named: name) else { return }
                 storeLock.withLock { (shownStore, shownName) = (next, name) }
-                vaultSignature = nil
+                vaultNews = []
                 inbox.post(.switchedDevice(name))
             case .demo(let request):
                 try steer(request)
@@ -160,7 +161,7 @@ public final class TerminalApp: @unchecked Sendable {
         case .pause(let paused): demo.setPaused(paused)
         case .speed(let factor): demo.changeSpeed(by: factor)
         case .online(let name, let online): try demo.setOnline(name, online)
-        case .reinstall(let name): demo.requestReinstall(name)
+        case .reinstall(let name): try demo.requestReinstall(name)
         }
         inbox.post(.finished(message: describe(request, demo.currentStatus)))
     }
@@ -200,16 +201,19 @@ public final class TerminalApp: @unchecked Sendable {
         return nil
     }
 
+    /// True when a sync would bring something: segments beyond this device's
+    /// cursors (compared with the store, not with an earlier look, so nothing
+    /// pushed around start-up is missed), or the vault just came back. The
+    /// same unreadable segment does not ask again and again.
     private func watchVault() -> Bool {
-        guard let path = state.snapshot?.vaultPath else { return false }
-        let log = URL(fileURLWithPath: path).appendingPathComponent("log")
-        var signature = 0
-        let manager = FileManager.default
-        for device in (try? manager.contentsOfDirectory(atPath: log.path)) ?? [] {
-            signature &+= device.hashValue &+ ((try? manager.contentsOfDirectory(atPath: log.appendingPathComponent(device).path))?.count ?? 0)
-        }
-        defer { vaultSignature = signature }
-        return vaultSignature != nil && vaultSignature != signature
+        let store = self.store
+        let synchronizer = Synchronizer(store: store)
+        let reachable = (try? store.info()).map { Vault(root: URL(fileURLWithPath: $0.vaultPath)).isReachable } ?? false
+        defer { vaultReachable = reachable }
+        if reachable && vaultReachable == false { return true }
+        let news = (try? synchronizer.vaultNews()) ?? []
+        defer { vaultNews = news }
+        return !news.isEmpty && news != vaultNews
     }
 }
 

@@ -59,7 +59,10 @@ public struct AppView {
             status += demo.paused ? " · demo paused" : String(format: " · demo ×%g", demo.speed)
         }
         let rightWidth = CellWidth.of(right)
-        grid.put(" tandem · \(snapshot.device) · \(snapshot.vaultPath) · \(status)", x: 0, y: 0,
+        // A long vault path gives way first: the status must stay readable.
+        let room = grid.width - rightWidth - 1 - CellWidth.of(" tandem · \(snapshot.device) ·  · \(status)")
+        let path = snapshot.vaultPath.count <= max(room, 8) ? snapshot.vaultPath : "…" + snapshot.vaultPath.suffix(max(room, 8) - 1)
+        grid.put(" tandem · \(snapshot.device) · \(path) · \(status)", x: 0, y: 0,
                  maxWidth: grid.width - rightWidth - 1, style: theme.header)
         grid.put(right, x: grid.width - rightWidth, y: 0, style: theme.header)
     }
@@ -95,7 +98,7 @@ public struct AppView {
             } else if state.editingFilter {
                 bindings = [("Enter", "keep filter"), ("Esc", "clear")]
             } else {
-                bindings = KeyMap.bar(for: state.screen).map { ($0.label, $0.description) }
+                bindings = KeyMap.bar(for: state.screen, demo: state.snapshot?.demo != nil).map { ($0.label, $0.description) }
             }
         }
         // Help and quit always show, at the right end; the rest fill what is left.

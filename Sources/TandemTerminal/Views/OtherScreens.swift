@@ -84,20 +84,27 @@ struct LogScreen {
     }
 }
 
-/// Every key binding, from the key map.
+/// Every key binding that works here, from the key map; in as many columns
+/// as the screen needs.
 struct HelpOverlay {
     var theme: Theme
 
     func draw(_ grid: inout Grid, _ state: AppState) {
-        let bindings = KeyMap.bindings
-        let box = Rect(x: 4, y: 2, width: grid.width - 8, height: min(grid.height - 4, bindings.count + 4))
+        let demo = state.snapshot?.demo != nil
+        let bindings = KeyMap.bindings.filter { demo || !$0.demoOnly }
+        let box = Rect(x: 2, y: 1, width: grid.width - 4, height: grid.height - 2)
         grid.fill(box)
         grid.put("Keys — press any key to close", x: box.x + 2, y: box.y, style: theme.title)
-        for (index, binding) in bindings.prefix(box.height - 3).enumerated() {
+        let perColumn = max(1, box.height - 3)
+        let columns = (bindings.count + perColumn - 1) / perColumn
+        let columnWidth = (box.width - 2) / max(1, columns)
+        for (index, binding) in bindings.enumerated() {
+            let x = box.x + 2 + (index / perColumn) * columnWidth
+            let y = box.y + 2 + index % perColumn
             let keys = binding.keys.map(\.description).joined(separator: " ")
             let scope = binding.screens.map { " (" + $0.sorted { $0.rawValue < $1.rawValue }.map(\.title).joined(separator: ", ") + ")" } ?? ""
-            grid.put(pad(keys, 16), x: box.x + 2, y: box.y + 2 + index, style: theme.barKey)
-            grid.put(binding.description + scope, x: box.x + 19, y: box.y + 2 + index, maxWidth: box.width - 21)
+            grid.put(pad(keys, 14), x: x, y: y, maxWidth: 14, style: theme.barKey)
+            grid.put(binding.description + scope, x: x + 15, y: y, maxWidth: columnWidth - 17)
         }
     }
 }
