@@ -13,17 +13,26 @@ public struct ScenarioConfiguration: Sendable, Equatable {
     public var conflictRate: Double
     /// Chance that a handler fails (the sync stops there and retries later).
     public var handlerFailureRate: Double
+    /// Chance per step that a device is reinstalled: its store wiped, a new
+    /// installation restoring everything from the vault.
+    public var reinstallRate: Double
+    /// A device (by index) that stays offline for the whole script: its
+    /// writes all queue and must all arrive once it comes back at the end.
+    public var offlineThroughout: Int?
     public var contexts: [String]
     public var keysPerContext: Int
 
     public init(devices: Int = 3, steps: Int = 40, seed: UInt64 = 1, offlineRate: Double = 0.05, conflictRate: Double = 0.1,
-                handlerFailureRate: Double = 0.1, contexts: [String] = ["friends", "settings"], keysPerContext: Int = 6) {
+                handlerFailureRate: Double = 0.1, reinstallRate: Double = 0.01, offlineThroughout: Int? = nil,
+                contexts: [String] = ["friends", "settings"], keysPerContext: Int = 6) {
         self.devices = devices
         self.steps = steps
         self.seed = seed
         self.offlineRate = offlineRate
         self.conflictRate = conflictRate
         self.handlerFailureRate = handlerFailureRate
+        self.reinstallRate = reinstallRate
+        self.offlineThroughout = offlineThroughout
         self.contexts = contexts
         self.keysPerContext = keysPerContext
     }
@@ -36,6 +45,9 @@ public struct ScenarioReport: Sendable, Equatable {
     public var syncs = 0
     public var conflictsSeen = 0
     public var conflictsResolved = 0
+    public var reinstalls = 0
+    /// Writes made by devices while they could not reach the vault.
+    public var offlineWrites = 0
     public var converged = false
     /// Why the scenario is not a success: devices that differ, writes lost.
     public var failures: [String] = []
@@ -67,8 +79,8 @@ public final class Scenario: @unchecked Sendable {
         let descriptor = try Vault.create(at: vault.root, owner: "simulation")
         for index in 0..<configuration.devices {
             let skew = Int64.random(in: -3_600_000...3_600_000, using: &random)
-            devices.append(try SimulatedDevice(name: "device\(index)", folder: folder, vault: vault, descriptor: descriptor,
-                                               clock: clock.skewed(by: skew)))
+            devices.append(try SimulatedDevice(name: "device\(index)", id: DeviceID.random(using: &random), folder: folder, vault: vault,
+                                               descriptor: descriptor, clock: clock.skewed(by: skew)))
         }
     }
 
@@ -77,6 +89,9 @@ public final class Scenario: @unchecked Sendable {
 
     public func run() async throws -> ScenarioReport {
         defer { for device in devices { device.close() } }
+        if let index = configuration.offlineThroughout, devices.indices.contains(index) {
+            try devices[index].setOnline(false)
+        }
         let started = ContinuousClock.now
         for _ in 0..<configuration.steps {
             clock.advance(by: Int64.random(in: 1...5_000, using: &random))
@@ -104,6 +119,7 @@ public final class Scenario: @unchecked Sendable {
         do {
             if case .written(let version) = try device.store.write(context: context, key: key, value: value) {
                 written["\(context)/\(key)", default: []].append(version)
+                if !device.isOnline { report.offlineWrites += 1 }
             }
             report.operations += 1
         } catch TandemError.noSuchEntry {
@@ -114,8 +130,13 @@ public final class Scenario: @unchecked Sendable {
     private func step() async throws {
         let roll = Double.random(in: 0..<1, using: &random)
         let device = pick(devices)
+        let pinnedOffline = configuration.offlineThroughout.map { devices.indices.contains($0) && devices[$0] === device } ?? false
         if random.chance(configuration.offlineRate) {
-            try device.setOnline(!device.isOnline)
+            if !pinnedOffline { try device.setOnline(!device.isOnline) }
+            return
+        }
+        if random.chance(configuration.reinstallRate), device.isOnline {
+            try await reinstall(device)
             return
         }
         if random.chance(configuration.conflictRate), devices.count >= 2 {
@@ -174,6 +195,18 @@ public final class Scenario: @unchecked Sendable {
         guard result.problems.isEmpty else {
             throw ScenarioError(description: "seed \(configuration.seed): \(result.problems.map(\.message).joined(separator: "; "))")
         }
+    }
+
+    /// The app on `device` is reinstalled. What it has not pushed would be lost
+    /// with its store, as on a real device, so it pushes first (under
+    /// `accept`: no handler stops the push); then the new installation
+    /// restores everything from the vault.
+    private func reinstall(_ device: SimulatedDevice) async throws {
+        try await sync(device, policy: .accept)
+        guard try device.store.outbox(limit: 1).isEmpty else { return }
+        try device.reinstall(as: DeviceID.random(using: &random))
+        report.reinstalls += 1
+        try await sync(device, policy: .accept)
     }
 
     /// Everyone online, `accept` everywhere, until a whole round moves nothing.

@@ -5,12 +5,17 @@ import TandemCore
 /// through its own link so that it can be taken offline alone.
 public final class SimulatedDevice: @unchecked Sendable {
     public let name: String
-    public let store: DeviceStore
+    public private(set) var store: DeviceStore
     /// The path this device knows its vault by: a symbolic link to the vault.
     public let vaultLink: URL
     private let vaultRoot: URL
+    private let storePath: String
+    private let descriptor: VaultDescriptor
+    private let clock: any WallClock
 
-    init(name: String, folder: URL, vault: Vault, descriptor: VaultDescriptor, clock: any WallClock) throws {
+    /// Ids come from the scenario's seed, so that a seed replays exactly
+    /// (ids break ties between concurrent versions).
+    init(name: String, id: DeviceID, folder: URL, vault: Vault, descriptor: VaultDescriptor, clock: any WallClock) throws {
         self.name = name
         self.vaultRoot = vault.root
         let links = folder.appendingPathComponent("links", isDirectory: true)
@@ -19,8 +24,22 @@ public final class SimulatedDevice: @unchecked Sendable {
         try FileManager.default.createSymbolicLink(at: vaultLink, withDestinationURL: vault.root)
         let storeFolder = folder.appendingPathComponent("devices/\(name)", isDirectory: true)
         try FileManager.default.createDirectory(at: storeFolder, withIntermediateDirectories: true)
-        store = try DeviceStore.create(at: storeFolder.appendingPathComponent("store.sqlite").path, name: name,
-                                       vault: Vault(root: vaultLink), descriptor: descriptor, clock: clock)
+        storePath = storeFolder.appendingPathComponent("store.sqlite").path
+        self.descriptor = descriptor
+        self.clock = clock
+        store = try DeviceStore.create(at: storePath, name: name, id: id, vault: Vault(root: vaultLink), descriptor: descriptor, clock: clock)
+    }
+
+    /// Wipes the store and installs the device again: a new device id that
+    /// names the one it replaces, nothing local, everything to restore.
+    func reinstall(as id: DeviceID) throws {
+        let old = try store.info().id
+        try store.close()
+        for suffix in ["", "-wal", "-shm", ".lock"] where FileManager.default.fileExists(atPath: storePath + suffix) {
+            try FileManager.default.removeItem(atPath: storePath + suffix)
+        }
+        store = try DeviceStore.create(at: storePath, name: name, id: id, vault: Vault(root: vaultLink), descriptor: descriptor,
+                                       replacing: old, clock: clock)
     }
 
     /// Closes the device's store; the scenario is over.

@@ -8,9 +8,10 @@ struct SimulateCommand: AsyncParsableCommand {
         commandName: "simulate",
         abstract: "Run a seeded multi-device scenario without a UI and report whether the devices converged.",
         discussion: """
-            Devices write, delete, edit the same entries concurrently, go offline, decide and sync in a random \
-            order fixed by the seed; at the end all come online under policy accept. The report gives the \
-            operations, syncs, conflicts seen and resolved, whether every device holds the same data, and the time.
+            Devices write, delete, edit the same entries concurrently, go offline, are reinstalled (their store \
+            wiped, everything restored from the vault), decide and sync in a random order fixed by the seed; at the \
+            end all come online under policy accept. The report gives the operations, syncs, conflicts seen and \
+            resolved, reinstalls, writes made offline, whether every device holds the same data, and the time.
             Exit code 1 when they did not converge.
 
             Example: tandem simulate --devices 5 --steps 2000 --seed 7
@@ -21,14 +22,21 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Seed of the script; the same seed replays the same scenario.") var seed: UInt64 = 1
     @Option(help: "Chance per step that a device goes offline or comes back (0–1).") var offlineRate = 0.05
     @Option(help: "Chance per step of a concurrent edit of one entry on two devices (0–1).") var conflictRate = 0.1
+    @Option(help: "Chance per step that a device is reinstalled and restores from the vault (0–1).") var reinstallRate = 0.01
+    @Option(help: ArgumentHelp("Keep device N (0-based) offline for the whole script; its writes arrive at the end.", valueName: "N"))
+    var offlineDevice: Int?
     @Option(help: ArgumentHelp("Keep the workspace here instead of a temporary folder.", valueName: "PATH")) var dir: String?
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard (2...50).contains(devices) else { throw ValidationError("--devices must be between 2 and 50") }
         guard steps >= 0 else { throw ValidationError("--steps cannot be negative") }
-        for (name, rate) in [("--offline-rate", offlineRate), ("--conflict-rate", conflictRate)] where !(0...1).contains(rate) {
+        for (name, rate) in [("--offline-rate", offlineRate), ("--conflict-rate", conflictRate), ("--reinstall-rate", reinstallRate)]
+        where !(0...1).contains(rate) {
             throw ValidationError("\(name) must be between 0 and 1")
+        }
+        if let offlineDevice, !(0..<devices).contains(offlineDevice) {
+            throw ValidationError("--offline-device must be between 0 and \(devices - 1)")
         }
     }
 
@@ -41,8 +49,8 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { if dir == nil { try? FileManager.default.removeItem(at: folder) } }
-        let configuration = ScenarioConfiguration(devices: devices, steps: steps, seed: seed,
-                                                  offlineRate: offlineRate, conflictRate: conflictRate)
+        let configuration = ScenarioConfiguration(devices: devices, steps: steps, seed: seed, offlineRate: offlineRate,
+                                                  conflictRate: conflictRate, reinstallRate: reinstallRate, offlineThroughout: offlineDevice)
         let report = try await Scenario(configuration, folder: folder).run()
         let seconds = Double(report.duration.components.seconds) + Double(report.duration.components.attoseconds) / 1e18
         if output.json {
@@ -50,6 +58,7 @@ struct SimulateCommand: AsyncParsableCommand {
                 ("seed", .number(String(seed))), ("devices", .number(String(devices))), ("steps", .number(String(steps))),
                 ("operations", .number(String(report.operations))), ("syncs", .number(String(report.syncs))),
                 ("conflictsSeen", .number(String(report.conflictsSeen))), ("conflictsResolved", .number(String(report.conflictsResolved))),
+                ("reinstalls", .number(String(report.reinstalls))), ("offlineWrites", .number(String(report.offlineWrites))),
                 ("converged", .bool(report.converged)), ("seconds", .number(String(format: "%.3f", seconds))),
                 ("failures", .array(report.failures.map { .string($0) })),
             ]))
@@ -58,6 +67,8 @@ struct SimulateCommand: AsyncParsableCommand {
             print("  operations  \(report.operations) (\(String(format: "%.0f", Double(report.operations) / max(seconds, 0.001))) per second)")
             print("  syncs       \(report.syncs)")
             print("  conflicts   \(report.conflictsSeen) seen at once at most, \(report.conflictsResolved) resolved")
+            print("  reinstalls  \(report.reinstalls) (each restored everything from the vault)")
+            print("  offline     \(report.offlineWrites) writes made offline, delivered when back")
             print("  converged   \(report.converged ? "yes: every device holds the same data, no write lost" : "NO")")
             print(String(format: "  time        %.2f s", seconds))
             for failure in report.failures { print("  " + failure) }
