@@ -161,13 +161,15 @@ public final class Scenario: @unchecked Sendable {
         }
     }
 
-    /// A person's decisions on one device: one incoming change and one conflict.
+    /// A person's decisions on one device: a few incoming changes and
+    /// conflicts, as someone going through their lists would (one at a time
+    /// let conflicts pile up faster than anyone resolves them).
     private func decide(_ device: SimulatedDevice) throws {
-        if let change = try device.store.entries(states: [.incoming]).first {
+        for change in try device.store.entries(states: [.incoming], limit: 3) {
             try device.store.decide(pick([Decision.accept, .refuse, .keepMine]), context: change.context, key: change.key)
             report.operations += 1
         }
-        if let conflict = try device.store.entries(states: [.conflict]).first {
+        for conflict in try device.store.entries(states: [.conflict], limit: 3) {
             let resolution = pick([Resolution.keepLocal, .takeRemote(device: nil), .merge(value: randomValue())])
             try device.store.resolve(context: conflict.context, key: conflict.key, resolution)
             report.conflictsResolved += 1

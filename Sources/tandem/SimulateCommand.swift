@@ -22,7 +22,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Seed of the script; the same seed replays the same scenario.") var seed: UInt64 = 1
     @Option(help: "Chance per step that a device goes offline or comes back (0–1).") var offlineRate = 0.05
     @Option(help: "Chance per step of a concurrent edit of one entry on two devices (0–1).") var conflictRate = 0.1
-    @Option(help: "Chance per step that a device is reinstalled and restores from the vault (0–1).") var reinstallRate = 0.01
+    @Option(help: "Chance per step that a device is reinstalled and restores from the vault (0–1).") var reinstallRate = 0.001
+    @Option(help: ArgumentHelp("Keys per context (default: one per 50 steps, at least 6): fewer keys, more contention.", valueName: "N"))
+    var keys: Int?
     @Option(help: ArgumentHelp("Keep device N (0-based) offline for the whole script; its writes arrive at the end.", valueName: "N"))
     var offlineDevice: Int?
     @Option(help: ArgumentHelp("Keep the workspace here instead of a temporary folder.", valueName: "PATH")) var dir: String?
@@ -35,6 +37,7 @@ struct SimulateCommand: AsyncParsableCommand {
         where !(0...1).contains(rate) {
             throw ValidationError("\(name) must be between 0 and 1")
         }
+        if let keys, keys < 1 { throw ValidationError("--keys must be at least 1") }
         if let offlineDevice, !(0..<devices).contains(offlineDevice) {
             throw ValidationError("--offline-device must be between 0 and \(devices - 1)")
         }
@@ -50,7 +53,8 @@ struct SimulateCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { if dir == nil { try? FileManager.default.removeItem(at: folder) } }
         let configuration = ScenarioConfiguration(devices: devices, steps: steps, seed: seed, offlineRate: offlineRate,
-                                                  conflictRate: conflictRate, reinstallRate: reinstallRate, offlineThroughout: offlineDevice)
+                                                  conflictRate: conflictRate, reinstallRate: reinstallRate, offlineThroughout: offlineDevice,
+                                                  keysPerContext: keys ?? max(6, steps / 50))
         let report = try await Scenario(configuration, folder: folder).run()
         let seconds = Double(report.duration.components.seconds) + Double(report.duration.components.attoseconds) / 1e18
         if output.json {

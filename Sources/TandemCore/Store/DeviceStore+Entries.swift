@@ -166,7 +166,8 @@ extension DeviceStore {
                 }
                 arrival += 1
                 record.arrival = arrival
-                try self.settle(db, &record, policy: .review)
+                _ = self.settle(&record, policy: .review)
+                try record.save(db)
             }
             try StoreMeta.set(db, .arrival, String(arrival))
             try self.log(db, "wiped local data of context \(context) (\(count) entries)")

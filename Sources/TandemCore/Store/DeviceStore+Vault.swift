@@ -63,15 +63,15 @@ extension DeviceStore {
         guard record.views.frontier.add(change.version) else { return false }
         arrival += 1
         record.arrival = arrival
-        if try settle(db, &record, policy: policy) { applied += 1 }
+        if settle(&record, policy: policy) { applied += 1 }
+        try record.save(db)
         batch.update(record)
         return true
     }
 
-    /// Applies what needs nobody's decision, then saves the row with its
-    /// state; true when the local view changed.
-    @discardableResult
-    func settle(_ db: Database, _ record: inout EntryRecord, policy: SyncPolicy) throws -> Bool {
+    /// Applies to the views what needs nobody's decision; true when the local
+    /// view changed. The caller saves the row.
+    func settle(_ record: inout EntryRecord, policy: SyncPolicy) -> Bool {
         let before = record.views.local
         if record.views.isSilentlyApplicable {
             record.views.local = record.views.unseen.deterministicWinner
@@ -89,7 +89,6 @@ extension DeviceStore {
                 break
             }
         }
-        try record.save(db)
         return record.views.local != before
     }
 
@@ -104,7 +103,11 @@ extension DeviceStore {
             var changed = 0
             for var record in try self.records(db, sql: "WHERE state IN ('incoming', 'conflict', 'refused') AND \(EntryRecord.waitingTerm)", arguments: [])
             where policies[record.context] == .accept {
-                if try self.settle(db, &record, policy: .accept) { changed += 1 }
+                // A conflict already settled on its winner stays as it is:
+                // rewriting it on every sync cost more than the sync itself.
+                guard self.settle(&record, policy: .accept) else { continue }
+                try record.save(db)
+                changed += 1
             }
             return changed
         }
