@@ -39,6 +39,9 @@ import Testing
         #expect(kinds["carol"] == .deletion)
         #expect(kinds["alice"] == .some(nil))
         #expect(rows.first { $0.key == "bob" }?.preview == #"{"age":31,"name":"Bob"}"#, "an incoming row previews the incoming value")
+        #expect(StateCounts(rows: rows, waitingToPush: try store.outboxCount()) == (try store.counts()))
+        try store.setPolicy(.accept, for: "empty")
+        #expect(ContextSummary.summaries(of: rows, policies: try store.policies()) == (try store.contexts()))
     }
 
     @Test func aLongValueIsShortenedInTheRowOnly() throws {

@@ -70,3 +70,38 @@ extension DeviceStore {
         }
     }
 }
+
+extension StateCounts {
+    /// The counts of a list of rows; `waitingToPush` comes from the outbox.
+    public init(rows: [EntryRow], waitingToPush: Int) {
+        self.init()
+        for row in rows { add(row.state, 1) }
+        self.waitingToPush = waitingToPush
+    }
+}
+
+extension ContextSummary {
+    /// One summary per context of `rows` (ordered by context), and of every
+    /// context with a policy but no entries, sorted by name: what
+    /// ``DeviceStore/contexts()`` answers, without reading the table again.
+    public static func summaries(of rows: [EntryRow], policies: [String: SyncPolicy]) -> [ContextSummary] {
+        var summaries: [String: ContextSummary] = [:]
+        for row in rows {
+            var summary = summaries[row.context] ?? ContextSummary(name: row.context, policy: policies[row.context] ?? .review, entries: 0, states: [:])
+            summary.entries += 1
+            summary.states[row.state.rawValue, default: 0] += 1
+            summaries[row.context] = summary
+        }
+        for (name, policy) in policies where summaries[name] == nil {
+            summaries[name] = ContextSummary(name: name, policy: policy, entries: 0, states: [:])
+        }
+        return summaries.values.sorted { $0.name < $1.name }
+    }
+}
+
+extension DeviceStore {
+    /// How many changes wait in the outbox to be pushed.
+    public func outboxCount() throws(TandemError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0 }
+    }
+}

@@ -32,10 +32,13 @@ public struct Snapshot: Sendable, Equatable {
         var names: [DeviceID: String] = [:]
         for record in records { names[record.id] = record.name }
         names[info.id] = info.name
+        // One pass over the entries gives the rows, the counts and the contexts.
+        let rows = try store.entryRows()
         return Snapshot(
             device: info.name, deviceID: info.id, vaultPath: info.vaultPath, online: vault.isReachable,
-            lastSyncMillis: info.lastSyncMillis, counts: try store.counts(), contexts: try store.contexts(),
-            rows: try store.entryRows(), names: names, devices: records, events: try store.events(limit: 200),
+            lastSyncMillis: info.lastSyncMillis, counts: StateCounts(rows: rows, waitingToPush: try store.outboxCount()),
+            contexts: ContextSummary.summaries(of: rows, policies: try store.policies()),
+            rows: rows, names: names, devices: records, events: try store.events(limit: 200),
             nowMillis: SystemClock().nowMillis(), demo: demo)
     }
 

@@ -92,7 +92,7 @@ struct HelpOverlay {
     func draw(_ grid: inout Grid, _ state: AppState) {
         let demo = state.snapshot?.demo != nil
         let bindings = KeyMap.bindings.filter { demo || !$0.demoOnly }
-        let box = Rect(x: 2, y: 1, width: grid.width - 4, height: grid.height - 2)
+        let box = Rect(x: 0, y: 1, width: grid.width, height: grid.height - 2)
         grid.fill(box)
         grid.put("Keys — press any key to close", x: box.x + 2, y: box.y, style: theme.title)
         let perColumn = max(1, box.height - 3)
