@@ -153,6 +153,47 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         #expect(text.contains("t  takes phone's value on every device"))
     }
 
+    @Test func everyOtherVersionOfAConflictIsShownWithWhoseItIs() {
+        let me = DeviceID(validating: "00000000000000a1")!
+        let phone = DeviceID(validating: "00000000000000b2")!
+        let tablet = DeviceID(validating: "00000000000000c3")!
+        let now: Int64 = 1_800_000_000_000
+        func version(_ value: String, _ vector: VersionVector, _ origin: DeviceID, _ ago: Int64) -> EntryVersion {
+            EntryVersion(value: value, vector: vector, timestamp: HLCTimestamp(wallMillis: now - ago), origin: origin)
+        }
+        let views = EntryViews(local: version(#"{"x":1}"#, [me: 2], me, 5_000),
+                               frontier: Frontier([version(#"{"x":2}"#, [phone: 3], phone, 4_000), version(#"{"x":3}"#, [tablet: 1], tablet, 61_000)]))
+        let status = EntryStatus(context: "friends", key: "dave", views: views, state: views.state!)
+        var snapshot = sampleSnapshot()
+        snapshot.names[tablet] = "tablet"
+        var state = AppState()
+        state.size = (120, 30)
+        _ = reduce(&state, .loaded(snapshot))
+        _ = reduce(&state, .key(.character("3")))
+        _ = reduce(&state, .detailLoaded(LoadedDetail(ref: EntryRef(context: "friends", key: "dave"), status: status)))
+        let text = AppView().render(state).text
+        #expect(text.contains("laptop — this device, 5s ago"), "\(text)")
+        #expect(text.contains("phone, 4s ago"), "\(text)")
+        #expect(text.contains("tablet, 1 min ago"), "\(text)")
+        #expect(text.contains(#""x": 3"#), "\(text)")
+    }
+
+    @Test func anEmptyVaultSaysSo() {
+        var snapshot = sampleSnapshot()
+        snapshot.rows = []
+        snapshot.contexts = []
+        snapshot.counts = StateCounts()
+        var state = AppState()
+        state.size = (120, 30)
+        _ = step(&state, .loaded(snapshot))
+        let entries = AppView().render(state).text
+        #expect(entries.contains("Entries (0)") && entries.contains("no entries"), "\(entries)")
+        _ = step(&state, .key(.character("2")))
+        #expect(AppView().render(state).text.contains("nothing waits for a decision"))
+        _ = step(&state, .key(.character("3")))
+        #expect(AppView().render(state).text.contains("no conflicts"))
+    }
+
     @Test func aNarrowTerminalSaysItIsTooSmall() {
         let grid = render(.entries, width: 50, height: 12)
         #expect(grid.lines[0] == "terminal too small")

@@ -22,26 +22,30 @@ struct ConflictsScreen {
         let x = listWidth + 1
         let column = (rect.width - x - 3) / 2
         let mine = entry.local
-        let theirs = entry.unseen.first
         let me = snapshot.device
-        let other = theirs.map { snapshot.name($0.origin) } ?? "the vault"
+        let first = entry.unseen.first.map { snapshot.name($0.origin) } ?? "the vault"
         let left = "\(me) — this device" + (mine.map { ", \(snapshot.age($0.timestamp.wallMillis))" } ?? "")
-        let right = other + (theirs.map { ", \(snapshot.age($0.timestamp.wallMillis))" } ?? "")
         grid.put(left, x: x, y: rect.y, maxWidth: column, style: theme.title)
-        grid.put(right, x: x + column + 2, y: rect.y, maxWidth: column, style: theme.title)
         let leftLines = valueLines(mine?.value, absent: "(absent)")
-        let rightLines = valueLines(theirs?.value)
-        let diff = Set(lineDiff(leftLines, rightLines).filter { $0.1 != 0 }.map { String($0.0.dropFirst(2)) })
-        for (index, line) in leftLines.prefix(rect.height - 5).enumerated() {
-            grid.put(line, x: x, y: rect.y + 2 + index, maxWidth: column, style: diff.contains(line) ? theme.removed : .plain)
+        let room = rect.height - 3
+        // Each other version under the one before, labelled by whose it is;
+        // lines that differ from this device's are marked on both sides.
+        var right: [(String, Style)] = []
+        var differing = Set<String>()
+        for (index, version) in entry.unseen.enumerated() {
+            if index > 0 { right.append(("", .plain)) }
+            right.append(("\(snapshot.name(version.origin)), \(snapshot.age(version.timestamp.wallMillis))", theme.title))
+            let lines = valueLines(version.value)
+            let diff = lineDiff(leftLines, lines)
+            differing.formUnion(diff.filter { $0.1 < 0 }.map { String($0.0.dropFirst(2)) })
+            let added = Set(diff.filter { $0.1 > 0 }.map { String($0.0.dropFirst(2)) })
+            right += lines.map { ($0, added.contains($0) ? theme.added : .plain) }
         }
-        for (index, line) in rightLines.prefix(rect.height - 5).enumerated() {
-            grid.put(line, x: x + column + 2, y: rect.y + 2 + index, maxWidth: column, style: diff.contains(line) ? theme.added : .plain)
+        for (index, line) in leftLines.prefix(room - 1).enumerated() {
+            grid.put(line, x: x, y: rect.y + 1 + index, maxWidth: column, style: differing.contains(line) ? theme.removed : .plain)
         }
-        if entry.unseen.count > 1 {
-            grid.put("+ \(entry.unseen.count - 1) more versions", x: x + column + 2, y: rect.y + 1, maxWidth: column, style: theme.dim)
-        }
-        let help = "m  keeps \(me)'s value on every device     t  takes \(other)'s value on every device"
+        ListDrawing.text(&grid, right, x: x + column + 2, y: rect.y, width: column, height: room)
+        let help = "m  keeps \(me)'s value on every device     t  takes \(first)'s value on every device     e  merge in $EDITOR"
         grid.put(help, x: x, y: rect.y + rect.height - 1, maxWidth: rect.width - x - 1, style: theme.dim)
     }
 }

@@ -55,6 +55,17 @@ struct DevicesScreen {
             let style = selected ? theme.selected : replaced ? theme.dim : status == "online" ? Style.plain : theme.mark(.conflict)
             grid.put(line, x: 1, y: y, maxWidth: rect.width - 2, style: style)
         }
+        guard let device = devices[safe: state.selectedIndex], rect.height > devices.count + 6 else { return }
+        let applied = device.applied.sorted { $0.key < $1.key }
+            .map { "\(snapshot.name(DeviceID(validating: $0.key) ?? device.id)):\($0.value)" }.joined(separator: "  ")
+        var lines: [(String, Style)] = [
+            ("\(device.name) · id \(device.id) · created \(device.created)" + (device.replaces.map { " · replaces \($0)" } ?? ""), theme.title),
+            ("applied (device:segment): " + (applied.isEmpty ? "nothing yet" : applied), .plain),
+        ]
+        if snapshot.demo != nil {
+            lines.append(("o takes it offline or online · I reinstalls it · Enter views it", theme.dim))
+        }
+        ListDrawing.text(&grid, lines, x: 1, y: rect.y + rect.height - lines.count, width: rect.width - 2, height: lines.count)
     }
 
     /// This device: whether it reaches the vault. In the demo: whether its
