@@ -8,6 +8,8 @@ public enum DemoAction: Sendable, Equatable {
     case concurrentEdit(context: String, key: String, writes: [(device: String, value: String)], note: String)
     case goOffline(device: String)
     case comeOnline(device: String)
+    /// Offline if online, online if offline.
+    case toggleOnline(device: String)
     /// The device's store is wiped and the app installed again: it restores from the vault.
     case reinstall(device: String)
 
@@ -35,7 +37,6 @@ public struct DemoScript: Sendable {
     private var random: SeededGenerator
     private var step = 0
     private var messageNumber = 100
-    private var offline: Set<String> = []
 
     public init(seed: UInt64, watched: String = "laptop", others: [String] = ["phone", "tablet"]) {
         self.watched = watched
@@ -111,12 +112,7 @@ public struct DemoScript: Sendable {
             return .concurrentEdit(context: "settings", key: key, writes: [(watched, first), (device, second)],
                                    note: "\(watched) and \(device) change settings/\(key) at the same time")
         case ..<0.94:
-            if offline.contains(device) {
-                offline.remove(device)
-                return .comeOnline(device: device)
-            }
-            offline.insert(device)
-            return .goOffline(device: device)
+            return .toggleOnline(device: device)
         default:
             return .write(device: device, context: "settings", key: "volume", value: "\(Int.random(in: 0...10, using: &random))",
                           note: "\(device) changes settings/volume")

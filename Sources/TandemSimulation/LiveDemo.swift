@@ -65,6 +65,8 @@ public final class LiveDemo: @unchecked Sendable {
     private var script: DemoScript
     private var status: DemoStatus
     private var pending: [DemoAction] = []
+    /// Devices the person took offline or online: the script leaves their link alone.
+    private var held: Set<String> = []
     private var loop: Task<Void, Never>?
     private let logger = Logger(label: "tandem.demo", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -146,19 +148,42 @@ public final class LiveDemo: @unchecked Sendable {
         lock.withLock { status.speed = min(16, max(0.25, status.speed * factor)) }
     }
 
-    /// Cuts or restores the device's way to the vault, at once.
-    public func setOnline(_ name: String, _ online: Bool) throws {
+    /// The person takes `name` offline if it is online, online if not; from
+    /// then on the script leaves its link alone.
+    public func toggleOnline(_ name: String) throws {
         try lock.withLock {
-            guard let index = status.devices.firstIndex(where: { $0.name == name }) else { return }
-            let exists = (try? FileManager.default.destinationOfSymbolicLink(atPath: link(name).path)) != nil
-            if online && !exists {
-                try FileManager.default.createSymbolicLink(at: link(name), withDestinationURL: vaultURL)
-            } else if !online && exists {
-                try FileManager.default.removeItem(at: link(name))
-            }
-            status.devices[index].online = online
-            status.devices[index].lastAction = online ? "back online" : "offline: writes queue here"
+            guard let device = status.device(name) else { throw TandemError.noSuchDevice(name: name) }
+            held.insert(name)
+            try setLink(name, !device.online)
         }
+    }
+
+    /// Cuts or restores the device's way to the vault, at once, unless the
+    /// person holds it.
+    func setOnline(_ name: String, _ online: Bool) throws {
+        try lock.withLock {
+            guard !held.contains(name) else { return }
+            try setLink(name, online)
+        }
+    }
+
+    /// Call with the lock held.
+    private func setLink(_ name: String, _ online: Bool) throws {
+        guard let index = status.devices.firstIndex(where: { $0.name == name }) else { return }
+        let exists = (try? FileManager.default.destinationOfSymbolicLink(atPath: link(name).path)) != nil
+        if online && !exists {
+            try FileManager.default.createSymbolicLink(at: link(name), withDestinationURL: vaultURL)
+        } else if !online && exists {
+            try FileManager.default.removeItem(at: link(name))
+        }
+        status.devices[index].online = online
+        status.devices[index].lastAction = online ? "back online" : "offline: writes queue here"
+    }
+
+    /// The store of `name`, or an error that says there is none.
+    private func requireStore(_ name: String) throws -> DeviceStore {
+        guard let store = store(named: name) else { throw TandemError.noSuchDevice(name: name) }
+        return store
     }
 
     /// Queues a reinstall of `name` for the background loop (it runs between
@@ -219,27 +244,29 @@ public final class LiveDemo: @unchecked Sendable {
         do {
             switch action {
             case .write(let device, let context, let key, let value, let note):
-                try store(named: device)?.write(context: context, key: key, value: value)
+                try requireStore(device).write(context: context, key: key, value: value)
                 record(device, note)
             case .delete(let device, let context, let key, let note):
                 do {
-                    try store(named: device)?.write(context: context, key: key, value: nil)
+                    try requireStore(device).write(context: context, key: key, value: nil)
                     record(device, note)
                 } catch TandemError.noSuchEntry {
                     record(device, "\(note): it was already gone")
                 }
             case .burst(let device, let writes, let note):
-                for write in writes { try store(named: device)?.write(context: write.context, key: write.key, value: write.value) }
+                for write in writes { try requireStore(device).write(context: write.context, key: write.key, value: write.value) }
                 record(device, note)
             case .concurrentEdit(let context, let key, let writes, let note):
                 // Both write before either syncs: neither has seen the other.
-                for write in writes { try store(named: write.device)?.write(context: context, key: key, value: write.value) }
+                for write in writes { try requireStore(write.device).write(context: context, key: key, value: write.value) }
                 for write in writes where write.device != watched { record(write.device, note) }
             case .goOffline(let device):
                 try setOnline(device, false)
             case .comeOnline(let device):
                 try setOnline(device, true)
                 record(device, "back online: pushes what it queued")
+            case .toggleOnline(let device):
+                try setOnline(device, !(currentStatus.device(device)?.online ?? true))
             case .reinstall(let device):
                 try await reinstall(device)
             }
@@ -257,9 +284,22 @@ public final class LiveDemo: @unchecked Sendable {
         }
         // What it has not pushed yet would be lost with the store: push first.
         try await sync(name)
-        let old = lock.withLock { stores.removeValue(forKey: name) }
-        try old?.close()
-        let fresh = try home.reinstallDevice(name: name)
+        let old = try requireStore(name)
+        let unpushed = try old.outboxCount()
+        guard unpushed == 0 else {
+            record(name, "not reinstalled: \(unpushed) changes of its own could not be pushed")
+            return
+        }
+        try old.close()
+        let fresh: DeviceStore
+        do {
+            // It checks again, under the device's lock, that nothing waits to be pushed.
+            fresh = try await home.reinstallDevice(name: name)
+        } catch {
+            let reopened = try DeviceStore.open(at: home.storePath(for: name))
+            lock.withLock { stores[name] = reopened }
+            throw error
+        }
         lock.withLock { stores[name] = fresh }
         let report = try await Synchronizer(store: fresh, logger: logger).sync(policies: .all(.accept))
         let counts = try fresh.counts()

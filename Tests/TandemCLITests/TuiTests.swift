@@ -81,11 +81,14 @@ struct TuiTests {
         let cli = CLI()
         try cli.setUp(devices: ["laptop"])
         try cli.ok("put", "notes", "evil", "-", stdin: "\"\\u001b]0;pwned\\u0007 and \\u001b[2J\"")
+        // With the vault away the entry cannot be pushed: it stays unpublished.
+        try FileManager.default.moveItem(at: cli.vault, to: cli.root.appendingPathComponent("vault-away"))
         let tui = try tui(cli, device: "laptop")
         tui.waitFor("notes/evil")
         tui.waitFor(#"\u001b]0;pwned"#)
         #expect(!tui.screen.contains("\u{1b}"))
-        // The entry was never pushed: quitting asks first, and only y quits.
+        tui.waitFor("offline: 1 changes wait to be pushed")
+        // Quitting asks first, and only y quits.
         try tui.press("q")
         tui.waitFor("1 changes of yours are not published yet")
         try tui.press("n")

@@ -275,7 +275,7 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
     func afterSync() -> AppState {
         var state = AppState()
         _ = step(&state, .loaded(sampleSnapshot()))
-        _ = step(&state, .synced(message: "synced", broughtIncoming: true))
+        _ = step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: true))
         return state
     }
 
@@ -288,13 +288,17 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
     }
 
     @Test func keysDecideTheShownChangeAndLaterMovesOn() {
+        let bob = EntryRef(context: "friends", key: "bob"), carol = EntryRef(context: "friends", key: "carol")
         var state = afterSync()
-        #expect(step(&state, .key(.character("a"))) == [.decide(.accept, [EntryRef(context: "friends", key: "bob")])])
+        #expect(step(&state, .key(.character("a"))) == [.decide(.accept, [bob])])
+        #expect(state.modal == .prompt(skipped: [bob]), "the next change shows at once: a quick key cannot decide bob twice")
         #expect(step(&state, .key(.character("l"))).isEmpty)
-        #expect(state.promptEntry(skipping: [EntryRef(context: "friends", key: "bob")])?.key == "carol")
-        #expect(step(&state, .key(.character("r"))) == [.decide(.refuse, [EntryRef(context: "friends", key: "carol")])])
-        _ = step(&state, .key(.character("l")))
-        #expect(state.modal == nil, "nothing left to show")
+        #expect(state.modal == nil, "carol left for later: nothing left to show")
+        var other = afterSync()
+        _ = step(&other, .key(.character("l")))
+        #expect(other.promptEntry(skipping: [bob])?.key == "carol")
+        #expect(step(&other, .key(.character("r"))) == [.decide(.refuse, [carol])])
+        #expect(other.modal == nil)
     }
 
     @Test func diffOpensTheIncomingScreenOnThatChangeAndQStops() {
@@ -310,32 +314,66 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
     @Test func aSyncTheWatcherStartedSaysWhatCameButLeavesTheKeysAlone() {
         var state = AppState()
         _ = step(&state, .loaded(sampleSnapshot()))
-        _ = step(&state, .synced(message: "synced", broughtIncoming: false))
+        _ = step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: false))
         #expect(step(&state, .vaultChanged) == [.sync])
-        _ = step(&state, .synced(message: "synced: pulled 2", broughtIncoming: true))
+        _ = step(&state, .synced(device: "laptop", message: "synced: pulled 2", broughtIncoming: true))
         #expect(state.modal == nil)
         #expect(state.message == "synced: pulled 2 — 2 reviews them")
         #expect(step(&state, .key(.character("s"))) == [.sync])
-        _ = step(&state, .synced(message: "synced", broughtIncoming: true))
+        _ = step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: true))
         #expect(state.modal == .prompt(skipped: []), "a sync the person asked for steps through what it brought")
     }
 
     @Test func aSyncAskedForWhileOneRunsFollowsIt() {
         var state = AppState()
         _ = step(&state, .loaded(sampleSnapshot()))
-        _ = step(&state, .synced(message: "synced", broughtIncoming: false))
+        _ = step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: false))
         #expect(step(&state, .vaultChanged) == [.sync])
         #expect(step(&state, .key(.character("s"))).isEmpty, "one sync at a time")
-        #expect(step(&state, .synced(message: "synced", broughtIncoming: false)) == [.reload, .sync],
+        #expect(step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: false)) == [.reload, .sync],
                 "the write made meanwhile is published by the sync that follows")
         #expect(state.syncing)
-        #expect(step(&state, .synced(message: "synced", broughtIncoming: false)) == [.reload])
+        #expect(step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: false)) == [.reload])
+    }
+
+    @Test func answersAboutTheDeviceShownBeforeASwitchAreDropped() {
+        var state = AppState()
+        _ = step(&state, .loaded(sampleSnapshot()))
+        #expect(step(&state, .switchedDevice("phone")) == [.reload, .sync])
+        #expect(step(&state, .loaded(sampleSnapshot())).isEmpty, "laptop's snapshot, read before the switch")
+        #expect(state.snapshot == nil)
+        _ = step(&state, .synced(device: "laptop", message: "synced laptop", broughtIncoming: true))
+        #expect(state.syncing, "phone's sync is still under way")
+        #expect(state.modal == nil && state.message == "viewing phone")
+    }
+
+    @Test func aChangeBroughtBeforeAQueuedSyncIsStillOffered() {
+        var state = AppState()
+        _ = step(&state, .loaded(sampleSnapshot()))
+        _ = step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: false))
+        _ = step(&state, .key(.character("s")))
+        _ = step(&state, .vaultChanged)
+        #expect(step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: true)) == [.reload, .sync])
+        _ = step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: false))
+        #expect(state.modal == .prompt(skipped: []))
+    }
+
+    @Test func aFailedSyncEndsTheSyncingAndSaysWhy() {
+        var state = AppState()
+        _ = step(&state, .loaded(sampleSnapshot()))
+        _ = step(&state, .key(.character("s")))
+        _ = step(&state, .vaultChanged)
+        _ = step(&state, .syncFailed(device: "laptop", message: "vault.json is garbage"))
+        #expect(!state.syncing && state.queuedSync == nil)
+        #expect(state.message == "error: vault.json is garbage")
+        _ = step(&state, .detailLoaded(LoadedDetail(ref: EntryRef(context: "friends", key: "alice"), status: nil, error: "store is busy")))
+        #expect(state.message == "error: store is busy")
     }
 
     @Test func aSyncWithNothingNewDoesNotPrompt() {
         var state = AppState()
         _ = step(&state, .loaded(sampleSnapshot()))
-        _ = step(&state, .synced(message: "synced", broughtIncoming: false))
+        _ = step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: false))
         #expect(state.modal == nil)
     }
 }

@@ -11,6 +11,7 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case noSuchVersion(context: String, key: String, device: String)
     case vaultMissing(path: String)
     case vaultUnreachable(path: String)
+    case unpushedChanges(device: String, count: Int)
     case vaultAlreadyExists(path: String)
     case vaultUnsupportedFormat(path: String, format: Int)
     case vaultCorrupt(path: String, reason: String)
@@ -47,6 +48,8 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(context)/\(Escaped.quoted(key)) has no conflicting version from \(Escaped.quoted(device))"
         case .vaultMissing(let path):
             "no vault at \(path) (create one with 'tandem init --vault \(path) --owner ID')"
+        case .unpushedChanges(let device, let count):
+            "\(device) has \(count) changes not pushed yet: sync it first, or they are lost with its store; nothing was changed"
         case .vaultUnreachable(let path):
             "the vault at \(path) cannot be reached (the device is offline); nothing was changed"
         case .vaultAlreadyExists(let path):

@@ -70,19 +70,42 @@ public struct DeviceHome: Sendable {
     /// the same vault, as when the app is reinstalled: a new device id whose
     /// record names the one it replaces. Nothing of the old store is kept;
     /// the next sync restores everything from the vault. The caller closes
-    /// the old store first.
+    /// its own handle on the old store first.
+    ///
+    /// Refused, with nothing changed, while the vault cannot be reached or
+    /// the device has changes it has not pushed (they would be lost). The
+    /// device's lock keeps another process from syncing it meanwhile; the old
+    /// store is moved aside and deleted only once the new one exists.
     @discardableResult
-    public func reinstallDevice(name: String, clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
-        let old = try DeviceStore.open(at: storePath(for: try resolveDevice(name))).info()
+    public func reinstallDevice(name: String, clock: any WallClock = SystemClock()) async throws(TandemError) -> DeviceStore {
+        let path = storePath(for: try resolveDevice(name))
+        let lock = try await DeviceLock.acquire(path: path + ".lock")
+        defer { withExtendedLifetime(lock) {} }
+        let oldStore = try DeviceStore.open(at: path)
+        let old = try oldStore.info()
+        let unpushed = try oldStore.outboxCount()
+        try oldStore.close()
+        guard unpushed == 0 else { throw .unpushedChanges(device: name, count: unpushed) }
         let vaultPath = URL(fileURLWithPath: old.vaultPath)
         guard Vault(root: vaultPath).isReachable else { throw .vaultUnreachable(path: old.vaultPath) }
-        let folder = (storePath(for: name) as NSString).deletingLastPathComponent
+        let folder = (path as NSString).deletingLastPathComponent
+        let aside = folder + ".reinstalling"
+        let current = try? String(contentsOf: currentURL, encoding: .utf8)
         do {
-            try FileManager.default.removeItem(atPath: folder)
+            try? FileManager.default.removeItem(atPath: aside)
+            try FileManager.default.moveItem(atPath: folder, toPath: aside)
         } catch {
             throw .io(path: folder, reason: error.localizedDescription)
         }
-        return try createDevice(name: name, vaultPath: vaultPath, replacing: old.id, clock: clock)
+        do {
+            let store = try createDevice(name: name, vaultPath: vaultPath, replacing: old.id, clock: clock)
+            try? FileManager.default.removeItem(atPath: aside)
+            if let current { try? AtomicFile.write(Array(current.utf8), to: currentURL, replacing: true) }
+            return store
+        } catch {
+            try? FileManager.default.moveItem(atPath: aside, toPath: folder)
+            throw error
+        }
     }
 
     /// The device a command acts on: the one named, else the only one, else the

@@ -38,7 +38,7 @@ public struct Synchronizer: Sendable {
         guard descriptor.id == info.vaultID else {
             throw .wrongVault(path: vault.root.path, expected: info.vaultID, found: descriptor.id)
         }
-        let lock = try DeviceLock(path: store.path + ".lock")
+        let lock = try await DeviceLock.acquire(path: store.path + ".lock")
         defer { withExtendedLifetime(lock) {} }
 
         try recoverPushedSegments(vault: vault, policies: policies)

@@ -83,6 +83,12 @@ public struct AppState: Sendable, Equatable {
     public var promptAfterSync = true
     /// A sync asked for while one ran; it starts when that one ends.
     public var queuedSync: QueuedSync?
+    /// A sync the person asked for brought changes, and a queued sync ran
+    /// before the prompt could open: the prompt opens when that one ends.
+    public var promptOwed = false
+    /// The device on screen, once known: answers about another one (from
+    /// before a switch) are dropped.
+    public var device: String?
     public var quitting = false
     public var size: (width: Int, height: Int) = (120, 40)
     /// The versions of the entry on screen (the selected row, or the one the
@@ -191,7 +197,8 @@ public struct AppState: Sendable, Equatable {
     }
 }
 
-/// A sync waiting for the one under way to end; `prompt` when the person asked.
+/// A sync waiting for the one under way to end; `prompt` when the person
+/// asked for it.
 public struct QueuedSync: Sendable, Equatable {
     public var prompt: Bool
 }
@@ -201,10 +208,13 @@ public struct QueuedSync: Sendable, Equatable {
 public struct LoadedDetail: Sendable, Equatable {
     public var ref: EntryRef
     public var status: EntryStatus?
+    /// Why the store could not answer, when it could not.
+    public var error: String?
 
-    public init(ref: EntryRef, status: EntryStatus?) {
+    public init(ref: EntryRef, status: EntryStatus?, error: String? = nil) {
         self.ref = ref
         self.status = status
+        self.error = error
     }
 }
 

@@ -6,8 +6,10 @@ public enum Action: Sendable {
     case key(Key)
     case loaded(Snapshot)
     case finished(message: String)
-    /// A sync ended; `broughtIncoming` when it pulled changes that now wait.
-    case synced(message: String, broughtIncoming: Bool)
+    /// A sync of `device` ended; `broughtIncoming` when it pulled changes that now wait.
+    case synced(device: String, message: String, broughtIncoming: Bool)
+    /// A sync of `device` could not run.
+    case syncFailed(device: String, message: String)
     case failed(message: String)
     case resized(width: Int, height: Int)
     /// The vault changed on disk (another device pushed).
@@ -42,7 +44,7 @@ public enum Effect: Sendable, Equatable {
 public enum DemoRequest: Sendable, Equatable {
     case pause(Bool)
     case speed(by: Double)
-    case online(String, Bool)
+    case toggleOnline(String)
     case reinstall(String)
 }
 
@@ -68,8 +70,11 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
     case .detailLoaded(let detail):
         if state.requestedDetail == detail.ref { state.requestedDetail = nil }
         state.detail = detail
+        if let error = detail.error { state.message = "error: \(error)" }
         return []
     case .loaded(let snapshot):
+        guard state.device == nil || state.device == snapshot.device else { return [] }
+        state.device = snapshot.device
         state.snapshot = snapshot
         // The versions shown may have changed with the store: read them again.
         state.detail = nil
@@ -80,6 +85,9 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
         }
         return []
     case .switchedDevice(let name):
+        state.device = name
+        state.queuedSync = nil
+        state.promptOwed = false
         state.snapshot = nil
         state.detail = nil
         state.requestedDetail = nil
@@ -91,10 +99,10 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
         state.message = "viewing \(name)"
         return [.reload, .sync]
     case .finished(let message):
-        state.syncing = false
         state.message = message
         return [.reload]
-    case .synced(let message, let broughtIncoming):
+    case .synced(let device, let message, let broughtIncoming):
+        guard state.device == nil || state.device == device else { return [] }
         state.syncing = false
         state.message = message
         let asked = state.promptAfterSync
@@ -104,17 +112,25 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
             state.queuedSync = nil
             state.syncing = true
             state.promptAfterSync = queued.prompt || asked
+            state.promptOwed = state.promptOwed || (asked && broughtIncoming)
             return [.reload, .sync]
         }
-        guard broughtIncoming else { return [.reload] }
-        if asked && state.modal == nil && !state.editingFilter && state.newEntryName == nil {
+        let prompt = (asked && broughtIncoming) || state.promptOwed
+        state.promptOwed = false
+        if prompt && state.modal == nil && !state.editingFilter && state.newEntryName == nil {
             state.modal = .prompt(skipped: [])
-        } else if !asked {
+        } else if broughtIncoming && !prompt {
             state.message += " — 2 reviews them"
         }
         return [.reload]
-    case .failed(let message):
+    case .syncFailed(let device, let message):
+        guard state.device == nil || state.device == device else { return [] }
         state.syncing = false
+        state.queuedSync = nil
+        state.promptAfterSync = false
+        state.message = "error: " + message
+        return [.reload]
+    case .failed(let message):
         state.message = "error: " + message
         return [.reload]
     case .resized(let width, let height):
@@ -173,10 +189,17 @@ private func reduceModal(_ state: inout AppState, _ modal: Modal, _ key: Key) ->
             return []
         }
         let ref = EntryRef(entry)
+        // A decided change leaves the prompt at once: a quick next key must
+        // not land on it again before the store's answer arrives.
+        func decide(_ decision: Decision) -> [Effect] {
+            let next = skipped.union([ref])
+            state.modal = state.promptEntry(skipping: next) == nil ? nil : .prompt(skipped: next)
+            return [.decide(decision, [ref])]
+        }
         switch key {
-        case .character("a"): return [.decide(.accept, [ref])]
-        case .character("r"): return [.decide(.refuse, [ref])]
-        case .character("o"): return [.decide(.keepMine, [ref])]
+        case .character("a"): return decide(.accept)
+        case .character("r"): return decide(.refuse)
+        case .character("o"): return decide(.keepMine)
         case .character("l"):
             let next = skipped.union([ref])
             state.modal = state.promptEntry(skipping: next) == nil ? nil : .prompt(skipped: next)
@@ -319,9 +342,8 @@ private func runDemo(_ command: Command, _ state: inout AppState) -> [Effect] {
     case .faster, .slower:
         return [.demo(.speed(by: command == .faster ? 2 : 0.5))]
     case .toggleOnline:
-        guard let selected, let device = demo.device(selected) else { return [] }
-        state.message = "\(selected) goes \(device.online ? "offline" : "online")"
-        return [.demo(.online(selected, !device.online))]
+        guard let selected, demo.device(selected) != nil else { return [] }
+        return [.demo(.toggleOnline(selected))]
     case .reinstall:
         guard let selected else { return [] }
         state.modal = .confirm(.reinstall(selected),

@@ -8,6 +8,7 @@ public final class TerminalApp: @unchecked Sendable {
     private let backend: any TerminalBackend
     private let view: AppView
     private let inbox = Inbox()
+    private let running = RunningEffects()
     private var state = AppState()
     private var vaultNews: [String] = []
     private var vaultReachable: Bool?
@@ -70,6 +71,8 @@ public final class TerminalApp: @unchecked Sendable {
                 dirty = true
             }
         }
+        // A decision or a write still under way finishes before the store closes.
+        running.waitUntilIdle(timeout: .seconds(30))
     }
 
     private func perform(_ effects: [Effect]) {
@@ -80,6 +83,8 @@ public final class TerminalApp: @unchecked Sendable {
                 // One row read by its key costs less than a frame: done here,
                 // the next frame already shows the entry's versions.
                 perform(reduce(&state, .detailLoaded(loadDetail(ref))))
+            case .switchDevice(let name):
+                switchDevice(to: name)
             case .edit(let purpose, let ref, let initial):
                 // The editor needs the terminal: it runs here, with the UI suspended.
                 backend.suspend()
@@ -87,9 +92,30 @@ public final class TerminalApp: @unchecked Sendable {
                 backend.resume()
                 finishEdit(purpose, ref, result)
             default:
-                Task.detached { [self] in await self.execute(effect) }
+                // The device is the one on screen when the effect was asked
+                // for, whatever the person switches to while it runs.
+                let store = self.store
+                let device = storeLock.withLock { shownName } ?? ""
+                running.begin()
+                Task.detached { [self] in
+                    await self.execute(effect, on: store, device: device)
+                    running.end()
+                }
             }
         }
+    }
+
+    /// Shows another device of the demo; what the watcher knew was about the other one.
+    private func switchDevice(to name: String) {
+        guard let demo, let next = demo.store(named: name) else {
+            perform(reduce(&state, .failed(message: "no device \(name) in this demo")))
+            return
+        }
+        storeLock.withLock { (shownStore, shownName) = (next, name) }
+        vaultNews = []
+        vaultReachable = nil
+        storeSignature = nil
+        perform(reduce(&state, .switchedDevice(name)))
     }
 
     private func finishEdit(_ purpose: EditPurpose, _ ref: EntryRef, _ result: Result<String, ValueEditor.Failure>) {
@@ -114,27 +140,30 @@ public final class TerminalApp: @unchecked Sendable {
     }
 
     private func loadDetail(_ ref: EntryRef) -> LoadedDetail {
-        LoadedDetail(ref: ref, status: try? store.entry(context: ref.context, key: ref.key))
+        do {
+            return LoadedDetail(ref: ref, status: try store.entry(context: ref.context, key: ref.key))
+        } catch {
+            return LoadedDetail(ref: ref, status: nil, error: error.description)
+        }
     }
 
-    private func execute(_ effect: Effect) async {
-        let store = self.store
+    private func execute(_ effect: Effect, on store: DeviceStore, device: String) async {
         do {
             switch effect {
             case .reload:
                 inbox.post(.loaded(try Snapshot.load(store, demo: demo?.currentStatus)))
-            case .switchDevice(let name):
-                guard let demo, let next = demo.store(named: name) else { return }
-                storeLock.withLock { (shownStore, shownName) = (next, name) }
-                vaultNews = []
-                inbox.post(.switchedDevice(name))
             case .demo(let request):
                 try steer(request)
             case .sync:
-                var policies = PolicyMap(contexts: try store.policies())
-                for (context, policy) in policies.contexts where policy == .handlers { policies.contexts[context] = .review }
-                let report = try await Synchronizer(store: store).sync(policies: policies)
-                inbox.post(.synced(message: Self.describe(report), broughtIncoming: report.changesPulled > 0 && report.waiting > 0))
+                do {
+                    var policies = PolicyMap(contexts: try store.policies())
+                    for (context, policy) in policies.contexts where policy == .handlers { policies.contexts[context] = .review }
+                    let report = try await Synchronizer(store: store).sync(policies: policies)
+                    inbox.post(.synced(device: device, message: Self.describe(report),
+                                       broughtIncoming: report.changesPulled > 0 && report.waiting > 0))
+                } catch {
+                    inbox.post(.syncFailed(device: device, message: error.description))
+                }
             case .decide(let decision, let refs):
                 for ref in refs { try store.decide(decision, context: ref.context, key: ref.key) }
                 let what = refs.count == 1 ? "\(refs[0].context)/\(Escaped.text(refs[0].key))" : "\(refs.count) changes"
@@ -145,7 +174,7 @@ public final class TerminalApp: @unchecked Sendable {
             case .delete(let ref):
                 try store.write(context: ref.context, key: ref.key, value: nil)
                 inbox.post(.finished(message: "deleted \(ref.context)/\(Escaped.text(ref.key)) — press s to publish"))
-            case .quit, .edit, .loadDetail:
+            case .quit, .edit, .loadDetail, .switchDevice:
                 break
             }
         } catch let error as TandemError {
@@ -160,7 +189,7 @@ public final class TerminalApp: @unchecked Sendable {
         switch request {
         case .pause(let paused): demo.setPaused(paused)
         case .speed(let factor): demo.changeSpeed(by: factor)
-        case .online(let name, let online): try demo.setOnline(name, online)
+        case .toggleOnline(let name): try demo.toggleOnline(name)
         case .reinstall(let name): try demo.requestReinstall(name)
         }
         inbox.post(.finished(message: describe(request, demo.currentStatus)))
@@ -170,7 +199,8 @@ public final class TerminalApp: @unchecked Sendable {
         switch request {
         case .pause(let paused): paused ? "the simulated devices are paused (p resumes)" : "the simulated devices go on"
         case .speed: String(format: "the simulated devices act at ×%g speed", status.speed)
-        case .online(let name, let online): online ? "\(name) is back online" : "\(name) is offline: its writes queue"
+        case .toggleOnline(let name):
+            status.device(name)?.online == true ? "\(name) is back online" : "\(name) is offline: its writes queue"
         case .reinstall(let name): "reinstalling \(name): its store is wiped and restored from the vault"
         }
     }
@@ -214,6 +244,22 @@ public final class TerminalApp: @unchecked Sendable {
         let news = (try? synchronizer.vaultNews()) ?? []
         defer { vaultNews = news }
         return !news.isEmpty && news != vaultNews
+    }
+}
+
+/// Counts the effects running off the UI thread, so that quitting waits for them.
+final class RunningEffects: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func begin() { lock.withLock { count += 1 } }
+    func end() { lock.withLock { count -= 1 } }
+
+    func waitUntilIdle(timeout: Duration) {
+        let deadline = ContinuousClock.now + timeout
+        while lock.withLock({ count }) > 0 && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
     }
 }
 
