@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+@testable import TandemCore
+
+@Suite struct ReinstallTests {
+    @Test func aReinstallRefusesWhatIsNotPushedThenRestoresEverythingAsANewInstallation() async throws {
+        let folder = TemporaryFolder()
+        let vault = folder.url.appendingPathComponent("vault")
+        try Vault.create(at: vault, owner: "alice")
+        let home = DeviceHome(root: folder.url.appendingPathComponent("home"))
+        let tablet = try home.createDevice(name: "tablet", vaultPath: vault)
+        let oldID = try tablet.info().id
+        try tablet.write(context: "notes", key: "n1", value: #""kept""#)
+        try tablet.close()
+
+        await #expect(throws: TandemError.unpushedChanges(device: "tablet", count: 1)) {
+            try await home.reinstallDevice(name: "tablet")
+        }
+        let untouched = try home.open("tablet")
+        #expect(try untouched.entry(context: "notes", key: "n1")?.value == #""kept""#, "a refused reinstall changes nothing")
+        _ = try await Synchronizer(store: untouched).sync(policies: .all(.review))
+        try untouched.close()
+
+        let fresh = try await home.reinstallDevice(name: "tablet")
+        let info = try fresh.info()
+        #expect(info.id != oldID)
+        #expect(info.replaces == oldID)
+        #expect(try fresh.entry(context: "notes", key: "n1") == nil, "nothing of the old store is kept")
+        let report = try await Synchronizer(store: fresh).sync(policies: .all(.accept))
+        #expect(report.applied == 1)
+        #expect(try fresh.entry(context: "notes", key: "n1")?.value == #""kept""#)
+        let record = Vault(root: vault).deviceRecords().records.first { $0.id == info.id }
+        #expect(record?.replaces == oldID)
+    }
+}
