@@ -30,12 +30,9 @@ public struct MigrationsFile: Sendable, Equatable {
 
     /// Reads and checks the file; any problem is one error naming the file.
     public static func load(_ path: String) throws(TandemError) -> MigrationsFile {
-        let bytes: [UInt8]
-        do {
-            bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw .invalidMigrationsFile(path: path, reason: "cannot read it (\((error as NSError).localizedDescription))")
-        }
+        guard FileManager.default.fileExists(atPath: path) else { throw .invalidMigrationsFile(path: path, reason: "no such file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw .invalidMigrationsFile(path: path, reason: "cannot read it") }
+        let bytes = Array(data)
         let json: JSONValue
         do {
             json = try JSONParser.parse(bytes)
