@@ -191,4 +191,48 @@ enum FriendsSchema {
         #expect(handlers.calls.map(\.value).sorted { ($0 ?? "") < ($1 ?? "") } == [#"{"fullName":"Alice"}"#, #"{"fullName":"Bob"}"#])
         #expect(try world.value("app", "friends", "bob") == #"{"fullName":"Bob"}"#)
     }
+
+    /// The edge migration touches only local versions: an edit still waiting
+    /// in the vault is not turned into a conflict, and is migrated when accepted.
+    @Test func anEditWaitingInTheVaultIsMigratedWhenAcceptedNotMadeAConflict() async throws {
+        let world = try TestWorld(devices: ["a", "b"])
+        try world.put("a", "friends", "alice", #"{"name":"Alice"}"#)
+        try await world.sync("a")
+        try await world.sync("b", .accept)
+        try world.put("a", "friends", "alice", #"{"name":"Alice B."}"#)
+        try await world.sync("a")
+        try await world.sync("b")
+        #expect(try world.state("b", "friends", "alice") == .incoming)
+
+        let report = try FriendsSchema.upgrade(world["b"], to: 2)
+        #expect(report.migrated.map(\.outcome) == [.migratedInPlace])
+        #expect(try world.value("b", "friends", "alice") == #"{"fullName":"Alice"}"#)
+        #expect(try world.state("b", "friends", "alice") == .incoming)
+        #expect(try world["b"].counts().waitingToPush == 0)
+
+        try world["b"].decide(.accept, context: "friends", key: "alice")
+        #expect(try world.value("b", "friends", "alice") == #"{"fullName":"Alice B."}"#)
+        try await world.sync("b")
+        try FriendsSchema.upgrade(world["a"], to: 2)
+        try await world.sync("a")
+        for name in ["a", "b"] {
+            #expect(try world.value(name, "friends", "alice") == #"{"fullName":"Alice B."}"#)
+            #expect(try world.state(name, "friends", "alice") == .inSync)
+        }
+    }
+
+    @Test func theLibraryRegistersStepsAndDeclaresTheSchemaOnStart() async throws {
+        let world = try TestWorld(devices: ["a"])
+        try world.put("a", "friends", "alice", #"{"name":"Alice"}"#)
+        let device = TandemDevice(store: world["a"], coalescingDelay: .seconds(60))
+        try await device.registerMigration("friends", from: 1, to: 2) { value in
+            try FieldOperation.rename(from: "/name", to: "/fullName").apply(to: value)
+        }
+        #expect(try await device.setSchema("friends", version: 2).migrated.count == 1)
+        #expect(try await device.setSchema("friends", version: 2).changedNothing)
+        try await device.upsert("friends", key: "bob", value: #"{"fullName":"Bob"}"#)
+        let entries = try await device.entries("friends")
+        #expect(entries.map { $0.local?.schema } == [2, 2])
+        #expect(try world["a"].contexts().first?.entriesBySchema == [2: 2])
+    }
 }
