@@ -45,10 +45,10 @@ struct MigrateCommand: ParsableCommand {
     static func describe(_ report: MigrationReport) {
         let verb = report.dryRun ? "would migrate" : "migrated"
         if report.changedNothing {
-            print("\(report.context): already at schema \(report.to); nothing to migrate (\(report.alreadyCurrent) entries)")
+            print("\(report.context): already at schema \(report.to); nothing to migrate (\(entries(report.alreadyCurrent)))")
             return
         }
-        print("\(report.context): schema \(report.from) → \(report.to); \(verb) \(report.migrated.count) entries, \(report.alreadyCurrent) already at \(report.to)")
+        print("\(report.context): schema \(report.from) → \(report.to); \(verb) \(entries(report.migrated.count)), \(report.alreadyCurrent) already at \(report.to)")
         for entry in report.migrated {
             print("  \(Escaped.text(entry.key))  (schema \(entry.fromSchema), \(entry.outcome.rawValue))")
             print("    - \(Output.short(entry.before, width: 100))")
@@ -59,6 +59,10 @@ struct MigrateCommand: ParsableCommand {
         } else if report.migrated.contains(where: { $0.outcome == .published }) {
             print("publish them with: tandem sync")
         }
+    }
+
+    private static func entries(_ count: Int) -> String {
+        count == 1 ? "1 entry" : "\(count) entries"
     }
 
     static func json(_ report: MigrationReport) -> JSONValue {

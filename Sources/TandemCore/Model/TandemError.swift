@@ -83,7 +83,7 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
         case .needsNewerApp(let context, let key, let schema, let known):
             "\(context)/\(Escaped.quoted(key)) needs a newer app: it was written with schema \(schema) of \(context), this device knows \(known); nothing changed"
         case .schemaDowngrade(let context, let current, let requested):
-            "context \(context) is at schema \(current) here; it cannot go back to \(requested)"
+            "context \(context) is at schema \(current) here; it cannot go back to \(requested); nothing changed"
         }
     }
 }
