@@ -23,11 +23,6 @@ public struct SchemaCatalog: Sendable {
         steps[context, default: [:]][step.from] = step
     }
 
-    /// Whether a chain of steps leads from `from` to `to`.
-    public func hasPath(context: String, from: Int, to: Int) -> Bool {
-        (try? chain(context: context, from: from, to: to)) != nil
-    }
-
     /// The steps that take a value of `context` from schema `from` to `to`, in order.
     func chain(context: String, from: Int, to: Int) throws(MigrationFailure) -> [SchemaStep] {
         var chain: [SchemaStep] = []
