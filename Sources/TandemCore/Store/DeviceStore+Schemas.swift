@@ -120,11 +120,16 @@ extension DeviceStore {
                 INSERT INTO context (name, schema, policy_chosen) VALUES (?, ?, 0) ON CONFLICT(name) DO UPDATE SET schema = excluded.schema
                 """, arguments: [context, target])
             let catalog = try self.schemaCatalog(db)
-            var report = MigrationReport(context: context, from: current, to: target, migrated: [], alreadyCurrent: 0, dryRun: dryRun)
-            for var record in try self.records(db, sql: "WHERE context = ? ORDER BY key", arguments: [context]) {
+            let alreadyCurrent = try self.entriesBySchema(db)[context, default: [:]].filter { $0.key >= target }.values.reduce(0, +)
+            var report = MigrationReport(context: context, from: current, to: target, migrated: [], alreadyCurrent: alreadyCurrent, dryRun: dryRun)
+            // When the known schema moves, every row's state is derived again
+            // (an entry that needed a newer app may not any more); an app that
+            // declares the same version on each start reads only the rows
+            // left behind, so that run stays cheap.
+            let onlyOlder = current == target
+            let sql = "WHERE context = ? " + (onlyOlder ? "AND \(Self.olderLocalTerm) " : "") + "ORDER BY key"
+            for var record in try self.records(db, sql: sql, arguments: onlyOlder ? [context, target, target] : [context]) {
                 guard let local = record.views.local, let value = local.value, local.schema < target else {
-                    if record.views.local?.value != nil { report.alreadyCurrent += 1 }
-                    // The known schema moved: an entry that needed a newer app may not any more.
                     try record.save(db)
                     continue
                 }
@@ -150,6 +155,12 @@ extension DeviceStore {
             return report
         }
     }
+
+    /// Rows whose local version is live and of a schema older than the one
+    /// given (twice) as arguments.
+    private static let olderLocalTerm = """
+        ((local_kind = 2 AND local_value IS NOT NULL AND local_schema < ?) OR (local_kind = 1 AND vault_value IS NOT NULL AND vault_schema < ?))
+        """
 
     /// Stores a file's steps, replacing stored steps from the same versions.
     private func store(_ file: MigrationsFile, _ db: Database) throws {
