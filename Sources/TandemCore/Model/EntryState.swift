@@ -114,9 +114,15 @@ public struct EntryViews: Sendable, Equatable {
     /// seen: what `accept` keeps when versions conflict. A version local has
     /// seen is out of the race, and so is local when a vault version has seen
     /// it, whatever their timestamps.
+    ///
+    /// When local is out of the race, every vault version it has not seen
+    /// runs, also one with local's content: on a device where that version is
+    /// local it runs too, and leaving it out here would pick another winner.
+    /// (Devices that migrate one entry at the same time make such versions.)
     public var conflictWinner: EntryVersion? {
-        guard let local, !frontier.versions.contains(where: { $0.vector.compare(to: local.vector) == .dominates }) else {
-            return unseen.deterministicWinner
+        guard let local else { return unseen.deterministicWinner }
+        guard !frontier.versions.contains(where: { $0.vector.compare(to: local.vector) == .dominates }) else {
+            return frontier.versions.filter { !local.vector.includes($0.vector) }.deterministicWinner
         }
         return (unseen + [local]).deterministicWinner
     }
