@@ -7,11 +7,15 @@ extension SyncPolicy: ExpressibleByArgument {}
 struct LsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ls",
-        abstract: "List entries with their state: in-sync ✓, outgoing ↑, incoming ↓, conflict ⚠, refused ⊘.",
-        discussion: "Examples: tandem ls; tandem ls friends --state incoming; tandem ls --json")
+        abstract: "List entries with their state: in-sync ✓, outgoing ↑, incoming ↓, conflict ⚠, refused ⊘, needs a newer app ⇡.",
+        discussion: """
+            An entry that needs a newer app holds a version written with a newer schema of its context than this \
+            device knows: it is kept untouched (and cannot be written here) until the context is migrated.
+            Examples: tandem ls; tandem ls friends --state incoming; tandem ls --state needs-newer-app; tandem ls --json
+            """)
 
     @Argument(help: "Only this context.") var context: String?
-    @Option(help: "Only entries in this state (in-sync, outgoing, incoming, conflict, refused).") var state: [EntryState] = []
+    @Option(help: "Only entries in this state (in-sync, outgoing, incoming, conflict, refused, needs-newer-app).") var state: [EntryState] = []
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
@@ -30,6 +34,11 @@ struct LsCommand: ParsableCommand {
         let keyWidth = min(40, entries.map { "\($0.context)/\(Escaped.text($0.key))".count }.max() ?? 10) + 2
         for entry in entries {
             let label = "\(entry.context)/\(Escaped.text(entry.key))"
+            if let newer = entry.newerSchema {
+                print("\(entry.state.mark) " + pad(label, keyWidth) + "needs a newer app (schema \(newer); this app knows \(entry.knownSchema))  "
+                      + Output.short(entry.value))
+                continue
+            }
             let shown = entry.state == .incoming || entry.state == .refused ? entry.unseen.first?.value : entry.value
             var line = "\(entry.state.mark) " + pad(label, keyWidth) + pad(entry.state.rawValue, 10) + Output.short(shown)
             if let origin = (entry.state == .incoming ? entry.unseen.first : entry.local)?.origin, origin != names.me {
@@ -43,7 +52,7 @@ struct LsCommand: ParsableCommand {
 struct ContextsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contexts",
-        abstract: "List the contexts this device knows, with policy and counts per state.",
+        abstract: "List the contexts this device knows, with policy, schema version and counts per state and per schema.",
         discussion: "Example: tandem contexts --json")
 
     @OptionGroup var global: GlobalOptions
@@ -55,16 +64,19 @@ struct ContextsCommand: ParsableCommand {
         if output.json {
             Output.json(.array(contexts.map { summary in
                 .object([("name", .string(summary.name)), ("policy", .string(summary.policy.rawValue)),
-                         ("entries", .number(String(summary.entries))),
-                         ("states", .object(summary.states.map { ($0.key, .number(String($0.value))) }))])
+                         ("schema", .number(String(summary.schema))), ("entries", .number(String(summary.entries))),
+                         ("states", .object(summary.states.map { ($0.key, .number(String($0.value))) })),
+                         ("entriesBySchema", .object(summary.entriesBySchema.map { (String($0.key), .number(String($0.value))) }))])
             }))
             return
         }
         guard !contexts.isEmpty else { print("no contexts yet"); return }
-        print(pad("CONTEXT", 24) + pad("POLICY", 10) + pad("ENTRIES", 9) + "STATES")
+        print(pad("CONTEXT", 24) + pad("POLICY", 10) + pad("SCHEMA", 8) + pad("ENTRIES", 9) + pad("BY SCHEMA", 18) + "STATES")
         for summary in contexts {
             let states = EntryState.allCases.compactMap { state in summary.states[state.rawValue].map { "\(state.mark) \($0) \(state.rawValue)" } }
-            print(pad(summary.name, 24) + pad(summary.policy.rawValue, 10) + pad(String(summary.entries), 9) + states.joined(separator: ", "))
+            let bySchema = summary.entriesBySchema.sorted { $0.key < $1.key }.map { "v\($0.key): \($0.value)" }.joined(separator: ", ")
+            print(pad(summary.name, 24) + pad(summary.policy.rawValue, 10) + pad("v\(summary.schema)", 8) + pad(String(summary.entries), 9)
+                  + pad(bySchema.isEmpty ? "-" : bySchema, 18) + states.joined(separator: ", "))
         }
     }
 }

@@ -59,6 +59,9 @@ enum Output {
             ("vault", .array(entry.vault.map { version($0, names: names) })),
         ]
         if let kind = entry.incomingKind { members.append(("change", .string(kind.rawValue))) }
+        if let newer = entry.newerSchema {
+            members.append(("needsNewerApp", .object([("schema", .number(String(newer))), ("known", .number(String(entry.knownSchema)))])))
+        }
         if let id = entry.changeID { members.append(("id", .string(id))) }
         return .object(members)
     }

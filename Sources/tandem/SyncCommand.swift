@@ -48,6 +48,9 @@ struct SyncCommand: AsyncParsableCommand {
         print(line)
         if report.waiting > 0 { print("\(report.waiting) incoming changes wait for a decision: tandem incoming") }
         if report.conflicts > 0 { print("\(report.conflicts) conflicts: tandem conflicts") }
+        if report.needsNewerApp > 0 {
+            print("\(report.needsNewerApp) entries were written by a newer app and are kept untouched: tandem ls --state needs-newer-app")
+        }
     }
 
     static func json(_ report: SyncReport) -> JSONValue {
@@ -57,7 +60,7 @@ struct SyncCommand: AsyncParsableCommand {
             ("changesPulled", number(report.changesPulled)), ("applied", number(report.applied)),
             ("refused", number(report.refused)), ("waiting", number(report.waiting)), ("conflicts", number(report.conflicts)),
             ("segmentsPushed", number(report.segmentsPushed)), ("changesPushed", number(report.changesPushed)),
-            ("waitingToPush", number(report.waitingToPush)),
+            ("waitingToPush", number(report.waitingToPush)), ("needsNewerApp", number(report.needsNewerApp)),
             ("problems", .array(report.problems.map { .object([("path", .string($0.path)), ("message", .string($0.message))]) })),
         ])
     }
@@ -86,7 +89,8 @@ struct StatusCommand: ParsableCommand {
                 ("pushedSeq", .number(String(info.pushedSeq))),
                 ("counts", .object([("inSync", number(counts.inSync)), ("outgoing", number(counts.outgoing)),
                                     ("incoming", number(counts.incoming)), ("conflicts", number(counts.conflicts)),
-                                    ("refused", number(counts.refused)), ("waitingToPush", number(counts.waitingToPush))])),
+                                    ("refused", number(counts.refused)), ("needsNewerApp", number(counts.needsNewerApp)),
+                                    ("waitingToPush", number(counts.waitingToPush))])),
             ]))
             return
         }
@@ -94,6 +98,9 @@ struct StatusCommand: ParsableCommand {
         print("vault    \(info.vaultPath) — \(online ? "online" : "offline")")
         print("synced   " + (info.lastSyncMillis.map { "\(Output.time($0)) (\(Output.age($0)))" } ?? "never"))
         print("entries  ✓ \(counts.inSync) in sync · ↑ \(counts.outgoing) outgoing · ↓ \(counts.incoming) incoming · ⚠ \(counts.conflicts) conflicts · ⊘ \(counts.refused) refused")
+        if counts.needsNewerApp > 0 {
+            print("         ⇡ \(counts.needsNewerApp) need a newer app (written with a newer schema; kept untouched)")
+        }
         if counts.waitingToPush > 0 {
             print("\(counts.waitingToPush) changes wait to be pushed" + (online ? ": tandem sync" : " (the vault is offline)"))
         }

@@ -13,7 +13,7 @@ struct Tandem: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, DeviceCommand.self, PutCommand.self, GetCommand.self, RmCommand.self, LsCommand.self,
-            ContextsCommand.self, SyncCommand.self, IncomingCommand.self, AcceptCommand.self, RefuseCommand.self,
+            ContextsCommand.self, MigrateCommand.self, SyncCommand.self, IncomingCommand.self, AcceptCommand.self, RefuseCommand.self,
             KeepMineCommand.self, ConflictsCommand.self, ResolveCommand.self, StatusCommand.self, WipeCommand.self,
             LogCommand.self, TuiCommand.self, DemoCommand.self, SimulateCommand.self,
         ]

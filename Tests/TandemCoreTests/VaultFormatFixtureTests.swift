@@ -57,18 +57,42 @@ import Testing
                                                      lastSyncMillis: Self.t0 + 9000, pushedSeq: 1, applied: [Self.laptop.rawValue: 2]))
     }
 
-    @Test func aFreshDeviceRestoresTheFixture() async throws {
+    /// A fresh device on a copy of the fixture (the folder lives as long as the store is used).
+    func freshDevice() throws -> (TemporaryFolder, DeviceStore) {
         let folder = TemporaryFolder()
         let copy = folder.url.appendingPathComponent("vault")
         try FileManager.default.copyItem(at: fixture, to: copy)
         let vault = Vault(root: copy)
         let store = try DeviceStore.create(at: folder.path("store.sqlite"), name: "tablet", vault: vault, descriptor: try vault.readDescriptor())
+        return (folder, store)
+    }
+
+    @Test func aFreshDeviceRestoresTheFixture() async throws {
+        let (folder, store) = try freshDevice()
+        defer { withExtendedLifetime(folder) {} }
+        // The fixture holds an entry of schema 2 of friends: a device that knows it.
+        try store.migrateContext("friends", to: 2)
         let report = try await Synchronizer(store: store).sync(policies: .all(.accept))
         #expect(report.segmentsPulled == 3)
         #expect(report.problems.isEmpty)
         #expect(try store.entry(context: "friends", key: "alice")?.value == #"{"age":31,"name":"Alice"}"#)
         #expect(try store.entry(context: "friends", key: "alice")?.local?.schema == 2)
         #expect(try store.entry(context: "friends", key: "bob")?.value == nil)
+        #expect(try store.entry(context: "settings", key: "theme ✓")?.value == #""dark""#)
+    }
+
+    @Test func aDeviceAtSchemaOneKeepsTheFixturesSchemaTwoEntryUntouched() async throws {
+        let (folder, store) = try freshDevice()
+        defer { withExtendedLifetime(folder) {} }
+        _ = try await Synchronizer(store: store).sync(policies: .all(.accept))
+        let alice = try #require(try store.entry(context: "friends", key: "alice"))
+        #expect(alice.state == .needsNewerApp)
+        #expect(alice.newerSchema == 2)
+        // laptop's schema-1 version came first and was applied; phone's
+        // schema-2 edit waits for a newer app.
+        #expect(alice.value == #"{"age":30,"name":"Alice"}"#)
+        #expect(alice.local?.schema == 1)
+        #expect(alice.vault.first?.value == #"{"age":31,"name":"Alice"}"#)
         #expect(try store.entry(context: "settings", key: "theme ✓")?.value == #""dark""#)
     }
 }

@@ -127,6 +127,15 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         #expect(grid.lines[1].contains("2 Incoming (2)"))
     }
 
+    @Test func entriesThatNeedANewerAppAreCountedInTheHeader() {
+        var snapshot = sampleSnapshot()
+        snapshot.counts.needsNewerApp = 2
+        var state = AppState()
+        state.size = (120, 30)
+        _ = step(&state, .loaded(snapshot))
+        #expect(AppView().render(state).lines[0].hasSuffix("⊘ 0  ⇡ 2"), "\(AppView().render(state).lines[0])")
+    }
+
     @Test func entriesShowEveryStateMark() {
         let text = render(.entries).text
         for mark in ["✓ friends/alice", "↓ friends/bob", "↓ friends/carol", "⚠ friends/dave", "↑ friends/erin"] {

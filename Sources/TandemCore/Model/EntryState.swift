@@ -10,6 +10,9 @@ public enum EntryState: String, Sendable, Codable, CaseIterable {
     case conflict
     /// The vault supersedes local, and the person refused that version here.
     case refused
+    /// A version was written with a schema newer than this device knows for
+    /// its context: it is kept untouched until the app is upgraded.
+    case needsNewerApp = "needs-newer-app"
 
     /// The mark lists show for this state.
     public var mark: String {
@@ -19,6 +22,7 @@ public enum EntryState: String, Sendable, Codable, CaseIterable {
         case .incoming: "↓"
         case .conflict: "⚠"
         case .refused: "⊘"
+        case .needsNewerApp: "⇡"
         }
     }
 }
@@ -37,11 +41,27 @@ public struct EntryViews: Sendable, Equatable {
     public var frontier: Frontier
     /// The vector of the vault version the person refused here, if any.
     public var refused: VersionVector?
+    /// The schema version this device knows for the entry's context; a live
+    /// version of a newer schema makes the entry wait for a newer app.
+    public var knownSchema: Int
 
-    public init(local: EntryVersion?, frontier: Frontier, refused: VersionVector? = nil) {
+    public init(local: EntryVersion?, frontier: Frontier, refused: VersionVector? = nil, knownSchema: Int = .max) {
         self.local = local
         self.frontier = frontier
         self.refused = refused
+        self.knownSchema = knownSchema
+    }
+
+    /// The newest schema among live versions this device holds or has not
+    /// seen, when it is newer than the one it knows.
+    public var newerSchema: Int? {
+        var newest = 0
+        if let local, !local.isDeletion { newest = local.schema }
+        // A vault version local has seen is behind it; only the others count.
+        for version in frontier.versions where !version.isDeletion && version.schema > max(newest, knownSchema) {
+            if !(local?.vector.includes(version.vector) ?? false) { newest = version.schema }
+        }
+        return newest > knownSchema ? newest : nil
     }
 
     /// Vault versions that local has not seen and that differ from it in content.
@@ -56,6 +76,7 @@ public struct EntryViews: Sendable, Equatable {
 
     /// The derived state; nil when neither view holds anything.
     public var state: EntryState? {
+        if newerSchema != nil { return .needsNewerApp }
         let unseen = self.unseen
         guard !unseen.isEmpty else {
             guard let local else { return nil }
@@ -93,9 +114,15 @@ public struct EntryViews: Sendable, Equatable {
     /// seen: what `accept` keeps when versions conflict. A version local has
     /// seen is out of the race, and so is local when a vault version has seen
     /// it, whatever their timestamps.
+    ///
+    /// When local is out of the race, every vault version it has not seen
+    /// runs, also one with local's content: on a device where that version is
+    /// local it runs too, and leaving it out here would pick another winner.
+    /// (Devices that migrate one entry at the same time make such versions.)
     public var conflictWinner: EntryVersion? {
-        guard let local, !frontier.versions.contains(where: { $0.vector.compare(to: local.vector) == .dominates }) else {
-            return unseen.deterministicWinner
+        guard let local else { return unseen.deterministicWinner }
+        guard !frontier.versions.contains(where: { $0.vector.compare(to: local.vector) == .dominates }) else {
+            return frontier.versions.filter { !local.vector.includes($0.vector) }.deterministicWinner
         }
         return (unseen + [local]).deterministicWinner
     }

@@ -25,6 +25,10 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case ambiguousDevice(home: String, names: [String])
     case io(path: String, reason: String)
     case handlerFailed(context: String, key: String, reason: String)
+    case invalidMigrationsFile(path: String, reason: String)
+    case migrationFailed(context: String, key: String, reason: String)
+    case needsNewerApp(context: String, key: String, schema: Int, known: Int)
+    case schemaDowngrade(context: String, current: Int, requested: Int)
 
     public var description: String {
         switch self {
@@ -78,6 +82,14 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(path): \(reason)"
         case .handlerFailed(let context, let key, let reason):
             "handler failed for \(context)/\(Escaped.quoted(key)): \(reason)"
+        case .invalidMigrationsFile(let path, let reason):
+            "\(path): invalid migrations file: \(reason); nothing changed"
+        case .migrationFailed(let context, let key, let reason):
+            "cannot migrate \(context)/\(Escaped.quoted(key)): \(reason); nothing changed"
+        case .needsNewerApp(let context, let key, let schema, let known):
+            "\(context)/\(Escaped.quoted(key)) needs a newer app: it was written with schema \(schema) of \(context), this device knows \(known); nothing changed"
+        case .schemaDowngrade(let context, let current, let requested):
+            "context \(context) is at schema \(current) here; it cannot go back to \(requested); nothing changed"
         }
     }
 }

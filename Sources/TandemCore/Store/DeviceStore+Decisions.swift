@@ -31,12 +31,13 @@ extension DeviceStore {
             guard var record = try self.record(db, context: context, key: key), let state = record.views.state else {
                 throw TandemError.noSuchEntry(context: context, key: key)
             }
+            try Self.refuseIfNewer(record)
             let waiting: Set<EntryState> = decision == .keepMine ? [.incoming, .refused, .conflict] : [.incoming, .refused]
             guard waiting.contains(state) else { throw TandemError.noSuchChange("\(context)/\(key)") }
             let version = record.views.unseen.deterministicWinner
             switch decision {
             case .accept:
-                record.views.local = version
+                try self.adopt(db, &record, version, catalog: try self.schemaCatalog(db))
                 record.views.refused = nil
                 try record.save(db)
             case .refuse:
@@ -44,7 +45,7 @@ extension DeviceStore {
                 try record.save(db)
             case .keepMine:
                 let seen = self.everythingSeen(record.views)
-                _ = try self.publishLocal(db, &record, value: record.views.local?.value, seen: seen, schema: record.views.local?.schema ?? 1)
+                _ = try self.publishLocal(db, &record, value: record.views.local?.value, seen: seen, schema: record.views.local?.schema ?? record.views.knownSchema)
             }
             try self.recordDecision(db, decision.rawValue, context: context, key: key, version: version)
             return try self.status(db, context: context, key: key)
@@ -65,12 +66,17 @@ extension DeviceStore {
             guard var record = try self.record(db, context: context, key: key) else {
                 throw TandemError.noSuchEntry(context: context, key: key)
             }
+            try Self.refuseIfNewer(record)
             guard record.views.state == .conflict else { throw TandemError.notAConflict(context: context, key: key) }
-            let value: String?
+            var value: String?
             let label: String
+            // A person's merge is written now, at this device's schema; a
+            // version kept or taken keeps its own, or is migrated to it.
+            var schema = record.views.knownSchema
             switch resolution {
             case .keepLocal:
                 value = record.views.local?.value
+                schema = record.views.local?.schema ?? schema
                 label = "keep-local"
             case .takeRemote(let device):
                 let candidates = record.views.unseen
@@ -79,16 +85,26 @@ extension DeviceStore {
                     throw TandemError.noSuchVersion(context: context, key: key, device: device?.rawValue ?? "the vault")
                 }
                 value = chosen.value
+                if let text = chosen.value, chosen.schema < schema {
+                    value = try self.schemaCatalog(db).migrate(text, context: context, key: key, from: chosen.schema, to: schema)
+                }
                 label = "take-remote \(chosen.versionID)"
             case .merge:
                 value = mergedValue
                 label = "merge"
             }
             let seen = self.everythingSeen(record.views)
-            _ = try self.publishLocal(db, &record, value: value, seen: seen)
+            _ = try self.publishLocal(db, &record, value: value, seen: seen, schema: schema)
             try self.recordDecision(db, label, context: context, key: key, version: nil)
             return try self.status(db, context: context, key: key)
         }
+    }
+
+    /// An entry holding a version of a newer schema is kept untouched: no
+    /// decision or resolution may overwrite it.
+    static func refuseIfNewer(_ record: EntryRecord) throws(TandemError) {
+        guard let newer = record.views.newerSchema else { return }
+        throw .needsNewerApp(context: record.context, key: record.key, schema: newer, known: record.views.knownSchema)
     }
 
     func everythingSeen(_ views: EntryViews) -> VersionVector {
@@ -117,7 +133,7 @@ extension DeviceStore {
             guard var record = try self.record(db, context: context, key: key),
                   record.views.unseen.deterministicWinner == expected else { return }
             if applied {
-                record.views.local = expected
+                try self.adopt(db, &record, expected, catalog: try self.schemaCatalog(db))
                 record.views.refused = nil
             } else {
                 record.views.refused = record.views.unseen.reduce(record.views.refused ?? VersionVector()) { $0.merged(with: $1.vector) }
@@ -133,14 +149,22 @@ extension DeviceStore {
     func handlerQueue(contexts: [String]) throws(TandemError) -> [IncomingChange] {
         let marks = contexts.map { _ in "?" }.joined(separator: ",")
         return try read { db in
-            try self.records(db, sql: "WHERE state IN ('incoming', 'conflict') AND \(EntryRecord.waitingTerm) AND context IN (\(marks)) ORDER BY arrival",
+            let catalog = try self.schemaCatalog(db)
+            return try self.records(db, sql: "WHERE state IN ('incoming', 'conflict') AND \(EntryRecord.waitingTerm) AND context IN (\(marks)) ORDER BY arrival",
                              arguments: StatementArguments(contexts)).compactMap { record in
                 guard let winner = record.views.state == .conflict ? record.views.conflictWinner : record.views.unseen.deterministicWinner,
                       winner != record.views.local else { return nil }
                 let localLive = record.views.local.map { !$0.isDeletion } ?? false
                 if winner.isDeletion && !localLive { return nil }
                 let kind: ChangeKind = winner.isDeletion ? .deletion : (localLive ? .edit : .insert)
-                return IncomingChange(context: record.context, key: record.key, kind: kind, value: winner.value,
+                // The app sees the value at its own schema; one that cannot be
+                // migrated waits (applying it would fail the same way).
+                var value = winner.value
+                if let text = value, winner.schema < record.views.knownSchema {
+                    guard let migrated = try? catalog.migrate(text, context: record.context, from: winner.schema, to: record.views.knownSchema) else { return nil }
+                    value = migrated
+                }
+                return IncomingChange(context: record.context, key: record.key, kind: kind, value: value,
                                       previousValue: record.views.local?.value, version: winner)
             }
         }

@@ -21,20 +21,24 @@ extension DeviceStore {
         let key = try Validation.key(key)
         let canonical = try value.map { text throws(TandemError) in try Validation.canonicalValue(text) }
         return try writeTransaction { db in
-            var record = try self.record(db, context: context, key: key) ?? EntryRecord(context: context, key: key)
+            let schema = try self.schemaVersion(db, context: context)
+            var record = try self.record(db, context: context, key: key) ?? EntryRecord(context: context, key: key, knownSchema: schema)
+            if record.views.state == .needsNewerApp, let newer = record.views.newerSchema {
+                throw TandemError.needsNewerApp(context: context, key: key, schema: newer, known: schema)
+            }
             let local = record.views.local
             if local?.value == canonical && (canonical != nil || local != nil) { return .unchanged }
             if canonical == nil && (local == nil || local?.isDeletion == true) {
                 throw TandemError.noSuchEntry(context: context, key: key)
             }
             let seen = (local?.vector ?? VersionVector()).merged(with: record.views.refused ?? VersionVector())
-            let version = try self.publishLocal(db, &record, value: canonical, seen: seen)
+            let version = try self.publishLocal(db, &record, value: canonical, seen: seen, schema: schema)
             return .written(version)
         }
     }
 
     /// Makes `value` the local version, having seen `seen`, queues it, saves the row.
-    func publishLocal(_ db: Database, _ record: inout EntryRecord, value: String?, seen: VersionVector, schema: Int = 1) throws -> EntryVersion {
+    func publishLocal(_ db: Database, _ record: inout EntryRecord, value: String?, seen: VersionVector, schema: Int) throws -> EntryVersion {
         let me = try info(db).id
         let counter = try nextWriteCounter(db)
         let version = EntryVersion(value: value, vector: seen.setting(me, to: counter), timestamp: try tick(db), origin: me, schema: schema)
@@ -49,7 +53,9 @@ extension DeviceStore {
     func record(_ db: Database, context: String, key: String) throws -> EntryRecord? {
         let statement = try db.cachedStatement(sql: "SELECT \(EntryRecord.columns) FROM entry WHERE context = ? AND key = ?")
         guard let row = try Row.fetchOne(statement, arguments: [context, key]) else { return nil }
-        return try EntryRecord(row: row, path: path) { try self.conflictVersions(db, context: context, key: key) }
+        return try EntryRecord(row: row, path: path, knownSchema: try schemaVersion(db, context: context)) {
+            try self.conflictVersions(db, context: context, key: key)
+        }
     }
 
     func conflictVersions(_ db: Database, context: String, key: String) throws -> [EntryVersion] {
@@ -58,8 +64,9 @@ extension DeviceStore {
     }
 
     func records(_ db: Database, sql: String, arguments: StatementArguments) throws -> [EntryRecord] {
-        try Row.fetchAll(db, sql: "SELECT \(EntryRecord.columns) FROM entry " + sql, arguments: arguments).map { row in
-            try EntryRecord(row: row, path: path) {
+        let schemas = try schemaVersions(db)
+        return try Row.fetchAll(db, sql: "SELECT \(EntryRecord.columns) FROM entry " + sql, arguments: arguments).map { row in
+            try EntryRecord(row: row, path: path, knownSchema: schemas[row[1] as String] ?? 1) {
                 try self.conflictVersions(db, context: row[1], key: row[2])
             }
         }
@@ -127,7 +134,7 @@ extension DeviceStore {
         }
     }
 
-    /// Every context this device knows, with its policy and counts.
+    /// Every context this device knows, with its policy, schema version and counts.
     public func contexts() throws(TandemError) -> [ContextSummary] {
         let policies = try self.policies()
         return try read { db in
@@ -141,6 +148,12 @@ extension DeviceStore {
             }
             for (name, policy) in policies where summaries[name] == nil {
                 summaries[name] = ContextSummary(name: name, policy: policy, entries: 0, states: [:])
+            }
+            for (name, schema) in try self.schemaVersions(db) {
+                summaries[name, default: ContextSummary(name: name, policy: policies[name] ?? .review, entries: 0, states: [:])].schema = schema
+            }
+            for (name, counts) in try self.entriesBySchema(db) {
+                summaries[name]?.entriesBySchema = counts
             }
             return summaries.values.sorted { $0.name < $1.name }
         }
@@ -166,7 +179,7 @@ extension DeviceStore {
                 }
                 arrival += 1
                 record.arrival = arrival
-                _ = self.settle(&record, policy: .review)
+                _ = try self.settle(db, &record, policy: .review, catalog: nil)
                 try record.save(db)
             }
             try StoreMeta.set(db, .arrival, String(arrival))

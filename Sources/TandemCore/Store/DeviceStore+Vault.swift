@@ -40,10 +40,11 @@ extension DeviceStore {
             var arrival = Int64(try StoreMeta.get(db, .arrival) ?? "0") ?? 0
             var newest = HLCTimestamp.zero
             var fresh = 0, applied = 0
-            var batch = try RecordBatch(db, store: self, changes: segment.changes)
+            var batch = try RecordBatch(db, store: self, changes: segment.changes, schemas: try self.schemaVersions(db))
             for change in segment.changes {
                 newest = max(newest, change.version.timestamp)
-                if try self.merge(db, change, batch: &batch, arrival: &arrival, policy: policies[change.context], applied: &applied) { fresh += 1 }
+                if try self.merge(db, change, batch: &batch, arrival: &arrival, policy: policies[change.context], catalog: nil,
+                                  applied: &applied) { fresh += 1 }
             }
             var hlc = try self.loadClock(db)
             hlc.receive(newest, now: self.clock.nowMillis())
@@ -58,12 +59,12 @@ extension DeviceStore {
     /// Adds a vault version to an entry's frontier; false when it was already
     /// covered. `applied` counts the changes that moved the local data.
     func merge(_ db: Database, _ change: Change, batch: inout RecordBatch, arrival: inout Int64, policy: SyncPolicy,
-               applied: inout Int) throws -> Bool {
+               catalog: SchemaCatalog?, applied: inout Int) throws -> Bool {
         var record = batch.record(context: change.context, key: change.key)
         guard record.views.frontier.add(change.version) else { return false }
         arrival += 1
         record.arrival = arrival
-        if settle(&record, policy: policy) { applied += 1 }
+        if try settle(db, &record, policy: policy, catalog: catalog) { applied += 1 }
         try record.save(db)
         batch.update(record)
         return true
@@ -71,7 +72,13 @@ extension DeviceStore {
 
     /// Applies to the views what needs nobody's decision; true when the local
     /// view changed. The caller saves the row.
-    func settle(_ record: inout EntryRecord, policy: SyncPolicy) -> Bool {
+    ///
+    /// A vault version of an older schema is migrated as it is applied; one
+    /// that cannot be migrated stays waiting, with a line in the log. Without
+    /// a `catalog` (while pulling) such a version waits for the end of the
+    /// pull: a later segment may hold its migrated version already, and
+    /// taking that one publishes nothing.
+    func settle(_ db: Database, _ record: inout EntryRecord, policy: SyncPolicy, catalog: SchemaCatalog?) throws -> Bool {
         let before = record.views.local
         if record.views.isSilentlyApplicable {
             record.views.local = record.views.unseen.deterministicWinner
@@ -79,11 +86,12 @@ extension DeviceStore {
         if policy == .accept, let state = record.views.state, state != .inSync {
             switch state {
             case .incoming, .refused:
-                record.views.local = record.views.unseen.deterministicWinner
-                record.views.refused = nil
+                if try adoptOrLog(db, &record, record.views.unseen.deterministicWinner, catalog: catalog) {
+                    record.views.refused = nil
+                }
             case .conflict:
                 if let winner = record.views.conflictWinner, winner != record.views.local {
-                    record.views.local = winner
+                    try adoptOrLog(db, &record, winner, catalog: catalog)
                 }
             default:
                 break
@@ -101,13 +109,16 @@ extension DeviceStore {
         guard policies.fallback == .accept || policies.contexts.values.contains(.accept) else { return 0 }
         return try writeTransaction { db in
             var changed = 0
+            let catalog = try self.schemaCatalog(db)
             for var record in try self.records(db, sql: "WHERE state IN ('incoming', 'conflict', 'refused') AND \(EntryRecord.waitingTerm)", arguments: [])
             where policies[record.context] == .accept {
+                let views = record.views
+                let localChanged = try self.settle(db, &record, policy: .accept, catalog: catalog)
                 // A conflict already settled on its winner stays as it is:
                 // rewriting it on every sync cost more than the sync itself.
-                guard self.settle(&record, policy: .accept) else { continue }
+                guard record.views != views else { continue }
                 try record.save(db)
-                changed += 1
+                if localChanged { changed += 1 }
             }
             return changed
         }
@@ -135,12 +146,13 @@ extension DeviceStore {
             let info = try self.info(db)
             guard segment.device == info.id, segment.seq == info.pushedSeq + 1 else { return }
             var arrival = Int64(try StoreMeta.get(db, .arrival) ?? "0") ?? 0
-            var batch = try RecordBatch(db, store: self, changes: segment.changes)
+            var batch = try RecordBatch(db, store: self, changes: segment.changes, schemas: try self.schemaVersions(db))
             var applied = 0
             for change in segment.changes {
                 try db.execute(sql: "DELETE FROM outbox WHERE context = ? AND key = ? AND vv = ?",
                                arguments: [change.context, change.key, change.version.vector.compactText])
-                _ = try self.merge(db, change, batch: &batch, arrival: &arrival, policy: policies[change.context], applied: &applied)
+                _ = try self.merge(db, change, batch: &batch, arrival: &arrival, policy: policies[change.context], catalog: nil,
+                                   applied: &applied)
             }
             try StoreMeta.set(db, .arrival, String(arrival))
             try StoreMeta.set(db, .pushedSeq, String(segment.seq))
@@ -166,8 +178,11 @@ struct RecordBatch {
     /// Entries that more than one change of the segment touches: only those
     /// need their saved record kept for the next change.
     private var repeated: Set<String> = []
+    /// Each context's schema version here, for entries the store does not hold yet.
+    private let schemas: [String: Int]
 
-    init(_ db: Database, store: DeviceStore, changes: [Change]) throws {
+    init(_ db: Database, store: DeviceStore, changes: [Change], schemas: [String: Int]) throws {
+        self.schemas = schemas
         var keysByContext: [String: Set<String>] = [:]
         for change in changes {
             if !keysByContext[change.context, default: []].insert(change.key).inserted {
@@ -189,7 +204,7 @@ struct RecordBatch {
     }
 
     func record(context: String, key: String) -> EntryRecord {
-        records[context]?[key] ?? EntryRecord(context: context, key: key)
+        records[context]?[key] ?? EntryRecord(context: context, key: key, knownSchema: schemas[context] ?? 1)
     }
 
     mutating func update(_ record: EntryRecord) {

@@ -16,6 +16,8 @@ public final class DeviceStore: Sendable {
     public let path: String
     let pool: DatabasePool
     let clock: any WallClock
+    /// Migration steps the app registered in code (stored ones are in the database).
+    let registeredSteps = RegisteredSteps()
 
     /// Opens an existing store.
     public static func open(at path: String, clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
@@ -77,10 +79,20 @@ public final class DeviceStore: Sendable {
     }
 
     /// Runs `body` in one write transaction, mapping database errors to
-    /// messages naming this store.
-    func writeTransaction<T>(_ body: (Database) throws -> T) throws(TandemError) -> T {
+    /// messages naming this store. With `rollingBack`, the transaction is
+    /// rolled back at the end: a dry run sees exactly what would change.
+    func writeTransaction<T>(rollingBack: Bool = false, _ body: (Database) throws -> T) throws(TandemError) -> T {
         do {
-            return try pool.write(body)
+            guard rollingBack else { return try pool.write(body) }
+            return try pool.writeWithoutTransaction { db in
+                var result: Result<T, any Error>?
+                try db.inTransaction {
+                    result = Result { try body(db) }
+                    return .rollback
+                }
+                guard let result else { throw TandemError.storeFailed(path: path, reason: "a dry run did not run") }
+                return try result.get()
+            }
         } catch let error as TandemError {
             throw error
         } catch {
@@ -183,7 +195,7 @@ public final class DeviceStore: Sendable {
     public func policies() throws(TandemError) -> [String: SyncPolicy] {
         try read { db in
             var result: [String: SyncPolicy] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT name, policy FROM context") {
+            for row in try Row.fetchAll(db, sql: "SELECT name, policy FROM context WHERE policy_chosen") {
                 result[row[0]] = SyncPolicy(rawValue: row[1]) ?? .review
             }
             return result
@@ -194,7 +206,8 @@ public final class DeviceStore: Sendable {
         let context = try Validation.contextName(context)
         try writeTransaction { db in
             try db.execute(sql: """
-                INSERT INTO context (name, policy) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET policy = excluded.policy
+                INSERT INTO context (name, policy, policy_chosen) VALUES (?, ?, 1)
+                ON CONFLICT(name) DO UPDATE SET policy = excluded.policy, policy_chosen = 1
                 """, arguments: [context, policy.rawValue])
         }
     }

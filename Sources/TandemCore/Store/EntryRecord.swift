@@ -26,7 +26,7 @@ struct EntryRecord: Sendable {
 
     /// Reads a row selected with ``columns``; the conflict versions, when the row
     /// says it has some, come from `others`.
-    init(row: Row, path: String, others: () throws -> [EntryVersion]) throws {
+    init(row: Row, path: String, knownSchema: Int, others: () throws -> [EntryVersion]) throws {
         rowID = row[0]
         context = row[1]
         key = row[2]
@@ -50,13 +50,13 @@ struct EntryRecord: Sendable {
             guard let vector = VersionVector(compactText: text) else { throw TandemError.storeCorrupt(path: path, reason: "bad refused vector") }
             return vector
         }
-        views = EntryViews(local: local, frontier: frontier, refused: refused)
+        views = EntryViews(local: local, frontier: frontier, refused: refused, knownSchema: knownSchema)
     }
 
-    init(context: String, key: String) {
+    init(context: String, key: String, knownSchema: Int) {
         self.context = context
         self.key = key
-        self.views = EntryViews(local: nil, frontier: Frontier())
+        self.views = EntryViews(local: nil, frontier: Frontier(), knownSchema: knownSchema)
         self.arrival = 0
     }
 

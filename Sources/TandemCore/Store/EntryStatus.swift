@@ -13,6 +13,10 @@ public struct EntryStatus: Sendable, Equatable {
     public var incomingKind: ChangeKind?
     /// The vault versions local has not seen (and differ from it), winner first.
     public var unseen: [EntryVersion]
+    /// The schema version this device knows for the context.
+    public var knownSchema: Int
+    /// For an entry that needs a newer app: the newest schema it holds.
+    public var newerSchema: Int?
 
     public init(context: String, key: String, views: EntryViews, state: EntryState) {
         self.context = context
@@ -23,7 +27,13 @@ public struct EntryStatus: Sendable, Equatable {
         self.vault = (head.map { [$0] } ?? []) + views.frontier.others
         self.incomingKind = views.incomingKind
         self.unseen = views.unseen.sorted { $0.beats($1) }
+        self.knownSchema = views.knownSchema
+        self.newerSchema = views.newerSchema
     }
+
+    /// True when a version of the entry was written by a newer app than this
+    /// one: it is kept, never overwritten, until the app is upgraded.
+    public var needsNewerApp: Bool { newerSchema != nil }
 
     /// The local value, nil when absent or deleted here.
     public var value: String? { local?.value }
@@ -44,12 +54,18 @@ public struct ContextSummary: Sendable, Equatable, Codable {
     public var policy: SyncPolicy
     public var entries: Int
     public var states: [String: Int]
+    /// The schema version this device knows for the context.
+    public var schema: Int
+    /// How many live local entries were written with each schema version.
+    public var entriesBySchema: [Int: Int]
 
-    public init(name: String, policy: SyncPolicy, entries: Int, states: [String: Int]) {
+    public init(name: String, policy: SyncPolicy, entries: Int, states: [String: Int], schema: Int = 1, entriesBySchema: [Int: Int] = [:]) {
         self.name = name
         self.policy = policy
         self.entries = entries
         self.states = states
+        self.schema = schema
+        self.entriesBySchema = entriesBySchema
     }
 }
 
@@ -60,6 +76,8 @@ public struct StateCounts: Sendable, Equatable, Codable {
     public var incoming = 0
     public var conflicts = 0
     public var refused = 0
+    /// Entries holding a version of a newer schema than this device knows.
+    public var needsNewerApp = 0
     /// Entries whose local version is queued for the next push.
     public var waitingToPush = 0
 
@@ -72,6 +90,7 @@ public struct StateCounts: Sendable, Equatable, Codable {
         case .incoming: incoming += count
         case .conflict: conflicts += count
         case .refused: refused += count
+        case .needsNewerApp: needsNewerApp += count
         }
     }
 }

@@ -93,6 +93,24 @@ enum StoreSchema {
                 table.column("message", .text).notNull()
             }
         }
+        // The declarative migration steps `tandem migrate` installed, kept
+        // so that vault entries of an older schema met later are migrated
+        // the same way (context schema versions live in `context.schema`).
+        migrator.registerMigration("v2-schema-steps") { db in
+            try db.create(table: "schema_step") { table in
+                table.column("context", .text).notNull()
+                table.column("from_version", .integer).notNull()
+                table.column("to_version", .integer).notNull()
+                table.column("source", .text).notNull()
+                table.column("operations", .text).notNull()
+                table.primaryKey(["context", "from_version"])
+            }
+            // A context row may now exist only for its schema version; its
+            // policy column then holds the default and is not a choice.
+            try db.alter(table: "context") { table in
+                table.add(column: "policy_chosen", .boolean).notNull().defaults(to: true)
+            }
+        }
         return migrator
     }
 }

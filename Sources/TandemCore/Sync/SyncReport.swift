@@ -16,6 +16,8 @@ public struct SyncReport: Sendable, Equatable, Codable {
     /// Segments and changes this device pushed.
     public var segmentsPushed = 0
     public var changesPushed = 0
+    /// Entries holding a version of a newer schema than this device knows.
+    public var needsNewerApp = 0
     /// Local changes still waiting to be pushed (offline, or stopped early).
     public var waitingToPush = 0
     /// Files that could not be used, with why; nothing from them was applied.

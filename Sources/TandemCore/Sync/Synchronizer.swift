@@ -75,6 +75,7 @@ public struct Synchronizer: Sendable {
         report.conflicts = counts.conflicts
         report.waiting = counts.incoming
         report.waitingToPush = counts.waitingToPush
+        report.needsNewerApp = counts.needsNewerApp
     }
 
     /// A segment of ours beyond the recorded push position was renamed into

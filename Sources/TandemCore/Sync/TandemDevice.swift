@@ -45,6 +45,30 @@ public actor TandemDevice {
         policies.contexts[name] = .handlers
     }
 
+    /// Registers a migration of a context's values from schema `from` to `to`:
+    /// a pure function on the JSON value. Register every step before
+    /// ``setSchema(_:version:)`` and before the first sync, so that vault
+    /// entries of older schemas are migrated as they are applied.
+    ///
+    /// ```swift
+    /// try await device.registerMigration("friends", from: 1, to: 2) { value in
+    ///     try FieldOperation.rename(from: "/name", to: "/fullName").apply(to: value)
+    /// }
+    /// ```
+    public func registerMigration(_ context: String, from: Int, to: Int, _ transform: @escaping SchemaStep.Transform) throws(TandemError) {
+        try store.registerMigration(context: context, SchemaStep(from: from, to: to, transform: transform))
+    }
+
+    /// Declares the schema version the app writes for `context` and migrates
+    /// the local entries of older schemas to it, in one transaction (DESIGN §8,
+    /// the edge). Calling it again with the same version changes nothing.
+    @discardableResult
+    public func setSchema(_ context: String, version: Int) throws(TandemError) -> MigrationReport {
+        let report = try store.migrateContext(context, to: version)
+        if !report.migrated.isEmpty { scheduleSync() }
+        return report
+    }
+
     /// Sets a context's policy (`review` or `accept`) and remembers it in the store.
     public func setPolicy(_ policy: SyncPolicy, for context: String) throws(TandemError) {
         try store.setPolicy(policy, for: context)

@@ -53,7 +53,8 @@ public struct AppView {
         }
         let counts = snapshot.counts
         let synced = snapshot.lastSyncMillis.map { "synced " + snapshot.age($0) } ?? "never synced"
-        let right = " ✓ \(counts.inSync)  ↑ \(counts.waitingToPush)  ↓ \(counts.incoming)  ⚠ \(counts.conflicts)  ⊘ \(counts.refused) "
+        let newer = counts.needsNewerApp > 0 ? "  ⇡ \(counts.needsNewerApp)" : ""
+        let right = " ✓ \(counts.inSync)  ↑ \(counts.waitingToPush)  ↓ \(counts.incoming)  ⚠ \(counts.conflicts)  ⊘ \(counts.refused)\(newer) "
         var status = (snapshot.online ? "online" : "OFFLINE") + (state.syncing ? " · syncing…" : " · " + synced)
         if let demo = snapshot.demo {
             status += demo.paused ? " · demo paused" : String(format: " · demo ×%g", demo.speed)

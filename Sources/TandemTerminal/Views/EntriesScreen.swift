@@ -46,6 +46,9 @@ struct EntryDetail {
     func draw(_ grid: inout Grid, _ rect: Rect, _ entry: EntryStatus, _ snapshot: Snapshot) {
         var lines: [(String, Style)] = [("\(entry.context)/\(entry.key)", theme.title),
                                         ("\(entry.state.mark) \(entry.state.rawValue)", theme.mark(entry.state))]
+        if let schema = entry.newerSchema {
+            lines.append(("written with schema \(schema), newer than this app knows: kept untouched", theme.mark(.conflict)))
+        }
         if let local = entry.local {
             lines.append(("here: \(snapshot.label(local.origin)), \(snapshot.age(local.timestamp.wallMillis))", theme.dim))
             lines.append(("vector: \(vectorText(local.vector, snapshot))", theme.dim))
