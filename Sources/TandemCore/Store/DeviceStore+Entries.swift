@@ -138,24 +138,7 @@ extension DeviceStore {
     public func contexts() throws(TandemError) -> [ContextSummary] {
         let policies = try self.policies()
         return try read { db in
-            var summaries: [String: ContextSummary] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT context, state, count(*) FROM entry WHERE state IS NOT NULL GROUP BY context, state") {
-                let name: String = row[0]
-                var summary = summaries[name] ?? ContextSummary(name: name, policy: policies[name] ?? .review, entries: 0, states: [:])
-                summary.entries += row[2] as Int
-                summary.states[row[1], default: 0] += row[2] as Int
-                summaries[name] = summary
-            }
-            for (name, policy) in policies where summaries[name] == nil {
-                summaries[name] = ContextSummary(name: name, policy: policy, entries: 0, states: [:])
-            }
-            for (name, schema) in try self.schemaVersions(db) {
-                summaries[name, default: ContextSummary(name: name, policy: policies[name] ?? .review, entries: 0, states: [:])].schema = schema
-            }
-            for (name, counts) in try self.entriesBySchema(db) {
-                summaries[name]?.entriesBySchema = counts
-            }
-            return summaries.values.sorted { $0.name < $1.name }
+            ContextSummary.summaries(of: try self.entryRows(db), policies: policies, schemas: try self.schemaVersions(db))
         }
     }
 

@@ -35,6 +35,11 @@ extension DeviceStore {
     }
 
     /// The schema version of every context not at 1.
+    /// The schema version of every context not at 1.
+    public func schemaVersions() throws(TandemError) -> [String: Int] {
+        try read { db in try self.schemaVersions(db) }
+    }
+
     func schemaVersions(_ db: Database) throws -> [String: Int] {
         var result: [String: Int] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT name, schema FROM context WHERE schema <> 1") { result[row[0]] = row[1] }

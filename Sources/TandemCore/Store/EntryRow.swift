@@ -14,9 +14,11 @@ public struct EntryRow: Sendable, Hashable {
     /// Who wrote the vault's head version (the deterministic winner), and when.
     public var origin: DeviceID?
     public var wallMillis: Int64?
+    /// The schema of this device's value; nil when it has none (absent or deleted).
+    public var schema: Int?
 
     public init(context: String, key: String, state: EntryState, kind: ChangeKind? = nil, preview: String? = nil,
-                origin: DeviceID? = nil, wallMillis: Int64? = nil) {
+                origin: DeviceID? = nil, wallMillis: Int64? = nil, schema: Int? = nil) {
         self.context = context
         self.key = key
         self.state = state
@@ -24,6 +26,7 @@ public struct EntryRow: Sendable, Hashable {
         self.preview = preview.map(Self.shortened)
         self.origin = origin
         self.wallMillis = wallMillis
+        self.schema = schema
     }
 
     /// The row of a full status: what a list shows of it.
@@ -31,7 +34,8 @@ public struct EntryRow: Sendable, Hashable {
         let incoming = status.state == .incoming || status.state == .refused
         let head = status.vault.first
         self.init(context: status.context, key: status.key, state: status.state, kind: status.incomingKind,
-                  preview: incoming ? head?.value : status.value, origin: head?.origin, wallMillis: head?.timestamp.wallMillis)
+                  preview: incoming ? head?.value : status.value, origin: head?.origin, wallMillis: head?.timestamp.wallMillis,
+                  schema: status.local.flatMap { $0.isDeletion ? nil : $0.schema })
     }
 
     /// How much of a value a row keeps: more than any list line shows.
@@ -46,28 +50,32 @@ extension DeviceStore {
     /// Every entry as a list row, ordered by context and key: one narrow query
     /// that reads no version vectors and only the start of each value.
     public func entryRows() throws(TandemError) -> [EntryRow] {
+        try read { db in try self.entryRows(db) }
+    }
+
+    func entryRows(_ db: Database) throws -> [EntryRow] {
         let length = EntryRow.previewLength
-        return try read { db in
-            var rows: [EntryRow] = []
-            let cursor = try Row.fetchCursor(db, sql: """
-                SELECT context, key, state, local_kind, substr(local_value, 1, \(length)), local_value IS NULL,
-                       substr(vault_value, 1, \(length)), vault_value IS NULL, vault_vv IS NULL, vault_origin, vault_wall
-                FROM entry WHERE state IS NOT NULL ORDER BY context, key
-                """)
-            while let row = try cursor.next() {
-                guard let state = EntryState(rawValue: row[2]) else { continue }
-                let localKind = EntryRecord.LocalKind(rawValue: row[3]) ?? .absent
-                let vaultValue: String? = row[6]
-                let localValue: String? = localKind == .own ? row[4] : localKind == .vaultHead ? vaultValue : nil
-                let localLive = localKind == .own ? !(row[5] as Bool) : localKind == .vaultHead ? !(row[7] as Bool) : false
-                let waiting = state == .incoming || state == .refused
-                var kind: ChangeKind?
-                if waiting { kind = (row[7] as Bool) && !(row[8] as Bool) ? .deletion : localLive ? .edit : .insert }
-                rows.append(EntryRow(context: row[0], key: row[1], state: state, kind: kind, preview: waiting ? vaultValue : localValue,
-                                     origin: (row[9] as String?).flatMap(DeviceID.init(validating:)), wallMillis: row[10]))
-            }
-            return rows
+        var rows: [EntryRow] = []
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT context, key, state, local_kind, substr(local_value, 1, \(length)), local_value IS NULL,
+                   substr(vault_value, 1, \(length)), vault_value IS NULL, vault_vv IS NULL, vault_origin, vault_wall,
+                   CASE local_kind WHEN 2 THEN local_schema WHEN 1 THEN vault_schema END
+            FROM entry WHERE state IS NOT NULL ORDER BY context, key
+            """)
+        while let row = try cursor.next() {
+            guard let state = EntryState(rawValue: row[2]) else { continue }
+            let localKind = EntryRecord.LocalKind(rawValue: row[3]) ?? .absent
+            let vaultValue: String? = row[6]
+            let localValue: String? = localKind == .own ? row[4] : localKind == .vaultHead ? vaultValue : nil
+            let localLive = localKind == .own ? !(row[5] as Bool) : localKind == .vaultHead ? !(row[7] as Bool) : false
+            let waiting = state == .incoming || state == .refused
+            var kind: ChangeKind?
+            if waiting { kind = (row[7] as Bool) && !(row[8] as Bool) ? .deletion : localLive ? .edit : .insert }
+            rows.append(EntryRow(context: row[0], key: row[1], state: state, kind: kind, preview: waiting ? vaultValue : localValue,
+                                 origin: (row[9] as String?).flatMap(DeviceID.init(validating:)), wallMillis: row[10],
+                                 schema: localLive ? row[11] : nil))
         }
+        return rows
     }
 }
 
@@ -81,19 +89,24 @@ extension StateCounts {
 }
 
 extension ContextSummary {
-    /// One summary per context of `rows` (ordered by context), and of every
-    /// context with a policy but no entries, sorted by name: what
-    /// ``DeviceStore/contexts()`` answers, without reading the table again.
-    public static func summaries(of rows: [EntryRow], policies: [String: SyncPolicy]) -> [ContextSummary] {
+    /// One summary per context of `rows`, of every context with a policy, and
+    /// of every context with a schema version (`schemas`: those not at 1),
+    /// sorted by name. ``DeviceStore/contexts()`` answers with it; the UI
+    /// calls it on the rows it read anyway, so the table is read once.
+    public static func summaries(of rows: [EntryRow], policies: [String: SyncPolicy], schemas: [String: Int]) -> [ContextSummary] {
         var summaries: [String: ContextSummary] = [:]
-        for row in rows {
-            var summary = summaries[row.context] ?? ContextSummary(name: row.context, policy: policies[row.context] ?? .review, entries: 0, states: [:])
-            summary.entries += 1
-            summary.states[row.state.rawValue, default: 0] += 1
-            summaries[row.context] = summary
+        func summary(_ name: String) -> ContextSummary {
+            summaries[name] ?? ContextSummary(name: name, policy: policies[name] ?? .review, entries: 0, states: [:], schema: schemas[name] ?? 1)
         }
-        for (name, policy) in policies where summaries[name] == nil {
-            summaries[name] = ContextSummary(name: name, policy: policy, entries: 0, states: [:])
+        for row in rows {
+            var current = summary(row.context)
+            current.entries += 1
+            current.states[row.state.rawValue, default: 0] += 1
+            if let schema = row.schema { current.entriesBySchema[schema, default: 0] += 1 }
+            summaries[row.context] = current
+        }
+        for name in Array(policies.keys) + Array(schemas.keys) where summaries[name] == nil {
+            summaries[name] = summary(name)
         }
         return summaries.values.sorted { $0.name < $1.name }
     }

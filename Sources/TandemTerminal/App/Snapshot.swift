@@ -37,7 +37,7 @@ public struct Snapshot: Sendable, Equatable {
         return Snapshot(
             device: info.name, deviceID: info.id, vaultPath: info.vaultPath, online: vault.isReachable,
             lastSyncMillis: info.lastSyncMillis, counts: StateCounts(rows: rows, waitingToPush: try store.outboxCount()),
-            contexts: ContextSummary.summaries(of: rows, policies: try store.policies()),
+            contexts: ContextSummary.summaries(of: rows, policies: try store.policies(), schemas: try store.schemaVersions()),
             rows: rows, names: names, devices: records, events: try store.events(limit: 200),
             nowMillis: SystemClock().nowMillis(), demo: demo)
     }
