@@ -27,13 +27,7 @@ enum Output {
     }
 
     static func age(_ millis: Int64, now: Int64 = SystemClock().nowMillis()) -> String {
-        let seconds = max(0, (now - millis) / 1000)
-        switch seconds {
-        case ..<60: return "\(seconds)s ago"
-        case ..<3600: return "\(seconds / 60) min ago"
-        case ..<86400: return "\(seconds / 3600) h ago"
-        default: return "\(seconds / 86400) d ago"
-        }
+        RelativeTime.ago(millis, now: now)
     }
 
     static func version(_ version: EntryVersion, names: DeviceNames) -> JSONValue {

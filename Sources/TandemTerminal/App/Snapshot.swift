@@ -59,12 +59,6 @@ public struct Snapshot: Sendable, Equatable {
 
     /// "12s ago", "3 min ago" …
     public func age(_ millis: Int64) -> String {
-        let seconds = max(0, (nowMillis - millis) / 1000)
-        switch seconds {
-        case ..<60: return "\(seconds)s ago"
-        case ..<3600: return "\(seconds / 60) min ago"
-        case ..<86400: return "\(seconds / 3600) h ago"
-        default: return "\(seconds / 86400) d ago"
-        }
+        RelativeTime.ago(millis, now: nowMillis)
     }
 }
