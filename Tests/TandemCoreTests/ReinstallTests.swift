@@ -12,11 +12,12 @@ import Testing
         let oldID = try tablet.info().id
         try tablet.write(context: "notes", key: "n1", value: #""kept""#)
         try tablet.close()
+        try home.createDevice(name: "laptop", vaultPath: vault).close()
 
         await #expect(throws: TandemError.unpushedChanges(device: "tablet", count: 1)) {
             try await home.reinstallDevice(name: "tablet")
         }
-        let untouched = try home.open("tablet")
+        let untouched = try DeviceStore.open(at: home.storePath(for: "tablet"))
         #expect(try untouched.entry(context: "notes", key: "n1")?.value == #""kept""#, "a refused reinstall changes nothing")
         _ = try await Synchronizer(store: untouched).sync(policies: .all(.review))
         try untouched.close()
@@ -25,6 +26,7 @@ import Testing
         let info = try fresh.info()
         #expect(info.id != oldID)
         #expect(info.replaces == oldID)
+        #expect(try home.resolveDevice(nil) == "laptop", "a reinstall does not change which device commands act on")
         #expect(try fresh.entry(context: "notes", key: "n1") == nil, "nothing of the old store is kept")
         let report = try await Synchronizer(store: fresh).sync(policies: .all(.accept))
         #expect(report.applied == 1)

@@ -38,9 +38,11 @@ public struct DeviceHome: Sendable {
     }
 
     /// Creates a device of the vault at `vaultPath`: its store here, and its
-    /// record in the vault.
+    /// record in the vault. It becomes the device used last unless
+    /// `makeCurrent` is false.
     @discardableResult
-    public func createDevice(name: String, vaultPath: URL, replacing: DeviceID? = nil, clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
+    public func createDevice(name: String, vaultPath: URL, replacing: DeviceID? = nil, makeCurrent: Bool = true,
+                             clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
         guard Validation.isValidName(name) else { throw .invalidDeviceName(name) }
         let vault = Vault(root: vaultPath)
         let descriptor = try vault.readDescriptor()
@@ -57,7 +59,7 @@ public struct DeviceHome: Sendable {
             let info = try store.info()
             try vault.writeDeviceRecord(DeviceRecord(id: info.id, name: name, created: ISO8601DateFormatter().string(from: Date()), replaces: replacing))
             try store.log("created device \(name) (\(info.id)) on vault \(vault.root.path)")
-            setCurrent(name)
+            if makeCurrent { setCurrent(name) }
             return store
         } catch {
             // A device the vault never heard of is no device: leave nothing behind.
@@ -90,7 +92,6 @@ public struct DeviceHome: Sendable {
         guard Vault(root: vaultPath).isReachable else { throw .vaultUnreachable(path: old.vaultPath) }
         let folder = (path as NSString).deletingLastPathComponent
         let aside = folder + ".reinstalling"
-        let current = try? String(contentsOf: currentURL, encoding: .utf8)
         do {
             try? FileManager.default.removeItem(atPath: aside)
             try FileManager.default.moveItem(atPath: folder, toPath: aside)
@@ -98,9 +99,9 @@ public struct DeviceHome: Sendable {
             throw .io(path: folder, reason: error.localizedDescription)
         }
         do {
-            let store = try createDevice(name: name, vaultPath: vaultPath, replacing: old.id, clock: clock)
+            // A reinstall in the background does not change which device commands act on.
+            let store = try createDevice(name: name, vaultPath: vaultPath, replacing: old.id, makeCurrent: false, clock: clock)
             try? FileManager.default.removeItem(atPath: aside)
-            if let current { try? AtomicFile.write(Array(current.utf8), to: currentURL, replacing: true) }
             return store
         } catch {
             try? FileManager.default.moveItem(atPath: aside, toPath: folder)
