@@ -57,6 +57,9 @@ public final class LiveDemo: @unchecked Sendable {
     public let home: DeviceHome
     public let vaultURL: URL
     public let watched: String
+    /// The passphrase of the demo's vault (shown in the README; it guards nothing).
+    public static let passphrase = "tandem demo"
+
     /// A pause between steps at speed 1.
     public static let interval: Duration = .milliseconds(2500)
 
@@ -74,12 +77,15 @@ public final class LiveDemo: @unchecked Sendable {
     /// has, and a first sync of each.
     public static func create(at workspace: URL, seed: UInt64, watched: String = "laptop") async throws -> LiveDemo {
         let demo = LiveDemo(workspace: workspace, seed: seed, watched: watched)
-        try Vault.create(at: demo.vaultURL, owner: "demo@example.com")
+        // Encrypted like a real vault; every device remembers the key, so
+        // `tandem tui --home WORKSPACE --device phone` opens without a prompt.
+        let created = try Vault.create(at: demo.vaultURL, owner: "demo@example.com", protection: .passphrase(passphrase))
+        let key = try RecoveryPhrase.key(from: (created.recoveryPhrase ?? []).joined(separator: " "))
         try FileManager.default.createDirectory(at: demo.linksURL, withIntermediateDirectories: true)
         // The watched device last: the CLI then takes it when no --device is given.
         for name in deviceNames.filter({ $0 != watched }) + [watched] {
             try FileManager.default.createSymbolicLink(at: demo.link(name), withDestinationURL: demo.vaultURL)
-            demo.stores[name] = try demo.home.createDevice(name: name, vaultPath: demo.link(name))
+            demo.stores[name] = try demo.home.createDevice(name: name, vaultPath: demo.link(name), credential: .key(key), remember: true)
         }
         try await demo.seedSampleData()
         return demo

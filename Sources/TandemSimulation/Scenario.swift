@@ -76,7 +76,7 @@ public final class Scenario: @unchecked Sendable {
         self.random = SeededGenerator(seed: configuration.seed)
         self.report = ScenarioReport(seed: configuration.seed)
         let vault = Vault(root: folder.appendingPathComponent("vault"))
-        let descriptor = try Vault.create(at: vault.root, owner: "simulation")
+        let descriptor = try Vault.create(at: vault.root, owner: "simulation", protection: .none).descriptor
         for index in 0..<configuration.devices {
             let skew = Int64.random(in: -3_600_000...3_600_000, using: &random)
             devices.append(try SimulatedDevice(name: "device\(index)", id: DeviceID.random(using: &random), folder: folder, vault: vault,

@@ -13,7 +13,7 @@ struct Bench {
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             switch arguments.first {
-            case "restore-child": try await restoreChild(vault: arguments[1], store: arguments[2])
+            case "restore-child": try await restoreChild(vault: arguments[1], store: arguments[2], keyHex: arguments.count > 3 ? arguments[3] : nil)
             case "baseline-child": try baselineChild(store: arguments[1], count: Int(arguments[2]) ?? 100_000, pageSize: arguments.count > 3 ? Int(arguments[3]) : nil)
             case "ui-child": try uiChild(store: arguments[1], count: Int(arguments[2]) ?? 100_000)
             case "generate": try generateRestoreVault(at: arguments[1])
@@ -48,12 +48,18 @@ struct Bench {
     static func restoreFigure() async throws {
         let folder = scratch("restore")
         defer { try? FileManager.default.removeItem(at: folder) }
-        var generator = try VaultGenerator(root: folder.appendingPathComponent("vault"), deviceCount: 4)
-        for (index, device) in generator.devices.enumerated() {
-            try generator.push(device: device, context: "bench", keys: (index * 25_000)..<((index + 1) * 25_000), perSegment: 1000)
+        var plain = try VaultGenerator(root: folder.appendingPathComponent("vault"), deviceCount: 4)
+        var sealed = try VaultGenerator(root: folder.appendingPathComponent("sealed"), deviceCount: 4, encrypted: true)
+        for (index, device) in plain.devices.enumerated() {
+            try plain.push(device: device, context: "bench", keys: (index * 25_000)..<((index + 1) * 25_000), perSegment: 1000)
         }
+        for (index, device) in sealed.devices.enumerated() {
+            try sealed.push(device: device, context: "bench", keys: (index * 25_000)..<((index + 1) * 25_000), perSegment: 1000)
+        }
+        let keyHex = sealed.vault.key.map { $0.bytes.map { String(format: "%02x", $0) }.joined() } ?? ""
         print("restore: 100,000 entries of ~1 KiB from 4 devices (100 segments)")
         var restores: [Double] = []
+        var sealedRestores: [Double] = []
         var baselines: [Double] = []
         var tunedBaselines: [Double] = []
         var memory = 0.0
@@ -65,20 +71,35 @@ struct Bench {
             sync()
             tunedBaselines.append(try Measure.child(["baseline-child", path("tuned"), "100000", "16384"])["seconds"] ?? 0)
             sync()
-            let restore = try Measure.child(["restore-child", generator.root.path, path("store")])
+            let restore = try Measure.child(["restore-child", plain.root.path, path("store")])
             restores.append(restore["seconds"] ?? 0)
             memory = max(memory, restore["peakMB"] ?? 0)
+            sync()
+            let sealedRestore = try Measure.child(["restore-child", sealed.root.path, path("sealed"), keyHex])
+            sealedRestores.append(sealedRestore["seconds"] ?? 0)
+            memory = max(memory, sealedRestore["peakMB"] ?? 0)
         }
         let restore = Measure.median(restores), baseline = Measure.median(baselines), tuned = Measure.median(tunedBaselines)
+        let sealedRestore = Measure.median(sealedRestores)
+        var unlocks: [Double] = []
+        for _ in 0..<3 {
+            unlocks.append(try syncSeconds { _ = try Vault(root: sealed.root).unlocked(sealed.descriptor, with: .passphrase(VaultGenerator.passphrase)) })
+        }
         print(String(format: "  tandem restore (fresh device, sync --policy accept)  %7.3f s   (median of 5)", restore))
         print(String(format: "  baseline: GRDB insert, one transaction               %7.3f s   ratio %.2f×  (target ≤ 2×)", baseline, restore / baseline))
         print(String(format: "  same baseline with 16 KiB pages, as the store uses   %7.3f s   ratio %.2f×", tuned, restore / tuned))
-        print(String(format: "  peak memory of the restore %.0f MB  (target < 200 MB)", memory))
+        print(String(format: "  same restore from an AES-256-GCM vault (key known)   %7.3f s   ratio %.2f× the plain restore (target ≤ 1.25×)", sealedRestore, sealedRestore / restore))
+        print(String(format: "  unlocking with the passphrase (scrypt N=2^%d, once)  %7.3f s   (median of 3)", ScryptParameters.defaultLogN, Measure.median(unlocks)))
+        print(String(format: "  peak memory of the restores %.0f MB  (target < 200 MB)", memory))
     }
 
-    static func restoreChild(vault path: String, store: String) async throws {
-        let vault = Vault(root: URL(fileURLWithPath: path))
-        let descriptor = try vault.readDescriptor()
+    static func restoreChild(vault path: String, store: String, keyHex: String?) async throws {
+        let plain = Vault(root: URL(fileURLWithPath: path))
+        let descriptor = try plain.readDescriptor()
+        let key = keyHex.flatMap { hex in VaultKey(bytes: stride(from: 0, to: hex.count, by: 2).compactMap {
+            UInt8(hex.dropFirst($0).prefix(2), radix: 16)
+        }) }
+        let vault = try plain.unlocked(descriptor, with: key.map(VaultCredential.key))
         let seconds = try await Measure.seconds {
             let device = try DeviceStore.create(at: store, name: "restored", vault: vault, descriptor: descriptor)
             let report = try await Synchronizer(store: device).sync(policies: .all(.accept))

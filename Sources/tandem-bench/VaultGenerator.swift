@@ -10,10 +10,16 @@ struct VaultGenerator {
     let descriptor: VaultDescriptor
     private var heads: [DeviceID: (seq: UInt64, hash: [UInt8], counter: UInt64)] = [:]
 
-    init(root: URL, deviceCount: Int) throws {
+    /// The passphrase of encrypted bench vaults.
+    static let passphrase = "bench passphrase"
+
+    /// With `encrypted`, the vault is sealed with AES-256-GCM, as `tandem init` makes it.
+    init(root: URL, deviceCount: Int, encrypted: Bool = false) throws {
         self.root = root
-        vault = Vault(root: root)
-        descriptor = try Vault.create(at: root, owner: "bench")
+        let created = try Vault.create(at: root, owner: "bench", protection: encrypted ? .passphrase(Self.passphrase) : .none)
+        descriptor = created.descriptor
+        let key = try created.recoveryPhrase.map { try RecoveryPhrase.key(from: $0.joined(separator: " ")) }
+        vault = try Vault(root: root).unlocked(descriptor, with: key.map(VaultCredential.key))
         var generator = SystemRandomNumberGenerator()
         devices = (0..<deviceCount).map { _ in DeviceID.random(using: &generator) }
     }

@@ -19,11 +19,29 @@ struct DeviceCommand: ParsableCommand {
         @Option(help: ArgumentHelp("The vault the device belongs to.", valueName: "PATH"))
         var vault: String
 
+        @Option(help: ArgumentHelp("Whose device this is: a vault of another owner is refused.", valueName: "ID"))
+        var owner: String?
+
+        @Flag(help: "Remember the vault key on this device, so later commands need no passphrase ('tandem lock' forgets it).")
+        var rememberKey = false
+
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var recovery: RecoveryOptions
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let store = try global.deviceHome.createDevice(name: name, vaultPath: URL(fileURLWithPath: vault))
+            let url = URL(fileURLWithPath: vault)
+            let target = Vault(root: url)
+            let descriptor = try target.readDescriptor()
+            if let owner, owner != descriptor.owner {
+                throw TandemError.ownerMismatch(path: target.root.path, vaultOwner: descriptor.owner, requested: owner)
+            }
+            let create = { (credential: VaultCredential?) in
+                try global.deviceHome.createDevice(name: name, vaultPath: url, credential: credential, remember: rememberKey, owner: owner)
+            }
+            let store = descriptor.isEncrypted
+                ? try recovery.credentials(global).withCredential(for: target.root.path) { try create($0) }
+                : try create(nil)
             let info = try store.info()
             if output.json {
                 Output.json(.object([("name", .string(info.name)), ("id", .string(info.id.rawValue)),
@@ -49,10 +67,13 @@ struct DeviceCommand: ParsableCommand {
             var rows: [JSONValue] = []
             var seen = Set<DeviceID>()
             var vaults: [String] = []
+            var storeOfVault: [String: DeviceStore] = [:]
             for name in home.deviceNames() {
-                let info = try DeviceStore.open(at: home.storePath(for: name)).info()
+                let store = try DeviceStore.open(at: home.storePath(for: name))
+                let info = try store.info()
                 seen.insert(info.id)
                 if !vaults.contains(info.vaultPath) { vaults.append(info.vaultPath) }
+                if storeOfVault[info.vaultPath] == nil { storeOfVault[info.vaultPath] = store }
                 rows.append(.object([
                     ("name", .string(info.name)), ("id", .string(info.id.rawValue)), ("here", .bool(true)),
                     ("current", .bool(name == current)), ("vault", .string(info.vaultPath)),
@@ -61,7 +82,7 @@ struct DeviceCommand: ParsableCommand {
                 ]))
             }
             for path in vaults {
-                for record in Vault(root: URL(fileURLWithPath: path)).deviceRecords().records where !seen.contains(record.id) {
+                for record in storeOfVault[path]?.readableDeviceRecords() ?? [] where !seen.contains(record.id) {
                     seen.insert(record.id)
                     rows.append(.object([
                         ("name", .string(record.name)), ("id", .string(record.id.rawValue)), ("here", .bool(false)),

@@ -11,8 +11,13 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The device to act as (default: the only one, else the one used last).", valueName: "NAME"))
     var device: String?
 
-    @Flag(name: .long, help: "Log what sync does to stderr (never values or keys' data).")
+    @Flag(name: .long, help: "Log what sync does to stderr (never values, passphrases or keys).")
     var verbose = false
+
+    @Option(name: .long, help: ArgumentHelp("Read an encrypted vault's passphrase from the first line of FILE (else $TANDEM_PASSPHRASE, else it is asked in the terminal).", valueName: "FILE"))
+    var passphraseFile: String?
+
+    var credentials: Credentials { Credentials(passphraseFile: passphraseFile) }
 
     var deviceHome: DeviceHome {
         DeviceHome(root: home.map { URL(fileURLWithPath: $0) } ?? DeviceHome.defaultRoot())
@@ -21,6 +26,22 @@ struct GlobalOptions: ParsableArguments {
     func openStore() throws -> DeviceStore {
         Logging.setUp(verbose: verbose)
         return try deviceHome.open(device)
+    }
+
+    /// Opens the store, and unlocks its vault for this process when syncing
+    /// will need the key: the vault is encrypted, reachable, and its key is not
+    /// remembered here.
+    func openUnlockedStore() throws -> DeviceStore {
+        let store = try openStore()
+        try unlock(store)
+        return store
+    }
+
+    func unlock(_ store: DeviceStore) throws {
+        guard try store.needsVaultKey() else { return }
+        let info = try store.info()
+        guard Vault(root: URL(fileURLWithPath: info.vaultPath)).isReachable else { return }
+        try credentials.withCredential(for: info.vaultPath) { try store.unlock($0, remember: false) }
     }
 
     func logger() -> Logger {

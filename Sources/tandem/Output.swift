@@ -77,8 +77,7 @@ struct DeviceNames {
         let info = try store.info()
         me = info.id
         names = [info.id: info.name]
-        let vault = Vault(root: URL(fileURLWithPath: info.vaultPath))
-        for record in vault.deviceRecords().records where record.id != info.id {
+        for record in store.readableDeviceRecords() where record.id != info.id {
             names[record.id] = record.name
         }
     }

@@ -54,6 +54,7 @@ enum WriteReport {
                       json: Bool, sync: Bool, global: GlobalOptions) async throws {
         var report: SyncReport?
         if sync, outcome != .unchanged {
+            try global.unlock(store)
             report = try await Synchronizer(store: store, logger: global.logger()).sync(policies: PolicyMap(contexts: try store.policies()))
         }
         let label = "\(context)/\(Escaped.text(key))"

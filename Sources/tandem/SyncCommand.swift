@@ -24,7 +24,7 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try global.openStore()
+        let store = try global.openUnlockedStore()
         var stored = try store.policies()
         for (context, value) in stored where value == .handlers { stored[context] = .review }
         let policies = policy.map { PolicyMap.all($0) } ?? PolicyMap(contexts: stored)

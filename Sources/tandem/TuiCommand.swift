@@ -18,7 +18,8 @@ struct TuiCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        try await TerminalSession.run(store: try global.openStore(), theme: theme).get()
+        // The passphrase is asked before the screen is taken over, like ssh does.
+        try await TerminalSession.run(store: try global.openUnlockedStore(), theme: theme).get()
     }
 }
 

@@ -100,7 +100,7 @@ import Testing
     @Test func anotherVaultAtTheSamePathIsRefused() async throws {
         let world = try await world()
         try FileManager.default.removeItem(at: world.vault.root)
-        try Vault.create(at: world.vault.root, owner: "alice")
+        try Vault.create(at: world.vault.root, owner: "alice", protection: .none)
         await #expect(throws: TandemError.self) { try await world.sync("reader") }
     }
 }

@@ -6,7 +6,7 @@ import Testing
     @Test func aReinstallRefusesWhatIsNotPushedThenRestoresEverythingAsANewInstallation() async throws {
         let folder = TemporaryFolder()
         let vault = folder.url.appendingPathComponent("vault")
-        try Vault.create(at: vault, owner: "alice")
+        try Vault.create(at: vault, owner: "alice", protection: .none)
         let home = DeviceHome(root: folder.url.appendingPathComponent("home"))
         let tablet = try home.createDevice(name: "tablet", vaultPath: vault)
         let oldID = try tablet.info().id

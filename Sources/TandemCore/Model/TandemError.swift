@@ -29,6 +29,14 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case migrationFailed(context: String, key: String, reason: String)
     case needsNewerApp(context: String, key: String, schema: Int, known: Int)
     case schemaDowngrade(context: String, current: Int, requested: Int)
+    case vaultLocked(path: String)
+    case wrongPassphrase(path: String)
+    case wrongRecoveryPhrase(reason: String)
+    case vaultKeyMismatch(path: String)
+    case vaultNotEncrypted(path: String)
+    case emptyPassphrase
+    case ownerMismatch(path: String, vaultOwner: String, requested: String)
+    case sealingChanged(path: String, expected: String, found: String)
 
     public var description: String {
         switch self {
@@ -90,6 +98,22 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(context)/\(Escaped.quoted(key)) needs a newer app: it was written with schema \(schema) of \(context), this device knows \(known); nothing changed"
         case .schemaDowngrade(let context, let current, let requested):
             "context \(context) is at schema \(current) here; it cannot go back to \(requested); nothing changed"
+        case .vaultLocked(let path):
+            "the vault at \(path) is encrypted and this device does not remember its key: give the passphrase (asked in a terminal, or --passphrase-file FILE, or TANDEM_PASSPHRASE), or run 'tandem unlock --remember'"
+        case .wrongPassphrase(let path):
+            "\(path): wrong passphrase; nothing changed"
+        case .wrongRecoveryPhrase(let reason):
+            "wrong recovery phrase: \(reason); nothing changed"
+        case .vaultKeyMismatch(let path):
+            "\(path): the key this device remembers does not open this vault (vault.json was replaced or damaged); nothing changed — run 'tandem lock', then unlock with the passphrase"
+        case .vaultNotEncrypted(let path):
+            "the vault at \(path) is not encrypted; it has no passphrase"
+        case .emptyPassphrase:
+            "the passphrase is empty"
+        case .ownerMismatch(let path, let vaultOwner, let requested):
+            "the vault at \(path) belongs to \(Escaped.quoted(vaultOwner)), not \(Escaped.quoted(requested)): a vault restores only for its own owner; nothing changed"
+        case .sealingChanged(let path, let expected, let found):
+            "\(path): this device joined a vault sealed with \(expected), but vault.json now says \(found) (replaced or tampered with); nothing changed"
         }
     }
 }

@@ -40,22 +40,33 @@ public struct DeviceHome: Sendable {
     /// Creates a device of the vault at `vaultPath`: its store here, and its
     /// record in the vault. It becomes the device used last unless
     /// `makeCurrent` is false.
+    ///
+    /// An encrypted vault needs `credential` (the passphrase, the recovery
+    /// phrase or the key); with `remember` the key is kept in the new store.
+    /// With `owner`, a vault that belongs to someone else is refused.
     @discardableResult
-    public func createDevice(name: String, vaultPath: URL, replacing: DeviceID? = nil, makeCurrent: Bool = true,
+    public func createDevice(name: String, vaultPath: URL, credential: VaultCredential? = nil, remember: Bool = false, owner: String? = nil,
+                             replacing: DeviceID? = nil, makeCurrent: Bool = true,
                              clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
         guard Validation.isValidName(name) else { throw .invalidDeviceName(name) }
-        let vault = Vault(root: vaultPath)
-        let descriptor = try vault.readDescriptor()
+        let plain = Vault(root: vaultPath)
+        let descriptor = try plain.readDescriptor()
+        if let owner, owner != descriptor.owner {
+            throw .ownerMismatch(path: plain.root.path, vaultOwner: descriptor.owner, requested: owner)
+        }
+        let vault = try plain.unlocked(descriptor, with: credential)
         let path = storePath(for: name)
         if FileManager.default.fileExists(atPath: path) { throw .deviceExists(name: name) }
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            for folder in [root.path, devicesURL.path, (path as NSString).deletingLastPathComponent] {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
         } catch {
             throw .io(path: path, reason: error.localizedDescription)
         }
         do {
             let store = try DeviceStore.create(at: path, name: name, vault: vault, descriptor: descriptor, replacing: replacing, clock: clock)
+            if remember, let key = vault.key { try store.unlock(.key(key), remember: true) }
             let info = try store.info()
             try vault.writeDeviceRecord(DeviceRecord(id: info.id, name: name, created: ISO8601DateFormatter().string(from: Date()), replaces: replacing))
             try store.log("created device \(name) (\(info.id)) on vault \(vault.root.path)")
@@ -79,17 +90,27 @@ public struct DeviceHome: Sendable {
     /// device's lock keeps another process from syncing it meanwhile; the old
     /// store is moved aside and deleted only once the new one exists.
     @discardableResult
-    public func reinstallDevice(name: String, clock: any WallClock = SystemClock()) async throws(TandemError) -> DeviceStore {
+    public func reinstallDevice(name: String, credential: VaultCredential? = nil,
+                                clock: any WallClock = SystemClock()) async throws(TandemError) -> DeviceStore {
         let path = storePath(for: try resolveDevice(name))
         let lock = try await DeviceLock.acquire(path: path + ".lock")
         defer { withExtendedLifetime(lock) {} }
         let oldStore = try DeviceStore.open(at: path)
         let old = try oldStore.info()
         let unpushed = try oldStore.outboxCount()
-        try oldStore.close()
-        guard unpushed == 0 else { throw .unpushedChanges(device: name, count: unpushed) }
+        // The new installation keeps the key only if the old one remembered it.
+        let remembered = try oldStore.remembersVaultKey()
         let vaultPath = URL(fileURLWithPath: old.vaultPath)
-        guard Vault(root: vaultPath).isReachable else { throw .vaultUnreachable(path: old.vaultPath) }
+        let key: VaultKey?
+        do throws(TandemError) {
+            guard unpushed == 0 else { throw TandemError.unpushedChanges(device: name, count: unpushed) }
+            guard Vault(root: vaultPath).isReachable else { throw TandemError.vaultUnreachable(path: old.vaultPath) }
+            key = try oldStore.vault(credential: credential).key
+            try oldStore.close()
+        } catch {
+            try? oldStore.close()
+            throw error
+        }
         let folder = (path as NSString).deletingLastPathComponent
         let aside = folder + ".reinstalling"
         do {
@@ -100,7 +121,8 @@ public struct DeviceHome: Sendable {
         }
         do {
             // A reinstall in the background does not change which device commands act on.
-            let store = try createDevice(name: name, vaultPath: vaultPath, replacing: old.id, makeCurrent: false, clock: clock)
+            let store = try createDevice(name: name, vaultPath: vaultPath, credential: key.map(VaultCredential.key),
+                                         remember: remembered, replacing: old.id, makeCurrent: false, clock: clock)
             try? FileManager.default.removeItem(atPath: aside)
             return store
         } catch {

@@ -18,6 +18,8 @@ public final class DeviceStore: Sendable {
     let clock: any WallClock
     /// Migration steps the app registered in code (stored ones are in the database).
     let registeredSteps = RegisteredSteps()
+    /// The vault key once unlocked in this process; never written unless remembered.
+    let sessionKey = SessionKey()
 
     /// Opens an existing store.
     public static func open(at path: String, clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
@@ -37,6 +39,7 @@ public final class DeviceStore: Sendable {
     ) throws(TandemError) -> DeviceStore {
         guard Validation.isValidName(name) else { throw .invalidDeviceName(name) }
         guard !FileManager.default.fileExists(atPath: path) else { throw .deviceExists(name: name) }
+        try createPrivately(path)
         let store = try DeviceStore(path: path, clock: clock)
         let now = clock.nowMillis()
         try store.writeTransaction { db in
@@ -48,7 +51,9 @@ public final class DeviceStore: Sendable {
             ]
             for (key, value) in values { try StoreMeta.set(db, key, value) }
             if let replacing { try StoreMeta.set(db, .replaces, replacing.rawValue) }
+            try StoreMeta.set(db, .vaultSealing, descriptor.sealing)
         }
+        store.sessionKey.value = vault.key
         return store
     }
 
@@ -246,6 +251,11 @@ enum StoreMeta: String, CaseIterable {
     case owner, created, pushedSeq = "pushed_seq", pushedHash = "pushed_hash", lastSync = "last_sync"
     case clockWall = "clock_wall", clockCounter = "clock_counter", writeCounter = "write_counter", arrival
     case replaces
+    /// How the vault was sealed when this device joined: a vault.json that
+    /// later says otherwise was replaced, and is refused.
+    case vaultSealing = "vault_sealing"
+    /// The vault key, hex, when the person chose to remember it here.
+    case vaultKey = "vault_key"
 
     static func get(_ db: Database, _ key: StoreMeta) throws -> String? {
         try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key.rawValue])

@@ -20,7 +20,7 @@ enum AtomicFile {
     /// Writes `bytes` at `url`. With `replacing: false` an existing file is never
     /// replaced and the write fails with `EEXIST`, so two writers can never both
     /// believe they wrote the same immutable file.
-    static func write(_ bytes: [UInt8], to url: URL, replacing: Bool, mode: mode_t = 0o644) throws(Failure) {
+    static func write(_ bytes: [UInt8], to url: URL, replacing: Bool, mode: mode_t = 0o600) throws(Failure) {
         let folder = url.deletingLastPathComponent().path
         let target = url.path
         let temporary = folder + "/" + temporaryPrefix + String(UInt64.random(in: .min ... .max), radix: 36)

@@ -18,26 +18,22 @@ public struct Synchronizer: Sendable {
         self.logger = logger
     }
 
-    /// The vault this device belongs to, at its recorded path.
+    /// The vault this device belongs to, unlocked (see `DeviceStore.vault`).
     public func vault() throws(TandemError) -> Vault {
-        Vault(root: URL(fileURLWithPath: try store.info().vaultPath))
+        try store.vault()
     }
 
     /// Syncs once. An unreachable vault is not an error: the report says offline.
     public func sync(policies: PolicyMap, handlers: [String: ContextHandlers] = [:]) async throws(TandemError) -> SyncReport {
         var report = SyncReport()
         let info = try store.info()
-        let vault = Vault(root: URL(fileURLWithPath: info.vaultPath))
-        guard vault.isReachable else {
+        guard Vault(root: URL(fileURLWithPath: info.vaultPath)).isReachable else {
             logger.info("vault \(info.vaultPath) unreachable: offline")
             report.online = false
             try fillCounts(&report)
             return report
         }
-        let descriptor = try vault.readDescriptor()
-        guard descriptor.id == info.vaultID else {
-            throw .wrongVault(path: vault.root.path, expected: info.vaultID, found: descriptor.id)
-        }
+        let vault = try store.vault()
         let lock = try await DeviceLock.acquire(path: store.path + ".lock")
         defer { withExtendedLifetime(lock) {} }
 

@@ -5,10 +5,23 @@ import Foundation
 public struct Vault: Sendable {
     public let root: URL
     public let codec: SegmentCodec
+    /// The key of an encrypted vault, once unlocked (see `unlocked(_:with:)`);
+    /// nil for a plain vault, or one only read for its public parts.
+    public let key: VaultKey?
 
-    public init(root: URL, codec: SegmentCodec = SegmentCodec()) {
+    /// The vault at `root`, as far as it can be used without a key: its
+    /// descriptor, its folders, and the segments of a plain vault.
+    public init(root: URL) {
         self.root = root.standardizedFileURL
-        self.codec = codec
+        self.codec = SegmentCodec()
+        self.key = nil
+    }
+
+    /// The vault at `root`, opening and sealing files with `key`.
+    init(root: URL, key: VaultKey) {
+        self.root = root.standardizedFileURL
+        self.codec = SegmentCodec(sealer: AESGCMSealer(key: key.subkey(.segments)))
+        self.key = key
     }
 
     public var descriptorURL: URL { root.appendingPathComponent("vault.json") }
@@ -29,14 +42,30 @@ public struct Vault: Sendable {
 
     // MARK: Creating and opening
 
-    /// Creates a new vault at `root` (the folder may exist but must hold no vault).
+    /// Creates a new vault at `root` (the folder may exist but must hold no
+    /// vault). With a passphrase, the vault gets a random key; its recovery
+    /// phrase is returned once and stored nowhere.
     @discardableResult
-    public static func create(at root: URL, owner: String, now: Date = Date()) throws(TandemError) -> VaultDescriptor {
+    public static func create(at root: URL, owner: String, protection: VaultProtection, now: Date = Date()) throws(TandemError) -> CreatedVault {
         let vault = Vault(root: root)
         let manager = FileManager.default
         if manager.fileExists(atPath: vault.descriptorURL.path) { throw .vaultAlreadyExists(path: vault.root.path) }
         guard !owner.isEmpty, owner.utf8.count <= 256, !owner.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw .vaultCorrupt(path: vault.descriptorURL.path, reason: "the owner id must be 1–256 characters without control characters")
+        }
+        var descriptor = VaultDescriptor(id: UUID().uuidString.lowercased(), owner: owner, created: ISO8601DateFormatter().string(from: now))
+        var phrase: [String]?
+        if case .passphrase(let passphrase, let parameters) = protection {
+            if let problem = parameters.problem { throw .vaultCorrupt(path: vault.descriptorURL.path, reason: problem) }
+            guard !passphrase.isEmpty else { throw .emptyPassphrase }
+            let key = VaultKey.random()
+            do {
+                descriptor.encryption = try VaultEncryption.make(key: key, passphrase: passphrase, scrypt: parameters, vaultID: descriptor.id, owner: owner)
+            } catch {
+                throw .io(path: vault.descriptorURL.path, reason: "cannot derive the key: \(error)")
+            }
+            descriptor.sealing = AESGCMSealer.name
+            phrase = RecoveryPhrase.words(for: key)
         }
         do {
             for folder in [vault.root, vault.devicesURL, vault.logURL] {
@@ -45,9 +74,8 @@ public struct Vault: Sendable {
         } catch {
             throw .io(path: vault.root.path, reason: "cannot create the vault folder: \(error.localizedDescription)")
         }
-        let descriptor = VaultDescriptor(id: UUID().uuidString.lowercased(), owner: owner, created: ISO8601DateFormatter().string(from: now))
-        try vault.writeJSON(descriptor, to: vault.descriptorURL, replacing: false)
-        return descriptor
+        try vault.writeJSON(descriptor.sealedWithChecksum, to: vault.descriptorURL, replacing: false)
+        return CreatedVault(descriptor: descriptor.sealedWithChecksum, recoveryPhrase: phrase)
     }
 
     /// True when the vault folder can be read now; a missing or unreadable
@@ -66,17 +94,71 @@ public struct Vault: Sendable {
             throw .vaultCorrupt(path: descriptorURL.path, reason: "not the JSON of a vault descriptor")
         }
         guard format <= VaultFormat.version else { throw .vaultUnsupportedFormat(path: descriptorURL.path, format: format) }
+        let descriptor: VaultDescriptor
         do {
-            let descriptor = try JSONDecoder().decode(VaultDescriptor.self, from: Data(bytes))
-            guard descriptor.sealing == PlainSealer.name else {
-                throw TandemError.vaultCorrupt(path: descriptorURL.path, reason: "unknown sealing method '\(Escaped.text(descriptor.sealing))'")
-            }
-            return descriptor
-        } catch let error as TandemError {
-            throw error
+            descriptor = try JSONDecoder().decode(VaultDescriptor.self, from: Data(bytes))
         } catch {
             throw .vaultCorrupt(path: descriptorURL.path, reason: "missing or invalid fields")
         }
+        if let checksum = descriptor.checksum, checksum != descriptor.computedChecksum {
+            throw .vaultCorrupt(path: descriptorURL.path, reason: "its checksum does not match its fields (the file is damaged or was edited)")
+        }
+        switch descriptor.sealing {
+        case PlainSealer.name:
+            break
+        case AESGCMSealer.name:
+            guard descriptor.checksum != nil else { throw .vaultCorrupt(path: descriptorURL.path, reason: "an encrypted vault's descriptor lacks its checksum") }
+            guard let encryption = descriptor.encryption else { throw .vaultCorrupt(path: descriptorURL.path, reason: "encrypted, but the key section is missing") }
+            if let problem = encryption.problem { throw .vaultCorrupt(path: descriptorURL.path, reason: problem) }
+        default:
+            throw .vaultCorrupt(path: descriptorURL.path, reason: "unknown sealing method '\(Escaped.text(descriptor.sealing))'")
+        }
+        return descriptor
+    }
+
+    // MARK: Keys
+
+    /// This vault, able to open and seal its files. A plain vault needs no
+    /// credential; an encrypted one throws `vaultLocked` without one, and
+    /// `wrongPassphrase`, `wrongRecoveryPhrase` or `vaultKeyMismatch` for a
+    /// credential that is not its own.
+    public func unlocked(_ descriptor: VaultDescriptor, with credential: VaultCredential?) throws(TandemError) -> Vault {
+        guard let encryption = descriptor.encryption, descriptor.isEncrypted else { return Vault(root: root) }
+        guard let credential else { throw .vaultLocked(path: root.path) }
+        let path = descriptorURL.path
+        switch credential {
+        case .passphrase(let passphrase):
+            return Vault(root: root, key: try encryption.unwrap(passphrase: passphrase, vaultID: descriptor.id, owner: descriptor.owner, path: path))
+        case .recoveryPhrase(let phrase):
+            let key = try RecoveryPhrase.key(from: phrase)
+            guard encryption.accepts(key, vaultID: descriptor.id, owner: descriptor.owner) else {
+                throw .wrongRecoveryPhrase(reason: "the phrase is well formed but opens another vault, not the one at \(root.path)")
+            }
+            return Vault(root: root, key: key)
+        case .key(let key):
+            guard encryption.accepts(key, vaultID: descriptor.id, owner: descriptor.owner) else { throw .vaultKeyMismatch(path: path) }
+            return Vault(root: root, key: key)
+        }
+    }
+
+    /// Wraps the vault key under a new passphrase. No other file changes:
+    /// every device, remembered key and the recovery phrase keep working.
+    @discardableResult
+    public func changePassphrase(using credential: VaultCredential, to passphrase: String,
+                                 parameters: ScryptParameters = ScryptParameters()) throws(TandemError) -> VaultDescriptor {
+        var descriptor = try readDescriptor()
+        guard descriptor.isEncrypted else { throw .vaultNotEncrypted(path: root.path) }
+        guard !passphrase.isEmpty else { throw .emptyPassphrase }
+        if let problem = parameters.problem { throw .vaultCorrupt(path: descriptorURL.path, reason: problem) }
+        let unlocked = try unlocked(descriptor, with: credential)
+        guard let key = unlocked.key else { throw .vaultLocked(path: root.path) }
+        do {
+            descriptor.encryption = try VaultEncryption.make(key: key, passphrase: passphrase, scrypt: parameters, vaultID: descriptor.id, owner: descriptor.owner)
+        } catch {
+            throw .io(path: descriptorURL.path, reason: "cannot derive the key: \(error)")
+        }
+        try writeJSON(descriptor.sealedWithChecksum, to: descriptorURL, replacing: true)
+        return descriptor.sealedWithChecksum
     }
 
     // MARK: Segments
@@ -131,8 +213,32 @@ public struct Vault: Sendable {
 
     // MARK: Device records
 
+    /// Writes this device's record, sealed when the vault is encrypted (a
+    /// record names the device and when it synced, which is nobody else's
+    /// business, and a forged one would mislead every devices screen).
     public func writeDeviceRecord(_ record: DeviceRecord) throws(TandemError) {
-        try writeJSON(record, to: deviceRecordURL(record.id), replacing: true)
+        let url = deviceRecordURL(record.id)
+        guard let key else { return try writeJSON(record, to: url, replacing: true) }
+        let plain: Data
+        do { plain = try JSONEncoder().encode(record) } catch { throw .io(path: url.path, reason: "cannot encode: \(error)") }
+        do {
+            let sealed = try AESGCMSealer(key: key.subkey(.deviceRecords)).seal(Array(plain), associatedData: Self.recordAssociatedData(record.id))
+            try writeJSON(SealedRecord(format: VaultFormat.version, sealed: Data(sealed).base64EncodedString()), to: url, replacing: true)
+        } catch let error as TandemError {
+            throw error
+        } catch {
+            throw .io(path: url.path, reason: "cannot seal: \(error)")
+        }
+    }
+
+    /// The envelope of a sealed device record.
+    private struct SealedRecord: Codable {
+        var format: Int
+        var sealed: String
+    }
+
+    private static func recordAssociatedData(_ device: DeviceID) -> [UInt8] {
+        Array("tandem-device-record \(device.rawValue)".utf8)
     }
 
     /// Every readable device record; unreadable ones are reported by path.
@@ -142,16 +248,39 @@ public struct Vault: Sendable {
         var problems: [String] = []
         for name in names.sorted() where name.hasSuffix(".json") && !name.hasPrefix(AtomicFile.temporaryPrefix) {
             let url = devicesURL.appendingPathComponent(name)
-            guard let id = DeviceID(validating: String(name.dropLast(5))),
-                  let data = try? Data(contentsOf: url),
-                  let record = try? JSONDecoder().decode(DeviceRecord.self, from: data),
-                  record.id == id else {
+            guard let id = DeviceID(validating: String(name.dropLast(5))), let data = try? Data(contentsOf: url) else {
                 problems.append("\(url.path): not a valid device record")
                 continue
             }
-            records.append(record)
+            switch openRecord(data, id: id) {
+            case .success(let record): records.append(record)
+            case .failure(let problem): problems.append("\(url.path): \(problem.description)")
+            }
         }
         return (records, problems)
+    }
+
+    private struct RecordProblem: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private func openRecord(_ data: Data, id: DeviceID) -> Result<DeviceRecord, RecordProblem> {
+        var plain = data
+        if let envelope = try? JSONDecoder().decode(SealedRecord.self, from: data) {
+            guard let key else { return .failure(RecordProblem(description: "sealed, and the vault is locked")) }
+            guard let sealed = Data(base64Encoded: envelope.sealed),
+                  let opened = try? AESGCMSealer(key: key.subkey(.deviceRecords)).open(ArraySlice(sealed), associatedData: Self.recordAssociatedData(id)) else {
+                return .failure(RecordProblem(description: "does not open (damaged, forged, or another device's record)"))
+            }
+            plain = Data(opened)
+        } else if key != nil {
+            // In an encrypted vault every record is sealed: a plain one was put there by someone without the key.
+            return .failure(RecordProblem(description: "not sealed, in an encrypted vault"))
+        }
+        guard let record = try? JSONDecoder().decode(DeviceRecord.self, from: plain), record.id == id else {
+            return .failure(RecordProblem(description: "not a valid device record"))
+        }
+        return .success(record)
     }
 
     private func writeJSON<T: Encodable>(_ value: T, to url: URL, replacing: Bool) throws(TandemError) {
@@ -165,4 +294,11 @@ public struct Vault: Sendable {
             throw .io(path: error.path, reason: error.reason)
         }
     }
+}
+
+/// A new vault, and the recovery phrase of its key when it is encrypted: the
+/// only time the phrase is ever shown.
+public struct CreatedVault: Sendable {
+    public var descriptor: VaultDescriptor
+    public var recoveryPhrase: [String]?
 }

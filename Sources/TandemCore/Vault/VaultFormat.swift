@@ -26,14 +26,40 @@ public struct VaultDescriptor: Codable, Sendable, Equatable {
     public var created: String
     /// How files are sealed: `plain` (integrity only) or `aes-256-gcm`.
     public var sealing: String
+    /// The wrapped key and its parameters; present when `sealing` is `aes-256-gcm`.
+    public var encryption: VaultEncryption?
+    /// SHA-256 of the other fields (hex), so that an accidental change of one
+    /// byte is reported as damage rather than as a wrong passphrase.
+    public var checksum: String?
 
-    public init(format: Int = VaultFormat.version, id: String, owner: String, created: String, sealing: String = PlainSealer.name) {
+    public init(format: Int = VaultFormat.version, id: String, owner: String, created: String, sealing: String = PlainSealer.name,
+                encryption: VaultEncryption? = nil) {
         self.format = format
         self.id = id
         self.owner = owner
         self.created = created
         self.sealing = sealing
+        self.encryption = encryption
     }
+
+    /// The checksum of every field but the checksum.
+    var computedChecksum: String {
+        var copy = self
+        copy.checksum = nil
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Digest.hex(Digest.sha256(Array((try? encoder.encode(copy)) ?? Data())))
+    }
+
+    /// This descriptor with its checksum filled in, as written to `vault.json`.
+    var sealedWithChecksum: VaultDescriptor {
+        var copy = self
+        copy.checksum = computedChecksum
+        return copy
+    }
+
+    /// True for a vault whose files are encrypted.
+    public var isEncrypted: Bool { sealing == AESGCMSealer.name }
 }
 
 /// What a device publishes about itself in `devices/<id>.json`; only that

@@ -25,7 +25,7 @@ public struct Snapshot: Sendable, Equatable {
     public static func load(_ store: DeviceStore, demo: DemoStatus? = nil) throws -> Snapshot {
         let info = try store.info()
         let vault = Vault(root: URL(fileURLWithPath: info.vaultPath))
-        let all = vault.deviceRecords().records
+        let all = store.readableDeviceRecords()
         let replaced = Set(all.compactMap(\.replaces))
         // Each device by name; installations replaced by a reinstall after the rest.
         let records = all.sorted { (replaced.contains($0.id) ? 1 : 0, $0.name) < (replaced.contains($1.id) ? 1 : 0, $1.name) }

@@ -50,9 +50,20 @@ final class TestWorld: @unchecked Sendable {
     private(set) var stores: [String: DeviceStore] = [:]
     private(set) var clocks: [String: TestClock] = [:]
 
-    init(devices: [String] = [], owner: String = "alice") throws {
-        vault = Vault(root: folder.url.appendingPathComponent("vault"))
-        descriptor = try Vault.create(at: vault.root, owner: owner)
+    /// The passphrase of an encrypted world's vault.
+    static let passphrase = "correct horse battery staple"
+    /// The recovery phrase of an encrypted world's vault.
+    let recoveryPhrase: [String]?
+
+    /// With `encrypted`, the vault is sealed with AES-256-GCM (scrypt at its
+    /// lowest accepted cost, to keep tests fast) and every device knows the key.
+    init(devices: [String] = [], owner: String = "alice", encrypted: Bool = false) throws {
+        let root = folder.url.appendingPathComponent("vault")
+        let created = try Vault.create(at: root, owner: owner,
+                                       protection: encrypted ? .passphrase(Self.passphrase, ScryptParameters(logN: 10)) : .none)
+        descriptor = created.descriptor
+        recoveryPhrase = created.recoveryPhrase
+        vault = try Vault(root: root).unlocked(descriptor, with: encrypted ? .passphrase(Self.passphrase) : nil)
         for name in devices { try addDevice(name) }
     }
 
