@@ -66,7 +66,7 @@ struct InitCommand: ParsableCommand {
             print("passphrase is lost, and it is shown only now:")
             print("")
             for row in stride(from: 0, to: phrase.count, by: 6) {
-                print("  " + (row..<min(row + 6, phrase.count)).map { pad("\($0 + 1). \(phrase[$0])", 13) }.joined())
+                print("  " + (row..<min(row + 6, phrase.count)).map { pad((($0 < 9) ? " " : "") + "\($0 + 1). \(phrase[$0])", 14) }.joined())
             }
             print("")
         }

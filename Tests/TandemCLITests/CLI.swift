@@ -36,13 +36,19 @@ final class CLI: @unchecked Sendable {
         try? FileManager.default.removeItem(at: root)
     }
 
+    /// The passphrase of the vaults tests make, given through the environment
+    /// as a script would; nil to run without it.
+    var passphrase: String? = "correct horse battery staple"
+
     @discardableResult
-    func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
+    func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["TANDEM_HOME"] = home.path
+        environment["TANDEM_PASSPHRASE"] = passphrase
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
@@ -73,10 +79,11 @@ final class CLI: @unchecked Sendable {
         return try result.json()
     }
 
-    /// A vault with the named devices.
+    /// An encrypted vault (scrypt at its lowest cost, to keep tests fast)
+    /// with the named devices, each remembering the key as an app would.
     func setUp(devices: [String]) throws {
-        try ok("init", "--vault", vault.path, "--owner", "alice")
-        for name in devices { try ok("device", "create", name, "--vault", vault.path) }
+        try ok("init", "--vault", vault.path, "--owner", "alice", "--scrypt-log-n", "10")
+        for name in devices { try ok("device", "create", name, "--vault", vault.path, "--remember-key") }
     }
 
     /// Runs a shell script with this home and binary in its environment, in its own process.
