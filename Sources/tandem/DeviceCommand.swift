@@ -73,7 +73,8 @@ struct DeviceCommand: ParsableCommand {
                 let info = try store.info()
                 seen.insert(info.id)
                 if !vaults.contains(info.vaultPath) { vaults.append(info.vaultPath) }
-                if storeOfVault[info.vaultPath] == nil { storeOfVault[info.vaultPath] = store }
+                // One store per vault reads its records: one that has the key, if any.
+                if storeOfVault[info.vaultPath].map({ (try? $0.needsVaultKey()) == true }) ?? true { storeOfVault[info.vaultPath] = store }
                 rows.append(.object([
                     ("name", .string(info.name)), ("id", .string(info.id.rawValue)), ("here", .bool(true)),
                     ("current", .bool(name == current)), ("vault", .string(info.vaultPath)),
@@ -106,6 +107,9 @@ struct DeviceCommand: ParsableCommand {
                 let lastSync: String = if case .string(let text)? = field["lastSync"] { text } else { "never" }
                 print(mark + pad(text(field["name"]), 16) + pad(text(field["id"]), 18) + pad(text(field["pushedSeq"]), 8)
                       + pad(lastSync, 22) + (field["here"] == .bool(true) ? "this machine" : "other machine"))
+            }
+            for (path, store) in storeOfVault.sorted(by: { $0.key < $1.key }) where (try? store.needsVaultKey()) == true {
+                print("(the other devices of the encrypted vault at \(path) show once a device here has its key: tandem unlock)")
             }
         }
 

@@ -171,4 +171,40 @@ import Testing
             return true
         }
     }
+
+    @Test func everyDamagedObjectIsCaughtWithItsPath() throws {
+        let world = try TestWorld(encrypted: true)
+        let vault = world.vault
+        let content = Array("a chunk of an app's data folder".utf8)
+        let address = try vault.writeObject(content)
+        #expect(try vault.writeObject(content) == address)
+        #expect(address != Digest.hex(Digest.sha256(content)), "an outsider could confirm the content from its bare hash")
+        #expect(try vault.readObject(address) == content)
+        let other = try vault.writeObject(Array("another chunk".utf8))
+        let path = vault.objectURL(address).path
+        let pristine = try Data(contentsOf: URL(fileURLWithPath: path))
+
+        func expectCaught(_ label: String, _ damage: () throws -> Void) throws {
+            try pristine.write(to: URL(fileURLWithPath: path))
+            try damage()
+            do {
+                _ = try vault.readObject(address)
+                Issue.record("\(label): a damaged object was read")
+            } catch {
+                #expect(error.description.hasPrefix(path), "\(label): \(error)")
+            }
+        }
+        for offset in 0..<pristine.count {
+            try expectCaught("byte \(offset)") { try flip(path, at: offset) }
+        }
+        for length in [0, 1, 13, pristine.count / 2, pristine.count - 1] {
+            try expectCaught("cut at \(length)") { try truncate(path, to: length) }
+        }
+        try expectCaught("another object's file under this name") {
+            try FileManager.default.removeItem(atPath: path)
+            try FileManager.default.copyItem(atPath: vault.objectURL(other).path, toPath: path)
+        }
+        try expectCaught("missing") { try FileManager.default.removeItem(atPath: path) }
+        #expect(throws: TandemError.self) { try vault.readObject("../../vault.json") }
+    }
 }

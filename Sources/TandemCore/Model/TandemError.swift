@@ -17,6 +17,7 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case vaultCorrupt(path: String, reason: String)
     case wrongVault(path: String, expected: String, found: String)
     case corruptSegment(path: String, reason: String)
+    case corruptObject(path: String, reason: String)
     case storeCorrupt(path: String, reason: String)
     case storeFailed(path: String, reason: String)
     case deviceExists(name: String)
@@ -74,6 +75,8 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(path) holds vault \(found), but this device belongs to vault \(expected)"
         case .corruptSegment(let path, let reason):
             "\(path): corrupt segment, not applied: \(reason)"
+        case .corruptObject(let path, let reason):
+            "\(path): damaged object: \(reason); nothing restored from it"
         case .storeCorrupt(let path, let reason):
             "\(path): device store is damaged: \(reason)"
         case .storeFailed(let path, let reason):
