@@ -12,8 +12,16 @@ enum Measure {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
-    /// This process's peak resident memory, in MB.
+    /// This process's peak resident memory: VmHWM, which belongs to the
+    /// address space and starts afresh at exec. (getrusage's ru_maxrss is
+    /// kept across exec on Linux, so a child would report the parent's peak
+    /// when the parent's was higher.)
     static func peakMemoryMB() -> Double {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) {
+            return kilobytes / 1024
+        }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024
