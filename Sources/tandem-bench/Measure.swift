@@ -34,8 +34,9 @@ enum Measure {
 
     /// Runs this benchmark binary again with `arguments`, so a phase's peak
     /// memory is its own; returns the numbers it printed on its last line.
-    static func child(_ arguments: [String]) throws -> [String: Double] {
+    static func child(_ arguments: [String], environment: [String: String] = [:]) throws -> [String: Double] {
         let process = Process()
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
         if !FileManager.default.isExecutableFile(atPath: process.executableURL!.path) {
             process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0])

@@ -26,11 +26,12 @@ struct Credentials {
         if let recoveryPhraseFile { return .recoveryPhrase(try Self.firstLine(of: recoveryPhraseFile)) }
         if useRecoveryPhrase {
             if let phrase = environment["TANDEM_RECOVERY_PHRASE"], !phrase.isEmpty { return .recoveryPhrase(phrase) }
-            return .recoveryPhrase(try Terminal.ask("Recovery phrase (24 words) of the vault at \(vaultPath): ", echo: false))
+            return .recoveryPhrase(try Terminal.ask("Recovery phrase (24 words) of the vault at \(vaultPath): ", echo: false,
+                                                    otherwise: "--recovery-phrase-file FILE or TANDEM_RECOVERY_PHRASE"))
         }
         if let passphraseFile { return .passphrase(try Self.firstLine(of: passphraseFile)) }
         if let passphrase = environment["TANDEM_PASSPHRASE"], !passphrase.isEmpty { return .passphrase(passphrase) }
-        return .passphrase(try Terminal.ask("Passphrase of the vault at \(vaultPath): ", echo: false))
+        return .passphrase(try Terminal.ask("Passphrase of the vault at \(vaultPath): ", echo: false, otherwise: "--passphrase-file FILE or TANDEM_PASSPHRASE"))
     }
 
     /// True when a wrong answer can be asked again (it came from the terminal).
@@ -62,11 +63,12 @@ struct Credentials {
     /// A new passphrase: from `file`, else `TANDEM_NEW_PASSPHRASE` (for
     /// `passphrase change`) or `TANDEM_PASSPHRASE` (for `init`), else typed
     /// twice in the terminal.
-    func newPassphrase(file: String?, variable: String) throws -> String {
+    func newPassphrase(file: String?, fileOption: String, variable: String) throws -> String {
         if let file { return try Self.firstLine(of: file) }
         if let value = environment[variable], !value.isEmpty { return value }
-        let first = try Terminal.ask("New passphrase: ", echo: false)
-        let second = try Terminal.ask("Repeat it: ", echo: false)
+        let otherwise = "\(fileOption) FILE or \(variable)"
+        let first = try Terminal.ask("New passphrase: ", echo: false, otherwise: otherwise)
+        let second = try Terminal.ask("Repeat it: ", echo: false, otherwise: otherwise)
         guard first == second else { throw CredentialError(message: "the two passphrases differ; nothing changed") }
         return first
     }
@@ -94,10 +96,12 @@ struct CredentialError: Error, CustomStringConvertible {
 /// when standard input and output are redirected, and fail clearly when
 /// there is no terminal at all.
 enum Terminal {
-    static func ask(_ prompt: String, echo: Bool) throws -> String {
+    /// Asks `prompt`; `otherwise` names the options that give the answer
+    /// without a terminal.
+    static func ask(_ prompt: String, echo: Bool, otherwise: String) throws -> String {
         let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
         guard fd >= 0 else {
-            throw CredentialError(message: "the vault is encrypted and there is no terminal to ask for its passphrase: use --passphrase-file FILE or TANDEM_PASSPHRASE")
+            throw CredentialError(message: "the vault is encrypted and there is no terminal to ask for its passphrase: use \(otherwise)")
         }
         defer { close(fd) }
         _ = prompt.withCString { write(fd, $0, strlen($0)) }
@@ -107,9 +111,15 @@ enum Terminal {
             var quiet = saved
             quiet.c_lflag &= ~tcflag_t(ECHO)
             quiet.c_lflag |= tcflag_t(ECHONL)
+            EchoGuard.arm(fd: fd, saved: saved)
             tcsetattr(fd, TCSAFLUSH, &quiet)
         }
-        defer { if hasTermios, !echo { tcsetattr(fd, TCSAFLUSH, &saved) } }
+        defer {
+            if hasTermios, !echo {
+                tcsetattr(fd, TCSAFLUSH, &saved)
+                EchoGuard.disarm()
+            }
+        }
         var bytes: [UInt8] = []
         var byte: UInt8 = 0
         while true {
@@ -123,5 +133,30 @@ enum Terminal {
         }
         guard let answer = String(bytes: bytes, encoding: .utf8) else { throw CredentialError(message: "the answer is not UTF-8 text") }
         return answer
+    }
+}
+
+/// Puts echo back if a signal ends the process while a passphrase is being
+/// typed: `defer` does not run then, and the shell would be left blind.
+private enum EchoGuard {
+    nonisolated(unsafe) private static var fd: Int32 = -1
+    nonisolated(unsafe) private static var saved = termios()
+    private static let signals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP]
+
+    static func arm(fd descriptor: Int32, saved state: termios) {
+        fd = descriptor
+        saved = state
+        for number in signals {
+            signal(number) { received in
+                if EchoGuard.fd >= 0 { tcsetattr(EchoGuard.fd, TCSANOW, &EchoGuard.saved) }
+                signal(received, SIG_DFL)
+                raise(received)
+            }
+        }
+    }
+
+    static func disarm() {
+        for number in signals { signal(number, SIG_DFL) }
+        fd = -1
     }
 }

@@ -25,6 +25,9 @@ struct DeviceCommand: ParsableCommand {
         @Flag(help: "Remember the vault key on this device, so later commands need no passphrase ('tandem lock' forgets it).")
         var rememberKey = false
 
+        @Option(help: ArgumentHelp("none, to join a vault made with 'tandem init --encryption none' (without it, a vault that is not encrypted is refused, in case its vault.json was replaced).", valueName: "METHOD"))
+        var encryption: String?
+
         @OptionGroup var global: GlobalOptions
         @OptionGroup var recovery: RecoveryOptions
         @OptionGroup var output: OutputOptions
@@ -35,6 +38,9 @@ struct DeviceCommand: ParsableCommand {
             let descriptor = try target.readDescriptor()
             if let owner, owner != descriptor.owner {
                 throw TandemError.ownerMismatch(path: target.root.path, vaultOwner: descriptor.owner, requested: owner)
+            }
+            if !descriptor.isEncrypted, encryption != "none" {
+                throw CredentialError(message: "the vault at \(target.root.path) is NOT encrypted: if it was made so ('tandem init --encryption none'), join it with --encryption none; if it should be encrypted, its vault.json was replaced — do not join it")
             }
             let create = { (credential: VaultCredential?) in
                 try global.deviceHome.createDevice(name: name, vaultPath: url, credential: credential, remember: rememberKey, owner: owner)

@@ -44,6 +44,7 @@ struct RmCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try global.openStore()
+        if sync { try global.unlock(store) }
         let outcome = try store.write(context: context, key: key, value: nil)
         try await WriteReport.print(outcome, store: store, context: context, key: key, verb: "deleted", json: output.json, sync: sync, global: global)
     }

@@ -44,7 +44,7 @@ struct InitCommand: ParsableCommand {
         if encryption == "none" {
             protection = .none
         } else {
-            let passphrase = try Credentials().newPassphrase(file: passphraseFile, variable: "TANDEM_PASSPHRASE")
+            let passphrase = try Credentials().newPassphrase(file: passphraseFile, fileOption: "--passphrase-file", variable: "TANDEM_PASSPHRASE")
             protection = .passphrase(passphrase, ScryptParameters(logN: scryptLogN))
         }
         let created = try Vault.create(at: url, owner: owner, protection: protection)

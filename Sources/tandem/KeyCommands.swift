@@ -62,6 +62,10 @@ struct PassphraseCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Wrap the vault key under a new passphrase; no data is rewritten, every device keeps working.",
             discussion: """
+                The vault key itself does not change: whoever knew the old passphrase, or kept an old copy of \
+                vault.json, or has a device that remembers the key, can still open the vault. To shut someone \
+                out, make a new vault and move the devices to it.
+
                 Asks for the current passphrase (or, with --recovery, the recovery phrase), then the new one \
                 twice; or reads them from --passphrase-file and --new-passphrase-file, or $TANDEM_PASSPHRASE \
                 and $TANDEM_NEW_PASSPHRASE.
@@ -81,18 +85,24 @@ struct PassphraseCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var recovery: RecoveryOptions
 
+        func validate() throws {
+            guard ScryptParameters.acceptedLogN.contains(scryptLogN) else {
+                throw ValidationError("--scrypt-log-n must be within \(ScryptParameters.acceptedLogN)")
+            }
+        }
+
         func run() throws {
             let path = try vault ?? global.openStore().info().vaultPath
             let target = Vault(root: URL(fileURLWithPath: path))
             let descriptor = try target.readDescriptor()
             guard descriptor.isEncrypted else { throw TandemError.vaultNotEncrypted(path: target.root.path) }
             // The current credential is checked before the new passphrase is asked for.
-            let credential = try recovery.credentials(global).withCredential(for: target.root.path) { credential in
-                _ = try target.unlocked(descriptor, with: credential)
-                return credential
+            let key = try recovery.credentials(global).withCredential(for: target.root.path) { credential in
+                try target.unlocked(descriptor, with: credential).key
             }
-            let passphrase = try Credentials().newPassphrase(file: newPassphraseFile, variable: "TANDEM_NEW_PASSPHRASE")
-            try target.changePassphrase(using: credential, to: passphrase, parameters: ScryptParameters(logN: scryptLogN))
+            let passphrase = try Credentials().newPassphrase(file: newPassphraseFile, fileOption: "--new-passphrase-file", variable: "TANDEM_NEW_PASSPHRASE")
+            guard let key else { throw TandemError.vaultNotEncrypted(path: target.root.path) }
+            try target.changePassphrase(using: .key(key), to: passphrase, parameters: ScryptParameters(logN: scryptLogN))
             print("the passphrase of the vault at \(target.root.path) is changed; the recovery phrase and every device still work")
         }
     }

@@ -43,6 +43,8 @@ struct PutCommand: AsyncParsableCommand {
             text = value ?? ""
         }
         let store = try global.openStore()
+        // Asked before the write, so a wrong passphrase leaves nothing written.
+        if sync { try global.unlock(store) }
         let outcome = try store.write(context: context, key: key, value: text)
         try await WriteReport.print(outcome, store: store, context: context, key: key, verb: "written", json: output.json, sync: sync, global: global)
     }
@@ -54,7 +56,6 @@ enum WriteReport {
                       json: Bool, sync: Bool, global: GlobalOptions) async throws {
         var report: SyncReport?
         if sync, outcome != .unchanged {
-            try global.unlock(store)
             report = try await Synchronizer(store: store, logger: global.logger()).sync(policies: PolicyMap(contexts: try store.policies()))
         }
         let label = "\(context)/\(Escaped.text(key))"

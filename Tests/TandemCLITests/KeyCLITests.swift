@@ -131,4 +131,25 @@ import Testing
             #expect(!logs.contains(secret), "a log shows '\(secret)'")
         }
     }
+
+    @Test func aWriteWithSyncAndAWrongPassphraseWritesNothing() throws {
+        let cli = CLI()
+        _ = try encryptedVault(cli)
+        let put = try cli.run(["put", "friends", "bob", #"{"a":1}"#, "--sync"], environment: ["TANDEM_PASSPHRASE": "wrong"])
+        #expect(put.status == 1)
+        #expect(put.stderr.contains("wrong passphrase; nothing changed"))
+        #expect(try cli.run(["get", "friends", "bob"]).status == 1)
+        let status = try #require(try cli.json("status") as? JSONObject)
+        #expect((status["counts"] as? JSONObject)?["waitingToPush"] as? Int == 0)
+    }
+
+    @Test func aPlainVaultIsJoinedOnlyWhenSaidSo() throws {
+        let cli = CLI()
+        try cli.ok("init", "--vault", cli.vault.path, "--owner", "alice", "--encryption", "none")
+        let refused = try cli.run(["device", "create", "laptop", "--vault", cli.vault.path])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("is NOT encrypted"))
+        try cli.ok("device", "create", "laptop", "--vault", cli.vault.path, "--encryption", "none")
+        try cli.ok("put", "c", "k", "1", "--sync")
+    }
 }

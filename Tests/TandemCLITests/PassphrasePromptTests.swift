@@ -53,4 +53,22 @@ struct PassphrasePromptTests {
         try tui.press("q")
         try tui.quit()
     }
+
+    /// A signal while the passphrase is typed puts echo back before the
+    /// process ends, so the shell is not left blind.
+    @Test func aSignalDuringThePromptLeavesEchoOn() throws {
+        let cli = try story()
+        let script = cli.root.appendingPathComponent("interrupted.sh")
+        try Data("""
+            timeout -s TERM --foreground 2 '\(CLI.binary.path)' sync --device phone
+            stty -a | tr ' ;' '\\n\\n' | grep -x -- '-*echo'
+            """.utf8).write(to: script)
+        let shell = try Tmux("sh \(script.path)", environment: ["TANDEM_HOME": cli.home.path])
+        shell.waitFor("Passphrase of the vault")
+        shell.waitFor("EXITED:")
+        // The prompt's line was cut short by the signal: stty's answer follows it.
+        let words = shell.screen.split(whereSeparator: \.isWhitespace)
+        #expect(words.contains("echo"), "\(shell.screen)")
+        #expect(!words.contains("-echo"), "\(shell.screen)")
+    }
 }

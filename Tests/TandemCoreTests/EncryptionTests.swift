@@ -163,4 +163,61 @@ import Testing
         #expect(home.deviceNames().isEmpty)
         #expect(world.vault.deviceRecords().records.isEmpty)
     }
+
+    /// A vault.json swapped for a plain one must not make a new device push in clear.
+    @Test func aNewDeviceRefusesAPlainVaultJSONBesideSealedFiles() async throws {
+        let world = try TestWorld(devices: ["laptop"], encrypted: true)
+        try world.put("laptop", "c", "k", #""secret""#)
+        try await world.sync("laptop")
+        var descriptor = try world.vault.readDescriptor()
+        descriptor.sealing = PlainSealer.name
+        descriptor.encryption = nil
+        try JSONEncoder().encode(descriptor.sealedWithChecksum).write(to: world.vault.descriptorURL)
+        let home = DeviceHome(root: world.folder.url.appendingPathComponent("home"))
+        #expect(throws: TandemError.sealingChanged(path: world.vault.descriptorURL.path, expected: AESGCMSealer.name, found: PlainSealer.name)) {
+            try home.createDevice(name: "phone", vaultPath: world.vault.root)
+        }
+        #expect(home.deviceNames().isEmpty)
+    }
+
+    /// Without the key, an encrypted vault shows no device records at all:
+    /// a plain one planted there would be a forgery.
+    @Test func aLockedDeviceShowsNoPlantedRecord() async throws {
+        let world = try TestWorld(encrypted: true)
+        let home = DeviceHome(root: world.folder.url.appendingPathComponent("home"))
+        let store = try home.createDevice(name: "laptop", vaultPath: world.vault.root, credential: .passphrase(TestWorld.passphrase))
+        #expect(store.readableDeviceRecords().map(\.name) == ["laptop"])
+        let forged = DeviceRecord(id: DeviceID(validating: "aaaaaaaaaaaaaaaa")!, name: "forged", created: "2026-01-01T00:00:00Z")
+        try Vault(root: world.vault.root).writeDeviceRecord(forged)
+        #expect(store.readableDeviceRecords().map(\.name) == ["laptop"])
+        try store.lock()
+        #expect(store.readableDeviceRecords().isEmpty)
+    }
+
+    @Test func scryptParametersThatWouldCostTooMuchAreRefused() {
+        #expect(ScryptParameters(logN: 17).problem == nil)
+        #expect(ScryptParameters(logN: 20, r: 8).problem == nil)
+        #expect(ScryptParameters(logN: 21).problem != nil)
+        #expect(ScryptParameters(logN: 20, r: 16).problem != nil)
+        #expect(ScryptParameters(logN: 17, r: 8, p: 4).problem == nil)
+        #expect(ScryptParameters(logN: 20, r: 8, p: 4).problem != nil)
+        #expect(ScryptParameters(logN: 9).problem != nil)
+    }
+
+    /// The checksum covers members a later build may add, and catches an edit.
+    @Test func theChecksumCoversUnknownMembers() throws {
+        let world = try TestWorld(encrypted: true)
+        let url = world.vault.descriptorURL
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        object["addedLater"] = ["x": 1]
+        object["checksum"] = nil
+        object["checksum"] = VaultDescriptor.checksum(ofJSON: try JSONSerialization.data(withJSONObject: object))
+        try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted]).write(to: url)
+        #expect(try world.vault.readDescriptor().id == world.descriptor.id)
+        object["addedLater"] = ["x": 2]
+        try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted]).write(to: url)
+        #expect(throws: TandemError.vaultCorrupt(path: url.path, reason: "its checksum does not match its fields (the file is damaged or was edited)")) {
+            try world.vault.readDescriptor()
+        }
+    }
 }

@@ -31,7 +31,8 @@ public enum RecoveryPhrase {
         var indices: [Int] = []
         for (position, token) in tokens.enumerated() {
             guard let index = index(of: token) else {
-                throw .wrongRecoveryPhrase(reason: "word \(position + 1), '\(Escaped.text(token))', is not in the recovery word list")
+                // The word is not repeated: a typo is usually one letter from the real word.
+                throw .wrongRecoveryPhrase(reason: "word \(position + 1) is not in the recovery word list")
             }
             indices.append(index)
         }

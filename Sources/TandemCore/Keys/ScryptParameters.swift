@@ -20,8 +20,13 @@ public struct ScryptParameters: Codable, Sendable, Equatable {
     public static let defaultLogN = 17
 
     /// The range accepted when reading `vault.json`: a damaged or hostile
-    /// file must not make a device spend gigabytes or hours on one try.
-    public static let acceptedLogN = 10...22
+    /// file must not make a device spend gigabytes or minutes on one try.
+    public static let acceptedLogN = 10...20
+
+    /// scrypt needs 128·r·N bytes; more than 1 GiB is refused, and so is
+    /// more than 16 times the default's work (N·r·p).
+    static let maximumMemory = 1 << 30
+    static let maximumWork = 1 << 24
 
     public init(logN: Int = ScryptParameters.defaultLogN, r: Int = 8, p: Int = 1, salt: [UInt8]? = nil) {
         self.logN = logN
@@ -33,7 +38,10 @@ public struct ScryptParameters: Codable, Sendable, Equatable {
     /// Why the parameters are refused; nil when they are usable.
     var problem: String? {
         guard Self.acceptedLogN.contains(logN) else { return "scrypt cost logN \(logN) is outside \(Self.acceptedLogN)" }
-        guard (1...32).contains(r), (1...16).contains(p) else { return "scrypt r \(r) or p \(p) is out of range" }
+        guard (1...16).contains(r), (1...4).contains(p) else { return "scrypt r \(r) or p \(p) is out of range" }
+        guard 128 * r << logN <= Self.maximumMemory, (r * p) << logN <= Self.maximumWork else {
+            return "scrypt parameters logN \(logN), r \(r), p \(p) would need more than 1 GiB or 16 times the default work"
+        }
         guard let salt = Data(base64Encoded: salt), salt.count >= 16 else { return "the scrypt salt is not 16 or more base64 bytes" }
         return nil
     }
@@ -44,6 +52,7 @@ public struct ScryptParameters: Codable, Sendable, Equatable {
         // The passphrase is used as typed but in one Unicode form, so the same
         // words typed on two systems give the same key.
         let normalized = Array(passphrase.precomposedStringWithCanonicalMapping.utf8)
-        return try KDF.Scrypt.deriveKey(from: normalized, salt: salt, outputByteCount: 32, rounds: 1 << logN, blockSize: r, parallelism: p)
+        return try KDF.Scrypt.deriveKey(from: normalized, salt: salt, outputByteCount: 32, rounds: 1 << logN, blockSize: r, parallelism: p,
+                                        maxMemory: Self.maximumMemory + 1 << 20)
     }
 }

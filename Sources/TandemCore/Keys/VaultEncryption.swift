@@ -22,17 +22,25 @@ public struct VaultEncryption: Codable, Sendable, Equatable {
 
     /// Wraps `key` under `passphrase`.
     static func make(key: VaultKey, passphrase: String, scrypt: ScryptParameters, vaultID: String, owner: String) throws -> VaultEncryption {
-        let wrapping = try scrypt.derive(passphrase)
+        let (wrapping, checking) = try keys(passphrase, scrypt)
         let box = try AES.GCM.seal(key.bytes, using: wrapping, authenticating: wrapAssociatedData(vaultID: vaultID, owner: owner))
         return VaultEncryption(
             kdf: "scrypt", scrypt: scrypt,
-            passphraseCheck: Data(HMAC<SHA256>.authenticationCode(for: passphraseCheckText, using: wrapping)).base64EncodedString(),
+            passphraseCheck: Data(HMAC<SHA256>.authenticationCode(for: passphraseCheckText, using: checking)).base64EncodedString(),
             wrappedKey: box.combined!.base64EncodedString(),
             keyCheck: Data(key.check(vaultID: vaultID, owner: owner)).base64EncodedString())
     }
 
+    /// The wrapping key and the check key of a passphrase: scrypt's output
+    /// split by HKDF, so no key serves two algorithms.
+    private static func keys(_ passphrase: String, _ scrypt: ScryptParameters) throws -> (wrapping: SymmetricKey, checking: SymmetricKey) {
+        let derived = try scrypt.derive(passphrase)
+        return (HKDF<SHA256>.deriveKey(inputKeyMaterial: derived, info: Array("tandem key wrap v1".utf8), outputByteCount: 32),
+                HKDF<SHA256>.deriveKey(inputKeyMaterial: derived, info: Array("tandem passphrase check v1".utf8), outputByteCount: 32))
+    }
+
     private static func wrapAssociatedData(vaultID: String, owner: String) -> [UInt8] {
-        Array("tandem vault key \(vaultID) \(owner)".utf8)
+        Array("tandem vault key \(vaultID.utf8.count):\(vaultID) \(owner.utf8.count):\(owner)".utf8)
     }
 
     /// Why this section cannot be used; nil when it is well formed.
@@ -48,11 +56,11 @@ public struct VaultEncryption: Codable, Sendable, Equatable {
 
     /// The vault key, from the passphrase. `path` is `vault.json`'s, for errors.
     func unwrap(passphrase: String, vaultID: String, owner: String, path: String) throws(TandemError) -> VaultKey {
-        let wrapping: SymmetricKey
-        do { wrapping = try scrypt.derive(passphrase) } catch {
+        let wrapping: SymmetricKey, checking: SymmetricKey
+        do { (wrapping, checking) = try Self.keys(passphrase, scrypt) } catch {
             throw .vaultCorrupt(path: path, reason: "scrypt refused its parameters: \(error)")
         }
-        let check = Data(HMAC<SHA256>.authenticationCode(for: Self.passphraseCheckText, using: wrapping))
+        let check = Data(HMAC<SHA256>.authenticationCode(for: Self.passphraseCheckText, using: checking))
         guard check == Data(base64Encoded: passphraseCheck) else { throw .wrongPassphrase(path: path) }
         guard let sealed = Data(base64Encoded: wrappedKey),
               let box = try? AES.GCM.SealedBox(combined: sealed),

@@ -18,6 +18,11 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case wrongVault(path: String, expected: String, found: String)
     case corruptSegment(path: String, reason: String)
     case corruptObject(path: String, reason: String)
+    case corruptManifest(path: String, reason: String)
+    case noSuchSnapshot(String)
+    case ambiguousSnapshot(String, count: Int)
+    case snapshotFailed(reason: String)
+    case restoreRefused(path: String, reason: String)
     case storeCorrupt(path: String, reason: String)
     case storeFailed(path: String, reason: String)
     case deviceExists(name: String)
@@ -77,6 +82,16 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(path): corrupt segment, not applied: \(reason)"
         case .corruptObject(let path, let reason):
             "\(path): damaged object: \(reason); nothing restored from it"
+        case .corruptManifest(let path, let reason):
+            "\(path): damaged snapshot manifest: \(reason)"
+        case .noSuchSnapshot(let id):
+            "no snapshot \(Escaped.quoted(id)) in the vault (tandem snapshot list shows them)"
+        case .ambiguousSnapshot(let prefix, let count):
+            "\(count) snapshots start with \(Escaped.quoted(prefix)); give more of the id"
+        case .snapshotFailed(let reason):
+            "snapshot failed: \(reason); no snapshot was recorded as complete"
+        case .restoreRefused(let path, let reason):
+            "\(path): \(reason); nothing was restored"
         case .storeCorrupt(let path, let reason):
             "\(path): device store is damaged: \(reason)"
         case .storeFailed(let path, let reason):
@@ -102,13 +117,13 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
         case .schemaDowngrade(let context, let current, let requested):
             "context \(context) is at schema \(current) here; it cannot go back to \(requested); nothing changed"
         case .vaultLocked(let path):
-            "the vault at \(path) is encrypted and this device does not remember its key: give the passphrase (asked in a terminal, or --passphrase-file FILE, or TANDEM_PASSPHRASE), or run 'tandem unlock --remember'"
+            "the vault at \(path) is encrypted and this device does not remember its key: give the passphrase (asked in a terminal, or --passphrase-file FILE, or TANDEM_PASSPHRASE), or run 'tandem unlock' to remember it here"
         case .wrongPassphrase(let path):
             "\(path): wrong passphrase; nothing changed"
         case .wrongRecoveryPhrase(let reason):
             "wrong recovery phrase: \(reason); nothing changed"
         case .vaultKeyMismatch(let path):
-            "\(path): the key this device remembers does not open this vault (vault.json was replaced or damaged); nothing changed — run 'tandem lock', then unlock with the passphrase"
+            "\(path): the key this device holds does not open this vault: vault.json was replaced or damaged (put back a copy of it), or this is another vault; nothing changed"
         case .vaultNotEncrypted(let path):
             "the vault at \(path) is not encrypted; it has no passphrase"
         case .emptyPassphrase:

@@ -54,13 +54,17 @@ public struct DeviceHome: Sendable {
         if let owner, owner != descriptor.owner {
             throw .ownerMismatch(path: plain.root.path, vaultOwner: descriptor.owner, requested: owner)
         }
-        let vault = try plain.unlocked(descriptor, with: credential)
         let path = storePath(for: name)
         if FileManager.default.fileExists(atPath: path) { throw .deviceExists(name: name) }
+        if !descriptor.isEncrypted, plain.holdsSealedFiles() {
+            throw .sealingChanged(path: plain.descriptorURL.path, expected: AESGCMSealer.name, found: descriptor.sealing)
+        }
+        let vault = try plain.unlocked(descriptor, with: credential)
         do {
             for folder in [root.path, devicesURL.path, (path as NSString).deletingLastPathComponent] {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             }
+            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root.path)
         } catch {
             throw .io(path: path, reason: error.localizedDescription)
         }
@@ -97,12 +101,13 @@ public struct DeviceHome: Sendable {
         defer { withExtendedLifetime(lock) {} }
         let oldStore = try DeviceStore.open(at: path)
         let old = try oldStore.info()
-        let unpushed = try oldStore.outboxCount()
-        // The new installation keeps the key only if the old one remembered it.
-        let remembered = try oldStore.remembersVaultKey()
         let vaultPath = URL(fileURLWithPath: old.vaultPath)
         let key: VaultKey?
+        let remembered: Bool
         do throws(TandemError) {
+            let unpushed = try oldStore.outboxCount()
+            // The new installation keeps the key only if the old one remembered it.
+            remembered = try oldStore.remembersVaultKey()
             guard unpushed == 0 else { throw TandemError.unpushedChanges(device: name, count: unpushed) }
             guard Vault(root: vaultPath).isReachable else { throw TandemError.vaultUnreachable(path: old.vaultPath) }
             key = try oldStore.vault(credential: credential).key

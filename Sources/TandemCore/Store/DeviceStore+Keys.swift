@@ -47,7 +47,9 @@ extension DeviceStore {
     /// showing a list never asks for a passphrase.
     public func readableDeviceRecords() -> [DeviceRecord] {
         if let vault = try? vault() { return vault.deviceRecords().records }
-        guard let info = try? info() else { return [] }
+        // Without the key, only a plain vault's records may be read: in an
+        // encrypted one a plain record is a forgery.
+        guard (try? joinedSealing()) == PlainSealer.name, let info = try? info() else { return [] }
         return Vault(root: URL(fileURLWithPath: info.vaultPath)).deviceRecords().records
     }
 

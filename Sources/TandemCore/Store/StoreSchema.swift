@@ -111,6 +111,20 @@ enum StoreSchema {
                 table.add(column: "policy_chosen", .boolean).notNull().defaults(to: true)
             }
         }
+        // The record of each snapshot this device took: a killed backup
+        // leaves `started`, which the next one marks failed.
+        migrator.registerMigration("v3-snapshots") { db in
+            try db.create(table: "snapshot") { table in
+                table.column("id", .text).primaryKey()
+                table.column("source", .text).notNull()
+                table.column("kind", .text).notNull()
+                table.column("status", .text).notNull()
+                table.column("message", .text)
+                table.column("started", .integer).notNull()
+                table.column("finished", .integer)
+                table.column("result", .text)
+            }
+        }
         return migrator
     }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Crypto
 import Foundation
 
@@ -27,11 +30,29 @@ extension Vault {
     /// Returns its address.
     @discardableResult
     public func writeObject(_ content: [UInt8]) throws(TandemError) -> String {
+        try storeObject(content).address
+    }
+
+    /// Stores `content` unless it is there already; says which, and how many
+    /// bytes were written. An object found is touched: a prune spares objects
+    /// younger than its grace period, so one that a backup running now
+    /// reuses is not removed under it.
+    func storeObject(_ content: [UInt8]) throws(TandemError) -> (address: String, written: Int) {
         let address = objectAddress(of: content)
         let url = objectURL(address)
-        if FileManager.default.fileExists(atPath: url.path) { return address }
+        if FileManager.default.fileExists(atPath: url.path) {
+            utimes(url.path, nil)
+            return (address, 0)
+        }
+        var payload = [Self.storedRaw] + Self.bigEndian(UInt32(content.count))
+        if Zlib.worthCompressing(content), let compressed = Zlib.compress(content), compressed.count < content.count {
+            payload[0] = Self.storedZlib
+            payload += compressed
+        } else {
+            payload += content
+        }
         let sealed: [UInt8]
-        do { sealed = try objectSealer.seal(content, associatedData: Self.objectAssociatedData(address)) } catch {
+        do { sealed = try objectSealer.seal(payload, associatedData: Self.objectAssociatedData(address)) } catch {
             throw .io(path: url.path, reason: "cannot seal: \(error)")
         }
         do {
@@ -43,11 +64,19 @@ extension Vault {
         do {
             try AtomicFile.write([objectSealer.kind] + sealed, to: url, replacing: false)
         } catch {
-            // Another device wrote the same content meanwhile: same name, same bytes.
-            if FileManager.default.fileExists(atPath: url.path) { return address }
+            // Another device wrote the same content meanwhile: same name, same content (other bytes: the nonce differs).
+            if FileManager.default.fileExists(atPath: url.path) { return (address, 0) }
             throw .io(path: error.path, reason: error.reason)
         }
-        return address
+        return (address, sealed.count + 1)
+    }
+
+    /// How an object's payload holds its content: as it is, or zlib-compressed.
+    private static let storedRaw: UInt8 = 0
+    private static let storedZlib: UInt8 = 1
+
+    private static func bigEndian(_ value: UInt32) -> [UInt8] {
+        [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
     }
 
     /// The content of object `address`; throws `corruptObject` naming the
@@ -63,9 +92,22 @@ extension Vault {
         guard let method = bytes.first, method == objectSealer.kind else {
             throw .corruptObject(path: url.path, reason: "not sealed with this vault's method")
         }
-        let content: [UInt8]
-        do { content = try objectSealer.open(bytes.dropFirst(), associatedData: Self.objectAssociatedData(address)) } catch {
+        let payload: [UInt8]
+        do { payload = try objectSealer.open(bytes.dropFirst(), associatedData: Self.objectAssociatedData(address)) } catch {
             throw .corruptObject(path: url.path, reason: "cannot open: \(error)")
+        }
+        guard payload.count >= 5, payload[0] == Self.storedRaw || payload[0] == Self.storedZlib else {
+            throw .corruptObject(path: url.path, reason: "unknown content encoding")
+        }
+        let size = payload[1...4].reduce(0) { $0 << 8 | Int($1) }
+        let content: [UInt8]
+        if payload[0] == Self.storedZlib {
+            guard let expanded = Zlib.decompress(payload[5...], size: size) else {
+                throw .corruptObject(path: url.path, reason: "its compressed content does not expand")
+            }
+            content = expanded
+        } else {
+            content = Array(payload[5...])
         }
         guard objectAddress(of: content) == address else {
             throw .corruptObject(path: url.path, reason: "its content does not match its address")

@@ -71,6 +71,8 @@ public struct Vault: Sendable {
             for folder in [vault.root, vault.devicesURL, vault.logURL] {
                 try manager.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             }
+            // A folder that existed keeps its mode otherwise; the vault is for its owner alone.
+            try manager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: vault.root.path)
         } catch {
             throw .io(path: vault.root.path, reason: "cannot create the vault folder: \(error.localizedDescription)")
         }
@@ -100,7 +102,7 @@ public struct Vault: Sendable {
         } catch {
             throw .vaultCorrupt(path: descriptorURL.path, reason: "missing or invalid fields")
         }
-        if let checksum = descriptor.checksum, checksum != descriptor.computedChecksum {
+        if let checksum = descriptor.checksum, checksum != VaultDescriptor.checksum(ofJSON: Data(bytes)) {
             throw .vaultCorrupt(path: descriptorURL.path, reason: "its checksum does not match its fields (the file is damaged or was edited)")
         }
         switch descriptor.sealing {
@@ -117,6 +119,23 @@ public struct Vault: Sendable {
     }
 
     // MARK: Keys
+
+    /// True when the vault holds a segment or device record sealed with a
+    /// key: a `vault.json` that says `plain` beside them was replaced, and
+    /// joining it would push this device's data in clear.
+    func holdsSealedFiles() -> Bool {
+        for device in (try? loggingDevices()) ?? [] {
+            guard let handle = FileHandle(forReadingAtPath: segmentURL(device: device, seq: 1).path) else { continue }
+            defer { try? handle.close() }
+            if let header = try? handle.read(upToCount: 6), header.count == 6, header[5] != PlainSealer().kind { return true }
+        }
+        let records = (try? FileManager.default.contentsOfDirectory(atPath: devicesURL.path)) ?? []
+        return records.contains { name in
+            name.hasSuffix(".json") && ((try? Data(contentsOf: devicesURL.appendingPathComponent(name))).map {
+                (try? JSONDecoder().decode(SealedRecord.self, from: $0)) != nil
+            } ?? false)
+        }
+    }
 
     /// This vault, able to open and seal its files. A plain vault needs no
     /// credential; an encrypted one throws `vaultLocked` without one, and
@@ -218,21 +237,34 @@ public struct Vault: Sendable {
     /// business, and a forged one would mislead every devices screen).
     public func writeDeviceRecord(_ record: DeviceRecord) throws(TandemError) {
         let url = deviceRecordURL(record.id)
-        guard let key else { return try writeJSON(record, to: url, replacing: true) }
+        guard key != nil else { return try writeJSON(record, to: url, replacing: true) }
         let plain: Data
         do { plain = try JSONEncoder().encode(record) } catch { throw .io(path: url.path, reason: "cannot encode: \(error)") }
-        do {
-            let sealed = try AESGCMSealer(key: key.subkey(.deviceRecords)).seal(Array(plain), associatedData: Self.recordAssociatedData(record.id))
-            try writeJSON(SealedRecord(format: VaultFormat.version, sealed: Data(sealed).base64EncodedString()), to: url, replacing: true)
-        } catch let error as TandemError {
-            throw error
-        } catch {
+        try writeSealedJSON(plain, to: url, purpose: .deviceRecords, associatedData: Self.recordAssociatedData(record.id), replacing: true)
+    }
+
+    /// Writes `plain` JSON at `url`: as it is in a plain vault, else sealed
+    /// in an envelope `{"format": 1, "sealed": base64}`.
+    func writeSealedJSON(_ plain: Data, to url: URL, purpose: VaultKey.Purpose, associatedData: [UInt8], replacing: Bool) throws(TandemError) {
+        guard let key else {
+            do { try AtomicFile.write(Array(plain) + [0x0A], to: url, replacing: replacing) } catch { throw .io(path: error.path, reason: error.reason) }
+            return
+        }
+        let sealed: [UInt8]
+        do { sealed = try AESGCMSealer(key: key.subkey(purpose)).seal(Array(plain), associatedData: associatedData) } catch {
             throw .io(path: url.path, reason: "cannot seal: \(error)")
         }
+        try writeJSON(SealedRecord(format: VaultFormat.version, sealed: Data(sealed).base64EncodedString()), to: url, replacing: replacing)
+    }
+
+    /// The JSON written by `writeSealedJSON`, opened.
+    func readSealedJSON(at url: URL, purpose: VaultKey.Purpose, associatedData: [UInt8]) -> Result<Data, RecordProblem> {
+        guard let data = try? Data(contentsOf: url) else { return .failure(RecordProblem(description: "cannot be read")) }
+        return openSealedJSON(data, purpose: purpose, associatedData: associatedData)
     }
 
     /// The envelope of a sealed device record.
-    private struct SealedRecord: Codable {
+    struct SealedRecord: Codable {
         var format: Int
         var sealed: String
     }
@@ -260,27 +292,33 @@ public struct Vault: Sendable {
         return (records, problems)
     }
 
-    private struct RecordProblem: Error, CustomStringConvertible {
+    struct RecordProblem: Error, CustomStringConvertible {
         var description: String
     }
 
     private func openRecord(_ data: Data, id: DeviceID) -> Result<DeviceRecord, RecordProblem> {
-        var plain = data
-        if let envelope = try? JSONDecoder().decode(SealedRecord.self, from: data) {
-            guard let key else { return .failure(RecordProblem(description: "sealed, and the vault is locked")) }
-            guard let sealed = Data(base64Encoded: envelope.sealed),
-                  let opened = try? AESGCMSealer(key: key.subkey(.deviceRecords)).open(ArraySlice(sealed), associatedData: Self.recordAssociatedData(id)) else {
-                return .failure(RecordProblem(description: "does not open (damaged, forged, or another device's record)"))
-            }
-            plain = Data(opened)
-        } else if key != nil {
-            // In an encrypted vault every record is sealed: a plain one was put there by someone without the key.
-            return .failure(RecordProblem(description: "not sealed, in an encrypted vault"))
+        let plain: Data
+        switch openSealedJSON(data, purpose: .deviceRecords, associatedData: Self.recordAssociatedData(id)) {
+        case .success(let opened): plain = opened
+        case .failure(let problem): return .failure(problem)
         }
         guard let record = try? JSONDecoder().decode(DeviceRecord.self, from: plain), record.id == id else {
             return .failure(RecordProblem(description: "not a valid device record"))
         }
         return .success(record)
+    }
+
+    private func openSealedJSON(_ data: Data, purpose: VaultKey.Purpose, associatedData: [UInt8]) -> Result<Data, RecordProblem> {
+        guard let envelope = try? JSONDecoder().decode(SealedRecord.self, from: data) else {
+            // In an encrypted vault every such file is sealed: a plain one was put there by someone without the key.
+            return key == nil ? .success(data) : .failure(RecordProblem(description: "not sealed, in an encrypted vault"))
+        }
+        guard let key else { return .failure(RecordProblem(description: "sealed, and the vault is locked")) }
+        guard let sealed = Data(base64Encoded: envelope.sealed),
+              let opened = try? AESGCMSealer(key: key.subkey(purpose)).open(ArraySlice(sealed), associatedData: associatedData) else {
+            return .failure(RecordProblem(description: "does not open (damaged, forged, or in another file's place)"))
+        }
+        return .success(Data(opened))
     }
 
     private func writeJSON<T: Encodable>(_ value: T, to url: URL, replacing: Bool) throws(TandemError) {

@@ -42,19 +42,21 @@ public struct VaultDescriptor: Codable, Sendable, Equatable {
         self.encryption = encryption
     }
 
-    /// The checksum of every field but the checksum.
-    var computedChecksum: String {
-        var copy = self
-        copy.checksum = nil
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Digest.hex(Digest.sha256(Array((try? encoder.encode(copy)) ?? Data())))
+    /// The checksum of a `vault.json`'s JSON: SHA-256 of every member but
+    /// `checksum`, keys sorted, as JSONSerialization writes them. It covers
+    /// members this build does not know, so a later build may add some.
+    static func checksum(ofJSON data: Data) -> String? {
+        guard var object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return nil }
+        object["checksum"] = nil
+        guard let canonical = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return nil }
+        return Digest.hex(Digest.sha256(Array(canonical)))
     }
 
     /// This descriptor with its checksum filled in, as written to `vault.json`.
     var sealedWithChecksum: VaultDescriptor {
         var copy = self
-        copy.checksum = computedChecksum
+        copy.checksum = nil
+        copy.checksum = (try? JSONEncoder().encode(copy)).flatMap(Self.checksum(ofJSON:))
         return copy
     }
 

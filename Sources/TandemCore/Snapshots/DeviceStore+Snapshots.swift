@@ -1,0 +1,131 @@
+import Foundation
+import GRDB
+
+/// What a snapshot should be called and how it is taken.
+public struct SnapshotOptions: Sendable {
+    public var name: String?
+    public var description: String
+    public var tags: [String]
+    /// Read every file again instead of trusting the parent snapshot.
+    public var full: Bool
+    /// Files read and written at once (5, as the DID Spaces SDK does).
+    public var concurrency: Int
+
+    public init(name: String? = nil, description: String = "", tags: [String] = [], full: Bool = false, concurrency: Int = 5) {
+        self.name = name
+        self.description = description
+        self.tags = tags
+        self.full = full
+        self.concurrency = concurrency
+    }
+}
+
+/// A snapshot as this device recorded it: its status moves from `started`
+/// to `completed` or `failed`.
+public struct SnapshotRecord: Sendable, Equatable {
+    public var id: String
+    public var source: String
+    public var kind: String
+    public var status: String
+    public var message: String?
+    public var startedMillis: Int64
+    public var finishedMillis: Int64?
+}
+
+extension DeviceStore {
+    /// Takes a snapshot of the folder (or single file) at `source`: full the
+    /// first time, then incremental against the latest snapshot of the same
+    /// source from this device, unless `options.full`.
+    ///
+    /// The store records it as started, then completed or failed; the vault
+    /// gets its manifest only once every chunk is written, so an interrupted
+    /// snapshot leaves nothing that claims success, and a rerun finds the
+    /// chunks already written and does not write them again.
+    public func createSnapshot(of source: String, kind: String = "folder", options: SnapshotOptions = SnapshotOptions(),
+                               progress: @escaping @Sendable (SnapshotProgress) -> Void = { _ in }) throws(TandemError) -> SnapshotResult {
+        let vault = try vault()
+        let info = try info()
+        let root = URL(fileURLWithPath: source).standardizedFileURL.path
+        let id = Self.newSnapshotID()
+        let started = clock.nowMillis()
+        try writeTransaction { db in
+            // Only one snapshot runs per store (the caller holds the lock), so one still `started` was killed.
+            try db.execute(sql: "UPDATE snapshot SET status = 'failed', message = 'interrupted' WHERE status = 'started'")
+            try db.execute(sql: "INSERT INTO snapshot (id, source, kind, status, started) VALUES (?, ?, ?, 'started', ?)",
+                           arguments: [id, root, kind, started])
+        }
+        do {
+            var tree = try FileTree.scan(root)
+            let parent = options.full ? nil : try latestSnapshot(of: root, kind: kind, device: info.id, in: vault)
+            let parentNodes = Dictionary((parent?.nodes ?? []).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+            let isSingleFile = tree.nodes.count == 1 && tree.nodes[0].kind == .file
+            let writer = SnapshotWriter(vault: vault, source: root, isSingleFile: isSingleFile, concurrency: max(1, options.concurrency))
+            var result = writer.write(&tree, parent: parentNodes, progress: progress)
+            let manifest = SnapshotManifest(
+                format: VaultFormat.version, id: id, kind: kind, name: options.name ?? (root as NSString).lastPathComponent,
+                description: options.description, tags: options.tags, source: root, device: info.id, owner: info.owner,
+                parent: parent?.id, started: started, finished: clock.nowMillis(), nodes: tree.nodes,
+                skipped: tree.skippedSpecial, bytes: tree.nodes.reduce(0) { $0 + $1.size })
+            try vault.writeManifest(manifest)
+            result.snapshotID = id
+            result.status = result.errors.isEmpty ? 0 : 1
+            result.message = result.errors.isEmpty ? "completed" : "completed with \(result.errors.count) errors; those files are not in the snapshot"
+            try finishSnapshotRecord(id, status: "completed", message: result.message, result: result)
+            return result
+        } catch {
+            try? finishSnapshotRecord(id, status: "failed", message: error.description, result: nil)
+            throw error
+        }
+    }
+
+    /// This device's snapshot records, newest first.
+    public func snapshotRecords() throws(TandemError) -> [SnapshotRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT id, source, kind, status, message, started, finished FROM snapshot ORDER BY started DESC, id").map {
+                SnapshotRecord(id: $0["id"], source: $0["source"], kind: $0["kind"], status: $0["status"], message: $0["message"],
+                               startedMillis: $0["started"], finishedMillis: $0["finished"])
+            }
+        }
+    }
+
+    /// Every snapshot in the vault, oldest first. Manifests that do not open
+    /// are returned as problems, by path.
+    public func snapshots() throws(TandemError) -> (manifests: [SnapshotManifest], problems: [String]) {
+        let vault = try vault()
+        var manifests: [SnapshotManifest] = []
+        var problems: [String] = []
+        for id in vault.snapshotIDs() {
+            do { manifests.append(try vault.readManifest(id)) } catch { problems.append(error.description) }
+        }
+        return (manifests.sorted { ($0.finished, $0.id) < ($1.finished, $1.id) }, problems)
+    }
+
+    /// The manifest of the snapshot whose id is or starts with `id`.
+    public func snapshot(_ id: String) throws(TandemError) -> SnapshotManifest {
+        let vault = try vault()
+        return try vault.readManifest(try vault.resolveSnapshot(id))
+    }
+
+    private func latestSnapshot(of source: String, kind: String, device: DeviceID, in vault: Vault) throws(TandemError) -> SnapshotManifest? {
+        var latest: SnapshotManifest?
+        for id in vault.snapshotIDs() {
+            // A manifest that does not open is no parent: the snapshot reads everything instead.
+            guard let manifest = try? vault.readManifest(id), manifest.source == source, manifest.kind == kind, manifest.device == device else { continue }
+            if latest.map({ ($0.finished, $0.id) < (manifest.finished, manifest.id) }) ?? true { latest = manifest }
+        }
+        return latest
+    }
+
+    private func finishSnapshotRecord(_ id: String, status: String, message: String, result: SnapshotResult?) throws(TandemError) {
+        let json = result.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+        let finished = clock.nowMillis()
+        try writeTransaction { db in
+            try db.execute(sql: "UPDATE snapshot SET status = ?, message = ?, finished = ?, result = ? WHERE id = ?",
+                           arguments: [status, message, finished, json, id])
+        }
+    }
+
+    static func newSnapshotID() -> String {
+        (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+}

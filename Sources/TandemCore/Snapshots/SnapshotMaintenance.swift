@@ -1,0 +1,143 @@
+import Foundation
+
+/// Which snapshots `forget` keeps: the newest `last`, and the newest of each
+/// of the latest `daily` days and `weekly` weeks that have one (as restic's
+/// policy). Applied per source and device.
+public struct RetentionPolicy: Sendable, Equatable {
+    public var last: Int
+    public var daily: Int
+    public var weekly: Int
+
+    public init(last: Int = 0, daily: Int = 0, weekly: Int = 0) {
+        self.last = last
+        self.daily = daily
+        self.weekly = weekly
+    }
+
+    public var isEmpty: Bool { last == 0 && daily == 0 && weekly == 0 }
+
+    /// The ids to keep among `snapshots` (one source's, any order).
+    func keep(_ snapshots: [SnapshotManifest]) -> Set<String> {
+        let newest = snapshots.sorted { ($0.finished, $0.id) > ($1.finished, $1.id) }
+        var kept = Set(newest.prefix(last).map(\.id))
+        func keepNewestPer(_ bucket: (Int64) -> Int64, count: Int) {
+            var seen: [Int64] = []
+            for snapshot in newest where seen.count < count {
+                let key = bucket(snapshot.finished)
+                if !seen.contains(key) {
+                    seen.append(key)
+                    kept.insert(snapshot.id)
+                }
+            }
+        }
+        keepNewestPer({ $0 / 86_400_000 }, count: daily)
+        keepNewestPer({ ($0 / 86_400_000 + 3) / 7 }, count: weekly)
+        return kept
+    }
+}
+
+/// What `forget` and `prune` did.
+public struct MaintenanceReport: Sendable, Equatable {
+    public var forgotten: [String] = []
+    public var kept: [String] = []
+    public var objectsRemoved = 0
+    public var bytesRemoved: Int64 = 0
+    public var objectsSpared = 0
+}
+
+extension DeviceStore {
+    /// Removes the manifests `policy` does not keep; their chunks stay until
+    /// `prune`.
+    public func forgetSnapshots(_ policy: RetentionPolicy, dryRun: Bool = false) throws(TandemError) -> MaintenanceReport {
+        let vault = try vault()
+        let (manifests, problems) = try snapshots()
+        // A manifest that cannot be read might be one to keep: stop rather than guess.
+        if let problem = problems.first { throw .snapshotFailed(reason: "cannot apply a retention policy: \(problem)") }
+        var report = MaintenanceReport()
+        let groups = Dictionary(grouping: manifests) { "\($0.device.rawValue) \($0.kind) \($0.source)" }
+        for (_, group) in groups {
+            let keep = policy.keep(group)
+            for manifest in group {
+                if keep.contains(manifest.id) { report.kept.append(manifest.id); continue }
+                if !dryRun { try vault.removeManifest(manifest.id) }
+                report.forgotten.append(manifest.id)
+            }
+        }
+        report.kept.sort()
+        report.forgotten.sort()
+        return report
+    }
+
+    /// Removes objects no snapshot references.
+    ///
+    /// Safe while another device is backing up: that backup writes its chunks
+    /// before its manifest, and touches every chunk it reuses, so its chunks
+    /// are younger than `grace` (one hour by default) and are spared. A
+    /// manifest that cannot be read stops the prune, since its chunks cannot
+    /// be known.
+    public func pruneObjects(grace: TimeInterval = 3600, dryRun: Bool = false) throws(TandemError) -> MaintenanceReport {
+        let vault = try vault()
+        let (manifests, problems) = try snapshots()
+        if let problem = problems.first { throw .snapshotFailed(reason: "prune stopped, nothing removed: \(problem)") }
+        let referenced = Set(manifests.flatMap { $0.nodes.flatMap { $0.chunks ?? [] } })
+        var report = MaintenanceReport()
+        let now = Date()
+        let manager = FileManager.default
+        for prefix in (try? manager.contentsOfDirectory(atPath: vault.objectsURL.path)) ?? [] where prefix.count == 2 {
+            let folder = vault.objectsURL.appendingPathComponent(prefix)
+            for name in (try? manager.contentsOfDirectory(atPath: folder.path)) ?? [] where name.count == 64 && !referenced.contains(name) {
+                let path = folder.appendingPathComponent(name).path
+                let attributes = (try? manager.attributesOfItem(atPath: path)) ?? [:]
+                let modified = attributes[.modificationDate] as? Date ?? now
+                guard now.timeIntervalSince(modified) >= grace else { report.objectsSpared += 1; continue }
+                if !dryRun {
+                    do { try manager.removeItem(atPath: path) } catch { throw .io(path: path, reason: error.localizedDescription) }
+                }
+                report.objectsRemoved += 1
+                report.bytesRemoved += (attributes[.size] as? Int64) ?? Int64(attributes[.size] as? Int ?? 0)
+            }
+        }
+        return report
+    }
+
+    /// Restores snapshot `id` (or its `subpath`) into `target`, a new or empty folder.
+    public func restoreSnapshot(_ id: String, to target: String, subpath: String? = nil, concurrency: Int = 5,
+                                progress: @escaping @Sendable (SnapshotProgress) -> Void = { _ in }) throws(TandemError) -> SnapshotResult {
+        let vault = try vault()
+        let manifest = try vault.readManifest(try vault.resolveSnapshot(id))
+        let path = URL(fileURLWithPath: target).standardizedFileURL.path
+        return try SnapshotRestorer(vault: vault, concurrency: max(1, concurrency)).restore(manifest, to: path, subpath: subpath, progress: progress)
+    }
+
+    /// Checks that every chunk of snapshot `id` is in the vault; with
+    /// `readData`, also opens each one and checks it against its address.
+    public func verifySnapshot(_ id: String, readData: Bool) throws(TandemError) -> SnapshotResult {
+        let vault = try vault()
+        let manifest = try vault.readManifest(try vault.resolveSnapshot(id))
+        var result = SnapshotResult()
+        let started = Date()
+        var seen = Set<String>()
+        for node in manifest.nodes where node.kind == .file {
+            result.fileCount += 1
+            for address in node.chunks ?? [] where seen.insert(address).inserted {
+                if readData {
+                    do {
+                        let content = try vault.readObject(address)
+                        result.bytesProcessed += Int64(content.count)
+                    } catch {
+                        result.errors.append(error.description)
+                    }
+                } else if !FileManager.default.fileExists(atPath: vault.objectURL(address).path) {
+                    result.errors.append("\(vault.objectURL(address).path): missing (needed by \(node.path))")
+                }
+            }
+        }
+        result.snapshotID = manifest.id
+        result.chunksReused = seen.count
+        result.errorCount = result.errors.count
+        result.status = result.errors.isEmpty ? 0 : 2
+        result.message = result.errors.isEmpty ? "every chunk is there\(readData ? " and matches its address" : "")" : "\(result.errors.count) damaged or missing chunks"
+        result.durationSeconds = Date().timeIntervalSince(started)
+        return result
+    }
+}

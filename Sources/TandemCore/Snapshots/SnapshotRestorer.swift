@@ -1,0 +1,149 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+import Foundation
+
+/// Writes a snapshot's tree under a target folder, and nowhere else: every
+/// path of the manifest is checked before anything is written (no `..`, no
+/// absolute path, nothing beneath a symlink), files are created with
+/// O_EXCL | O_NOFOLLOW in folders the restore made itself, and symlinks are
+/// made last, so none can redirect a later write.
+struct SnapshotRestorer {
+    let vault: Vault
+    let concurrency: Int
+
+    func restore(_ manifest: SnapshotManifest, to target: String, subpath: String?,
+                 progress: @escaping @Sendable (SnapshotProgress) -> Void) throws(TandemError) -> SnapshotResult {
+        let nodes = try selected(manifest, subpath: subpath, target: target)
+        try prepare(target)
+        let folders = nodes.filter { $0.kind == .directory }
+        let files = nodes.filter { $0.kind == .file }
+        // Folders are made first, writable; their own modes come last.
+        for folder in folders where !folder.path.isEmpty {
+            let path = target + "/" + folder.path
+            guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+        }
+        for file in files {
+            // `--path` may name a file whose folders are not selected: make them.
+            let folder = (target + "/" + file.path as NSString).deletingLastPathComponent
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let tally = SnapshotTally(filesTotal: files.count, bytesTotal: files.reduce(0) { $0 + $1.size }, report: progress)
+        let vault = vault
+        WorkerPool.run(count: files.count, width: concurrency) { index in
+            let file = files[index]
+            let path = target + "/" + file.path
+            do {
+                try Self.writeFile(file, at: path, vault: vault, tally: tally)
+                tally.update { result, progress in
+                    result.fileCount += 1
+                    progress.filesDone += 1
+                }
+            } catch {
+                tally.update { result, progress in
+                    result.errors.append("\(error)")
+                    progress.filesDone += 1
+                }
+            }
+        }
+        for link in nodes where link.kind == .symlink {
+            let path = target + "/" + link.path
+            if symlink(link.target ?? "", path) != 0 {
+                tally.update { result, _ in result.errors.append("\(path): \(String(cString: strerror(errno)))") }
+                continue
+            }
+            Self.setTime(link, path, flags: AT_SYMLINK_NOFOLLOW)
+        }
+        for folder in folders.reversed() {
+            let path = folder.path.isEmpty ? target : target + "/" + folder.path
+            chmod(path, mode_t(folder.mode))
+            Self.setTime(folder, path, flags: 0)
+        }
+        var result = tally.final
+        result.snapshotID = manifest.id
+        result.status = result.errors.isEmpty ? 0 : 1
+        result.message = result.errors.isEmpty ? "restored" : "restored with \(result.errors.count) errors"
+        return result
+    }
+
+    /// The nodes to restore, after checking every path of the manifest.
+    private func selected(_ manifest: SnapshotManifest, subpath: String?, target: String) throws(TandemError) -> [SnapshotNode] {
+        let links = Set(manifest.nodes.filter { $0.kind == .symlink }.map(\.path))
+        for node in manifest.nodes {
+            if let problem = node.pathProblem {
+                throw .restoreRefused(path: vault.manifestURL(manifest.id).path, reason: "the manifest holds an unsafe path \(Escaped.quoted(node.path)) (\(problem))")
+            }
+            var parent = (node.path as NSString).deletingLastPathComponent
+            while !parent.isEmpty {
+                if links.contains(parent) {
+                    throw .restoreRefused(path: vault.manifestURL(manifest.id).path, reason: "\(Escaped.quoted(node.path)) lies beneath a symlink")
+                }
+                parent = (parent as NSString).deletingLastPathComponent
+            }
+        }
+        guard let subpath, !subpath.isEmpty else { return manifest.nodes }
+        let wanted = subpath.split(separator: "/").joined(separator: "/")
+        let nodes = manifest.nodes.filter { $0.path == wanted || $0.path.hasPrefix(wanted + "/") }
+        guard !nodes.isEmpty else { throw .restoreRefused(path: target, reason: "the snapshot has no path \(Escaped.quoted(wanted))") }
+        return nodes
+    }
+
+    /// The target must be new or an empty folder: a restore never replaces a file.
+    private func prepare(_ target: String) throws(TandemError) {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: target, isDirectory: &isFolder) {
+            guard isFolder.boolValue else { throw .restoreRefused(path: target, reason: "exists and is not a folder") }
+            let contents = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
+            guard contents.isEmpty else { throw .restoreRefused(path: target, reason: "is not empty; restore into a new or empty folder") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .io(path: target, reason: error.localizedDescription)
+        }
+    }
+
+    private static func writeFile(_ node: SnapshotNode, at path: String, vault: Vault, tally: SnapshotTally) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw TandemError.io(path: path, reason: String(cString: strerror(errno))) }
+        var closed = false
+        defer { if !closed { close(fd) } }
+        var written: Int64 = 0
+        for address in node.chunks ?? [] {
+            let content = try vault.readObject(address)
+            try content.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let count = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if count < 0 {
+                        if errno == EINTR { continue }
+                        throw TandemError.io(path: path, reason: String(cString: strerror(errno)))
+                    }
+                    offset += count
+                }
+            }
+            written += Int64(content.count)
+            tally.update { result, progress in
+                result.bytesProcessed += Int64(content.count)
+                result.bytesWritten += Int64(content.count)
+                progress.bytesDone += Int64(content.count)
+                progress.bytesWritten += Int64(content.count)
+            }
+        }
+        guard written == node.size else {
+            throw TandemError.io(path: path, reason: "restored \(written) bytes, the snapshot says \(node.size)")
+        }
+        fchmod(fd, mode_t(node.mode))
+        closed = true
+        close(fd)
+        setTime(node, path, flags: 0)
+    }
+
+    private static func setTime(_ node: SnapshotNode, _ path: String, flags: Int32) {
+        var times = [timespec(tv_sec: Int(node.mtime), tv_nsec: Int(node.mtimeNanos)), timespec(tv_sec: Int(node.mtime), tv_nsec: Int(node.mtimeNanos))]
+        utimensat(AT_FDCWD, path, &times, flags)
+    }
+}
