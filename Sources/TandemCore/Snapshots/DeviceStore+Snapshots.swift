@@ -41,25 +41,37 @@ extension DeviceStore {
     /// gets its manifest only once every chunk is written, so an interrupted
     /// snapshot leaves nothing that claims success, and a rerun finds the
     /// chunks already written and does not write them again.
-    public func createSnapshot(of source: String, kind: String = "folder", options: SnapshotOptions = SnapshotOptions(),
+    public func createSnapshot(of source: String, options: SnapshotOptions = SnapshotOptions(),
                                progress: @escaping @Sendable (SnapshotProgress) -> Void = { _ in }) throws(TandemError) -> SnapshotResult {
+        try createSnapshot(of: source, kind: "folder", recordedAs: nil, options: options, progress: progress)
+    }
+
+    /// `recordedAs` is the source the manifest names when `source` is a copy
+    /// (a database backup snapshots a copy of the database).
+    func createSnapshot(of source: String, kind: String, recordedAs: String?, options: SnapshotOptions,
+                        progress: @escaping @Sendable (SnapshotProgress) -> Void) throws(TandemError) -> SnapshotResult {
         let vault = try vault()
         let info = try info()
-        let root = URL(fileURLWithPath: source).standardizedFileURL.path
+        let copy = URL(fileURLWithPath: source).standardizedFileURL.path
+        let root = recordedAs.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? copy
+        guard let lock = try DeviceLock.take(path: path + ".snapshot.lock") else {
+            throw .snapshotFailed(reason: "another snapshot of device \(info.name) is running; wait for it to end")
+        }
+        defer { withExtendedLifetime(lock) {} }
         let id = Self.newSnapshotID()
         let started = clock.nowMillis()
         try writeTransaction { db in
-            // Only one snapshot runs per store (the caller holds the lock), so one still `started` was killed.
+            // Only one snapshot runs per store (the lock says so), so one still `started` was killed.
             try db.execute(sql: "UPDATE snapshot SET status = 'failed', message = 'interrupted' WHERE status = 'started'")
             try db.execute(sql: "INSERT INTO snapshot (id, source, kind, status, started) VALUES (?, ?, ?, 'started', ?)",
                            arguments: [id, root, kind, started])
         }
         do {
-            var tree = try FileTree.scan(root)
+            var tree = try FileTree.scan(copy)
             let parent = options.full ? nil : try latestSnapshot(of: root, kind: kind, device: info.id, in: vault)
             let parentNodes = Dictionary((parent?.nodes ?? []).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
             let isSingleFile = tree.nodes.count == 1 && tree.nodes[0].kind == .file
-            let writer = SnapshotWriter(vault: vault, source: root, isSingleFile: isSingleFile, concurrency: max(1, options.concurrency))
+            let writer = SnapshotWriter(vault: vault, source: copy, isSingleFile: isSingleFile, concurrency: max(1, options.concurrency))
             var result = writer.write(&tree, parent: parentNodes, progress: progress)
             let manifest = SnapshotManifest(
                 format: VaultFormat.version, id: id, kind: kind, name: options.name ?? (root as NSString).lastPathComponent,

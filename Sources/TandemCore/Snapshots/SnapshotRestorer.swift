@@ -25,11 +25,6 @@ struct SnapshotRestorer {
             let path = target + "/" + folder.path
             guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw .io(path: path, reason: String(cString: strerror(errno))) }
         }
-        for file in files {
-            // `--path` may name a file whose folders are not selected: make them.
-            let folder = (target + "/" + file.path as NSString).deletingLastPathComponent
-            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        }
         let tally = SnapshotTally(filesTotal: files.count, bytesTotal: files.reduce(0) { $0 + $1.size }, report: progress)
         let vault = vault
         WorkerPool.run(count: files.count, width: concurrency) { index in
@@ -85,9 +80,16 @@ struct SnapshotRestorer {
         }
         guard let subpath, !subpath.isEmpty else { return manifest.nodes }
         let wanted = subpath.split(separator: "/").joined(separator: "/")
+        // The folders above the wanted path come too, with their own modes and times.
+        var ancestors = Set<String>()
+        var parent = (wanted as NSString).deletingLastPathComponent
+        while !parent.isEmpty {
+            ancestors.insert(parent)
+            parent = (parent as NSString).deletingLastPathComponent
+        }
         let nodes = manifest.nodes.filter { $0.path == wanted || $0.path.hasPrefix(wanted + "/") }
         guard !nodes.isEmpty else { throw .restoreRefused(path: target, reason: "the snapshot has no path \(Escaped.quoted(wanted))") }
-        return nodes
+        return manifest.nodes.filter { ancestors.contains($0.path) } + nodes
     }
 
     /// The target must be new or an empty folder: a restore never replaces a file.

@@ -34,6 +34,17 @@ public final class DeviceLock: @unchecked Sendable {
         return DeviceLock(fd: fd)
     }
 
+    /// The lock at `path` if it is free now; nil when another holds it.
+    public static func take(path: String) throws(TandemError) -> DeviceLock? {
+        let fd = try openLockFile(path)
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            guard errno == EWOULDBLOCK || errno == EINTR else { throw failure(fd, path) }
+            close(fd)
+            return nil
+        }
+        return DeviceLock(fd: fd)
+    }
+
     private static func openLockFile(_ path: String) throws(TandemError) -> Int32 {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }

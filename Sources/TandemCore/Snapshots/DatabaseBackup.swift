@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+
+/// SQLite databases, backed up while their app keeps writing (DESIGN §7).
+extension DeviceStore {
+    /// Copies the database at `path` with SQLite's online backup API, checks
+    /// the copy (`PRAGMA integrity_check`), and snapshots it.
+    ///
+    /// The copy is one backup step: it reads every page inside one read
+    /// transaction, so writers in WAL mode go on, and the copy is the
+    /// database at one point in time. (Copying page by page restarts whenever
+    /// another connection writes, and under steady writes may never end.)
+    public func backupDatabase(at path: String, options: SnapshotOptions = SnapshotOptions(),
+                               progress: @escaping @Sendable (SnapshotProgress) -> Void = { _ in }) throws(TandemError) -> SnapshotResult {
+        let source = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard FileManager.default.fileExists(atPath: source) else { throw .io(path: source, reason: "no database here") }
+        let scratch = try scratchFolder("backup")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let copy = scratch + "/" + (source as NSString).lastPathComponent
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(30)
+            let database = try DatabaseQueue(path: source, configuration: configuration)
+            let target = try DatabaseQueue(path: copy)
+            try database.backup(to: target)
+            try database.close()
+            try Self.checkIntegrity(target, path: source)
+            // One file: the copy's own journal is folded in before it is read.
+            try target.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+            try target.close()
+        } catch let error as TandemError {
+            throw error
+        } catch {
+            throw .io(path: source, reason: "cannot copy the database: \(error)")
+        }
+        var named = options
+        named.name = options.name ?? (source as NSString).lastPathComponent
+        return try createSnapshot(of: copy, kind: "database", recordedAs: source, options: named, progress: progress)
+    }
+
+    /// Restores database snapshot `id` to `path`. Refused when the snapshot's
+    /// owner is not the vault's, and when `path` exists unless `force`. The
+    /// database is restored beside `path`, checked, then renamed over it, so
+    /// `path` is never half written.
+    public func restoreDatabase(_ id: String, to path: String, force: Bool) throws(TandemError) -> SnapshotResult {
+        let vault = try vault()
+        let manifest = try vault.readManifest(try vault.resolveSnapshot(id))
+        let target = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard manifest.kind == "database", let file = manifest.nodes.first, manifest.nodes.count == 1, file.kind == .file else {
+            throw .restoreRefused(path: target, reason: "snapshot \(manifest.shortID) is not a database backup")
+        }
+        let owner = try vault.readDescriptor().owner
+        guard manifest.owner == owner else {
+            throw .ownerMismatch(path: vault.manifestURL(manifest.id).path, vaultOwner: owner, requested: manifest.owner)
+        }
+        if FileManager.default.fileExists(atPath: target), !force {
+            throw .restoreRefused(path: target, reason: "exists; pass --force to replace it")
+        }
+        let folder = (target as NSString).deletingLastPathComponent
+        let scratch = folder + "/.tandem-restore-" + Self.newSnapshotID()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        var result = try SnapshotRestorer(vault: vault, concurrency: 1).restore(manifest, to: scratch, subpath: nil, progress: { _ in })
+        guard result.errors.isEmpty else { throw .restoreRefused(path: target, reason: result.errors.joined(separator: "; ")) }
+        let restored = scratch + "/" + file.path
+        do {
+            let queue = try DatabaseQueue(path: restored)
+            try Self.checkIntegrity(queue, path: restored)
+            try queue.close()
+        } catch let error as TandemError {
+            throw error
+        } catch {
+            throw .restoreRefused(path: target, reason: "the restored copy does not open: \(error)")
+        }
+        // A write-ahead log left by the old database would be replayed into the new one.
+        for suffix in ["-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: target + suffix) }
+        guard rename(restored, target) == 0 else { throw .io(path: target, reason: String(cString: strerror(errno))) }
+        result.message = "restored \(manifest.shortID) to \(target)"
+        return result
+    }
+
+    /// How old the latest backup of the database at `path` is, and how long
+    /// ago the database last changed, in whole seconds; -1 when there is no
+    /// backup, or no database.
+    public func databaseAges(of path: String, now: Date = Date()) throws(TandemError) -> (backupAge: Int, databaseAge: Int) {
+        let source = URL(fileURLWithPath: path).standardizedFileURL.path
+        let backups = try snapshots().manifests.filter { $0.kind == "database" && $0.source == source }
+        // A clock behind the backup's gives 0, not a negative age.
+        let backupAge = backups.map(\.finished).max().map { max(0, Int((now.timeIntervalSince1970 * 1000 - Double($0)) / 1000)) } ?? -1
+        let modified = ["", "-wal"].compactMap {
+            (try? FileManager.default.attributesOfItem(atPath: source + $0))?[.modificationDate] as? Date
+        }.max()
+        return (backupAge, modified.map { max(0, Int(now.timeIntervalSince($0))) } ?? -1)
+    }
+
+    private static func checkIntegrity(_ queue: DatabaseQueue, path: String) throws {
+        let answer = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+        guard answer == ["ok"] else {
+            throw TandemError.io(path: path, reason: "the copy fails SQLite's integrity check: \(answer.prefix(3).joined(separator: "; "))")
+        }
+    }
+
+    /// A private folder beside the store, for a copy that must not be seen.
+    private func scratchFolder(_ purpose: String) throws(TandemError) -> String {
+        let folder = (path as NSString).deletingLastPathComponent + "/.\(purpose)-" + Self.newSnapshotID()
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .io(path: folder, reason: error.localizedDescription)
+        }
+        return folder
+    }
+}

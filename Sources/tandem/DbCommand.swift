@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import TandemCore
+
+struct DbCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Back up and restore an app's SQLite database while the app keeps running.",
+        subcommands: [Backup.self, Restore.self, Age.self])
+
+    struct Backup: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy a SQLite database with the online backup API, check the copy, and snapshot it.",
+            discussion: "Example: tandem db backup ~/.local/share/myapp/messages.sqlite")
+        @Argument(help: "The database file.") var database: String
+        @Option(help: "A name (default: the file's).") var name: String?
+        @Option(help: "A tag; repeat for several.") var tag: [String] = []
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let store = try global.openUnlockedStore()
+            let bar = ProgressBar("backing up")
+            let result = try store.backupDatabase(at: database, options: SnapshotOptions(name: name, tags: tag), progress: bar.update)
+            bar.finish()
+            try SnapshotOutput.print(result, json: output.json, verb: "db backup")
+        }
+    }
+
+    struct Restore: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Restore a database backup; refused for another owner's backup, and over an existing file without --force.",
+            discussion: "Example: tandem db restore 3f9c2a81 ~/.local/share/myapp/messages.sqlite --force")
+        @Argument(help: "The snapshot id, or its first digits.") var id: String
+        @Argument(help: "Where to put the database.") var database: String
+        @Flag(help: "Replace an existing file (close the app first).") var force = false
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let result = try global.openUnlockedStore().restoreDatabase(id, to: database, force: force)
+            try SnapshotOutput.print(result, json: output.json, verb: "db restore")
+        }
+    }
+
+    struct Age: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the age in seconds of the latest backup of a database, and of the database's last change (-1 when none).",
+            discussion: "Example: tandem db age ~/.local/share/myapp/messages.sqlite --json")
+        @Argument(help: "The database file.") var database: String
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let ages = try global.openUnlockedStore().databaseAges(of: database)
+            if output.json {
+                Output.json(.object([("backupAge", .number(String(ages.backupAge))), ("databaseAge", .number(String(ages.databaseAge)))]))
+            } else {
+                print("backup age: \(ages.backupAge) s")
+                print("database age: \(ages.databaseAge) s")
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+import ArgumentParser
+import Foundation
+import TandemCore
+
+struct SnapshotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshot",
+        abstract: "Back up a whole folder into the vault, and restore it on any device.",
+        discussion: """
+            Files are cut into content-defined chunks, compressed where it pays, sealed, and stored once \
+            however many snapshots and devices hold them. The first snapshot of a folder reads everything; \
+            the next read only files whose size, time or inode changed.
+            """,
+        subcommands: [Create.self, List.self, Show.self, Restore.self, Verify.self, Forget.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Snapshot a folder: full the first time, then incremental.",
+            discussion: "Example: tandem snapshot create ~/.local/share/myapp --tag nightly")
+
+        @Argument(help: "The folder (or file) to back up.") var path: String
+        @Option(help: "A name (default: the folder's).") var name: String?
+        @Option(help: "A description.") var description = ""
+        @Option(help: "A tag; repeat for several.") var tag: [String] = []
+        @Flag(help: "Read every file again, even those unchanged since the last snapshot.") var full = false
+        @Option(help: "Files read at once.") var concurrency = 5
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency is 1–64") }
+        }
+
+        func run() throws {
+            let store = try global.openUnlockedStore()
+            let bar = ProgressBar("backing up")
+            let result = try store.createSnapshot(of: path, options: SnapshotOptions(name: name, description: description, tags: tag,
+                                                                                    full: full, concurrency: concurrency), progress: bar.update)
+            bar.finish()
+            try SnapshotOutput.print(result, json: output.json, verb: "snapshot")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the vault's snapshots.", discussion: "Example: tandem snapshot list --json")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let store = try global.openUnlockedStore()
+            let (manifests, problems) = try store.snapshots()
+            let names = try DeviceNames(store: store)
+            if output.json {
+                Output.json(.array(manifests.map { SnapshotOutput.summary($0, device: names[$0.device]) }))
+            } else if manifests.isEmpty {
+                print("no snapshots in the vault yet: tandem snapshot create PATH")
+            } else {
+                print(pad("ID", 10) + pad("WHEN", 22) + pad("KIND", 9) + pad("DEVICE", 12) + pad("FILES", 7) + pad("SIZE", 11) + "NAME / SOURCE")
+                for manifest in manifests {
+                    print(pad(manifest.shortID, 10) + pad(Output.time(manifest.finished), 22) + pad(manifest.kind, 9)
+                          + pad(Escaped.text(names[manifest.device]), 12) + pad("\(manifest.nodes.filter { $0.kind == .file }.count)", 7)
+                          + pad(ProgressBar.bytes(manifest.bytes), 11) + Escaped.text(manifest.name) + "  " + Escaped.text(manifest.source))
+                }
+            }
+            for problem in problems { Output.error(problem) }
+            if !problems.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one snapshot and its files.", discussion: "Example: tandem snapshot show 3f9c2a81")
+        @Argument(help: "The snapshot id, or its first digits.") var id: String
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let store = try global.openUnlockedStore()
+            let manifest = try store.snapshot(id)
+            let names = try DeviceNames(store: store)
+            if output.json {
+                var summary = SnapshotOutput.summary(manifest, device: names[manifest.device])
+                if case .object(var members) = summary {
+                    members.append(("nodes", .array(manifest.nodes.map {
+                        .object([("path", .string($0.path)), ("kind", .string($0.kind.rawValue)), ("size", .number(String($0.size))),
+                                 ("mode", .string(String($0.mode, radix: 8))), ("chunks", .number(String($0.chunks?.count ?? 0)))])
+                    })))
+                    summary = .object(members)
+                }
+                Output.json(summary)
+                return
+            }
+            print("snapshot \(manifest.id) · \(manifest.kind) \(Escaped.text(manifest.name)) of \(Escaped.text(manifest.source))")
+            print("taken by \(Escaped.text(names[manifest.device])) at \(Output.time(manifest.finished)), owner \(Escaped.text(manifest.owner))"
+                  + (manifest.parent.map { ", incremental on \($0.prefix(8))" } ?? ", full"))
+            if !manifest.description.isEmpty { print("description: \(Escaped.text(manifest.description))") }
+            if !manifest.tags.isEmpty { print("tags: \(manifest.tags.map(Escaped.text).joined(separator: ", "))") }
+            print("\(manifest.nodes.filter { $0.kind == .file }.count) files, \(ProgressBar.bytes(manifest.bytes)), \(manifest.skipped) special files skipped")
+            for node in manifest.nodes where !node.path.isEmpty {
+                let mark = node.kind == .directory ? "d" : node.kind == .symlink ? "l" : "-"
+                let extra = node.kind == .symlink ? " -> " + Escaped.text(node.target ?? "") : ""
+                print("  \(mark) \(String(node.mode, radix: 8)) \(pad(ProgressBar.bytes(node.size), 11))\(Escaped.text(node.path))\(extra)")
+            }
+        }
+    }
+
+    struct Restore: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Restore a snapshot into a new or empty folder; nothing is written outside it.",
+            discussion: "Example: tandem snapshot restore 3f9c2a81 /tmp/restored --path photos/2026")
+        @Argument(help: "The snapshot id, or its first digits.") var id: String
+        @Argument(help: "A new or empty folder.") var target: String
+        @Option(help: "Restore only this file or folder of the snapshot.") var path: String?
+        @Option(help: "Files written at once.") var concurrency = 5
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let store = try global.openUnlockedStore()
+            let bar = ProgressBar("restoring")
+            let result = try store.restoreSnapshot(id, to: target, subpath: path, concurrency: max(1, concurrency), progress: bar.update)
+            bar.finish()
+            try SnapshotOutput.print(result, json: output.json, verb: "restore")
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check that a snapshot's chunks are all in the vault; with --read-data, open and re-hash each one.",
+            discussion: "Example: tandem snapshot verify 3f9c2a81 --read-data")
+        @Argument(help: "The snapshot id, or its first digits.") var id: String
+        @Flag(help: "Read, open and re-hash every chunk.") var readData = false
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let result = try global.openUnlockedStore().verifySnapshot(id, readData: readData)
+            try SnapshotOutput.print(result, json: output.json, verb: "verify")
+        }
+    }
+
+    struct Forget: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Forget snapshots a retention policy does not keep (per source and device); --prune then removes unreferenced chunks.",
+            discussion: """
+                Prune spares chunks younger than an hour, so it is safe while another device is backing up: \
+                a backup writes its chunks before its manifest and touches every chunk it reuses.
+
+                Example: tandem snapshot forget --keep-last 3 --keep-daily 7 --prune
+                """)
+        @Option(help: "Keep the newest N.") var keepLast = 0
+        @Option(help: "Keep the newest of each of the last N days that have one.") var keepDaily = 0
+        @Option(help: "Keep the newest of each of the last N weeks that have one.") var keepWeekly = 0
+        @Flag(help: "Then remove the chunks no snapshot references.") var prune = false
+        @Flag(help: "Say what would go, change nothing.") var dryRun = false
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard keepLast > 0 || keepDaily > 0 || keepWeekly > 0 else {
+                throw ValidationError("say what to keep: --keep-last N, --keep-daily N or --keep-weekly N")
+            }
+        }
+
+        func run() throws {
+            let store = try global.openUnlockedStore()
+            let forgotten = try store.forgetSnapshots(RetentionPolicy(last: keepLast, daily: keepDaily, weekly: keepWeekly), dryRun: dryRun)
+            let pruned = prune ? try store.pruneObjects(dryRun: dryRun) : nil
+            if output.json {
+                var members: [(key: String, value: JSONValue)] = [
+                    ("forgotten", .array(forgotten.forgotten.map(JSONValue.string))), ("kept", .array(forgotten.kept.map(JSONValue.string))),
+                    ("dryRun", .bool(dryRun)),
+                ]
+                if let pruned {
+                    members += [("objectsRemoved", .number(String(pruned.objectsRemoved))), ("bytesRemoved", .number(String(pruned.bytesRemoved))),
+                                ("objectsSpared", .number(String(pruned.objectsSpared)))]
+                }
+                Output.json(.object(members))
+                return
+            }
+            let verb = dryRun ? "would forget" : "forgot"
+            print("\(verb) \(forgotten.forgotten.count) snapshots, kept \(forgotten.kept.count)")
+            for id in forgotten.forgotten { print("  \(id.prefix(8))") }
+            if let pruned {
+                print("\(dryRun ? "would remove" : "removed") \(pruned.objectsRemoved) chunks (\(ProgressBar.bytes(pruned.bytesRemoved)))"
+                      + (pruned.objectsSpared > 0 ? "; spared \(pruned.objectsSpared) younger than an hour" : ""))
+            }
+        }
+    }
+}
+
+/// How backups and restores report: the result's figures, as text or JSON.
+enum SnapshotOutput {
+    static func print(_ result: SnapshotResult, json: Bool, verb: String) throws {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            Swift.print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        } else {
+            for error in result.errors.prefix(20) { Output.error(error) }
+            if result.errors.count > 20 { Output.error("… and \(result.errors.count - 20) more") }
+            var line = "\(verb) \(result.snapshotID.map { String($0.prefix(8)) } ?? ""): \(result.message) · status \(result.status) · "
+            line += "\(result.fileCount) files, \(ProgressBar.bytes(result.bytesProcessed)) processed, \(ProgressBar.bytes(result.bytesWritten)) written"
+            if result.filesUnchanged > 0 { line += ", \(result.filesUnchanged) files unchanged" }
+            if result.skippedSpecial > 0 { line += ", \(result.skippedSpecial) special files skipped" }
+            line += String(format: " · %.2f s", result.durationSeconds)
+            Swift.print(line)
+        }
+        if result.status != 0 { throw ExitCode(1) }
+    }
+
+    static func summary(_ manifest: SnapshotManifest, device: String) -> JSONValue {
+        .object([
+            ("id", .string(manifest.id)), ("kind", .string(manifest.kind)), ("name", .string(manifest.name)),
+            ("description", .string(manifest.description)), ("tags", .array(manifest.tags.map(JSONValue.string))),
+            ("source", .string(manifest.source)), ("device", .string(device)), ("owner", .string(manifest.owner)),
+            ("parent", manifest.parent.map(JSONValue.string) ?? .null), ("finished", .string(Output.time(manifest.finished))),
+            ("files", .number(String(manifest.nodes.filter { $0.kind == .file }.count))), ("bytes", .number(String(manifest.bytes))),
+        ])
+    }
+}
