@@ -70,26 +70,32 @@ struct SnapshotRestorer {
             if let problem = node.pathProblem {
                 throw .restoreRefused(path: vault.manifestURL(manifest.id).path, reason: "the manifest holds an unsafe path \(Escaped.quoted(node.path)) (\(problem))")
             }
-            var parent = (node.path as NSString).deletingLastPathComponent
+            var parent = Self.parent(of: node.path)
             while !parent.isEmpty {
                 if links.contains(parent) {
                     throw .restoreRefused(path: vault.manifestURL(manifest.id).path, reason: "\(Escaped.quoted(node.path)) lies beneath a symlink")
                 }
-                parent = (parent as NSString).deletingLastPathComponent
+                parent = Self.parent(of: parent)
             }
         }
         guard let subpath, !subpath.isEmpty else { return manifest.nodes }
         let wanted = subpath.split(separator: "/").joined(separator: "/")
         // The folders above the wanted path come too, with their own modes and times.
         var ancestors = Set<String>()
-        var parent = (wanted as NSString).deletingLastPathComponent
+        var parent = Self.parent(of: wanted)
         while !parent.isEmpty {
             ancestors.insert(parent)
-            parent = (parent as NSString).deletingLastPathComponent
+            parent = Self.parent(of: parent)
         }
         let nodes = manifest.nodes.filter { $0.path == wanted || $0.path.hasPrefix(wanted + "/") }
         guard !nodes.isEmpty else { throw .restoreRefused(path: target, reason: "the snapshot has no path \(Escaped.quoted(wanted))") }
         return manifest.nodes.filter { ancestors.contains($0.path) } + nodes
+    }
+
+    /// The folder part of a manifest path ("" at the top). Manifest paths are
+    /// plain `/`-separated text; NSString's path rules are not theirs.
+    static func parent(of path: String) -> String {
+        path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
     }
 
     /// The target must be new or an empty folder: a restore never replaces a file.

@@ -1,0 +1,240 @@
+import Foundation
+import GRDB
+import Testing
+@testable import TandemCore
+
+/// Folder snapshots on real folders and an encrypted vault: what comes back
+/// is what went in, incremental snapshots write only new chunks, and hostile
+/// or damaged input is refused with its path.
+@Suite struct SnapshotTests {
+    /// A device of an encrypted world, with a home so that it has a store folder.
+    private func device() throws -> (TestWorld, DeviceStore) {
+        let world = try TestWorld(encrypted: true)
+        let home = DeviceHome(root: world.folder.url.appendingPathComponent("home"))
+        let store = try home.createDevice(name: "laptop", vaultPath: world.vault.root, credential: .passphrase(TestWorld.passphrase))
+        return (world, store)
+    }
+
+    /// Incompressible bytes, from the kernel (a byte-by-byte generator is slow in debug builds).
+    private func random(_ count: Int) -> Data {
+        let handle = FileHandle(forReadingAtPath: "/dev/urandom")!
+        defer { try? handle.close() }
+        return handle.readData(ofLength: count)
+    }
+
+    /// Every path under `root` with what must survive a round trip.
+    private func describe(_ root: String) throws -> [String: String] {
+        var result: [String: String] = [:]
+        let tree = try FileTree.scan(root)
+        for node in tree.nodes {
+            let full = node.path.isEmpty ? root : root + "/" + node.path
+            var text = "\(node.kind) \(String(node.mode, radix: 8))"
+            switch node.kind {
+            case .file:
+                text += " \(node.mtime).\(node.mtimeNanos) " + Digest.hex(Digest.sha256(Array(try Data(contentsOf: URL(fileURLWithPath: full)))))
+            case .symlink:
+                text += " -> " + (node.target ?? "?")
+            case .directory:
+                text += node.path.isEmpty ? "" : " \(node.mtime).\(node.mtimeNanos)"
+            }
+            result[node.path] = text
+        }
+        return result
+    }
+
+    private func makeTree(_ root: URL) throws {
+        let manager = FileManager.default
+        for folder in ["a/b/c", "empty", "spaced name", "ünïcödé"] {
+            try manager.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        try random(9 * 1024 * 1024 + 123).write(to: root.appendingPathComponent("a/large.bin"))
+        try Data(String(repeating: "compressible text ", count: 50_000).utf8).write(to: root.appendingPathComponent("a/b/text.txt"))
+        try Data().write(to: root.appendingPathComponent("a/b/c/empty-file"))
+        try Data("with a newline".utf8).write(to: root.appendingPathComponent("spaced name/line\nbreak.txt"))
+        try Data("utf8".utf8).write(to: root.appendingPathComponent("ünïcödé/файл ✓.txt"))
+        try Data("secret".utf8).write(to: root.appendingPathComponent("private.key"))
+        try manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: root.appendingPathComponent("private.key").path)
+        try Data("#!/bin/sh\n".utf8).write(to: root.appendingPathComponent("run.sh"))
+        try manager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.appendingPathComponent("run.sh").path)
+        try manager.setAttributes([.posixPermissions: 0o750], ofItemAtPath: root.appendingPathComponent("a/b").path)
+        try manager.createSymbolicLink(atPath: root.appendingPathComponent("link-to-text").path, withDestinationPath: "a/b/text.txt")
+        try manager.createSymbolicLink(atPath: root.appendingPathComponent("dangling").path, withDestinationPath: "/nowhere/at/all")
+        try manager.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_600_000_000.123456)],
+                                  ofItemAtPath: root.appendingPathComponent("a/b/text.txt").path)
+        #expect(mkfifo(root.appendingPathComponent("a/fifo").path, 0o600) == 0)
+    }
+
+    @Test func aFolderComesBackIdentical() throws {
+        let (world, store) = try device()
+        let source = world.folder.url.appendingPathComponent("source")
+        try makeTree(source)
+        let result = try store.createSnapshot(of: source.path)
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.skippedSpecial == 1)
+        #expect(result.fileCount == 7)
+        #expect(result.bytesWritten < result.bytesProcessed, "the text should have been compressed")
+        // The fifo is not restored: compare without it, and with its folder's time as the snapshot saw it.
+        let folder = source.appendingPathComponent("a").path
+        let seen = try #require(FileStatus(folder))
+        try FileManager.default.removeItem(at: source.appendingPathComponent("a/fifo"))
+        var times = [timespec(tv_sec: Int(seen.mtime), tv_nsec: Int(seen.mtimeNanos)), timespec(tv_sec: Int(seen.mtime), tv_nsec: Int(seen.mtimeNanos))]
+        #expect(utimensat(AT_FDCWD, folder, &times, 0) == 0)
+        let target = world.folder.path("restored")
+        let restored = try store.restoreSnapshot(try #require(result.snapshotID), to: target)
+        #expect(restored.status == 0, "\(restored.errors)")
+        let expected = try describe(source.path), actual = try describe(target)
+        #expect(expected.count == 16)
+        #expect(Set(actual.keys) == Set(expected.keys))
+        for (path, text) in expected { #expect(actual[path] == text, "\(path)") }
+        #expect(try store.verifySnapshot(try #require(result.snapshotID), readData: true).status == 0)
+        #expect(try store.snapshotRecords().map(\.status) == ["completed"])
+    }
+
+    @Test func afterChangingOnePercentOnlyTheNewChunksAreWritten() throws {
+        let (world, store) = try device()
+        let source = world.folder.url.appendingPathComponent("source")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        for index in 0..<100 { try random(64 * 1024).write(to: source.appendingPathComponent("file-\(index).bin")) }
+        let first = try store.createSnapshot(of: source.path)
+        #expect(first.chunksWritten == 100)
+        #expect(first.filesUnchanged == 0)
+
+        try random(64 * 1024).write(to: source.appendingPathComponent("file-42.bin"))
+        let second = try store.createSnapshot(of: source.path)
+        #expect(second.filesUnchanged == 99)
+        #expect(second.chunksWritten == 1)
+        #expect(second.bytesProcessed == 64 * 1024)
+        #expect(second.bytesWritten > 64 * 1024 && second.bytesWritten < 64 * 1024 + 100, "\(second.bytesWritten)")
+        let manifest = try store.snapshot(try #require(second.snapshotID))
+        #expect(manifest.parent == first.snapshotID)
+
+        // --full reads everything again but still writes nothing it has.
+        let full = try store.createSnapshot(of: source.path, options: SnapshotOptions(full: true))
+        #expect(full.filesUnchanged == 0)
+        #expect(full.chunksWritten == 0)
+        #expect(full.bytesProcessed == 100 * 64 * 1024)
+    }
+
+    /// An edit early in a large file moves only the chunks around it.
+    @Test func anInsertionInALargeFileRewritesFewChunks() throws {
+        let (world, store) = try device()
+        let source = world.folder.url.appendingPathComponent("source")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        var bytes = random(24 * 1024 * 1024)
+        try bytes.write(to: source.appendingPathComponent("big.bin"))
+        let first = try store.createSnapshot(of: source.path)
+        bytes.insert(contentsOf: Data("inserted".utf8), at: 3 * 1024 * 1024)
+        try bytes.write(to: source.appendingPathComponent("big.bin"))
+        let second = try store.createSnapshot(of: source.path)
+        #expect(first.chunksWritten >= 8)
+        #expect(second.chunksWritten <= 2, "\(second.chunksWritten) of \(first.chunksWritten) chunks rewritten")
+    }
+
+    @Test func aManifestThatEscapesTheTargetIsRefusedAndWritesNothing() throws {
+        let (world, store) = try device()
+        let source = world.folder.url.appendingPathComponent("source")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: source.appendingPathComponent("ok.txt"))
+        let id = try #require(try store.createSnapshot(of: source.path).snapshotID)
+        let vault = try store.vault()
+        for bad in ["../escaped.txt", "/etc/escaped", "a/../../escaped.txt", "link/inside.txt"] {
+            var manifest = try vault.readManifest(id)
+            manifest.id = Store.newSnapshotID()
+            var node = manifest.nodes.first { $0.kind == .file }!
+            node.path = bad
+            manifest.nodes.append(node)
+            if bad.hasPrefix("link/") {
+                manifest.nodes.append(SnapshotNode(path: "link", kind: .symlink, mode: 0o777, mtime: 0, mtimeNanos: 0, size: 0, inode: 0,
+                                                   chunks: nil, target: world.folder.url.path))
+            }
+            try vault.writeManifest(manifest)
+            let target = world.folder.path("target-\(manifest.id)")
+            #expect(throws: TandemError.self) { try store.restoreSnapshot(manifest.id, to: target) }
+            #expect(!FileManager.default.fileExists(atPath: world.folder.path("escaped.txt")))
+            #expect(!FileManager.default.fileExists(atPath: world.folder.path("inside.txt")))
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).isEmpty)
+        }
+    }
+
+    @Test func aDamagedChunkIsNamedByVerifyAndByRestore() throws {
+        let (world, store) = try device()
+        let source = world.folder.url.appendingPathComponent("source")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try random(1000).write(to: source.appendingPathComponent("one.bin"))
+        let id = try #require(try store.createSnapshot(of: source.path).snapshotID)
+        let manifest = try store.snapshot(id)
+        let address = try #require(manifest.nodes.first { $0.kind == .file }?.chunks?.first)
+        let path = try store.vault().objectURL(address).path
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[bytes.count - 3] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: path))
+
+        #expect(try store.verifySnapshot(id, readData: false).status == 0)
+        let verified = try store.verifySnapshot(id, readData: true)
+        #expect(verified.status == 2)
+        #expect(verified.errors.first?.hasPrefix(path) == true, "\(verified.errors)")
+        let restored = try store.restoreSnapshot(id, to: world.folder.path("restored"))
+        #expect(restored.status == 1)
+        #expect(restored.errors.first?.contains(path) == true, "\(restored.errors)")
+        #expect(throws: TandemError.noSuchSnapshot("0123456789abcdef")) { try store.snapshot("0123456789abcdef") }
+    }
+
+    @Test func forgetKeepsWhatThePolicySaysAndPruneSparesYoungChunks() throws {
+        let (world, store) = try device()
+        let source = world.folder.url.appendingPathComponent("source")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        var ids: [String] = []
+        for round in 0..<4 {
+            try random(2000).write(to: source.appendingPathComponent("file-\(round).bin"))
+            ids.append(try #require(try store.createSnapshot(of: source.path).snapshotID))
+        }
+        let forgotten = try store.forgetSnapshots(RetentionPolicy(last: 2))
+        #expect(Set(forgotten.forgotten) == Set(ids.prefix(2)))
+        #expect(Set(forgotten.kept) == Set(ids.suffix(2)))
+        // Every chunk is still referenced by the snapshots kept (files only grew).
+        let young = try store.pruneObjects(grace: 0)
+        #expect(young.objectsRemoved == 0)
+        try FileManager.default.removeItem(at: source.appendingPathComponent("file-0.bin"))
+        let last = try #require(try store.createSnapshot(of: source.path).snapshotID)
+        _ = try store.forgetSnapshots(RetentionPolicy(last: 1))
+        let spared = try store.pruneObjects()
+        #expect(spared.objectsRemoved == 0)
+        #expect(spared.objectsSpared == 1)
+        let pruned = try store.pruneObjects(grace: 0)
+        #expect(pruned.objectsRemoved == 1)
+        #expect(try store.verifySnapshot(last, readData: true).status == 0)
+        #expect(try store.restoreSnapshot(last, to: world.folder.path("restored")).status == 0)
+    }
+
+    @Test func aDatabaseOfAnotherOwnerIsNotRestored() throws {
+        let (world, store) = try device()
+        let database = world.folder.path("app.sqlite")
+        let queue = try DatabaseQueue(path: database)
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE t (x)")
+            try db.execute(sql: "INSERT INTO t VALUES (1), (2)")
+        }
+        try queue.close()
+        let id = try #require(try store.backupDatabase(at: database).snapshotID)
+        let ages = try store.databaseAges(of: database)
+        #expect(ages.backupAge >= 0 && ages.databaseAge >= 0)
+        #expect(try store.databaseAges(of: world.folder.path("none.sqlite")) == (backupAge: -1, databaseAge: -1))
+        #expect(throws: TandemError.restoreRefused(path: database, reason: "exists; pass --force to replace it")) {
+            try store.restoreDatabase(id, to: database, force: false)
+        }
+        let vault = try store.vault()
+        var foreign = try vault.readManifest(id)
+        foreign.id = DeviceStore.newSnapshotID()
+        foreign.owner = "mallory"
+        try vault.writeManifest(foreign)
+        #expect(throws: TandemError.ownerMismatch(path: vault.manifestURL(foreign.id).path, vaultOwner: "alice", requested: "mallory")) {
+            try store.restoreDatabase(foreign.id, to: world.folder.path("copy.sqlite"), force: false)
+        }
+        #expect(!FileManager.default.fileExists(atPath: world.folder.path("copy.sqlite")))
+        _ = try store.restoreDatabase(id, to: world.folder.path("copy.sqlite"), force: false)
+        let copy = try DatabaseQueue(path: world.folder.path("copy.sqlite"))
+        #expect(try copy.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") } == 2)
+    }
+}
+
+private typealias Store = DeviceStore
