@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// Snapshots through the binary, with real processes: a database written
+/// to by another process while it is backed up, and a backup killed half
+/// way then run again.
+@Suite struct SnapshotCLITests {
+    private func sqlite(_ database: String, _ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [database, sql]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs sqlite3; .ci/run installs it"))
+    func aDatabaseUnderSteadyWritesIsBackedUpAtOnePointInTime() throws {
+        let cli = CLI()
+        try cli.setUp(devices: ["laptop", "phone"])
+        let database = cli.root.appendingPathComponent("messages.sqlite").path
+        _ = try sqlite(database, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE message (id INTEGER PRIMARY KEY, batch INTEGER, body TEXT);
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+            INSERT INTO message (batch, body) SELECT 0, printf('%0200d', i) FROM n;
+            """)
+        // Another process adds batches of 10 rows, one transaction each, all the while.
+        // (It stops when a file appears: a signal to it does not reach it from a test process.)
+        let stop = cli.root.appendingPathComponent("stop").path
+        let writer = try cli.spawnShell("""
+            i=0
+            while [ ! -e '\(stop)' ]; do
+              i=$((i + 1))
+              sqlite3 '\(database)' "BEGIN; WITH RECURSIVE n(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM n WHERE j < 10) \
+            INSERT INTO message (batch, body) SELECT $i, 'written during the backup' FROM n; COMMIT;" || exit 1
+            done
+            """)
+        defer {
+            _ = FileManager.default.createFile(atPath: stop, contents: nil)
+            writer.waitUntilExit()
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        let backup = try #require(try cli.json("db", "backup", database) as? JSONObject)
+        #expect(backup["status"] as? Int == 0)
+        let id = try #require(backup["snapshotID"] as? String)
+
+        // Another device restores it: it opens, passes the integrity check, and holds whole batches only.
+        let restored = cli.root.appendingPathComponent("restored.sqlite").path
+        try cli.ok("db", "restore", id, restored, "--device", "phone")
+        #expect(try sqlite(restored, "PRAGMA integrity_check") == "ok")
+        let count = try #require(Int(try sqlite(restored, "SELECT count(*) FROM message")))
+        let batches = try #require(Int(try sqlite(restored, "SELECT count(DISTINCT batch) - 1 FROM message")))
+        #expect(count == 20000 + batches * 10, "\(count) rows in \(batches) batches: not one point in time")
+        #expect(batches > 0, "the writer wrote nothing before the backup; the test proves nothing")
+
+        let exists = try cli.run(["db", "restore", id, database])
+        #expect(exists.status == 1)
+        #expect(exists.stderr.contains("exists; pass --force"))
+        let ages = try #require(try cli.json("db", "age", database) as? JSONObject)
+        #expect((ages["backupAge"] as? Int ?? -1) >= 0)
+        let none = try #require(try cli.json("db", "age", cli.root.appendingPathComponent("none.sqlite").path) as? JSONObject)
+        #expect(none["backupAge"] as? Int == -1 && none["databaseAge"] as? Int == -1)
+    }
+
+    @Test func aKilledBackupLeavesNoSnapshotAndARerunReusesItsChunks() throws {
+        let cli = CLI()
+        try cli.setUp(devices: ["laptop"])
+        let source = cli.root.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        let random = try #require(FileHandle(forReadingAtPath: "/dev/urandom"))
+        for index in 0..<400 { try random.readData(ofLength: 256 * 1024).write(to: source.appendingPathComponent("file-\(index).bin")) }
+        let objects = cli.vault.appendingPathComponent("objects")
+        func objectCount() -> Int {
+            (FileManager.default.enumerator(atPath: objects.path)?.allObjects as? [String] ?? []).filter { $0.count == 67 }.count
+        }
+
+        let backup = try cli.spawnShell("exec \"$TANDEM\" snapshot create '\(source.path)' --concurrency 1")
+        let deadline = Date().addingTimeInterval(60)
+        while objectCount() < 20, Date() < deadline, backup.isRunning { Thread.sleep(forTimeInterval: 0.01) }
+        kill(backup.processIdentifier, SIGKILL)
+        backup.waitUntilExit()
+        let written = objectCount()
+        #expect(written >= 20 && written < 400, "killed after \(written) of 400 chunks")
+        #expect((try cli.json("snapshot", "list") as? [Any])?.isEmpty == true, "a killed backup left a snapshot")
+
+        let rerun = try #require(try cli.json("snapshot", "create", source.path) as? JSONObject)
+        #expect(rerun["status"] as? Int == 0)
+        #expect(rerun["chunksReused"] as? Int ?? 0 >= written - 1, "\(rerun)")
+        #expect(rerun["chunksWritten"] as? Int ?? 0 <= 400 - written + 1)
+        #expect(objectCount() == 400)
+        #expect((try cli.json("snapshot", "list") as? [Any])?.count == 1)
+        let missing = try cli.run(["snapshot", "restore", "0123456789abcdef", cli.root.appendingPathComponent("out").path])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no snapshot '0123456789abcdef'"))
+    }
+}
