@@ -20,12 +20,14 @@ struct Bench {
             case "ui": try await uiFigure()
             case "restore": try await restoreFigure()
             case "incremental": try await incrementalFigure()
+            case "snapshots": try await snapshotFigure()
             case nil:
                 try await restoreFigure()
                 try await incrementalFigure()
                 try await uiFigure()
+                try await snapshotFigure()
             default:
-                print("usage: tandem-bench [restore|incremental|ui]")
+                print("usage: tandem-bench [restore|incremental|ui|snapshots]")
                 exit(2)
             }
         } catch {

@@ -78,6 +78,7 @@ extension DeviceStore {
                 description: options.description, tags: options.tags, source: root, device: info.id, owner: info.owner,
                 parent: parent?.id, started: started, finished: clock.nowMillis(), nodes: tree.nodes,
                 skipped: tree.skippedSpecial, bytes: tree.nodes.reduce(0) { $0 + $1.size })
+            try vault.flushObjects()
             try vault.writeManifest(manifest)
             result.snapshotID = id
             result.status = result.errors.isEmpty ? 0 : 1

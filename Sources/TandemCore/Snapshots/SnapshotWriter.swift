@@ -68,24 +68,64 @@ struct SnapshotWriter {
         return tally.final
     }
 
-    /// Reads, cuts and stores one file; returns its chunk addresses.
+    /// Reads, cuts and stores one file; returns its chunk addresses. While
+    /// the file is read and cut, up to three of its chunks are hashed,
+    /// compressed, sealed and written at once: a large file alone (a
+    /// database) then uses more than one core.
     private static func store(_ path: String, vault: Vault, tally: SnapshotTally) throws -> [String] {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw ChunkerError(errno: errno) }
         defer { close(fd) }
-        var addresses: [String] = []
-        try Chunker().forEachChunk(of: fd) { chunk in
-            let stored = try vault.storeObject(chunk)
-            addresses.append(stored.address)
-            tally.update { result, progress in
-                result.bytesProcessed += Int64(chunk.count)
-                result.bytesWritten += Int64(stored.written)
-                if stored.written > 0 { result.chunksWritten += 1 } else { result.chunksReused += 1 }
-                progress.bytesDone += Int64(chunk.count)
-                progress.bytesWritten += Int64(stored.written)
+        let stored = StoredChunks()
+        let inFlight = DispatchSemaphore(value: 3)
+        let group = DispatchGroup()
+        var count = 0
+        do {
+            try Chunker().forEachChunk(of: fd) { chunk in
+                let index = count
+                count += 1
+                inFlight.wait()
+                group.enter()
+                DispatchQueue.global().async {
+                    defer { inFlight.signal(); group.leave() }
+                    do {
+                        let object = try vault.storeObject(chunk)
+                        stored.set(index, object.address)
+                        tally.update { result, progress in
+                            result.bytesProcessed += Int64(chunk.count)
+                            result.bytesWritten += Int64(object.written)
+                            if object.written > 0 { result.chunksWritten += 1 } else { result.chunksReused += 1 }
+                            progress.bytesDone += Int64(chunk.count)
+                            progress.bytesWritten += Int64(object.written)
+                        }
+                    } catch {
+                        stored.fail(error)
+                    }
+                }
             }
+        } catch {
+            group.wait()
+            throw error
         }
-        return addresses
+        group.wait()
+        return try stored.addresses(count)
+    }
+}
+
+/// The addresses of one file's chunks, stored out of order by several threads.
+private final class StoredChunks: @unchecked Sendable {
+    private let lock = NSLock()
+    private var byIndex: [Int: String] = [:]
+    private var failure: (any Error)?
+
+    func set(_ index: Int, _ address: String) { lock.withLock { byIndex[index] = address } }
+    func fail(_ error: any Error) { lock.withLock { failure = failure ?? error } }
+
+    func addresses(_ count: Int) throws -> [String] {
+        try lock.withLock {
+            if let failure { throw failure }
+            return (0..<count).map { byIndex[$0]! }
+        }
     }
 }
 

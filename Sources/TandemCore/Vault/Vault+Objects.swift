@@ -30,7 +30,9 @@ extension Vault {
     /// Returns its address.
     @discardableResult
     public func writeObject(_ content: [UInt8]) throws(TandemError) -> String {
-        try storeObject(content).address
+        let address = try storeObject(content).address
+        try flushObjects()
+        return address
     }
 
     /// Stores `content` unless it is there already; says which, and how many
@@ -62,7 +64,8 @@ extension Vault {
             throw .io(path: url.deletingLastPathComponent().path, reason: error.localizedDescription)
         }
         do {
-            try AtomicFile.write([objectSealer.kind] + sealed, to: url, replacing: false)
+            // Not fsynced one by one: a snapshot flushes them all before it writes its manifest.
+            try AtomicFile.write([objectSealer.kind] + sealed, to: url, replacing: false, durable: false)
         } catch {
             // Another device wrote the same content meanwhile: same name, same content (other bytes: the nonce differs).
             if FileManager.default.fileExists(atPath: url.path) { return (address, 0) }
@@ -113,6 +116,12 @@ extension Vault {
             throw .corruptObject(path: url.path, reason: "its content does not match its address")
         }
         return content
+    }
+
+    /// Makes every object written so far durable (one `syncfs`), before a
+    /// manifest that refers to them is written.
+    func flushObjects() throws(TandemError) {
+        do { try AtomicFile.flushFileSystem(root.path) } catch { throw .io(path: error.path, reason: error.reason) }
     }
 
     private var objectSealer: any Sealer {
