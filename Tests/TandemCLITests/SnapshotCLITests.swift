@@ -98,3 +98,30 @@ import Testing
         #expect(missing.stderr.contains("no snapshot '0123456789abcdef'"))
     }
 }
+
+/// The snapshots screen of the real binary: a folder backed up from the UI,
+/// watched to its end, and listed.
+@Suite(.serialized, .enabled(if: Tmux.available, "needs tmux; .ci/run installs it"))
+struct SnapshotScreenTmuxTests {
+    @Test func aFolderIsBackedUpFromTheUI() throws {
+        let cli = CLI()
+        try cli.setUp(devices: ["laptop"])
+        let folder = cli.root.appendingPathComponent("photos")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for index in 0..<20 { try Data(String(repeating: "photo \(index) ", count: 5000).utf8).write(to: folder.appendingPathComponent("p\(index).txt")) }
+        let tui = try Tmux("\(CLI.binary.path) tui --device laptop", environment: ["TANDEM_HOME": cli.home.path])
+        tui.waitFor("1 Entries")
+        try tui.press("7")
+        tui.waitFor("no snapshots yet")
+        try tui.press("n")
+        tui.waitFor("snapshot of folder")
+        try tui.press("-l", folder.path)
+        try tui.press("Enter")
+        tui.waitFor("completed · 20 files")
+        tui.waitFor("Snapshots (1)")
+        #expect(tui.line(containing: "folder   laptop")?.contains("20     830.1 KiB  photos · /tmp/") == true, "\(tui.screen)")
+        try tui.quit()
+        let list = try #require(try cli.json("snapshot", "list") as? [JSONObject])
+        #expect(list.count == 1)
+    }
+}

@@ -99,6 +99,15 @@ public struct SnapshotProgress: Sendable, Equatable {
     public var bytesWritten: Int64
     public var elapsedSeconds: Double
 
+    public init(filesDone: Int, filesTotal: Int, bytesDone: Int64, bytesTotal: Int64, bytesWritten: Int64, elapsedSeconds: Double) {
+        self.filesDone = filesDone
+        self.filesTotal = filesTotal
+        self.bytesDone = bytesDone
+        self.bytesTotal = bytesTotal
+        self.bytesWritten = bytesWritten
+        self.elapsedSeconds = elapsedSeconds
+    }
+
     /// Bytes per second so far.
     public var rate: Double { elapsedSeconds > 0 ? Double(bytesDone) / elapsedSeconds : 0 }
 

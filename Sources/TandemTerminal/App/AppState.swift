@@ -3,7 +3,7 @@ import TandemSimulation
 
 /// The screens of the UI, in the order of their number keys.
 public enum Screen: Int, CaseIterable, Sendable {
-    case entries = 1, incoming, conflicts, outgoing, devices, log
+    case entries = 1, incoming, conflicts, outgoing, devices, log, snapshots
 
     public var title: String {
         switch self {
@@ -13,6 +13,7 @@ public enum Screen: Int, CaseIterable, Sendable {
         case .outgoing: "Outgoing"
         case .devices: "Devices"
         case .log: "Log"
+        case .snapshots: "Snapshots"
         }
     }
 }
@@ -71,6 +72,10 @@ public struct AppState: Sendable, Equatable {
     public var editingFilter = false
     /// The "context/key" of a new entry while it is typed.
     public var newEntryName: String?
+    /// The folder typed for a new snapshot, while it is typed.
+    public var snapshotPath: String?
+    /// The snapshot running or last run from the UI.
+    public var backup: BackupStatus?
     public var modal: Modal?
     /// The last thing that happened, shown above the key bar.
     public var message = ""
@@ -153,7 +158,7 @@ public struct AppState: Sendable, Equatable {
         case .incoming: rows = all.filter { $0.state == .incoming }
         case .conflicts: rows = all.filter { $0.state == .conflict }
         case .outgoing: rows = all.filter { $0.state == .outgoing }
-        case .devices, .log: rows = []
+        case .devices, .log, .snapshots: rows = []
         }
     }
 
@@ -162,6 +167,7 @@ public struct AppState: Sendable, Equatable {
         switch screen {
         case .devices: snapshot?.devices.count ?? 0
         case .log: snapshot?.events.count ?? 0
+        case .snapshots: snapshot?.snapshots.count ?? 0
         default: rows.count
         }
     }
@@ -228,4 +234,14 @@ extension Array {
     subscript(safe index: Int) -> Element? {
         indices.contains(index) ? self[index] : nil
     }
+}
+
+/// A snapshot started from the UI: what it backs up, how far it is, how it ended.
+public struct BackupStatus: Sendable, Equatable {
+    public var source: String
+    public var progress: SnapshotProgress?
+    /// Set when it ended: its result line, or why it failed.
+    public var outcome: String?
+
+    public var running: Bool { outcome == nil }
 }

@@ -9,6 +9,7 @@ public enum Command: Hashable, Sendable {
     case decide(Decision), later, decideAll(Decision)
     case keepLocal, takeRemote, merge
     case newEntry, editEntry, deleteEntry
+    case newSnapshot
     /// The demo's controls.
     case nextDevice, openDevice, togglePause, faster, slower, toggleOnline, reinstall
 }
@@ -67,14 +68,16 @@ public enum KeyMap {
         Binding([.character("t")], "t", "take the other device's value", .takeRemote, on: [.conflicts]),
         Binding([.character("e")], "e", "merge in $EDITOR", .merge, on: [.conflicts]),
         Binding([.character("n")], "n", "new entry", .newEntry, on: [.entries]),
+        Binding([.character("n")], "n", "snapshot a folder", .newSnapshot, on: [.snapshots]),
         Binding([.character("e")], "e", "edit in $EDITOR", .editEntry, on: [.entries]),
         Binding([.character("x")], "x", "delete", .deleteEntry, on: [.entries]),
-        Binding([.character("1")], "1-6", "screens", .show(.entries)),
+        Binding([.character("1")], "1-7", "screens", .show(.entries)),
         Binding([.character("2")], "2", "incoming", .show(.incoming), bar: false),
         Binding([.character("3")], "3", "conflicts", .show(.conflicts), bar: false),
         Binding([.character("4")], "4", "outgoing", .show(.outgoing), bar: false),
         Binding([.character("5")], "5", "devices", .show(.devices), bar: false),
         Binding([.character("6")], "6", "log", .show(.log), bar: false),
+        Binding([.character("7")], "7", "snapshots", .show(.snapshots), bar: false),
         Binding([.character("v")], "v", "view next device", .nextDevice, demo: true),
         Binding([.enter], "Enter", "view it", .openDevice, on: [.devices], demo: true),
         Binding([.character("o")], "o", "offline/online", .toggleOnline, on: [.devices], demo: true),

@@ -20,6 +20,10 @@ public enum Action: Sendable {
     case detailLoaded(LoadedDetail)
     /// The UI now shows another device (the demo's device switch).
     case switchedDevice(String)
+    /// How far the snapshot started from the UI is.
+    case snapshotProgress(SnapshotProgress)
+    /// The snapshot started from the UI ended: its result line, or why it failed.
+    case snapshotEnded(String)
 }
 
 /// Work the reducer asks for; it runs off the UI thread and answers with actions.
@@ -37,6 +41,8 @@ public enum Effect: Sendable, Equatable {
     case switchDevice(String)
     /// Steers the demo's simulated devices.
     case demo(DemoRequest)
+    /// Takes a snapshot of a folder.
+    case snapshot(String)
     case quit
 }
 
@@ -84,6 +90,13 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
             state.modal = nil
         }
         return []
+    case .snapshotProgress(let progress):
+        if state.backup?.running == true { state.backup?.progress = progress }
+        return []
+    case .snapshotEnded(let outcome):
+        state.backup?.outcome = outcome
+        state.message = outcome
+        return [.reload]
     case .switchedDevice(let name):
         state.device = name
         state.queuedSync = nil
@@ -117,7 +130,7 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
         }
         let prompt = (asked && broughtIncoming) || state.promptOwed
         state.promptOwed = false
-        if prompt && state.modal == nil && !state.editingFilter && state.newEntryName == nil {
+        if prompt && state.modal == nil && !state.editingFilter && state.newEntryName == nil && state.snapshotPath == nil {
             state.modal = .prompt(skipped: [])
         } else if broughtIncoming && !prompt {
             state.message += " — 2 reviews them"
@@ -158,6 +171,9 @@ private func reduceKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     }
     if state.newEntryName != nil {
         return reduceNewEntryName(&state, key)
+    }
+    if let path = state.snapshotPath {
+        return reduceSnapshotPath(&state, path, key)
     }
     if state.editingFilter {
         switch key {
@@ -306,6 +322,12 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
         return [.edit(.merge, EntryRef(context: entry.context, key: entry.key), initial: prettyValue(initial))]
     case .newEntry:
         state.newEntryName = state.selectedContext.map { $0 + "/" } ?? ""
+    case .newSnapshot:
+        guard state.backup?.running != true else {
+            state.notice = "a snapshot is running; wait for it to end"
+            return []
+        }
+        state.snapshotPath = ""
     case .editEntry:
         guard let entry = state.selectedDetail else { return [] }
         return [.edit(.update, EntryRef(context: entry.context, key: entry.key), initial: prettyValue(entry.value ?? "null"))]
@@ -393,4 +415,29 @@ private func move(_ state: inout AppState, by delta: Int) {
     let count = state.rowCount
     guard count > 0 else { return }
     state.selection[state.screen] = max(0, min(count - 1, state.selectedIndex + delta))
+}
+
+/// Typing the folder of a new snapshot: Enter starts it, Esc gives up.
+private func reduceSnapshotPath(_ state: inout AppState, _ typed: String, _ key: Key) -> [Effect] {
+    var path = typed
+    switch key {
+    case .escape:
+        state.snapshotPath = nil
+        return []
+    case .enter:
+        state.snapshotPath = nil
+        let folder = path.trimmingCharacters(in: .whitespaces)
+        guard !folder.isEmpty else { return [] }
+        state.backup = BackupStatus(source: folder)
+        state.message = "backing up \(folder)…"
+        return [.snapshot(folder)]
+    case .backspace:
+        if !path.isEmpty { path.removeLast() }
+    case .character(let character):
+        path.append(character)
+    default:
+        break
+    }
+    state.snapshotPath = path
+    return []
 }

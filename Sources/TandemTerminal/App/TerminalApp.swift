@@ -174,6 +174,8 @@ public final class TerminalApp: @unchecked Sendable {
             case .delete(let ref):
                 try store.write(context: ref.context, key: ref.key, value: nil)
                 inbox.post(.finished(message: "deleted \(ref.context)/\(Escaped.text(ref.key)) — press s to publish"))
+            case .snapshot(let folder):
+                inbox.post(.snapshotEnded(await Self.backUp(folder, store: store, inbox: inbox)))
             case .quit, .edit, .loadDetail, .switchDevice:
                 break
             }
@@ -181,6 +183,25 @@ public final class TerminalApp: @unchecked Sendable {
             inbox.post(.failed(message: error.description))
         } catch {
             inbox.post(.failed(message: String(describing: error)))
+        }
+    }
+
+    /// Runs a snapshot on a thread of its own (it blocks on the disk, which
+    /// the shared async threads must not), reporting its progress as actions.
+    private static func backUp(_ folder: String, store: DeviceStore, inbox: Inbox) async -> String {
+        let path = NSString(string: folder).expandingTildeInPath
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                do {
+                    let result = try store.createSnapshot(of: path) { progress in inbox.post(.snapshotProgress(progress)) }
+                    var line = "snapshot \(result.snapshotID?.prefix(8) ?? ""): \(result.message) · \(result.fileCount) files"
+                    line += String(format: ", %.1f MB read, %.1f MB written in %.1f s", Double(result.bytesProcessed) / 1e6,
+                                   Double(result.bytesWritten) / 1e6, result.durationSeconds)
+                    continuation.resume(returning: line)
+                } catch {
+                    continuation.resume(returning: "snapshot of \(folder) failed: \(error)")
+                }
+            }
         }
     }
 

@@ -28,8 +28,10 @@ public struct AppView {
         case .outgoing: ListScreen(theme: theme, empty: "nothing waits to be pushed").draw(&grid, body, state)
         case .devices: DevicesScreen(theme: theme).draw(&grid, body, state)
         case .log: LogScreen(theme: theme).draw(&grid, body, state)
+        case .snapshots: SnapshotsScreen(theme: theme).draw(&grid, body, state)
         }
         let line = state.newEntryName.map { "new entry (context/key): \($0)▏" }
+            ?? state.snapshotPath.map { "snapshot of folder (Enter starts, Esc cancels): \($0)▏" }
             ?? (state.editingFilter ? "filter: \(state.filter)▏" : state.notice ?? state.message)
         grid.put(line, x: 1, y: grid.height - 2, style: theme.dim)
         drawBar(&grid, state)
@@ -103,7 +105,7 @@ public struct AppView {
             }
         }
         // Help and quit always show, at the right end; the rest fill what is left.
-        let fixed = state.modal == nil && !state.editingFilter && state.newEntryName == nil ? [("?", "help"), ("q", "quit")] : []
+        let fixed = state.modal == nil && !state.editingFilter && state.newEntryName == nil && state.snapshotPath == nil ? [("?", "help"), ("q", "quit")] : []
         let fixedWidth = fixed.reduce(0) { $0 + CellWidth.of($1.0) + CellWidth.of($1.1) + 3 }
         var right = grid.width - fixedWidth
         for (key, description) in fixed {

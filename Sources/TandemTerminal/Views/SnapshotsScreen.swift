@@ -1,0 +1,59 @@
+import Foundation
+import TandemCore
+
+/// The vault's snapshots, and the one started here with its progress:
+/// files, bytes, rate and time left, as the CLI's progress bar shows them.
+struct SnapshotsScreen {
+    var theme: Theme
+
+    func draw(_ grid: inout Grid, _ rect: Rect, _ state: AppState) {
+        guard let snapshot = state.snapshot else { return }
+        let snapshots = snapshot.snapshots
+        ListDrawing.title(&grid, "Snapshots (\(snapshots.count))", x: 1, y: rect.y, width: rect.width - 2, style: theme.title)
+        var top = rect.y + 1
+        if let backup = state.backup {
+            grid.put(Self.describe(backup, width: rect.width - 2), x: 1, y: top, maxWidth: rect.width - 2,
+                     style: backup.running ? theme.title : theme.dim)
+            top += 2
+        }
+        grid.put(pad("ID", 10) + pad("WHEN", 12) + pad("KIND", 9) + pad("DEVICE", 12) + pad("FILES", 7) + pad("SIZE", 11) + "NAME · SOURCE",
+                 x: 1, y: top, style: theme.dim)
+        guard !snapshots.isEmpty else {
+            grid.put("no snapshots yet — n backs up a folder (tandem snapshot create PATH does the same)", x: 1, y: top + 1, style: theme.dim)
+            return
+        }
+        ListDrawing.draw(&grid, Rect(x: 0, y: top + 1, width: rect.width, height: rect.y + rect.height - top - 1), count: snapshots.count,
+                         selected: state.selectedIndex, selectedStyle: theme.selected) { grid, index, y, selected in
+            let manifest = snapshots[index]
+            let files = manifest.nodes.filter { $0.kind == .file }.count
+            let line = pad(manifest.shortID, 10) + pad(snapshot.age(manifest.finished), 12) + pad(manifest.kind, 9)
+                + pad(snapshot.name(manifest.device), 12) + pad(String(files), 7) + pad(Self.bytes(manifest.bytes), 11)
+                + Escaped.text(manifest.name) + " · " + Escaped.text(manifest.source)
+            grid.put(line, x: 1, y: y, maxWidth: rect.width - 2, style: selected ? theme.selected : .plain)
+        }
+    }
+
+    /// "backing up ~/photos ███░░ 42% · 120/300 files · 1.2 GiB/2.9 GiB · 80 MiB/s · 21s left"
+    static func describe(_ backup: BackupStatus, width: Int) -> String {
+        if let outcome = backup.outcome { return outcome }
+        guard let progress = backup.progress else { return "backing up \(backup.source): reading the folder…" }
+        let fraction = progress.bytesTotal > 0 ? Double(progress.bytesDone) / Double(progress.bytesTotal) : 1
+        let filled = Int(fraction * 20)
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: 20 - filled)
+        var text = "backing up \(backup.source) \(bar) \(Int(fraction * 100))% · \(progress.filesDone)/\(progress.filesTotal) files · "
+        text += "\(bytes(progress.bytesDone))/\(bytes(progress.bytesTotal)) · \(bytes(Int64(progress.rate)))/s"
+        if let eta = progress.etaSeconds { text += " · \(Int(eta.rounded()))s left" }
+        return text
+    }
+
+    static func bytes(_ count: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(count)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}
