@@ -58,14 +58,18 @@ public struct Chunker: Sendable {
     }
 
     /// Calls `body` with each chunk of the open file `fd`, in order. Returns
-    /// the bytes read.
+    /// the bytes read. `sizeHint` (the file's size when it was listed) keeps
+    /// the buffer small for small files; it grows if the file did.
     @discardableResult
-    func forEachChunk(of fd: Int32, _ body: ([UInt8]) throws -> Void) throws -> Int {
-        var buffer = [UInt8](repeating: 0, count: Self.maximumSize)
+    func forEachChunk(of fd: Int32, sizeHint: Int = Chunker.maximumSize, _ body: ([UInt8]) throws -> Void) throws -> Int {
+        var buffer = [UInt8](repeating: 0, count: min(Self.maximumSize, max(4096, sizeHint + 1)))
         var filled = 0
         var total = 0
         var atEnd = false
         while true {
+            if filled == buffer.count, buffer.count < Self.maximumSize {
+                buffer += [UInt8](repeating: 0, count: Self.maximumSize - buffer.count)
+            }
             while !atEnd, filled < buffer.count {
                 let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
                 if count < 0 {

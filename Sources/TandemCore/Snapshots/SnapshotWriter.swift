@@ -42,7 +42,7 @@ struct SnapshotWriter {
             }
             let path = isSingleFile ? source : source + "/" + node.path
             do {
-                let chunks = try Self.store(path, vault: vault, tally: tally)
+                let chunks = try Self.store(path, sizeHint: Int(node.size), vault: vault, tally: tally)
                 chunkLists.set(index, chunks)
                 tally.update { result, progress in
                     result.fileCount += 1
@@ -72,7 +72,7 @@ struct SnapshotWriter {
     /// the file is read and cut, up to three of its chunks are hashed,
     /// compressed, sealed and written at once: a large file alone (a
     /// database) then uses more than one core.
-    private static func store(_ path: String, vault: Vault, tally: SnapshotTally) throws -> [String] {
+    private static func store(_ path: String, sizeHint: Int, vault: Vault, tally: SnapshotTally) throws -> [String] {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw ChunkerError(errno: errno) }
         defer { close(fd) }
@@ -81,7 +81,7 @@ struct SnapshotWriter {
         let group = DispatchGroup()
         var count = 0
         do {
-            try Chunker().forEachChunk(of: fd) { chunk in
+            try Chunker().forEachChunk(of: fd, sizeHint: sizeHint) { chunk in
                 let index = count
                 count += 1
                 inFlight.wait()

@@ -30,12 +30,16 @@ enum Zlib {
         return output
     }
 
-    /// True when compressing `bytes` is likely to pay: a 64 KiB sample must
-    /// shrink by at least 10%. Random or already compressed data (photos,
-    /// archives) is stored as it is without spending time on it.
-    static func worthCompressing(_ bytes: [UInt8]) -> Bool {
-        let sample = Array(bytes.prefix(64 * 1024))
-        guard sample.count >= 64, let compressed = compress(sample) else { return false }
-        return compressed.count * 10 < sample.count * 9
+    /// `bytes` compressed when that pays (a tenth smaller at least), else
+    /// nil. A large input is judged by its first 64 KiB first, so random or
+    /// already compressed data (photos, archives) costs one small try.
+    static func compressIfItPays(_ bytes: [UInt8]) -> [UInt8]? {
+        let sampleSize = 64 * 1024
+        guard bytes.count >= 64 else { return nil }
+        if bytes.count > sampleSize {
+            guard let sample = compress(Array(bytes.prefix(sampleSize))), sample.count * 10 < sampleSize * 9 else { return nil }
+        }
+        guard let compressed = compress(bytes), compressed.count * 10 < bytes.count * 9 else { return nil }
+        return compressed
     }
 }

@@ -47,7 +47,7 @@ extension Vault {
             return (address, 0)
         }
         var payload = [Self.storedRaw] + Self.bigEndian(UInt32(content.count))
-        if Zlib.worthCompressing(content), let compressed = Zlib.compress(content), compressed.count < content.count {
+        if let compressed = Zlib.compressIfItPays(content) {
             payload[0] = Self.storedZlib
             payload += compressed
         } else {
