@@ -58,9 +58,11 @@ extension DeviceStore {
         }
     }
 
+    /// Read once per conflicted row of every list and every pulled change:
+    /// a cached statement, so SQLite parses it once per connection.
     func conflictVersions(_ db: Database, context: String, key: String) throws -> [EntryVersion] {
-        try Row.fetchAll(db, sql: "SELECT value, vv, wall, counter, origin, schema FROM conflict_version WHERE context = ? AND key = ?",
-                         arguments: [context, key]).compactMap { try EntryRecord.version($0, from: 0, path: path) }
+        let statement = try db.cachedStatement(sql: "SELECT value, vv, wall, counter, origin, schema FROM conflict_version WHERE context = ? AND key = ?")
+        return try Row.fetchAll(statement, arguments: [context, key]).compactMap { try EntryRecord.version($0, from: 0, path: path) }
     }
 
     func records(_ db: Database, sql: String, arguments: StatementArguments) throws -> [EntryRecord] {
