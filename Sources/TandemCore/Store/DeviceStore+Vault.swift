@@ -102,21 +102,24 @@ extension DeviceStore {
 
     /// Settles entries left waiting by earlier syncs in contexts whose policy
     /// is now `accept` (a context switched from review, say). Only the rows
-    /// that wait are read, through the state index, so the cost follows the
-    /// waiting changes, not the size of the store. Returns how many changed.
+    /// that may still move are read, through the `entry_unsettled` index:
+    /// not the in-sync ones, nor conflicts already settled on their winner,
+    /// which pile up while nobody resolves them. So the cost follows what
+    /// changed, not the size of the store or its conflicts. Returns how many
+    /// changed.
     @discardableResult
     public func settlePending(policies: PolicyMap) throws(TandemError) -> Int {
         guard policies.fallback == .accept || policies.contexts.values.contains(.accept) else { return 0 }
         return try writeTransaction { db in
             var changed = 0
             let catalog = try self.schemaCatalog(db)
-            for var record in try self.records(db, sql: "WHERE state IN ('incoming', 'conflict', 'refused') AND \(EntryRecord.waitingTerm)", arguments: [])
+            for var record in try self.records(db, sql: "WHERE state IN ('incoming', 'conflict', 'refused') AND \(EntryRecord.unsettledTerm)", arguments: [])
             where policies[record.context] == .accept {
                 let views = record.views
                 let localChanged = try self.settle(db, &record, policy: .accept, catalog: catalog)
-                // A conflict already settled on its winner stays as it is:
-                // rewriting it on every sync cost more than the sync itself.
-                guard record.views != views else { continue }
+                // An unchanged row is saved only to mark a conflict settled
+                // that was stored before the mark existed.
+                guard record.views != views || record.isSettledConflict != record.storedSettled else { continue }
                 try record.save(db)
                 if localChanged { changed += 1 }
             }
