@@ -65,9 +65,12 @@ extension DeviceStore {
         return try Row.fetchAll(statement, arguments: [context, key]).compactMap { try EntryRecord.version($0, from: 0, path: path) }
     }
 
+    /// Rows selected by `sql` (what follows `FROM entry`). The statement is
+    /// cached: callers keep the set of distinct `sql` texts small.
     func records(_ db: Database, sql: String, arguments: StatementArguments) throws -> [EntryRecord] {
         let schemas = try schemaVersions(db)
-        return try Row.fetchAll(db, sql: "SELECT \(EntryRecord.columns) FROM entry " + sql, arguments: arguments).map { row in
+        let statement = try db.cachedStatement(sql: "SELECT \(EntryRecord.columns) FROM entry " + sql)
+        return try Row.fetchAll(statement, arguments: arguments).map { row in
             try EntryRecord(row: row, path: path, knownSchema: schemas[row[1] as String] ?? 1) {
                 try self.conflictVersions(db, context: row[1], key: row[2])
             }

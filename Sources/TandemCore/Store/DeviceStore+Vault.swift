@@ -195,8 +195,8 @@ struct RecordBatch {
         for (context, keys) in keysByContext {
             let keys = Array(keys)
             var found: [String: EntryRecord] = [:]
-            for start in stride(from: 0, to: keys.count, by: 500) {
-                let chunk = keys[start..<min(start + 500, keys.count)]
+            for start in stride(from: 0, to: keys.count, by: 512) {
+                let chunk = Self.padded(keys[start..<min(start + 512, keys.count)])
                 let marks = chunk.map { _ in "?" }.joined(separator: ",")
                 for record in try store.records(db, sql: "WHERE context = ? AND key IN (\(marks))", arguments: StatementArguments([context] + chunk)) {
                     found[record.key] = record
@@ -204,6 +204,16 @@ struct RecordBatch {
             }
             records[context] = found
         }
+    }
+
+    /// The keys, the last one repeated up to a power of two: most segments
+    /// are small and of every size, and this way ten cached statements serve
+    /// them all instead of one parsed per segment.
+    static func padded(_ keys: ArraySlice<String>) -> [String] {
+        guard let last = keys.last else { return [] }
+        var size = 1
+        while size < keys.count { size *= 2 }
+        return Array(keys) + Array(repeating: last, count: size - keys.count)
     }
 
     func record(context: String, key: String) -> EntryRecord {
