@@ -38,8 +38,22 @@ extension DeviceStore {
     }
 
     /// Makes `value` the local version, having seen `seen`, queues it, saves the row.
+    ///
+    /// The new version takes the place of this device's version of the entry
+    /// still waiting in the outbox, so it also counts that one as seen: local
+    /// may have moved on to another device's version meanwhile (accept, a
+    /// handler, in a sync that did not push), and a new version that did not
+    /// dominate the queued one would drop that write without a trace.
     func publishLocal(_ db: Database, _ record: inout EntryRecord, value: String?, seen: VersionVector, schema: Int) throws -> EntryVersion {
         let me = try info(db).id
+        var seen = seen
+        if let queued = try String.fetchOne(db.cachedStatement(sql: "SELECT vv FROM outbox WHERE context = ? AND key = ?"),
+                                            arguments: [record.context, record.key]) {
+            guard let vector = VersionVector(compactText: queued) else {
+                throw TandemError.storeCorrupt(path: path, reason: "bad version vector in the outbox")
+            }
+            seen = seen.merged(with: vector)
+        }
         let counter = try nextWriteCounter(db)
         let version = EntryVersion(value: value, vector: seen.setting(me, to: counter), timestamp: try tick(db), origin: me, schema: schema)
         record.views.local = version
