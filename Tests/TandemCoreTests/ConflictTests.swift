@@ -3,18 +3,8 @@ import Testing
 @testable import TandemCore
 
 @Suite struct ConflictTests {
-    /// Two devices edit one entry without seeing each other's edit.
     private func concurrentEdit() async throws -> TestWorld {
-        let world = try TestWorld(devices: ["laptop", "phone"])
-        try world.put("laptop", "friends", "alice", #"{"age":30}"#)
-        try await world.sync("laptop")
-        try await world.sync("phone", .accept)
-        try world.put("laptop", "friends", "alice", #"{"age":31}"#)
-        try world.put("phone", "friends", "alice", #"{"age":32}"#)
-        try await world.sync("laptop")
-        try await world.sync("phone")
-        try await world.sync("laptop")
-        return world
+        try await TestWorld.concurrentEdit()
     }
 
     @Test func concurrentEditsAreDetectedOnBothWithTheSameWinner() async throws {

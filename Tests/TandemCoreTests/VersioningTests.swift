@@ -30,6 +30,19 @@ private let c = DeviceID(validating: "000000000000000c")!
         #expect(VersionVector(compactText: "") == VersionVector())
     }
 
+    @Test(arguments: ["000000000000000a", "000000000000000a:", "000000000000000a:1,", ",", "000000000000000a:1,,000000000000000b:2",
+                      "000000000000000a:1x", "000000000000000a:-1", "000000000000000A:1", "00000000000000a:1", "000000000000000a:1:2",
+                      "000000000000000a:18446744073709551616", "000000000000000a:99999999999999999999"])
+    func compactTextRejectsWhatItNeverWrites(_ text: String) {
+        #expect(VersionVector(compactText: text) == nil)
+    }
+
+    @Test func compactTextReadsEveryCounterUpToTheLargest() {
+        let d = DeviceID(validating: "0123456789abcdef")!
+        #expect(VersionVector(compactText: "000000000000000a:0,0123456789abcdef:18446744073709551615") == [d: .max])
+        #expect(VersionVector(compactText: "000000000000000a:3,000000000000000b:40,0123456789abcdef:500") == [a: 3, b: 40, d: 500])
+    }
+
     @Test func deviceIDsAreValidatedSoTheyCannotNamePaths() {
         #expect(DeviceID(validating: "../../etc/passwd") == nil)
         #expect(DeviceID(validating: "000000000000000A") == nil)

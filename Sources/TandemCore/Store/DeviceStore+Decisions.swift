@@ -150,7 +150,7 @@ extension DeviceStore {
         let marks = contexts.map { _ in "?" }.joined(separator: ",")
         return try read { db in
             let catalog = try self.schemaCatalog(db)
-            return try self.records(db, sql: "WHERE state IN ('incoming', 'conflict') AND \(EntryRecord.waitingTerm) AND context IN (\(marks)) ORDER BY arrival",
+            return try self.records(db, sql: "WHERE state IN ('incoming', 'conflict') AND \(EntryRecord.unsettledTerm) AND context IN (\(marks)) ORDER BY arrival",
                              arguments: StatementArguments(contexts)).compactMap { record in
                 guard let winner = record.views.state == .conflict ? record.views.conflictWinner : record.views.unseen.deterministicWinner,
                       winner != record.views.local else { return nil }

@@ -38,8 +38,22 @@ extension DeviceStore {
     }
 
     /// Makes `value` the local version, having seen `seen`, queues it, saves the row.
+    ///
+    /// The new version takes the place of this device's version of the entry
+    /// still waiting in the outbox, so it also counts that one as seen: local
+    /// may have moved on to another device's version meanwhile (accept, a
+    /// handler, in a sync that did not push), and a new version that did not
+    /// dominate the queued one would drop that write without a trace.
     func publishLocal(_ db: Database, _ record: inout EntryRecord, value: String?, seen: VersionVector, schema: Int) throws -> EntryVersion {
         let me = try info(db).id
+        var seen = seen
+        if let queued = try String.fetchOne(db.cachedStatement(sql: "SELECT vv FROM outbox WHERE context = ? AND key = ?"),
+                                            arguments: [record.context, record.key]) {
+            guard let vector = VersionVector(compactText: queued) else {
+                throw TandemError.storeCorrupt(path: path, reason: "bad version vector in the outbox")
+            }
+            seen = seen.merged(with: vector)
+        }
         let counter = try nextWriteCounter(db)
         let version = EntryVersion(value: value, vector: seen.setting(me, to: counter), timestamp: try tick(db), origin: me, schema: schema)
         record.views.local = version
@@ -58,14 +72,19 @@ extension DeviceStore {
         }
     }
 
+    /// Read once per conflicted row of every list and every pulled change:
+    /// a cached statement, so SQLite parses it once per connection.
     func conflictVersions(_ db: Database, context: String, key: String) throws -> [EntryVersion] {
-        try Row.fetchAll(db, sql: "SELECT value, vv, wall, counter, origin, schema FROM conflict_version WHERE context = ? AND key = ?",
-                         arguments: [context, key]).compactMap { try EntryRecord.version($0, from: 0, path: path) }
+        let statement = try db.cachedStatement(sql: "SELECT value, vv, wall, counter, origin, schema FROM conflict_version WHERE context = ? AND key = ?")
+        return try Row.fetchAll(statement, arguments: [context, key]).compactMap { try EntryRecord.version($0, from: 0, path: path) }
     }
 
+    /// Rows selected by `sql` (what follows `FROM entry`). The statement is
+    /// cached: callers keep the set of distinct `sql` texts small.
     func records(_ db: Database, sql: String, arguments: StatementArguments) throws -> [EntryRecord] {
         let schemas = try schemaVersions(db)
-        return try Row.fetchAll(db, sql: "SELECT \(EntryRecord.columns) FROM entry " + sql, arguments: arguments).map { row in
+        let statement = try db.cachedStatement(sql: "SELECT \(EntryRecord.columns) FROM entry " + sql)
+        return try Row.fetchAll(statement, arguments: arguments).map { row in
             try EntryRecord(row: row, path: path, knownSchema: schemas[row[1] as String] ?? 1) {
                 try self.conflictVersions(db, context: row[1], key: row[2])
             }

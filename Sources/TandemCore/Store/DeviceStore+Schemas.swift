@@ -42,7 +42,8 @@ extension DeviceStore {
 
     func schemaVersions(_ db: Database) throws -> [String: Int] {
         var result: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT name, schema FROM context WHERE schema <> 1") { result[row[0]] = row[1] }
+        // Read once per pulled segment: a cached statement.
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT name, schema FROM context WHERE schema <> 1")) { result[row[0]] = row[1] }
         return result
     }
 

@@ -102,21 +102,24 @@ extension DeviceStore {
 
     /// Settles entries left waiting by earlier syncs in contexts whose policy
     /// is now `accept` (a context switched from review, say). Only the rows
-    /// that wait are read, through the state index, so the cost follows the
-    /// waiting changes, not the size of the store. Returns how many changed.
+    /// that may still move are read, through the `entry_unsettled` index:
+    /// not the in-sync ones, nor conflicts already settled on their winner,
+    /// which pile up while nobody resolves them. So the cost follows what
+    /// changed, not the size of the store or its conflicts. Returns how many
+    /// changed.
     @discardableResult
     public func settlePending(policies: PolicyMap) throws(TandemError) -> Int {
         guard policies.fallback == .accept || policies.contexts.values.contains(.accept) else { return 0 }
         return try writeTransaction { db in
             var changed = 0
             let catalog = try self.schemaCatalog(db)
-            for var record in try self.records(db, sql: "WHERE state IN ('incoming', 'conflict', 'refused') AND \(EntryRecord.waitingTerm)", arguments: [])
+            for var record in try self.records(db, sql: "WHERE state IN ('incoming', 'conflict', 'refused') AND \(EntryRecord.unsettledTerm)", arguments: [])
             where policies[record.context] == .accept {
                 let views = record.views
                 let localChanged = try self.settle(db, &record, policy: .accept, catalog: catalog)
-                // A conflict already settled on its winner stays as it is:
-                // rewriting it on every sync cost more than the sync itself.
-                guard record.views != views else { continue }
+                // An unchanged row is saved only to mark a conflict settled
+                // that was stored before the mark existed.
+                guard record.views != views || record.isSettledConflict != record.storedSettled else { continue }
                 try record.save(db)
                 if localChanged { changed += 1 }
             }
@@ -192,8 +195,8 @@ struct RecordBatch {
         for (context, keys) in keysByContext {
             let keys = Array(keys)
             var found: [String: EntryRecord] = [:]
-            for start in stride(from: 0, to: keys.count, by: 500) {
-                let chunk = keys[start..<min(start + 500, keys.count)]
+            for start in stride(from: 0, to: keys.count, by: 512) {
+                let chunk = Self.padded(keys[start..<min(start + 512, keys.count)])
                 let marks = chunk.map { _ in "?" }.joined(separator: ",")
                 for record in try store.records(db, sql: "WHERE context = ? AND key IN (\(marks))", arguments: StatementArguments([context] + chunk)) {
                     found[record.key] = record
@@ -201,6 +204,16 @@ struct RecordBatch {
             }
             records[context] = found
         }
+    }
+
+    /// The keys, the last one repeated up to a power of two: most segments
+    /// are small and of every size, and this way ten cached statements serve
+    /// them all instead of one parsed per segment.
+    static func padded(_ keys: ArraySlice<String>) -> [String] {
+        guard let last = keys.last else { return [] }
+        var size = 1
+        while size < keys.count { size *= 2 }
+        return Array(keys) + Array(repeating: last, count: size - keys.count)
     }
 
     func record(context: String, key: String) -> EntryRecord {

@@ -257,18 +257,21 @@ enum StoreMeta: String, CaseIterable {
     /// The vault key, hex, when the person chose to remember it here.
     case vaultKey = "vault_key"
 
+    // Several of these run in every write and every sync: cached
+    // statements, parsed once per connection.
+
     static func get(_ db: Database, _ key: StoreMeta) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key.rawValue])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = ?"), arguments: [key.rawValue])
     }
 
     static func set(_ db: Database, _ key: StoreMeta, _ value: String) throws {
-        try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                       arguments: [key.rawValue, value])
+        try db.cachedStatement(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .execute(arguments: [key.rawValue, value])
     }
 
     static func all(_ db: Database) throws -> [StoreMeta: String] {
         var result: [StoreMeta: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT key, value FROM meta")) {
             if let key = StoreMeta(rawValue: row[0]) { result[key] = row[1] }
         }
         return result

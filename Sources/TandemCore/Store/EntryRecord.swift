@@ -7,17 +7,29 @@ struct EntryRecord: Sendable {
     var key: String
     var views: EntryViews
     var arrival: Int64
-    /// How many conflict versions the stored row had, so saving skips the
-    /// `conflict_version` table when there were none and are none.
-    private var storedOthers: Int64 = 0
+    /// The conflict versions the stored row has, so that saving touches the
+    /// `conflict_version` table only when they changed: a hot key's losers
+    /// stay the same through most of the changes that reach it.
+    private var storedOthers: [EntryVersion] = []
+    /// The row's `conflict_settled` mark as stored; false on rows written
+    /// before the mark existed, until a sync settles them again.
+    private(set) var storedSettled = false
 
     /// The condition of the `entry_waiting` partial index; a query must
     /// repeat it word for word for SQLite to use the index.
     static let waitingTerm = "state <> 'in-sync'"
 
+    /// The condition of the `entry_unsettled` partial index: waiting rows
+    /// other than conflicts already settled on their winner, i.e. what an
+    /// accept sync or a handler may still have to do. A person who never
+    /// resolves conflicts keeps them listed forever; leaving them out keeps
+    /// each sync's cost to what changed.
+    static let unsettledTerm = "state <> 'in-sync' AND conflict_settled = 0"
+
     static let columns = """
         id, context, key, local_kind, local_value, local_vv, local_wall, local_counter, local_origin, local_schema,
-        vault_value, vault_vv, vault_wall, vault_counter, vault_origin, vault_schema, vault_others, refused_vv, arrival
+        vault_value, vault_vv, vault_wall, vault_counter, vault_origin, vault_schema, vault_others, refused_vv, arrival,
+        conflict_settled
         """
 
     enum LocalKind: Int64 {
@@ -31,7 +43,7 @@ struct EntryRecord: Sendable {
         context = row[1]
         key = row[2]
         arrival = row[18]
-        storedOthers = row[16]
+        storedSettled = row[19]
         let head = try Self.version(row, from: 10, path: path)
         var frontier = Frontier(head.map { [$0] } ?? [])
         if (row[16] as Int64) > 0 {
@@ -51,6 +63,16 @@ struct EntryRecord: Sendable {
             return vector
         }
         views = EntryViews(local: local, frontier: frontier, refused: refused, knownSchema: knownSchema)
+        storedOthers = frontier.others
+    }
+
+    /// A conflict whose local view is already its winner: accept and
+    /// handlers have nothing left to do with it until another version of
+    /// the entry arrives (which saves the row again).
+    var isSettledConflict: Bool { Self.isSettledConflict(views, state: views.state) }
+
+    private static func isSettledConflict(_ views: EntryViews, state: EntryState?) -> Bool {
+        state == .conflict && views.conflictWinner == views.local
     }
 
     init(context: String, key: String, knownSchema: Int) {
@@ -98,37 +120,41 @@ struct EntryRecord: Sendable {
         values.reserveCapacity(20)
         values += Self.rawValues(localKind == .own ? views.local : nil)
         values += Self.rawValues(head)
+        let state = views.state
+        let settled = Self.isSettledConflict(views, state: state)
         values += [.integer(Int64(others.count)), views.refused.map { .text($0.compactText) } ?? .null,
-                   views.state.map { .text($0.rawValue) } ?? .null, .integer(arrival)]
+                   state.map { .text($0.rawValue) } ?? .null, .integer(arrival), .integer(settled ? 1 : 0)]
         if let rowID {
             let statement = try db.cachedStatement(sql: """
                 UPDATE entry SET context = ?, key = ?, local_kind = ?, local_value = ?, local_vv = ?, local_wall = ?, local_counter = ?,
                 local_origin = ?, local_schema = ?, vault_value = ?, vault_vv = ?, vault_wall = ?, vault_counter = ?, vault_origin = ?,
-                vault_schema = ?, vault_others = ?, refused_vv = ?, state = ?, arrival = ? WHERE id = ?
+                vault_schema = ?, vault_others = ?, refused_vv = ?, state = ?, arrival = ?, conflict_settled = ? WHERE id = ?
                 """)
             try statement.runRaw(values + [.integer(rowID)], in: db)
         } else {
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO entry (context, key, local_kind, local_value, local_vv, local_wall, local_counter, local_origin, local_schema,
-                vault_value, vault_vv, vault_wall, vault_counter, vault_origin, vault_schema, vault_others, refused_vv, state, arrival)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                vault_value, vault_vv, vault_wall, vault_counter, vault_origin, vault_schema, vault_others, refused_vv, state, arrival,
+                conflict_settled)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             try statement.runRaw(values, in: db)
             rowID = db.lastInsertedRowID
         }
         try saveOthers(db, others)
-        storedOthers = Int64(others.count)
+        storedOthers = others
+        storedSettled = settled
     }
 
-    /// Conflict versions are rare: the table is touched only when the row has
-    /// or had some.
+    /// Replaces the row's conflict versions when they changed.
     private func saveOthers(_ db: Database, _ others: [EntryVersion]) throws {
-        guard storedOthers > 0 || !others.isEmpty else { return }
-        try db.execute(sql: "DELETE FROM conflict_version WHERE context = ? AND key = ?", arguments: [context, key])
+        guard others != storedOthers else { return }
+        try db.cachedStatement(sql: "DELETE FROM conflict_version WHERE context = ? AND key = ?").execute(arguments: [context, key])
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO conflict_version (context, key, value, vv, wall, counter, origin, schema) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
         for other in others {
-            try db.execute(sql: """
-                INSERT INTO conflict_version (context, key, value, vv, wall, counter, origin, schema) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: StatementArguments([context, key] + Self.arguments(other)))
+            try insert.execute(arguments: StatementArguments([context, key] + Self.arguments(other)))
         }
     }
 }

@@ -111,9 +111,19 @@ enum StoreSchema {
                 table.add(column: "policy_chosen", .boolean).notNull().defaults(to: true)
             }
         }
+        // Conflicts already settled on their winner are marked, and left out
+        // of the index that accept syncs and handlers read. Rows written
+        // before keep 0 (unsettled) until a sync settles them: a stale 0 only
+        // costs a read, never a missed change.
+        migrator.registerMigration("v3-settled-conflicts") { db in
+            try db.alter(table: "entry") { table in
+                table.add(column: "conflict_settled", .integer).notNull().defaults(to: 0)
+            }
+            try db.execute(sql: "CREATE INDEX entry_unsettled ON entry (state, context, arrival) WHERE \(EntryRecord.unsettledTerm)")
+        }
         // The record of each snapshot this device took: a killed backup
         // leaves `started`, which the next one marks failed.
-        migrator.registerMigration("v3-snapshots") { db in
+        migrator.registerMigration("v4-snapshots") { db in
             try db.create(table: "snapshot") { table in
                 table.column("id", .text).primaryKey()
                 table.column("source", .text).notNull()

@@ -78,16 +78,38 @@ public struct VersionVector: Hashable, Sendable, ExpressibleByDictionaryLiteral 
     }
 
     /// Parses ``compactText``; nil when it is not of that form.
+    ///
+    /// Every entry read from a store parses two or more of these, so this
+    /// reads the bytes once instead of splitting into substrings.
     public init?(compactText: String) {
         var counters: [DeviceID: UInt64] = [:]
-        if !compactText.isEmpty {
-            for part in compactText.split(separator: ",", omittingEmptySubsequences: false) {
-                let pieces = part.split(separator: ":")
-                guard pieces.count == 2, let device = DeviceID(validating: String(pieces[0])),
-                      let counter = UInt64(pieces[1]) else { return nil }
+        var text = compactText
+        let parsed = text.withUTF8 { bytes -> Bool in
+            var start = 0
+            while start < bytes.count {
+                // 16 hex digits, a colon, decimal digits, then a comma or the end.
+                let colon = start + 16
+                guard colon < bytes.count, bytes[colon] == UInt8(ascii: ":"),
+                      let device = DeviceID(validating: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<colon]), as: UTF8.self))
+                else { return false }
+                var index = colon + 1
+                var counter: UInt64 = 0
+                while index < bytes.count, bytes[index] != UInt8(ascii: ",") {
+                    let digit = bytes[index] &- UInt8(ascii: "0")
+                    let (tens, overflow) = counter.multipliedReportingOverflow(by: 10)
+                    guard digit < 10, !overflow, tens <= .max - UInt64(digit) else { return false }
+                    counter = tens + UInt64(digit)
+                    index += 1
+                }
+                guard index > colon + 1 else { return false }
                 counters[device] = counter
+                guard index < bytes.count else { return true }
+                start = index + 1
+                guard start < bytes.count else { return false }
             }
+            return true
         }
+        guard parsed else { return nil }
         self.init(counters)
     }
 }

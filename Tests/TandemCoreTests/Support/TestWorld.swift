@@ -79,6 +79,21 @@ final class TestWorld: @unchecked Sendable {
 
     subscript(name: String) -> DeviceStore { stores[name]! }
 
+    /// `laptop` and `phone` edit friends/alice without seeing each other's
+    /// edit, and both have read both; `others` are devices that have not synced yet.
+    static func concurrentEdit(others: [String] = []) async throws -> TestWorld {
+        let world = try TestWorld(devices: ["laptop", "phone"] + others)
+        try world.put("laptop", "friends", "alice", #"{"age":30}"#)
+        try await world.sync("laptop")
+        try await world.sync("phone", .accept)
+        try world.put("laptop", "friends", "alice", #"{"age":31}"#)
+        try world.put("phone", "friends", "alice", #"{"age":32}"#)
+        try await world.sync("laptop")
+        try await world.sync("phone")
+        try await world.sync("laptop")
+        return world
+    }
+
     static let quiet = Logger(label: "tandem.test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     @discardableResult
