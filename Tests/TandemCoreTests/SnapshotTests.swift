@@ -206,6 +206,35 @@ import Testing
         #expect(try store.restoreSnapshot(last, to: world.folder.path("restored")).status == 0)
     }
 
+    /// The device's own store is backed up like any app database, while it is open.
+    @Test func theDevicesOwnStoreIsBackedUpWhileOpen() throws {
+        let (world, store) = try device()
+        try store.write(context: "friends", key: "alice", value: #"{"age":30}"#)
+        let id = try #require(try store.backupDatabase(at: store.path).snapshotID)
+        let copy = world.folder.path("store-copy.sqlite")
+        _ = try store.restoreDatabase(id, to: copy, force: false)
+        let restored = try DeviceStore.open(at: copy)
+        #expect(try restored.entry(context: "friends", key: "alice")?.value == #"{"age":30}"#)
+        #expect(try restored.info().id == store.info().id)
+    }
+
+    /// Stores made before the snapshot table was numbered v4 (it was v3 for
+    /// a while) still open.
+    @Test func aStoreWithTheSnapshotTableUnderItsOldMigrationNameOpens() throws {
+        let (world, store) = try device()
+        defer { withExtendedLifetime(world) {} }
+        let path = store.path
+        try store.close()
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v4-snapshots'")
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v3-snapshots')")
+        }
+        try queue.close()
+        let reopened = try DeviceStore.open(at: path)
+        #expect(try reopened.snapshotRecords().isEmpty)
+    }
+
     @Test func aDatabaseOfAnotherOwnerIsNotRestored() throws {
         let (world, store) = try device()
         let database = world.folder.path("app.sqlite")

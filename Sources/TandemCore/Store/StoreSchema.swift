@@ -124,7 +124,9 @@ enum StoreSchema {
         // The record of each snapshot this device took: a killed backup
         // leaves `started`, which the next one marks failed.
         migrator.registerMigration("v4-snapshots") { db in
-            try db.create(table: "snapshot") { table in
+            // A store made by a build of this branch before the merge that
+            // numbered it v4 may have the table already, under "v3-snapshots".
+            try db.create(table: "snapshot", ifNotExists: true) { table in
                 table.column("id", .text).primaryKey()
                 table.column("source", .text).notNull()
                 table.column("kind", .text).notNull()
