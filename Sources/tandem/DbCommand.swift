@@ -21,6 +21,7 @@ struct DbCommand: ParsableCommand {
         func run() throws {
             let store = try global.openUnlockedStore()
             let bar = ProgressBar("backing up")
+            defer { bar.finish() }
             let result = try store.backupDatabase(at: database, options: SnapshotOptions(name: name, tags: tag), progress: bar.update)
             bar.finish()
             try SnapshotOutput.print(result, json: output.json, verb: "db backup")

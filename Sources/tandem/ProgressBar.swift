@@ -16,7 +16,7 @@ final class ProgressBar: @unchecked Sendable {
     func update(_ progress: SnapshotProgress) {
         guard enabled else { return }
         lock.withLock {
-            let fraction = progress.bytesTotal > 0 ? Double(progress.bytesDone) / Double(progress.bytesTotal) : 1
+            let fraction = progress.fraction
             let width = 24
             let filled = Int(fraction * Double(width))
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)

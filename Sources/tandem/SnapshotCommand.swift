@@ -34,6 +34,7 @@ struct SnapshotCommand: ParsableCommand {
         func run() throws {
             let store = try global.openUnlockedStore()
             let bar = ProgressBar("backing up")
+            defer { bar.finish() }
             let result = try store.createSnapshot(of: path, options: SnapshotOptions(name: name, description: description, tags: tag,
                                                                                     full: full, concurrency: concurrency), progress: bar.update)
             bar.finish()
@@ -114,9 +115,14 @@ struct SnapshotCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
 
+        func validate() throws {
+            guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency is 1–64") }
+        }
+
         func run() throws {
             let store = try global.openUnlockedStore()
             let bar = ProgressBar("restoring")
+            defer { bar.finish() }
             let result = try store.restoreSnapshot(id, to: target, subpath: path, concurrency: max(1, concurrency), progress: bar.update)
             bar.finish()
             try SnapshotOutput.print(result, json: output.json, verb: "restore")

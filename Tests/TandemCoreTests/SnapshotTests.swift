@@ -144,7 +144,7 @@ import Testing
             node.path = bad
             manifest.nodes.append(node)
             if bad.hasPrefix("link/") {
-                manifest.nodes.append(SnapshotNode(path: "link", kind: .symlink, mode: 0o777, mtime: 0, mtimeNanos: 0, size: 0, inode: 0,
+                manifest.nodes.append(SnapshotNode(path: "link", kind: .symlink, mode: 0o777, mtime: 0, mtimeNanos: 0, size: 0, inode: 0, ctime: 0, ctimeNanos: 0,
                                                    chunks: nil, target: world.folder.url.path))
             }
             try vault.writeManifest(manifest)
@@ -172,7 +172,7 @@ import Testing
         #expect(try store.verifySnapshot(id, readData: false).status == 0)
         let verified = try store.verifySnapshot(id, readData: true)
         #expect(verified.status == 2)
-        #expect(verified.errors.first?.hasPrefix(path) == true, "\(verified.errors)")
+        #expect(verified.errors.first?.hasPrefix("one.bin: \(path)") == true, "\(verified.errors)")
         let restored = try store.restoreSnapshot(id, to: world.folder.path("restored"))
         #expect(restored.status == 1)
         #expect(restored.errors.first?.contains(path) == true, "\(restored.errors)")
@@ -204,6 +204,50 @@ import Testing
         #expect(pruned.objectsRemoved == 1)
         #expect(try store.verifySnapshot(last, readData: true).status == 0)
         #expect(try store.restoreSnapshot(last, to: world.folder.path("restored")).status == 0)
+    }
+
+    /// A vault that cannot take the chunks makes the snapshot fail: no
+    /// manifest, the record says failed, and the last good one stays.
+    @Test func aVaultWriteFailureFailsTheSnapshot() throws {
+        let (world, store) = try device()
+        let source = world.folder.url.appendingPathComponent("source")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try random(5000).write(to: source.appendingPathComponent("a.bin"))
+        let good = try #require(try store.createSnapshot(of: source.path).snapshotID)
+        try random(5000).write(to: source.appendingPathComponent("b.bin"))
+        let objects = world.vault.root.appendingPathComponent("objects")
+        try FileManager.default.removeItem(at: objects)
+        try Data().write(to: objects)
+        #expect(throws: TandemError.self) { try store.createSnapshot(of: source.path) }
+        #expect(try store.vault().snapshotIDs() == [good])
+        #expect(try store.snapshotRecords().map(\.status) == ["failed", "completed"])
+    }
+
+    /// An unchanged file whose chunk went missing is read again, so the new
+    /// snapshot is whole; a rewrite that puts the old mtime back is seen.
+    @Test func incrementalSnapshotsDoNotTrustWhatChanged() throws {
+        let (world, store) = try device()
+        let source = world.folder.url.appendingPathComponent("source")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        let kept = source.appendingPathComponent("kept.bin"), edited = source.appendingPathComponent("edited.txt")
+        try random(3000).write(to: kept)
+        try Data("hello".utf8).write(to: edited)
+        let first = try #require(try store.createSnapshot(of: source.path).snapshotID)
+        let address = try #require(try store.snapshot(first).nodes.first { $0.path == "kept.bin" }?.chunks?.first)
+        try FileManager.default.removeItem(at: try store.vault().objectURL(address))
+        let seen = try #require(FileStatus(edited.path))
+        Thread.sleep(forTimeInterval: 0.01)
+        try Data("HELLO".utf8).write(to: edited)
+        var times = [timespec(tv_sec: Int(seen.mtime), tv_nsec: Int(seen.mtimeNanos)), timespec(tv_sec: Int(seen.mtime), tv_nsec: Int(seen.mtimeNanos))]
+        #expect(utimensat(AT_FDCWD, edited.path, &times, 0) == 0)
+
+        let second = try store.createSnapshot(of: source.path)
+        #expect(second.filesUnchanged == 0, "\(second)")
+        let id = try #require(second.snapshotID)
+        #expect(try store.verifySnapshot(id, readData: true).status == 0)
+        let target = world.folder.path("restored")
+        #expect(try store.restoreSnapshot(id, to: target).status == 0)
+        #expect(try String(contentsOfFile: target + "/edited.txt", encoding: .utf8) == "HELLO")
     }
 
     /// The device's own store is backed up like any app database, while it is open.

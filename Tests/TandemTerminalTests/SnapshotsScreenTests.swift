@@ -57,4 +57,16 @@ import TandemCore
         #expect(AppView().render(state).text.contains("snapshot 3f9c2a81: completed · 300 files"))
         #expect(!AppView().render(state).text.contains("50%"))
     }
+
+    /// A file that grew while it was read makes more bytes than counted:
+    /// the bar stays full instead of crashing.
+    @Test func moreBytesThanCountedKeepTheBarFull() {
+        var state = state()
+        _ = step(&state, .key(.character("n")))
+        _ = step(&state, .key(.character("d")))
+        _ = step(&state, .key(.enter))
+        let progress = SnapshotProgress(filesDone: 1, filesTotal: 1, bytesDone: 1300, bytesTotal: 1000, bytesWritten: 0, elapsedSeconds: 1)
+        _ = step(&state, .snapshotProgress(progress))
+        #expect(AppView().render(state).text.contains("████████████████████ 100%"))
+    }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import GRDB
 
@@ -72,9 +75,18 @@ extension DeviceStore {
         } catch {
             throw .restoreRefused(path: target, reason: "the restored copy does not open: \(error)")
         }
-        // A write-ahead log left by the old database would be replayed into the new one.
-        for suffix in ["-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: target + suffix) }
-        guard rename(restored, target) == 0 else { throw .io(path: target, reason: String(cString: strerror(errno))) }
+        // The restored file is on disk before it replaces anything.
+        Self.flush(restored, flags: O_RDONLY)
+        // A write-ahead log left by the old database would be replayed into
+        // the new one: it is moved aside first, and back if the rename fails.
+        let journals = ["-wal", "-shm", "-journal"].filter { FileManager.default.fileExists(atPath: target + $0) }
+        for suffix in journals { rename(target + suffix, scratch + "/old" + suffix) }
+        guard rename(restored, target) == 0 else {
+            let reason = String(cString: strerror(errno))
+            for suffix in journals { rename(scratch + "/old" + suffix, target + suffix) }
+            throw .io(path: target, reason: reason)
+        }
+        Self.flush(folder, flags: O_RDONLY | O_DIRECTORY)
         result.message = "restored \(manifest.shortID) to \(target)"
         return result
     }
@@ -91,6 +103,14 @@ extension DeviceStore {
             (try? FileManager.default.attributesOfItem(atPath: source + $0))?[.modificationDate] as? Date
         }.max()
         return (backupAge, modified.map { max(0, Int(now.timeIntervalSince($0))) } ?? -1)
+    }
+
+    /// fsync of a file or folder, best effort.
+    private static func flush(_ path: String, flags: Int32) {
+        let fd = Glibc.open(path, flags | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        Glibc.close(fd)
     }
 
     private static func checkIntegrity(_ queue: DatabaseQueue, path: String) throws {

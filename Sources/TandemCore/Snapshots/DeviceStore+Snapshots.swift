@@ -66,13 +66,14 @@ extension DeviceStore {
             try db.execute(sql: "INSERT INTO snapshot (id, source, kind, status, started) VALUES (?, ?, ?, 'started', ?)",
                            arguments: [id, root, kind, started])
         }
-        do {
+        do throws(TandemError) {
             var tree = try FileTree.scan(copy)
             let parent = options.full ? nil : try latestSnapshot(of: root, kind: kind, device: info.id, in: vault)
             let parentNodes = Dictionary((parent?.nodes ?? []).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
             let isSingleFile = tree.nodes.count == 1 && tree.nodes[0].kind == .file
             let writer = SnapshotWriter(vault: vault, source: copy, isSingleFile: isSingleFile, concurrency: max(1, options.concurrency))
-            var result = writer.write(&tree, parent: parentNodes, progress: progress)
+            var (result, failure) = writer.write(&tree, parent: parentNodes, progress: progress)
+            if let failure { throw failure }
             let manifest = SnapshotManifest(
                 format: VaultFormat.version, id: id, kind: kind, name: options.name ?? (root as NSString).lastPathComponent,
                 description: options.description, tags: options.tags, source: root, device: info.id, owner: info.owner,

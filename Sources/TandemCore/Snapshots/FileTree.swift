@@ -62,10 +62,23 @@ struct FileStatus {
     var mtime: Int64
     var mtimeNanos: Int64
     var inode: UInt64
+    var ctime: Int64
+    var ctimeNanos: Int64
 
     init?(_ path: String) {
         var info = stat()
         guard lstat(path, &info) == 0 else { return nil }
+        self.init(info)
+    }
+
+    /// The status of an open file, read after it was opened.
+    init?(descriptor: Int32) {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return nil }
+        self.init(info)
+    }
+
+    private init(_ info: stat) {
         switch info.st_mode & S_IFMT {
         case S_IFDIR: kind = .directory
         case S_IFREG: kind = .file
@@ -77,11 +90,13 @@ struct FileStatus {
         mtime = Int64(info.st_mtim.tv_sec)
         mtimeNanos = Int64(info.st_mtim.tv_nsec)
         inode = UInt64(info.st_ino)
+        ctime = Int64(info.st_ctim.tv_sec)
+        ctimeNanos = Int64(info.st_ctim.tv_nsec)
     }
 
     func node(path: String) -> SnapshotNode {
         SnapshotNode(path: path, kind: kind ?? .file, mode: mode, mtime: mtime, mtimeNanos: mtimeNanos,
-                     size: kind == .file ? size : 0, inode: inode, chunks: nil, target: nil)
+                     size: kind == .file ? size : 0, inode: inode, ctime: ctime, ctimeNanos: ctimeNanos, chunks: nil, target: nil)
     }
 
     static func linkTarget(_ path: String) -> String {

@@ -117,19 +117,25 @@ extension DeviceStore {
         var result = SnapshotResult()
         let started = Date()
         var seen = Set<String>()
+        var sizes: [String: Int] = [:]
         for node in manifest.nodes where node.kind == .file {
             result.fileCount += 1
             for address in node.chunks ?? [] where seen.insert(address).inserted {
                 if readData {
                     do {
                         let content = try vault.readObject(address)
+                        sizes[address] = content.count
                         result.bytesProcessed += Int64(content.count)
                     } catch {
-                        result.errors.append(error.description)
+                        result.errors.append("\(node.path): \(error.description)")
                     }
                 } else if !FileManager.default.fileExists(atPath: vault.objectURL(address).path) {
                     result.errors.append("\(vault.objectURL(address).path): missing (needed by \(node.path))")
                 }
+            }
+            if readData, let chunks = node.chunks, chunks.allSatisfy({ sizes[$0] != nil }),
+               chunks.reduce(0, { $0 + sizes[$1]! }) != Int(node.size) {
+                result.errors.append("\(node.path): its chunks hold \(chunks.reduce(0) { $0 + sizes[$1]! }) bytes, the snapshot says \(node.size)")
             }
         }
         result.snapshotID = manifest.id

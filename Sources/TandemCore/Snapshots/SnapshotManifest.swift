@@ -41,8 +41,11 @@ public struct SnapshotNode: Codable, Sendable, Equatable {
     public var mtime: Int64
     public var mtimeNanos: Int64
     public var size: Int64
-    /// Inode and device, to skip unchanged files in the next snapshot.
+    /// Inode and status-change time, to skip unchanged files in the next
+    /// snapshot: a rewrite that puts the old mtime back still moves ctime.
     public var inode: UInt64
+    public var ctime: Int64?
+    public var ctimeNanos: Int64?
     public var chunks: [String]?
     /// A symlink's target, as written.
     public var target: String?
@@ -52,6 +55,7 @@ public struct SnapshotNode: Codable, Sendable, Equatable {
     func isUnchanged(from other: SnapshotNode) -> Bool {
         kind == .file && other.kind == .file && size == other.size && mtime == other.mtime
             && mtimeNanos == other.mtimeNanos && inode == other.inode && other.chunks != nil
+            && ctime != nil && ctime == other.ctime && ctimeNanos == other.ctimeNanos
     }
 
     /// Why this path may not be restored; nil when it is safe. A manifest is
@@ -108,12 +112,18 @@ public struct SnapshotProgress: Sendable, Equatable {
         self.elapsedSeconds = elapsedSeconds
     }
 
+    /// How much is done, 0…1. Clamped: a file that grew while it was read
+    /// makes more bytes than were counted at the start.
+    public var fraction: Double {
+        bytesTotal > 0 ? min(1, max(0, Double(bytesDone) / Double(bytesTotal))) : 1
+    }
+
     /// Bytes per second so far.
     public var rate: Double { elapsedSeconds > 0 ? Double(bytesDone) / elapsedSeconds : 0 }
 
     /// Seconds left at the rate so far; nil before it is known.
     public var etaSeconds: Double? {
-        guard rate > 0, bytesTotal >= bytesDone else { return nil }
+        guard rate > 0, bytesTotal > bytesDone else { return nil }
         return Double(bytesTotal - bytesDone) / rate
     }
 }

@@ -37,8 +37,10 @@ struct SnapshotRestorer {
                     progress.filesDone += 1
                 }
             } catch {
+                // A file that could not be restored whole is not left half written.
+                unlink(path)
                 tally.update { result, progress in
-                    result.errors.append("\(error)")
+                    result.errors.append("\(file.path) not restored: \(error)")
                     progress.filesDone += 1
                 }
             }

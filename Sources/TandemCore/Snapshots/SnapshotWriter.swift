@@ -15,7 +15,10 @@ struct SnapshotWriter {
     let isSingleFile: Bool
     let concurrency: Int
 
-    func write(_ tree: inout FileTree, parent: [String: SnapshotNode], progress: @escaping @Sendable (SnapshotProgress) -> Void) -> SnapshotResult {
+    /// Returns the result, and the vault's error when the snapshot cannot be
+    /// completed (then no manifest may be written).
+    func write(_ tree: inout FileTree, parent: [String: SnapshotNode],
+               progress: @escaping @Sendable (SnapshotProgress) -> Void) -> (SnapshotResult, TandemError?) {
         let files = tree.nodes.indices.filter { tree.nodes[$0].kind == .file }
         let total = files.reduce(Int64(0)) { $0 + tree.nodes[$1].size }
         let tally = SnapshotTally(filesTotal: files.count, bytesTotal: total, report: progress)
@@ -24,17 +27,19 @@ struct SnapshotWriter {
             result.errors = tree.errors
         }
         let nodes = tree.nodes
-        let chunkLists = ChunkLists(count: nodes.count)
+        let stored = StoredFiles(count: nodes.count)
         let vault = vault, source = source, isSingleFile = isSingleFile
         WorkerPool.run(count: files.count, width: concurrency) { position in
             let index = files[position]
             let node = nodes[index]
-            if let old = parent[node.path], node.isUnchanged(from: old) {
-                chunkLists.set(index, old.chunks ?? [])
+            // An unchanged file takes the parent's chunks, if they are all still
+            // there (touched, for prune); a missing one means reading it again.
+            if let old = parent[node.path], node.isUnchanged(from: old), let chunks = old.chunks, chunks.allSatisfy(vault.touchObject) {
+                stored.set(index, node, chunks)
                 tally.update { result, progress in
                     result.fileCount += 1
                     result.filesUnchanged += 1
-                    result.chunksReused += old.chunks?.count ?? 0
+                    result.chunksReused += chunks.count
                     progress.filesDone += 1
                     progress.bytesDone += node.size
                 }
@@ -42,53 +47,65 @@ struct SnapshotWriter {
             }
             let path = isSingleFile ? source : source + "/" + node.path
             do {
-                let chunks = try Self.store(path, sizeHint: Int(node.size), vault: vault, tally: tally)
-                chunkLists.set(index, chunks)
+                let (file, chunks, warning) = try Self.store(path, node: node, vault: vault, tally: tally)
+                stored.set(index, file, chunks)
                 tally.update { result, progress in
                     result.fileCount += 1
+                    if let warning { result.errors.append(warning) }
                     progress.filesDone += 1
                 }
+            } catch let error as TandemError {
+                // The vault failed (full, unwritable): the snapshot cannot be complete.
+                stored.fail(error)
+                tally.update { _, progress in progress.filesDone += 1 }
             } catch {
                 tally.update { result, progress in
-                    result.errors.append("\(path): \(error)")
+                    result.errors.append("\(path): cannot read: \(error); left out of the snapshot")
                     progress.filesDone += 1
                 }
             }
         }
+        if let failure = stored.failure { return (tally.final, failure) }
         // A file that could not be read is left out, not recorded empty.
         var kept: [SnapshotNode] = []
         for (index, node) in nodes.enumerated() {
             guard node.kind == .file else { kept.append(node); continue }
-            guard let chunks = chunkLists.get(index) else { continue }
-            var file = node
-            file.chunks = chunks
-            kept.append(file)
+            guard let (file, chunks) = stored.get(index) else { continue }
+            var complete = file
+            complete.chunks = chunks
+            kept.append(complete)
         }
         tree.nodes = kept
-        return tally.final
+        return (tally.final, nil)
     }
 
-    /// Reads, cuts and stores one file; returns its chunk addresses. While
-    /// the file is read and cut, up to three of its chunks are hashed,
-    /// compressed, sealed and written at once: a large file alone (a
-    /// database) then uses more than one core.
-    private static func store(_ path: String, sizeHint: Int, vault: Vault, tally: SnapshotTally) throws -> [String] {
+    /// Reads, cuts and stores one file; returns what was read (its status
+    /// when opened, its size as read), its chunk addresses, and a warning when
+    /// it changed while it was read. While the file is read and cut, up to
+    /// three of its chunks are hashed, compressed, sealed and written at once:
+    /// a large file alone (a database) then uses more than one core.
+    private static func store(_ path: String, node: SnapshotNode, vault: Vault,
+                              tally: SnapshotTally) throws -> (SnapshotNode, [String], String?) {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw ChunkerError(errno: errno) }
         defer { close(fd) }
+        guard let opened = FileStatus(descriptor: fd) else { throw ChunkerError(errno: errno) }
         let stored = StoredChunks()
         let inFlight = DispatchSemaphore(value: 3)
         let group = DispatchGroup()
         var count = 0
+        var read = 0
         do {
-            try Chunker().forEachChunk(of: fd, sizeHint: sizeHint) { chunk in
+            read = try Chunker().forEachChunk(of: fd, sizeHint: Int(opened.size)) { chunk in
+                // After a failed write, the rest of the file is not worth sealing.
+                if let failure = stored.failure { throw failure }
                 let index = count
                 count += 1
                 inFlight.wait()
                 group.enter()
                 DispatchQueue.global().async {
                     defer { inFlight.signal(); group.leave() }
-                    do {
+                    do throws(TandemError) {
                         let object = try vault.storeObject(chunk)
                         stored.set(index, object.address)
                         tally.update { result, progress in
@@ -105,37 +122,50 @@ struct SnapshotWriter {
             }
         } catch {
             group.wait()
-            throw error
+            throw stored.failure ?? error
         }
         group.wait()
-        return try stored.addresses(count)
+        let chunks = try stored.addresses(count)
+        // What is recorded is what was read: the status when the file was opened, the size read.
+        var file = node
+        (file.mode, file.mtime, file.mtimeNanos, file.inode) = (opened.mode, opened.mtime, opened.mtimeNanos, opened.inode)
+        (file.ctime, file.ctimeNanos, file.size) = (opened.ctime, opened.ctimeNanos, Int64(read))
+        var warning: String?
+        if let after = FileStatus(descriptor: fd), after.size != read || after.mtime != opened.mtime || after.mtimeNanos != opened.mtimeNanos {
+            // Its ctime is cleared, so the next snapshot reads it again.
+            file.ctime = nil
+            warning = "\(path): changed while it was read; the snapshot holds the \(read) bytes read"
+        }
+        return (file, chunks, warning)
     }
+}
+
+/// What each file became, filled by several workers; the first vault error.
+private final class StoredFiles: @unchecked Sendable {
+    private let lock = NSLock()
+    private var files: [(SnapshotNode, [String])?]
+    private var firstFailure: TandemError?
+
+    init(count: Int) { files = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ node: SnapshotNode, _ chunks: [String]) { lock.withLock { files[index] = (node, chunks) } }
+    func get(_ index: Int) -> (SnapshotNode, [String])? { lock.withLock { files[index] } }
+    func fail(_ error: TandemError) { lock.withLock { firstFailure = firstFailure ?? error } }
+    var failure: TandemError? { lock.withLock { firstFailure } }
 }
 
 /// The addresses of one file's chunks, stored out of order by several threads.
 private final class StoredChunks: @unchecked Sendable {
     private let lock = NSLock()
     private var byIndex: [Int: String] = [:]
-    private var failure: (any Error)?
+    private var firstFailure: TandemError?
 
     func set(_ index: Int, _ address: String) { lock.withLock { byIndex[index] = address } }
-    func fail(_ error: any Error) { lock.withLock { failure = failure ?? error } }
+    func fail(_ error: TandemError) { lock.withLock { firstFailure = firstFailure ?? error } }
+    var failure: TandemError? { lock.withLock { firstFailure } }
 
-    func addresses(_ count: Int) throws -> [String] {
-        try lock.withLock {
-            if let failure { throw failure }
-            return (0..<count).map { byIndex[$0]! }
-        }
+    func addresses(_ count: Int) throws(TandemError) -> [String] {
+        if let failure { throw failure }
+        return lock.withLock { (0..<count).map { byIndex[$0]! } }
     }
-}
-
-/// The chunk list of each node, filled by several workers.
-private final class ChunkLists: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lists: [[String]?]
-
-    init(count: Int) { lists = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ chunks: [String]) { lock.withLock { lists[index] = chunks } }
-    func get(_ index: Int) -> [String]? { lock.withLock { lists[index] } }
 }

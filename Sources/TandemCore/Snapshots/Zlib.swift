@@ -19,6 +19,8 @@ enum Zlib {
 
     /// Decompresses `bytes` that hold exactly `size` bytes once expanded.
     static func decompress(_ bytes: ArraySlice<UInt8>, size: Int) -> [UInt8]? {
+        // No chunk is larger: a damaged size field must not ask for gigabytes.
+        guard size <= Chunker.maximumSize else { return nil }
         var length = uLongf(size)
         var output = [UInt8](repeating: 0, count: size)
         let status = output.withUnsafeMutableBufferPointer { out in

@@ -118,6 +118,11 @@ extension Vault {
         return content
     }
 
+    /// Touches object `address` (see prune); false when it is not there.
+    func touchObject(_ address: String) -> Bool {
+        utimes(objectURL(address).path, nil) == 0
+    }
+
     /// Makes every object written so far durable (one `syncfs`), before a
     /// manifest that refers to them is written.
     func flushObjects() throws(TandemError) {

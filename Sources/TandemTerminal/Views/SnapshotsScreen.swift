@@ -37,7 +37,7 @@ struct SnapshotsScreen {
     static func describe(_ backup: BackupStatus, width: Int) -> String {
         if let outcome = backup.outcome { return outcome }
         guard let progress = backup.progress else { return "backing up \(backup.source): reading the folder…" }
-        let fraction = progress.bytesTotal > 0 ? Double(progress.bytesDone) / Double(progress.bytesTotal) : 1
+        let fraction = progress.fraction
         let filled = Int(fraction * 20)
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: 20 - filled)
         var text = "backing up \(backup.source) \(bar) \(Int(fraction * 100))% · \(progress.filesDone)/\(progress.filesTotal) files · "
