@@ -34,8 +34,9 @@ struct DemoTests {
         try demo.press("I")
         demo.waitFor("Reinstall tablet")
         try demo.press("y")
-        demo.waitFor("holds", timeout: 20)
-        demo.waitFor("replaced")
+        // "tablet … holds N entries" is a message the next sync may replace at
+        // once on a busy machine: the lasting sign is the replaced installation.
+        demo.waitFor("replaced", timeout: 30)
         try demo.quit()
         let after = demo.screen
         #expect(after.contains("The demo's workspace stays in"), "\(after)")
