@@ -60,7 +60,7 @@ extension Bench {
         line("restore of the second", tandemRestore, resticRestore, unit: "s ", target: "target ≤ 1×")
         if let result = second.result {
             print("  tandem's second snapshot: \(result.filesUnchanged) files unchanged, \(result.chunksWritten) chunks written, "
-                  + "\(ProgressBarText.bytes(result.bytesProcessed)) read")
+                  + "\(ByteCount.text(result.bytesProcessed)) read")
         }
         try databaseFigure(folder: folder, store: store)
     }
@@ -133,13 +133,6 @@ extension Bench {
     private static func require<T>(_ value: T?) throws -> T {
         guard let value else { throw BenchError(description: "no snapshot id") }
         return value
-    }
-}
-
-/// Byte counts for humans (the CLI has its own; the bench does not link it).
-enum ProgressBarText {
-    static func bytes(_ count: Int64) -> String {
-        count >= 1 << 20 ? String(format: "%.1f MiB", Double(count) / 1048576) : "\(count) B"
     }
 }
 

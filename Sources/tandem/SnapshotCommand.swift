@@ -60,7 +60,7 @@ struct SnapshotCommand: ParsableCommand {
                 for manifest in manifests {
                     print(pad(manifest.shortID, 10) + pad(Output.time(manifest.finished), 22) + pad(manifest.kind, 9)
                           + pad(Escaped.text(names[manifest.device]), 12) + pad("\(manifest.nodes.filter { $0.kind == .file }.count)", 7)
-                          + pad(ProgressBar.bytes(manifest.bytes), 11) + Escaped.text(manifest.name) + "  " + Escaped.text(manifest.source))
+                          + pad(ByteCount.text(manifest.bytes), 11) + Escaped.text(manifest.name) + "  " + Escaped.text(manifest.source))
                 }
             }
             for problem in problems { Output.error(problem) }
@@ -95,11 +95,11 @@ struct SnapshotCommand: ParsableCommand {
                   + (manifest.parent.map { ", incremental on \($0.prefix(8))" } ?? ", full"))
             if !manifest.description.isEmpty { print("description: \(Escaped.text(manifest.description))") }
             if !manifest.tags.isEmpty { print("tags: \(manifest.tags.map(Escaped.text).joined(separator: ", "))") }
-            print("\(manifest.nodes.filter { $0.kind == .file }.count) files, \(ProgressBar.bytes(manifest.bytes)), \(manifest.skipped) special files skipped")
+            print("\(manifest.nodes.filter { $0.kind == .file }.count) files, \(ByteCount.text(manifest.bytes)), \(manifest.skipped) special files skipped")
             for node in manifest.nodes where !node.path.isEmpty {
                 let mark = node.kind == .directory ? "d" : node.kind == .symlink ? "l" : "-"
                 let extra = node.kind == .symlink ? " -> " + Escaped.text(node.target ?? "") : ""
-                print("  \(mark) \(String(node.mode, radix: 8)) \(pad(ProgressBar.bytes(node.size), 11))\(Escaped.text(node.path))\(extra)")
+                print("  \(mark) \(String(node.mode, radix: 8)) \(pad(ByteCount.text(node.size), 11))\(Escaped.text(node.path))\(extra)")
             }
         }
     }
@@ -187,7 +187,7 @@ struct SnapshotCommand: ParsableCommand {
             print("\(verb) \(forgotten.forgotten.count) snapshots, kept \(forgotten.kept.count)")
             for id in forgotten.forgotten { print("  \(id.prefix(8))") }
             if let pruned {
-                print("\(dryRun ? "would remove" : "removed") \(pruned.objectsRemoved) chunks (\(ProgressBar.bytes(pruned.bytesRemoved)))"
+                print("\(dryRun ? "would remove" : "removed") \(pruned.objectsRemoved) chunks (\(ByteCount.text(pruned.bytesRemoved)))"
                       + (pruned.objectsSpared > 0 ? "; spared \(pruned.objectsSpared) younger than an hour" : ""))
             }
         }
@@ -205,7 +205,7 @@ enum SnapshotOutput {
             for error in result.errors.prefix(20) { Output.error(error) }
             if result.errors.count > 20 { Output.error("… and \(result.errors.count - 20) more") }
             var line = "\(verb) \(result.snapshotID.map { String($0.prefix(8)) } ?? ""): \(result.message) · status \(result.status) · "
-            line += "\(result.fileCount) files, \(ProgressBar.bytes(result.bytesProcessed)) processed, \(ProgressBar.bytes(result.bytesWritten)) written"
+            line += "\(result.fileCount) files, \(ByteCount.text(result.bytesProcessed)) processed, \(ByteCount.text(result.bytesWritten)) written"
             if result.filesUnchanged > 0 { line += ", \(result.filesUnchanged) files unchanged" }
             if result.skippedSpecial > 0 { line += ", \(result.skippedSpecial) special files skipped" }
             line += String(format: " · %.2f s", result.durationSeconds)

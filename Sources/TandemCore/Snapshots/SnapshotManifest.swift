@@ -118,6 +118,22 @@ public struct SnapshotProgress: Sendable, Equatable {
         bytesTotal > 0 ? min(1, max(0, Double(bytesDone) / Double(bytesTotal))) : 1
     }
 
+    /// "███░░ 42% · 120/300 files · 1.2 GiB/2.9 GiB · 80.0 MiB/s · 21s left":
+    /// the CLI's progress bar and the UI's snapshots screen both show this.
+    public func line(barWidth: Int) -> String {
+        let filled = Int(fraction * Double(barWidth))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: barWidth - filled)
+        var text = "\(bar) \(Int(fraction * 100))% · \(filesDone)/\(filesTotal) files · "
+        text += "\(ByteCount.text(bytesDone))/\(ByteCount.text(bytesTotal)) · \(ByteCount.text(Int64(rate)))/s"
+        if let eta = etaSeconds { text += " · " + Self.duration(eta) + " left" }
+        return text
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        return whole >= 3600 ? "\(whole / 3600)h\(whole % 3600 / 60)m" : whole >= 60 ? "\(whole / 60)m\(whole % 60)s" : "\(whole)s"
+    }
+
     /// Bytes per second so far.
     public var rate: Double { elapsedSeconds > 0 ? Double(bytesDone) / elapsedSeconds : 0 }
 

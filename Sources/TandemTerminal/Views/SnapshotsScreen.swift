@@ -27,7 +27,7 @@ struct SnapshotsScreen {
             let manifest = snapshots[index]
             let files = manifest.nodes.filter { $0.kind == .file }.count
             let line = pad(manifest.shortID, 10) + pad(snapshot.age(manifest.finished), 12) + pad(manifest.kind, 9)
-                + pad(snapshot.name(manifest.device), 12) + pad(String(files), 7) + pad(Self.bytes(manifest.bytes), 11)
+                + pad(snapshot.name(manifest.device), 12) + pad(String(files), 7) + pad(ByteCount.text(manifest.bytes), 11)
                 + Escaped.text(manifest.name) + " · " + Escaped.text(manifest.source)
             grid.put(line, x: 1, y: y, maxWidth: rect.width - 2, style: selected ? theme.selected : .plain)
         }
@@ -37,23 +37,6 @@ struct SnapshotsScreen {
     static func describe(_ backup: BackupStatus, width: Int) -> String {
         if let outcome = backup.outcome { return outcome }
         guard let progress = backup.progress else { return "backing up \(backup.source): reading the folder…" }
-        let fraction = progress.fraction
-        let filled = Int(fraction * 20)
-        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: 20 - filled)
-        var text = "backing up \(backup.source) \(bar) \(Int(fraction * 100))% · \(progress.filesDone)/\(progress.filesTotal) files · "
-        text += "\(bytes(progress.bytesDone))/\(bytes(progress.bytesTotal)) · \(bytes(Int64(progress.rate)))/s"
-        if let eta = progress.etaSeconds { text += " · \(Int(eta.rounded()))s left" }
-        return text
-    }
-
-    static func bytes(_ count: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
+        return "backing up \(backup.source) " + progress.line(barWidth: 20)
     }
 }
