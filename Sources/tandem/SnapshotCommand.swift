@@ -178,7 +178,8 @@ struct SnapshotCommand: ParsableCommand {
                 ]
                 if let pruned {
                     members += [("objectsRemoved", .number(String(pruned.objectsRemoved))), ("bytesRemoved", .number(String(pruned.bytesRemoved))),
-                                ("objectsSpared", .number(String(pruned.objectsSpared)))]
+                                ("objectsSpared", .number(String(pruned.objectsSpared))), ("packsRemoved", .number(String(pruned.packsRemoved))),
+                                ("packsRewritten", .number(String(pruned.packsRewritten)))]
                 }
                 Output.json(.object(members))
                 return
@@ -188,7 +189,8 @@ struct SnapshotCommand: ParsableCommand {
             for id in forgotten.forgotten { print("  \(id.prefix(8))") }
             if let pruned {
                 print("\(dryRun ? "would remove" : "removed") \(pruned.objectsRemoved) chunks (\(ByteCount.text(pruned.bytesRemoved)))"
-                      + (pruned.objectsSpared > 0 ? "; spared \(pruned.objectsSpared) younger than an hour" : ""))
+                      + " by removing \(pruned.packsRemoved) packs and rewriting \(pruned.packsRewritten)"
+                      + (pruned.objectsSpared > 0 ? "; spared \(pruned.objectsSpared) in packs younger than an hour" : ""))
             }
         }
     }

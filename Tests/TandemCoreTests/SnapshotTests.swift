@@ -164,9 +164,10 @@ import Testing
         let id = try #require(try store.createSnapshot(of: source.path).snapshotID)
         let manifest = try store.snapshot(id)
         let address = try #require(manifest.nodes.first { $0.kind == .file }?.chunks?.first)
-        let path = try store.vault().objectURL(address).path
+        let path = try #require(try store.vault().objects().packURL(holding: address)).path
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        bytes[bytes.count - 3] ^= 0x40
+        // The pack holds this one object first: flip a byte of it, not of the table of contents.
+        bytes[40] ^= 0x40
         try bytes.write(to: URL(fileURLWithPath: path))
 
         #expect(try store.verifySnapshot(id, readData: false).status == 0)
@@ -177,6 +178,66 @@ import Testing
         #expect(restored.status == 1)
         #expect(restored.errors.first?.contains(path) == true, "\(restored.errors)")
         #expect(throws: TandemError.noSuchSnapshot("0123456789abcdef")) { try store.snapshot("0123456789abcdef") }
+    }
+
+    /// A pack that holds an object still needed and one no longer needed is
+    /// rewritten with the first only; what a killed writer left goes too.
+    @Test func pruneRewritesAPackThatHoldsObjectsNoLongerNeeded() throws {
+        let (world, store) = try device()
+        let source = world.folder.url.appendingPathComponent("source")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try random(3000).write(to: source.appendingPathComponent("gone.bin"))
+        try random(3000).write(to: source.appendingPathComponent("kept.bin"))
+        _ = try store.createSnapshot(of: source.path)
+        let packs = world.vault.root.appendingPathComponent("packs")
+        func packFiles() -> [String] {
+            (FileManager.default.enumerator(atPath: packs.path)?.allObjects as? [String] ?? []).filter { $0.count == 67 }
+        }
+        #expect(packFiles().count == 1)
+        let leftover = try #require(packFiles().first).prefix(2) + "/" + AtomicFile.temporaryPrefix + "killed"
+        try random(100).write(to: packs.appendingPathComponent(String(leftover)))
+        try FileManager.default.removeItem(at: source.appendingPathComponent("gone.bin"))
+        let last = try #require(try store.createSnapshot(of: source.path).snapshotID)
+        _ = try store.forgetSnapshots(RetentionPolicy(last: 1))
+
+        let dry = try store.pruneObjects(grace: 0, dryRun: true)
+        #expect(dry.objectsRemoved == 1 && dry.packsRewritten == 1)
+        #expect(packFiles().count == 1 && FileManager.default.fileExists(atPath: packs.appendingPathComponent(String(leftover)).path))
+        let pruned = try store.pruneObjects(grace: 0)
+        #expect(pruned.objectsRemoved == 1 && pruned.packsRewritten == 1 && pruned.packsRemoved == 0, "\(pruned)")
+        #expect(packFiles().count == 1)
+        #expect(!FileManager.default.fileExists(atPath: packs.appendingPathComponent(String(leftover)).path))
+        #expect(try store.pruneObjects(grace: 0).objectsRemoved == 0)
+        #expect(try store.verifySnapshot(last, readData: true).status == 0)
+        let target = world.folder.path("restored")
+        #expect(try store.restoreSnapshot(last, to: target).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target + "/kept.bin")) == Data(contentsOf: source.appendingPathComponent("kept.bin")))
+    }
+
+    /// A pack whose table of contents is damaged is named by verify, and the
+    /// next snapshot writes its objects again instead of trusting it.
+    @Test func aDamagedPackIsNamedAndItsObjectsWrittenAgain() throws {
+        let (world, store) = try device()
+        let source = world.folder.url.appendingPathComponent("source")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try random(3000).write(to: source.appendingPathComponent("one.bin"))
+        let first = try #require(try store.createSnapshot(of: source.path).snapshotID)
+        let address = try #require(try store.snapshot(first).nodes.first { $0.kind == .file }?.chunks?.first)
+        let path = try #require(try store.vault().objects().packURL(holding: address)).path
+        try truncate(path, by: 1)
+
+        let verified = try store.verifySnapshot(first, readData: false)
+        #expect(verified.status == 2)
+        #expect(verified.errors.contains { $0.hasPrefix(path) && $0.contains("trailer") }, "\(verified.errors)")
+        let second = try store.createSnapshot(of: source.path)
+        #expect(second.status == 0 && second.filesUnchanged == 0 && second.chunksWritten == 1, "\(second)")
+        #expect(try store.verifySnapshot(try #require(second.snapshotID), readData: true).status == 0)
+        #expect(try store.verifySnapshot(first, readData: true).status == 0, "the same object, in the new pack")
+    }
+
+    private func truncate(_ path: String, by count: Int) throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.dropLast(count).write(to: URL(fileURLWithPath: path))
     }
 
     @Test func forgetKeepsWhatThePolicySaysAndPruneSparesYoungChunks() throws {
@@ -215,9 +276,9 @@ import Testing
         try random(5000).write(to: source.appendingPathComponent("a.bin"))
         let good = try #require(try store.createSnapshot(of: source.path).snapshotID)
         try random(5000).write(to: source.appendingPathComponent("b.bin"))
-        let objects = world.vault.root.appendingPathComponent("objects")
-        try FileManager.default.removeItem(at: objects)
-        try Data().write(to: objects)
+        let packs = world.vault.root.appendingPathComponent("packs")
+        try FileManager.default.removeItem(at: packs)
+        try Data().write(to: packs)
         #expect(throws: TandemError.self) { try store.createSnapshot(of: source.path) }
         #expect(try store.vault().snapshotIDs() == [good])
         #expect(try store.snapshotRecords().map(\.status) == ["failed", "completed"])
@@ -234,7 +295,7 @@ import Testing
         try Data("hello".utf8).write(to: edited)
         let first = try #require(try store.createSnapshot(of: source.path).snapshotID)
         let address = try #require(try store.snapshot(first).nodes.first { $0.path == "kept.bin" }?.chunks?.first)
-        try FileManager.default.removeItem(at: try store.vault().objectURL(address))
+        try FileManager.default.removeItem(at: try #require(try store.vault().objects().packURL(holding: address)))
         let seen = try #require(FileStatus(edited.path))
         Thread.sleep(forTimeInterval: 0.01)
         try Data("HELLO".utf8).write(to: edited)

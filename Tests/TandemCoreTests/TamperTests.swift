@@ -172,26 +172,37 @@ import Testing
         }
     }
 
-    @Test func everyDamagedObjectIsCaughtWithItsPath() throws {
+    /// Every byte of a pack (its object, its table of contents, its
+    /// trailer), cuts, another pack under its name, and its loss: the object
+    /// is never read, and the error names the pack (or, when it is gone, the
+    /// object).
+    @Test func everyDamagedPackIsCaughtWithItsPath() throws {
         let world = try TestWorld(encrypted: true)
         let vault = world.vault
         let content = Array("a chunk of an app's data folder".utf8)
-        let address = try vault.writeObject(content)
-        #expect(try vault.writeObject(content) == address)
+        let writer = try vault.objects()
+        let address = try writer.store(content).address
+        #expect(try writer.store(content).written == 0)
+        try writer.finish()
         #expect(address != Digest.hex(Digest.sha256(content)), "an outsider could confirm the content from its bare hash")
-        #expect(try vault.readObject(address) == content)
-        let other = try vault.writeObject(Array("another chunk".utf8))
-        let path = vault.objectURL(address).path
+        #expect(try vault.objects().read(address) == content)
+        let second = try vault.objects()
+        let other = try second.store(Array("another chunk".utf8)).address
+        try second.finish()
+        let objects = try vault.objects()
+        let path = try #require(objects.packURL(holding: address)).path
+        let otherPath = try #require(objects.packURL(holding: other)).path
+        #expect(path != otherPath)
         let pristine = try Data(contentsOf: URL(fileURLWithPath: path))
 
-        func expectCaught(_ label: String, _ damage: () throws -> Void) throws {
+        func expectCaught(_ label: String, naming name: String? = nil, _ damage: () throws -> Void) throws {
             try pristine.write(to: URL(fileURLWithPath: path))
             try damage()
             do {
-                _ = try vault.readObject(address)
+                _ = try vault.objects().read(address)
                 Issue.record("\(label): a damaged object was read")
             } catch {
-                #expect(error.description.hasPrefix(path), "\(label): \(error)")
+                #expect(error.description.contains(name ?? path), "\(label): \(error)")
             }
         }
         for offset in 0..<pristine.count {
@@ -200,11 +211,11 @@ import Testing
         for length in [0, 1, 13, pristine.count / 2, pristine.count - 1] {
             try expectCaught("cut at \(length)") { try truncate(path, to: length) }
         }
-        try expectCaught("another object's file under this name") {
+        try expectCaught("another pack's file under this name") {
             try FileManager.default.removeItem(atPath: path)
-            try FileManager.default.copyItem(atPath: vault.objectURL(other).path, toPath: path)
+            try FileManager.default.copyItem(atPath: otherPath, toPath: path)
         }
-        try expectCaught("missing") { try FileManager.default.removeItem(atPath: path) }
-        #expect(throws: TandemError.self) { try vault.readObject("../../vault.json") }
+        try expectCaught("missing", naming: address) { try FileManager.default.removeItem(atPath: path) }
+        #expect(throws: TandemError.self) { try vault.objects().read("../../vault.json") }
     }
 }

@@ -60,6 +60,7 @@ extension DeviceStore {
         defer { withExtendedLifetime(lock) {} }
         let id = Self.newSnapshotID()
         let started = clock.nowMillis()
+        let timer = ContinuousClock.now
         try writeTransaction { db in
             // Only one snapshot runs per store (the lock says so), so one still `started` was killed.
             try db.execute(sql: "UPDATE snapshot SET status = 'failed', message = 'interrupted' WHERE status = 'started'")
@@ -71,7 +72,8 @@ extension DeviceStore {
             let parent = options.full ? nil : try latestSnapshot(of: root, kind: kind, device: info.id, in: vault)
             let parentNodes = Dictionary((parent?.nodes ?? []).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
             let isSingleFile = tree.nodes.count == 1 && tree.nodes[0].kind == .file
-            let writer = SnapshotWriter(vault: vault, source: copy, isSingleFile: isSingleFile, concurrency: max(1, options.concurrency))
+            let objects = try vault.objects()
+            let writer = SnapshotWriter(objects: objects, source: copy, isSingleFile: isSingleFile, concurrency: max(1, options.concurrency))
             var (result, failure) = writer.write(&tree, parent: parentNodes, progress: progress)
             if let failure { throw failure }
             let manifest = SnapshotManifest(
@@ -79,8 +81,11 @@ extension DeviceStore {
                 description: options.description, tags: options.tags, source: root, device: info.id, owner: info.owner,
                 parent: parent?.id, started: started, finished: clock.nowMillis(), nodes: tree.nodes,
                 skipped: tree.skippedSpecial, bytes: tree.nodes.reduce(0) { $0 + $1.size })
-            try vault.flushObjects()
+            try objects.finish()
             try vault.writeManifest(manifest)
+            // The whole snapshot, scan and flush included, not only the files' part.
+            let elapsed = ContinuousClock.now - timer
+            result.durationSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             result.snapshotID = id
             result.status = result.errors.isEmpty ? 0 : 1
             result.message = result.errors.isEmpty ? "completed" : "completed with \(result.errors.count) errors; those files are not in the snapshot"

@@ -43,6 +43,8 @@ public struct MaintenanceReport: Sendable, Equatable {
     public var objectsRemoved = 0
     public var bytesRemoved: Int64 = 0
     public var objectsSpared = 0
+    public var packsRemoved = 0
+    public var packsRewritten = 0
 }
 
 extension DeviceStore {
@@ -68,35 +70,26 @@ extension DeviceStore {
         return report
     }
 
-    /// Removes objects no snapshot references.
+    /// Removes objects no snapshot references: packs that hold only such
+    /// objects go, packs that hold some are rewritten without them.
     ///
-    /// Safe while another device is backing up: that backup writes its chunks
-    /// before its manifest, and touches every chunk it reuses, so its chunks
-    /// are younger than `grace` (one hour by default) and are spared. A
-    /// manifest that cannot be read stops the prune, since its chunks cannot
-    /// be known.
+    /// Safe while another device is backing up: that backup writes its packs
+    /// before its manifest, and touches every pack it reuses an object from,
+    /// so its packs are younger than `grace` (one hour by default) and are
+    /// neither removed nor rewritten. A manifest that cannot be read stops
+    /// the prune, since its chunks cannot be known.
     public func pruneObjects(grace: TimeInterval = 3600, dryRun: Bool = false) throws(TandemError) -> MaintenanceReport {
         let vault = try vault()
         let (manifests, problems) = try snapshots()
         if let problem = problems.first { throw .snapshotFailed(reason: "prune stopped, nothing removed: \(problem)") }
         let referenced = Set(manifests.flatMap { $0.nodes.flatMap { $0.chunks ?? [] } })
+        let count = try vault.objects().prune(referenced: referenced, grace: grace, dryRun: dryRun)
         var report = MaintenanceReport()
-        let now = Date()
-        let manager = FileManager.default
-        for prefix in (try? manager.contentsOfDirectory(atPath: vault.objectsURL.path)) ?? [] where prefix.count == 2 {
-            let folder = vault.objectsURL.appendingPathComponent(prefix)
-            for name in (try? manager.contentsOfDirectory(atPath: folder.path)) ?? [] where name.count == 64 && !referenced.contains(name) {
-                let path = folder.appendingPathComponent(name).path
-                let attributes = (try? manager.attributesOfItem(atPath: path)) ?? [:]
-                let modified = attributes[.modificationDate] as? Date ?? now
-                guard now.timeIntervalSince(modified) >= grace else { report.objectsSpared += 1; continue }
-                if !dryRun {
-                    do { try manager.removeItem(atPath: path) } catch { throw .io(path: path, reason: error.localizedDescription) }
-                }
-                report.objectsRemoved += 1
-                report.bytesRemoved += (attributes[.size] as? Int64) ?? Int64(attributes[.size] as? Int ?? 0)
-            }
-        }
+        report.objectsRemoved = count.objectsRemoved
+        report.bytesRemoved = count.bytesRemoved
+        report.objectsSpared = count.objectsSpared
+        report.packsRemoved = count.packsRemoved
+        report.packsRewritten = count.packsRewritten
         return report
     }
 
@@ -114,6 +107,7 @@ extension DeviceStore {
     public func verifySnapshot(_ id: String, readData: Bool) throws(TandemError) -> SnapshotResult {
         let vault = try vault()
         let manifest = try vault.readManifest(try vault.resolveSnapshot(id))
+        let objects = try vault.objects()
         var result = SnapshotResult()
         let started = Date()
         var seen = Set<String>()
@@ -123,14 +117,14 @@ extension DeviceStore {
             for address in node.chunks ?? [] where seen.insert(address).inserted {
                 if readData {
                     do {
-                        let content = try vault.readObject(address)
+                        let content = try objects.read(address)
                         sizes[address] = content.count
                         result.bytesProcessed += Int64(content.count)
                     } catch {
                         result.errors.append("\(node.path): \(error.description)")
                     }
-                } else if !FileManager.default.fileExists(atPath: vault.objectURL(address).path) {
-                    result.errors.append("\(vault.objectURL(address).path): missing (needed by \(node.path))")
+                } else if !objects.contains(address) {
+                    result.errors.append("\(node.path): no pack holds its object \(address)")
                 }
             }
             if readData, let chunks = node.chunks, chunks.allSatisfy({ sizes[$0] != nil }),
@@ -138,6 +132,8 @@ extension DeviceStore {
                 result.errors.append("\(node.path): its chunks hold \(chunks.reduce(0) { $0 + sizes[$1]! }) bytes, the snapshot says \(node.size)")
             }
         }
+        // A damaged pack may hold what is missing.
+        if !result.errors.isEmpty { result.errors += objects.damagedPacks }
         result.snapshotID = manifest.id
         result.chunksReused = seen.count
         result.errorCount = result.errors.count

@@ -26,12 +26,12 @@ struct SnapshotRestorer {
             guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw .io(path: path, reason: String(cString: strerror(errno))) }
         }
         let tally = SnapshotTally(filesTotal: files.count, bytesTotal: files.reduce(0) { $0 + $1.size }, report: progress)
-        let vault = vault
+        let objects = try vault.objects()
         WorkerPool.run(count: files.count, width: concurrency) { index in
             let file = files[index]
             let path = target + "/" + file.path
             do {
-                try Self.writeFile(file, at: path, vault: vault, tally: tally)
+                try Self.writeFile(file, at: path, objects: objects, tally: tally)
                 tally.update { result, progress in
                     result.fileCount += 1
                     progress.filesDone += 1
@@ -116,14 +116,14 @@ struct SnapshotRestorer {
         }
     }
 
-    private static func writeFile(_ node: SnapshotNode, at path: String, vault: Vault, tally: SnapshotTally) throws {
+    private static func writeFile(_ node: SnapshotNode, at path: String, objects: ObjectStore, tally: SnapshotTally) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw TandemError.io(path: path, reason: String(cString: strerror(errno))) }
         var closed = false
         defer { if !closed { close(fd) } }
         var written: Int64 = 0
         for address in node.chunks ?? [] {
-            let content = try vault.readObject(address)
+            let content = try objects.read(address)
             try content.withUnsafeBytes { raw in
                 var offset = 0
                 while offset < raw.count {

@@ -10,7 +10,7 @@ import Foundation
 /// chunk list unread; the others are read, cut, and only the chunks the
 /// vault lacks are written.
 struct SnapshotWriter {
-    let vault: Vault
+    let objects: ObjectStore
     let source: String
     let isSingleFile: Bool
     let concurrency: Int
@@ -28,13 +28,13 @@ struct SnapshotWriter {
         }
         let nodes = tree.nodes
         let stored = StoredFiles(count: nodes.count)
-        let vault = vault, source = source, isSingleFile = isSingleFile
+        let objects = objects, source = source, isSingleFile = isSingleFile
         WorkerPool.run(count: files.count, width: concurrency) { position in
             let index = files[position]
             let node = nodes[index]
             // An unchanged file takes the parent's chunks, if they are all still
             // there (touched, for prune); a missing one means reading it again.
-            if let old = parent[node.path], node.isUnchanged(from: old), let chunks = old.chunks, chunks.allSatisfy(vault.touchObject) {
+            if let old = parent[node.path], node.isUnchanged(from: old), let chunks = old.chunks, chunks.allSatisfy(objects.touch) {
                 stored.set(index, node, chunks)
                 tally.update { result, progress in
                     result.fileCount += 1
@@ -47,7 +47,7 @@ struct SnapshotWriter {
             }
             let path = isSingleFile ? source : source + "/" + node.path
             do {
-                let (file, chunks, warning) = try Self.store(path, node: node, vault: vault, tally: tally)
+                let (file, chunks, warning) = try Self.store(path, node: node, objects: objects, tally: tally)
                 stored.set(index, file, chunks)
                 tally.update { result, progress in
                     result.fileCount += 1
@@ -84,7 +84,7 @@ struct SnapshotWriter {
     /// it changed while it was read. While the file is read and cut, up to
     /// three of its chunks are hashed, compressed, sealed and written at once:
     /// a large file alone (a database) then uses more than one core.
-    private static func store(_ path: String, node: SnapshotNode, vault: Vault,
+    private static func store(_ path: String, node: SnapshotNode, objects: ObjectStore,
                               tally: SnapshotTally) throws -> (SnapshotNode, [String], String?) {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw ChunkerError(errno: errno) }
@@ -106,7 +106,7 @@ struct SnapshotWriter {
                 DispatchQueue.global().async {
                     defer { inFlight.signal(); group.leave() }
                     do throws(TandemError) {
-                        let object = try vault.storeObject(chunk)
+                        let object = try objects.store(chunk)
                         stored.set(index, object.address)
                         tally.update { result, progress in
                             result.bytesProcessed += Int64(chunk.count)

@@ -1,0 +1,331 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Crypto
+import Foundation
+
+/// Content-addressed objects, the chunks that snapshots are made of, kept
+/// in packs (`Pack`). Any device may write one, and the same content always
+/// gets the same address, so it is stored once (DESIGN §2, rule 1).
+///
+/// In an encrypted vault the address is HMAC-SHA256 of the content under
+/// a subkey of the vault key, not its bare SHA-256: someone with the folder
+/// but not the key cannot confirm that a file they know is in the vault.
+/// Each object is sealed with AES-256-GCM, its address as associated data;
+/// after opening, the content must hash to the address again.
+extension Vault {
+    var packsURL: URL { root.appendingPathComponent("packs", isDirectory: true) }
+
+    /// The address of `content`: 64 hex digits.
+    public func objectAddress(of content: [UInt8]) -> String {
+        guard let key else { return Digest.hex(Digest.sha256(content)) }
+        return Digest.hex(HMAC<SHA256>.authenticationCode(for: content, using: key.subkey(.objects)))
+    }
+
+    /// The objects of the vault as its packs hold them now: reads every
+    /// pack's table of contents.
+    public func objects() throws(TandemError) -> ObjectStore {
+        try ObjectStore(vault: self)
+    }
+
+    var objectSealer: any Sealer {
+        key.map { AESGCMSealer(key: $0.subkey(.objects)) } ?? PlainSealer()
+    }
+}
+
+/// The vault's objects: where each one lies, and the pack being filled.
+/// Several threads store and read at once.
+public final class ObjectStore: @unchecked Sendable {
+    private let vault: Vault
+    private let sealer: any Sealer
+    private let lock = NSLock()
+    private var locations: [String: Location] = [:]
+    private var packs: [String: [Pack.Entry]] = [:]
+    /// Packs whose table of contents does not open: "path: reason".
+    public private(set) var damagedPacks: [String] = []
+    /// Files a killed writer left (`.tmp-*`), for prune.
+    private var leftovers: [String] = []
+    /// Stored by this store but still in the pack being filled.
+    private var pending: Set<String> = []
+    private var filling: [UInt8] = []
+    private var fillingEntries: [Pack.Entry] = []
+    private var touched: Set<String> = []
+
+    private struct Location {
+        var pack: String
+        var offset: Int
+        var length: Int
+    }
+
+    init(vault: Vault) throws(TandemError) {
+        self.vault = vault
+        sealer = vault.objectSealer
+        let manager = FileManager.default
+        for prefix in (try? manager.contentsOfDirectory(atPath: vault.packsURL.path)) ?? [] where prefix.count == 2 {
+            let folder = vault.packsURL.appendingPathComponent(prefix).path
+            for name in (try? manager.contentsOfDirectory(atPath: folder)) ?? [] {
+                if name.hasPrefix(AtomicFile.temporaryPrefix) { leftovers.append(folder + "/" + name); continue }
+                guard name.count == 64, name.hasPrefix(prefix) else { continue }
+                do {
+                    let entries = try readTable(of: name)
+                    packs[name] = entries
+                    for entry in entries where locations[entry.address] == nil {
+                        locations[entry.address] = Location(pack: name, offset: entry.offset, length: entry.length)
+                    }
+                } catch {
+                    damagedPacks.append(error.description)
+                }
+            }
+        }
+    }
+
+    func packURL(_ name: String) -> URL {
+        vault.packsURL.appendingPathComponent(String(name.prefix(2)), isDirectory: true).appendingPathComponent(name)
+    }
+
+    /// The pack that holds object `address`, if any.
+    public func packURL(holding address: String) -> URL? {
+        lock.withLock { locations[address] }.map { packURL($0.pack) }
+    }
+
+    /// Whether the vault holds object `address` (or this store is writing it).
+    public func contains(_ address: String) -> Bool {
+        lock.withLock { locations[address] != nil || pending.contains(address) }
+    }
+
+    // MARK: Writing
+
+    /// Stores `content` unless the vault holds it already; returns its
+    /// address, and the bytes it adds to the vault (0 when it was there).
+    /// The object reaches a pack file when the pack is full or at `finish()`.
+    ///
+    /// An object found is touched: a prune spares packs younger than its
+    /// grace period, so a pack that a backup running now reuses is not
+    /// removed or rewritten under it.
+    @discardableResult
+    public func store(_ content: [UInt8]) throws(TandemError) -> (address: String, written: Int) {
+        let address = vault.objectAddress(of: content)
+        if touch(address) { return (address, 0) }
+        let claimed = lock.withLock { pending.insert(address).inserted }
+        guard claimed else { return (address, 0) }
+        var payload = [Self.storedRaw] + Pack.bigEndian(UInt32(content.count))
+        if let compressed = Zstd.compressIfItPays(content) {
+            payload[0] = Self.storedZstd
+            payload += compressed
+        } else {
+            payload += content
+        }
+        let object: [UInt8]
+        do { object = [sealer.kind] + (try sealer.seal(payload, associatedData: Self.associatedData(address))) } catch {
+            throw .io(path: vault.packsURL.path, reason: "cannot seal: \(error)")
+        }
+        try add(address, object)
+        return (address, object.count)
+    }
+
+    /// Adds a sealed object to the pack being filled, and writes the pack
+    /// once it is full.
+    private func add(_ address: String, _ object: [UInt8]) throws(TandemError) {
+        let full: ([UInt8], [Pack.Entry])? = lock.withLock {
+            fillingEntries.append(Pack.Entry(address: address, offset: filling.count, length: object.count))
+            filling += object
+            guard filling.count >= Pack.targetSize else { return nil }
+            defer { filling = []; fillingEntries = [] }
+            return (filling, fillingEntries)
+        }
+        if let (objects, entries) = full { try writePack(objects, entries) }
+    }
+
+    /// Writes the pack being filled, then flushes the file system: every
+    /// object stored so far is durable, and a manifest may name them.
+    public func finish() throws(TandemError) {
+        let (objects, entries) = lock.withLock {
+            defer { filling = []; fillingEntries = [] }
+            return (filling, fillingEntries)
+        }
+        if !entries.isEmpty { try writePack(objects, entries) }
+        do { try AtomicFile.flushFileSystem(vault.root.path) } catch { throw .io(path: error.path, reason: error.reason) }
+    }
+
+    private func writePack(_ objects: [UInt8], _ entries: [Pack.Entry]) throws(TandemError) {
+        let name = Pack.newName()
+        let url = packURL(name)
+        let table: [UInt8]
+        do { table = [sealer.kind] + (try sealer.seal(Pack.table(entries), associatedData: Pack.associatedData(name))) } catch {
+            throw .io(path: url.path, reason: "cannot seal: \(error)")
+        }
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .io(path: url.deletingLastPathComponent().path, reason: error.localizedDescription)
+        }
+        do {
+            // Not fsynced one by one: `finish()` flushes them all before a manifest is written.
+            try AtomicFile.write(objects + table + Pack.trailer(tableLength: table.count), to: url, replacing: false, durable: false)
+        } catch {
+            throw .io(path: error.path, reason: error.reason)
+        }
+        lock.withLock {
+            packs[name] = entries
+            touched.insert(name)
+            for entry in entries {
+                pending.remove(entry.address)
+                if locations[entry.address] == nil {
+                    locations[entry.address] = Location(pack: name, offset: entry.offset, length: entry.length)
+                }
+            }
+        }
+    }
+
+    /// Touches the pack of object `address` (once per store; see prune);
+    /// false when the vault does not hold it.
+    func touch(_ address: String) -> Bool {
+        let (pack, first, isPending) = lock.withLock { () -> (String?, Bool, Bool) in
+            guard let location = locations[address] else { return (nil, false, pending.contains(address)) }
+            return (location.pack, touched.insert(location.pack).inserted, false)
+        }
+        if let pack, first { utimes(packURL(pack).path, nil) }
+        return pack != nil || isPending
+    }
+
+    // MARK: Reading
+
+    /// The content of object `address`; throws `corruptObject` naming the
+    /// pack when it is missing, does not open, or does not match its address.
+    public func read(_ address: String) throws(TandemError) -> [UInt8] {
+        guard address.count == 64, address.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+            throw .corruptObject(path: vault.packsURL.path, reason: "'\(Escaped.text(address))' is not an object address")
+        }
+        guard let location = lock.withLock({ locations[address] }) else {
+            let damaged = damagedPacks.isEmpty ? "" : "; damaged packs: " + damagedPacks.joined(separator: "; ")
+            throw .corruptObject(path: vault.packsURL.path, reason: "no pack holds object \(address)\(damaged)")
+        }
+        let path = packURL(location.pack).path
+        let object = try readRaw(location)
+        return try Self.openObject(object, address: address, sealer: sealer, vault: vault, path: path, offset: location.offset)
+    }
+
+    private func readRaw(_ location: Location) throws(TandemError) -> [UInt8] {
+        let path = packURL(location.pack).path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .corruptObject(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        guard let bytes = Pack.read(fd, offset: location.offset, length: location.length) else {
+            throw .corruptObject(path: path, reason: "ends before the object at byte \(location.offset)")
+        }
+        return bytes
+    }
+
+    private static func openObject(_ object: [UInt8], address: String, sealer: any Sealer, vault: Vault,
+                             path: String, offset: Int) throws(TandemError) -> [UInt8] {
+        let place = "the object at byte \(offset)"
+        guard object.first == sealer.kind else { throw .corruptObject(path: path, reason: "\(place) is not sealed with this vault's method") }
+        let payload: [UInt8]
+        do { payload = try sealer.open(object.dropFirst(), associatedData: associatedData(address)) } catch {
+            throw .corruptObject(path: path, reason: "\(place) does not open: \(error)")
+        }
+        guard payload.count >= 5, payload[0] == storedRaw || payload[0] == storedZstd else {
+            throw .corruptObject(path: path, reason: "\(place) has an unknown content encoding")
+        }
+        let size = Int(Pack.readBigEndian(payload, at: 1))
+        let content: [UInt8]
+        if payload[0] == storedZstd {
+            guard let expanded = Zstd.decompress(payload[5...], size: size) else {
+                throw .corruptObject(path: path, reason: "\(place): its compressed content does not expand")
+            }
+            content = expanded
+        } else {
+            content = Array(payload[5...])
+        }
+        guard vault.objectAddress(of: content) == address else {
+            throw .corruptObject(path: path, reason: "\(place): its content does not match its address")
+        }
+        return content
+    }
+
+    /// The entries of pack `name`, from its sealed table of contents.
+    private func readTable(of name: String) throws(TandemError) -> [Pack.Entry] {
+        let path = packURL(name).path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .corruptObject(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw .corruptObject(path: path, reason: String(cString: strerror(errno))) }
+        let size = Int(status.st_size)
+        guard size >= Pack.trailerSize, let trailer = Pack.read(fd, offset: size - Pack.trailerSize, length: Pack.trailerSize),
+              let tableLength = Pack.tableLength(fromTrailer: trailer), tableLength > 0, tableLength <= size - Pack.trailerSize else {
+            throw .corruptObject(path: path, reason: "not a pack: its trailer is missing or damaged")
+        }
+        let objectsEnd = size - Pack.trailerSize - tableLength
+        guard let sealed = Pack.read(fd, offset: objectsEnd, length: tableLength), sealed.first == sealer.kind else {
+            throw .corruptObject(path: path, reason: "its table of contents is not sealed with this vault's method")
+        }
+        let table: [UInt8]
+        do { table = try sealer.open(sealed.dropFirst(), associatedData: Pack.associatedData(name)) } catch {
+            throw .corruptObject(path: path, reason: "its table of contents does not open: \(error)")
+        }
+        guard let entries = Pack.entries(ofTable: table, objectsEnd: objectsEnd) else {
+            throw .corruptObject(path: path, reason: "its table of contents is malformed")
+        }
+        return entries
+    }
+
+    // MARK: Prune
+
+    /// What a prune removed and spared.
+    struct PruneCount {
+        var objectsRemoved = 0
+        var bytesRemoved: Int64 = 0
+        var objectsSpared = 0
+        var packsRemoved = 0
+        var packsRewritten = 0
+    }
+
+    /// Drops the objects not in `referenced` from packs older than `grace`:
+    /// a pack with none referenced is removed; one with some is rewritten
+    /// with those only (copied sealed, as they are), and removed once the
+    /// new pack is durable. Packs younger than `grace`, damaged packs and
+    /// files a killed writer left younger than `grace` stay.
+    func prune(referenced: Set<String>, grace: TimeInterval, dryRun: Bool) throws(TandemError) -> PruneCount {
+        var count = PruneCount()
+        var obsolete: [String] = []
+        let now = Date().timeIntervalSince1970
+        func age(_ path: String) -> TimeInterval {
+            var status = stat()
+            guard stat(path, &status) == 0 else { return 0 }
+            return now - (Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
+        }
+        for (name, entries) in packs.sorted(by: { $0.key < $1.key }) {
+            let unused = entries.filter { !referenced.contains($0.address) }
+            guard !unused.isEmpty else { continue }
+            let path = packURL(name).path
+            guard age(path) >= grace else { count.objectsSpared += unused.count; continue }
+            count.objectsRemoved += unused.count
+            count.bytesRemoved += Int64(unused.reduce(0) { $0 + $1.length })
+            let kept = entries.filter { referenced.contains($0.address) }
+            if kept.isEmpty { count.packsRemoved += 1 } else { count.packsRewritten += 1 }
+            guard !dryRun else { continue }
+            for entry in kept {
+                try add(entry.address, try readRaw(Location(pack: name, offset: entry.offset, length: entry.length)))
+            }
+            obsolete.append(path)
+        }
+        guard !dryRun else { return count }
+        // The objects kept are durable in their new packs before the old ones go.
+        try finish()
+        for path in obsolete + leftovers.filter({ age($0) >= grace }) {
+            guard unlink(path) == 0 || errno == ENOENT else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+        }
+        return count
+    }
+
+    /// How a payload holds its content: as it is, or zstd-compressed (1 was
+    /// zlib, never written by a release).
+    private static let storedRaw: UInt8 = 0
+    private static let storedZstd: UInt8 = 2
+
+    private static func associatedData(_ address: String) -> [UInt8] {
+        Array("tandem-object \(address)".utf8)
+    }
+}
