@@ -15,6 +15,7 @@ struct DbCommand: ParsableCommand {
         @Argument(help: "The database file.") var database: String
         @Option(help: "A name (default: the file's).") var name: String?
         @Option(help: "A tag; repeat for several.") var tag: [String] = []
+        @Option(help: "off, fast (zstd 1), standard (zstd 3) or max (zstd 11).") var compression: Compression = .fast
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
 
@@ -22,7 +23,8 @@ struct DbCommand: ParsableCommand {
             let store = try global.openUnlockedStore()
             let bar = ProgressBar("backing up")
             defer { bar.finish() }
-            let result = try store.backupDatabase(at: database, options: SnapshotOptions(name: name, tags: tag), progress: bar.update)
+            let result = try store.backupDatabase(at: database, options: SnapshotOptions(name: name, tags: tag, compression: compression),
+                                                  progress: bar.update)
             bar.finish()
             try SnapshotOutput.print(result, json: output.json, verb: "db backup")
         }

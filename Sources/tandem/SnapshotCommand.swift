@@ -24,6 +24,7 @@ struct SnapshotCommand: ParsableCommand {
         @Option(help: "A tag; repeat for several.") var tag: [String] = []
         @Flag(help: "Read every file again, even those unchanged since the last snapshot.") var full = false
         @Option(help: "Files read at once.") var concurrency = 5
+        @Option(help: "off, fast (zstd 1), standard (zstd 3) or max (zstd 11).") var compression: Compression = .standard
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
 
@@ -35,8 +36,8 @@ struct SnapshotCommand: ParsableCommand {
             let store = try global.openUnlockedStore()
             let bar = ProgressBar("backing up")
             defer { bar.finish() }
-            let result = try store.createSnapshot(of: path, options: SnapshotOptions(name: name, description: description, tags: tag,
-                                                                                    full: full, concurrency: concurrency), progress: bar.update)
+            let options = SnapshotOptions(name: name, description: description, tags: tag, full: full, concurrency: concurrency, compression: compression)
+            let result = try store.createSnapshot(of: path, options: options, progress: bar.update)
             bar.finish()
             try SnapshotOutput.print(result, json: output.json, verb: "snapshot")
         }
@@ -226,3 +227,5 @@ enum SnapshotOutput {
         ])
     }
 }
+
+extension Compression: ExpressibleByArgument {}

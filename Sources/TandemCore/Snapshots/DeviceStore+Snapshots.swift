@@ -10,13 +10,18 @@ public struct SnapshotOptions: Sendable {
     public var full: Bool
     /// Files read and written at once (5, as the DID Spaces SDK does).
     public var concurrency: Int
+    /// How new chunks are compressed; nil for the default of the kind of
+    /// snapshot (`standard` for folders, `fast` for databases).
+    public var compression: Compression?
 
-    public init(name: String? = nil, description: String = "", tags: [String] = [], full: Bool = false, concurrency: Int = 5) {
+    public init(name: String? = nil, description: String = "", tags: [String] = [], full: Bool = false, concurrency: Int = 5,
+                compression: Compression? = nil) {
         self.name = name
         self.description = description
         self.tags = tags
         self.full = full
         self.concurrency = concurrency
+        self.compression = compression
     }
 }
 
@@ -48,8 +53,12 @@ extension DeviceStore {
 
     /// `recordedAs` is the source the manifest names when `source` is a copy
     /// (a database backup snapshots a copy of the database).
+    /// `confirm` runs once every chunk is written, before the manifest: an
+    /// error it throws fails the snapshot (a database copy's check runs
+    /// meanwhile).
     func createSnapshot(of source: String, kind: String, recordedAs: String?, options: SnapshotOptions,
-                        progress: @escaping @Sendable (SnapshotProgress) -> Void) throws(TandemError) -> SnapshotResult {
+                        progress: @escaping @Sendable (SnapshotProgress) -> Void,
+                        confirm: () throws(TandemError) -> Void = {}) throws(TandemError) -> SnapshotResult {
         let vault = try vault()
         let info = try info()
         let copy = URL(fileURLWithPath: source).standardizedFileURL.path
@@ -72,7 +81,7 @@ extension DeviceStore {
             let parent = options.full ? nil : try latestSnapshot(of: root, kind: kind, device: info.id, in: vault)
             let parentNodes = Dictionary((parent?.nodes ?? []).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
             let isSingleFile = tree.nodes.count == 1 && tree.nodes[0].kind == .file
-            let objects = try vault.objects()
+            let objects = try vault.objects(compression: options.compression ?? .standard)
             let writer = SnapshotWriter(objects: objects, source: copy, isSingleFile: isSingleFile, concurrency: max(1, options.concurrency))
             var (result, failure) = writer.write(&tree, parent: parentNodes, progress: progress)
             if let failure { throw failure }
@@ -82,6 +91,7 @@ extension DeviceStore {
                 parent: parent?.id, started: started, finished: clock.nowMillis(), nodes: tree.nodes,
                 skipped: tree.skippedSpecial, bytes: tree.nodes.reduce(0) { $0 + $1.size })
             try objects.finish()
+            try confirm()
             try vault.writeManifest(manifest)
             // The whole snapshot, scan and flush included, not only the files' part.
             let elapsed = ContinuousClock.now - timer

@@ -20,10 +20,7 @@ enum AtomicFile {
     /// Writes `bytes` at `url`. With `replacing: false` an existing file is never
     /// replaced and the write fails with `EEXIST`, so two writers can never both
     /// believe they wrote the same immutable file.
-    ///
-    /// With `durable: false` nothing is fsynced: for many files written
-    /// together and flushed at once afterwards (`flushFileSystem`).
-    static func write(_ bytes: [UInt8], to url: URL, replacing: Bool, mode: mode_t = 0o600, durable: Bool = true) throws(Failure) {
+    static func write(_ bytes: [UInt8], to url: URL, replacing: Bool, mode: mode_t = 0o600) throws(Failure) {
         let folder = url.deletingLastPathComponent().path
         let target = url.path
         let temporary = folder + "/" + temporaryPrefix + String(UInt64.random(in: .min ... .max), radix: 36)
@@ -39,7 +36,7 @@ enum AtomicFile {
                 }
                 written += result
             }
-            return !durable || fsync(fd) == 0 ? nil : errorText()
+            return fsync(fd) == 0 ? nil : errorText()
         }
         close(fd)
         if let writeError {
@@ -55,15 +52,7 @@ enum AtomicFile {
         } else {
             try placeWithoutReplacing(temporary, at: target)
         }
-        if durable { syncFolder(folder) }
-    }
-
-    /// Flushes written files to disk: one call instead of two fsyncs for
-    /// each of thousands of chunks. (`sync`, as Glibc's module does not
-    /// offer `syncfs`; it flushes other file systems' dirty data too.)
-    static func flushFileSystem(_ path: String) throws(Failure) {
-        guard access(path, W_OK) == 0 else { throw Failure(path: path, reason: errorText()) }
-        sync()
+        syncFolder(folder)
     }
 
     /// `link` fails when the target exists, unlike `rename`; file systems

@@ -23,9 +23,9 @@ extension Vault {
     }
 
     /// The objects of the vault as its packs hold them now: reads every
-    /// pack's table of contents.
-    public func objects() throws(TandemError) -> ObjectStore {
-        try ObjectStore(vault: self)
+    /// pack's table of contents. New objects are compressed as `compression` says.
+    public func objects(compression: Compression = .standard) throws(TandemError) -> ObjectStore {
+        try ObjectStore(vault: self, compression: compression)
     }
 
     var objectSealer: any Sealer {
@@ -38,6 +38,7 @@ extension Vault {
 public final class ObjectStore: @unchecked Sendable {
     private let vault: Vault
     private let sealer: any Sealer
+    private let compression: Compression
     private let lock = NSLock()
     private var locations: [String: Location] = [:]
     private var packs: [String: [Pack.Entry]] = [:]
@@ -57,8 +58,9 @@ public final class ObjectStore: @unchecked Sendable {
         var length: Int
     }
 
-    init(vault: Vault) throws(TandemError) {
+    init(vault: Vault, compression: Compression) throws(TandemError) {
         self.vault = vault
+        self.compression = compression
         sealer = vault.objectSealer
         let manager = FileManager.default
         for prefix in (try? manager.contentsOfDirectory(atPath: vault.packsURL.path)) ?? [] where prefix.count == 2 {
@@ -77,6 +79,7 @@ public final class ObjectStore: @unchecked Sendable {
                 }
             }
         }
+        startPack()
     }
 
     func packURL(_ name: String) -> URL {
@@ -109,7 +112,7 @@ public final class ObjectStore: @unchecked Sendable {
         let claimed = lock.withLock { pending.insert(address).inserted }
         guard claimed else { return (address, 0) }
         var payload = [Self.storedRaw] + Pack.bigEndian(UInt32(content.count))
-        if let compressed = Zstd.compressIfItPays(content) {
+        if let level = compression.level, let compressed = Zstd.compressIfItPays(content, level: level) {
             payload[0] = Self.storedZstd
             payload += compressed
         } else {
@@ -130,21 +133,28 @@ public final class ObjectStore: @unchecked Sendable {
             fillingEntries.append(Pack.Entry(address: address, offset: filling.count, length: object.count))
             filling += object
             guard filling.count >= Pack.targetSize else { return nil }
-            defer { filling = []; fillingEntries = [] }
+            defer { startPack() }
             return (filling, fillingEntries)
         }
         if let (objects, entries) = full { try writePack(objects, entries) }
     }
 
-    /// Writes the pack being filled, then flushes the file system: every
-    /// object stored so far is durable, and a manifest may name them.
+    /// Writes the pack being filled: then every object stored so far is
+    /// durable (each pack is fsynced as it is written), and a manifest may
+    /// name them.
     public func finish() throws(TandemError) {
         let (objects, entries) = lock.withLock {
-            defer { filling = []; fillingEntries = [] }
+            defer { startPack() }
             return (filling, fillingEntries)
         }
         if !entries.isEmpty { try writePack(objects, entries) }
-        do { try AtomicFile.flushFileSystem(vault.root.path) } catch { throw .io(path: error.path, reason: error.reason) }
+    }
+
+    /// Room for a full pack and its table, so that it is not copied as it grows.
+    private func startPack() {
+        filling = []
+        filling.reserveCapacity(Pack.targetSize + Chunker.maximumSize + (1 << 20))
+        fillingEntries = []
     }
 
     private func writePack(_ objects: [UInt8], _ entries: [Pack.Entry]) throws(TandemError) {
@@ -161,8 +171,12 @@ public final class ObjectStore: @unchecked Sendable {
             throw .io(path: url.deletingLastPathComponent().path, reason: error.localizedDescription)
         }
         do {
-            // Not fsynced one by one: `finish()` flushes them all before a manifest is written.
-            try AtomicFile.write(objects + table + Pack.trailer(tableLength: table.count), to: url, replacing: false, durable: false)
+            // Fsynced one by one, not the whole file system at the end: that
+            // would flush every other dirty file too (a database backup's copy).
+            var pack = objects
+            pack += table
+            pack += Pack.trailer(tableLength: table.count)
+            try AtomicFile.write(pack, to: url, replacing: false)
         } catch {
             throw .io(path: error.path, reason: error.reason)
         }
