@@ -23,10 +23,9 @@ struct DbCommand: ParsableCommand {
             let store = try global.openUnlockedStore()
             let bar = ProgressBar("backing up")
             defer { bar.finish() }
-            let result = try store.backupDatabase(at: database, options: SnapshotOptions(name: name, tags: tag, compression: compression),
-                                                  progress: bar.update)
-            bar.finish()
-            try SnapshotOutput.print(result, json: output.json, verb: "db backup")
+            try SnapshotOutput.report(json: output.json, verb: "db backup", bar: bar) {
+                try store.backupDatabase(at: database, options: SnapshotOptions(name: name, tags: tag, compression: compression), progress: bar.update)
+            }
         }
     }
 
@@ -41,8 +40,8 @@ struct DbCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let result = try global.openUnlockedStore().restoreDatabase(id, to: database, force: force)
-            try SnapshotOutput.print(result, json: output.json, verb: "db restore")
+            let store = try global.openUnlockedStore()
+            try SnapshotOutput.report(json: output.json, verb: "db restore") { try store.restoreDatabase(id, to: database, force: force) }
         }
     }
 

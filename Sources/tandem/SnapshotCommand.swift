@@ -11,7 +11,7 @@ struct SnapshotCommand: ParsableCommand {
             however many snapshots and devices hold them. The first snapshot of a folder reads everything; \
             the next read only files whose size, time or inode changed.
             """,
-        subcommands: [Create.self, List.self, Show.self, Restore.self, Verify.self, Forget.self])
+        subcommands: [Create.self, List.self, Show.self, Restore.self, Verify.self, Forget.self, History.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -37,9 +37,9 @@ struct SnapshotCommand: ParsableCommand {
             let bar = ProgressBar("backing up")
             defer { bar.finish() }
             let options = SnapshotOptions(name: name, description: description, tags: tag, full: full, concurrency: concurrency, compression: compression)
-            let result = try store.createSnapshot(of: path, options: options, progress: bar.update)
-            bar.finish()
-            try SnapshotOutput.print(result, json: output.json, verb: "snapshot")
+            try SnapshotOutput.report(json: output.json, verb: "snapshot", bar: bar) {
+                try store.createSnapshot(of: path, options: options, progress: bar.update)
+            }
         }
     }
 
@@ -66,6 +66,36 @@ struct SnapshotCommand: ParsableCommand {
             }
             for problem in problems { Output.error(problem) }
             if !problems.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct History: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "This device's snapshot runs, newest first: started, completed or failed, and why.",
+            discussion: "A run still 'started' is running, or was killed (the next run marks it failed).\n\nExample: tandem snapshot history --json")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let records = try global.openStore().snapshotRecords()
+            if output.json {
+                Output.json(.array(records.map { record in
+                    .object([
+                        ("id", .string(record.id)), ("kind", .string(record.kind)), ("source", .string(record.source)),
+                        ("status", .string(record.status)), ("message", record.message.map(JSONValue.string) ?? .null),
+                        ("started", .string(Output.time(record.startedMillis))),
+                        ("finished", record.finishedMillis.map { .string(Output.time($0)) } ?? .null),
+                    ])
+                }))
+            } else if records.isEmpty {
+                print("no snapshot taken on this device yet: tandem snapshot create PATH")
+            } else {
+                print(pad("ID", 10) + pad("STARTED", 22) + pad("KIND", 9) + pad("STATUS", 11) + "SOURCE · MESSAGE")
+                for record in records {
+                    print(pad(String(record.id.prefix(8)), 10) + pad(Output.time(record.startedMillis), 22) + pad(record.kind, 9)
+                          + pad(record.status, 11) + Escaped.text(record.source) + (record.message.map { " · " + Escaped.text($0) } ?? ""))
+                }
+            }
         }
     }
 
@@ -124,9 +154,9 @@ struct SnapshotCommand: ParsableCommand {
             let store = try global.openUnlockedStore()
             let bar = ProgressBar("restoring")
             defer { bar.finish() }
-            let result = try store.restoreSnapshot(id, to: target, subpath: path, concurrency: max(1, concurrency), progress: bar.update)
-            bar.finish()
-            try SnapshotOutput.print(result, json: output.json, verb: "restore")
+            try SnapshotOutput.report(json: output.json, verb: "restore", bar: bar) {
+                try store.restoreSnapshot(id, to: target, subpath: path, concurrency: max(1, concurrency), progress: bar.update)
+            }
         }
     }
 
@@ -140,8 +170,8 @@ struct SnapshotCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let result = try global.openUnlockedStore().verifySnapshot(id, readData: readData)
-            try SnapshotOutput.print(result, json: output.json, verb: "verify")
+            let store = try global.openUnlockedStore()
+            try SnapshotOutput.report(json: output.json, verb: "verify") { try store.verifySnapshot(id, readData: readData) }
         }
     }
 
@@ -149,8 +179,10 @@ struct SnapshotCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Forget snapshots a retention policy does not keep (per source and device); --prune then removes unreferenced chunks.",
             discussion: """
-                Prune spares chunks younger than an hour, so it is safe while another device is backing up: \
-                a backup writes its chunks before its manifest and touches every chunk it reuses.
+                Prune removes packs whose chunks no snapshot references and rewrites packs that hold some, \
+                but leaves packs younger than --grace (an hour), so it is safe while another device is backing up: \
+                a backup writes its packs before its manifest and touches every pack it reuses a chunk from. \
+                On a synced folder that may take longer than an hour to deliver those touches, raise --grace.
 
                 Example: tandem snapshot forget --keep-last 3 --keep-daily 7 --prune
                 """)
@@ -158,6 +190,7 @@ struct SnapshotCommand: ParsableCommand {
         @Option(help: "Keep the newest of each of the last N days that have one.") var keepDaily = 0
         @Option(help: "Keep the newest of each of the last N weeks that have one.") var keepWeekly = 0
         @Flag(help: "Then remove the chunks no snapshot references.") var prune = false
+        @Option(help: "Seconds: packs touched more recently are left alone.") var grace = 3600
         @Flag(help: "Say what would go, change nothing.") var dryRun = false
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -166,12 +199,13 @@ struct SnapshotCommand: ParsableCommand {
             guard keepLast > 0 || keepDaily > 0 || keepWeekly > 0 else {
                 throw ValidationError("say what to keep: --keep-last N, --keep-daily N or --keep-weekly N")
             }
+            guard grace >= 0 else { throw ValidationError("--grace is a number of seconds, 0 or more") }
         }
 
         func run() throws {
             let store = try global.openUnlockedStore()
             let forgotten = try store.forgetSnapshots(RetentionPolicy(last: keepLast, daily: keepDaily, weekly: keepWeekly), dryRun: dryRun)
-            let pruned = prune ? try store.pruneObjects(dryRun: dryRun) : nil
+            let pruned = prune ? try store.pruneObjects(grace: TimeInterval(grace), dryRun: dryRun) : nil
             if output.json {
                 var members: [(key: String, value: JSONValue)] = [
                     ("forgotten", .array(forgotten.forgotten.map(JSONValue.string))), ("kept", .array(forgotten.kept.map(JSONValue.string))),
@@ -191,7 +225,7 @@ struct SnapshotCommand: ParsableCommand {
             if let pruned {
                 print("\(dryRun ? "would remove" : "removed") \(pruned.objectsRemoved) chunks (\(ByteCount.text(pruned.bytesRemoved)))"
                       + " by removing \(pruned.packsRemoved) packs and rewriting \(pruned.packsRewritten)"
-                      + (pruned.objectsSpared > 0 ? "; spared \(pruned.objectsSpared) in packs younger than an hour" : ""))
+                      + (pruned.objectsSpared > 0 ? "; spared \(pruned.objectsSpared) in packs touched less than \(grace) s ago" : ""))
             }
         }
     }
@@ -199,6 +233,23 @@ struct SnapshotCommand: ParsableCommand {
 
 /// How backups and restores report: the result's figures, as text or JSON.
 enum SnapshotOutput {
+    /// Runs a backup, restore or verify and prints its result. With `--json`
+    /// a failure is printed as a result too (status 2, the error as its
+    /// message), so a script reads one JSON object either way.
+    static func report(json: Bool, verb: String, bar: ProgressBar? = nil, _ operation: () throws -> SnapshotResult) throws {
+        let result: SnapshotResult
+        do {
+            result = try operation()
+        } catch let error as TandemError where json {
+            bar?.finish()
+            Output.error(error.description)
+            try print(.failure(error.description), json: true, verb: verb)
+            return
+        }
+        bar?.finish()
+        try print(result, json: json, verb: verb)
+    }
+
     static func print(_ result: SnapshotResult, json: Bool, verb: String) throws {
         if json {
             let encoder = JSONEncoder()

@@ -95,10 +95,59 @@ import Testing
         #expect(reused + added == 400, "\(rerun)")
         let id = try #require(rerun["snapshotID"] as? String)
         #expect(try cli.run(["snapshot", "verify", id, "--read-data"]).status == 0)
+        let history = try #require(try cli.json("snapshot", "history") as? [JSONObject])
+        #expect(history.map { $0["status"] as? String } == ["completed", "failed"], "\(history)")
+        #expect(history.last?["message"] as? String == "interrupted")
         #expect((try cli.json("snapshot", "list") as? [Any])?.count == 1)
         let missing = try cli.run(["snapshot", "restore", "0123456789abcdef", cli.root.appendingPathComponent("out").path])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("no snapshot '0123456789abcdef'"))
+    }
+}
+
+extension SnapshotCLITests {
+    /// A snapshot that cannot start still answers --json with a result
+    /// (status 2, the error as its message), exits 1, and is in the history.
+    @Test func aFailedSnapshotIsAJSONResultToo() throws {
+        let cli = CLI()
+        try cli.setUp(devices: ["laptop"])
+        let missing = cli.root.appendingPathComponent("no such folder").path
+        let failed = try cli.run(["snapshot", "create", missing, "--json"])
+        #expect(failed.status == 1)
+        let result = try #require(try failed.json() as? JSONObject, "\(failed.stdout)")
+        #expect(result["status"] as? Int == 2)
+        #expect((result["message"] as? String)?.contains(missing) == true, "\(result)")
+        #expect(failed.stderr.contains(missing))
+        let history = try #require(try cli.json("snapshot", "history") as? [JSONObject])
+        #expect(history.first?["status"] as? String == "failed")
+        let restore = try cli.run(["snapshot", "restore", "0123456789abcdef", cli.root.appendingPathComponent("out").path, "--json"])
+        #expect(restore.status == 1)
+        #expect((try restore.json() as? JSONObject)?["status"] as? Int == 2)
+    }
+
+    /// forget --prune leaves young packs alone, and with --grace 0 drops what
+    /// no snapshot needs; what is kept still restores.
+    @Test func forgetThenPruneKeepsWhatIsNeeded() throws {
+        let cli = CLI()
+        try cli.setUp(devices: ["laptop"])
+        let source = cli.root.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        let random = try #require(FileHandle(forReadingAtPath: "/dev/urandom"))
+        for index in 0..<6 { try random.readData(ofLength: 300_000).write(to: source.appendingPathComponent("file-\(index).bin")) }
+        _ = try cli.json("snapshot", "create", source.path)
+        for index in 0..<3 { try FileManager.default.removeItem(at: source.appendingPathComponent("file-\(index).bin")) }
+        let kept = try #require((try cli.json("snapshot", "create", source.path) as? JSONObject)?["snapshotID"] as? String)
+
+        let young = try #require(try cli.json("snapshot", "forget", "--keep-last", "1", "--prune") as? JSONObject)
+        #expect((young["forgotten"] as? [Any])?.count == 1)
+        #expect(young["objectsRemoved"] as? Int == 0 && young["objectsSpared"] as? Int == 3, "\(young)")
+        let pruned = try #require(try cli.json("snapshot", "forget", "--keep-last", "1", "--prune", "--grace", "0") as? JSONObject)
+        #expect(pruned["objectsRemoved"] as? Int == 3 && pruned["packsRewritten"] as? Int == 1, "\(pruned)")
+        #expect(try cli.run(["snapshot", "verify", kept, "--read-data"]).status == 0)
+        let target = cli.root.appendingPathComponent("restored")
+        #expect(try cli.run(["snapshot", "restore", kept, target.path]).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: target.path).sorted() == ["file-3.bin", "file-4.bin", "file-5.bin"])
+        #expect(try cli.run(["snapshot", "forget", "--keep-last", "1", "--prune", "--grace", "-1"]).status == 2)
     }
 }
 

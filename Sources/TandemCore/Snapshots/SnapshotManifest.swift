@@ -92,6 +92,16 @@ public struct SnapshotResult: Codable, Sendable, Equatable {
         status = 0; message = ""; snapshotID = nil; errorCount = 0; fileCount = 0; bytesProcessed = 0; bytesWritten = 0
         chunksWritten = 0; chunksReused = 0; filesUnchanged = 0; skippedSpecial = 0; durationSeconds = 0; errors = []
     }
+
+    /// The result of an operation that failed as a whole with `message`.
+    public static func failure(_ message: String) -> SnapshotResult {
+        var result = SnapshotResult()
+        result.status = 2
+        result.message = message
+        result.errors = [message]
+        result.errorCount = 1
+        return result
+    }
 }
 
 /// Progress, reported as a backup or restore goes.

@@ -12,7 +12,7 @@ struct SnapshotsScreen {
         ListDrawing.title(&grid, "Snapshots (\(snapshots.count))", x: 1, y: rect.y, width: rect.width - 2, style: theme.title)
         var top = rect.y + 1
         if let backup = state.backup {
-            grid.put(Self.describe(backup, width: rect.width - 2), x: 1, y: top, maxWidth: rect.width - 2,
+            grid.put(Self.describe(backup), x: 1, y: top, maxWidth: rect.width - 2,
                      style: backup.running ? theme.title : theme.dim)
             top += 2
         }
@@ -34,7 +34,7 @@ struct SnapshotsScreen {
     }
 
     /// "backing up ~/photos ███░░ 42% · 120/300 files · 1.2 GiB/2.9 GiB · 80 MiB/s · 21s left"
-    static func describe(_ backup: BackupStatus, width: Int) -> String {
+    static func describe(_ backup: BackupStatus) -> String {
         if let outcome = backup.outcome { return outcome }
         guard let progress = backup.progress else { return "backing up \(backup.source): reading the folder…" }
         return "backing up \(backup.source) " + progress.line(barWidth: 20)
