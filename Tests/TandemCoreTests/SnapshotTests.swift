@@ -266,6 +266,84 @@ import Testing
         #expect(try store.verifySnapshot(first, readData: true).status == 0, "the same object, in the new pack")
     }
 
+    /// A prune on another device can remove a pack while a backup runs: an
+    /// object found in it before is written again, a pack reused earlier
+    /// fails the backup at its end instead of being named, and a pack
+    /// touched while the prune rewrote others is not removed.
+    @Test func aPackPrunedDuringABackupIsNeverNamedByIt() throws {
+        let (world, _) = try device()
+        let vault = world.vault
+        let first = Array("a chunk of the first backup".utf8), second = Array("a chunk of the second backup".utf8)
+        let writer = try vault.objects()
+        try writer.store(first)
+        try writer.finish()
+        let packOfFirst = try #require(try vault.objects().packURL(holding: vault.objectAddress(of: first)))
+
+        let backup = try vault.objects()
+        try FileManager.default.removeItem(at: packOfFirst)
+        #expect(try backup.store(first).written > 0, "a pack removed since the tables were read was trusted")
+        try backup.finish()
+        #expect(try vault.objects().read(vault.objectAddress(of: first)) == first)
+
+        let reusing = try vault.objects()
+        #expect(try reusing.store(first).written == 0)
+        let reused = try #require(try vault.objects().packURL(holding: vault.objectAddress(of: first)))
+        try FileManager.default.removeItem(at: reused)
+        #expect {
+            try reusing.finish()
+        } throws: { error in
+            (error as? TandemError)?.description.contains(reused.path) == true
+        }
+
+        let old = try vault.objects()
+        try old.store(second)
+        try old.finish()
+        let packOfSecond = try #require(try vault.objects().packURL(holding: vault.objectAddress(of: second)))
+        // Every pack is two hours old; the prune drops them all, unless one is touched meanwhile.
+        let packFiles = (FileManager.default.enumerator(atPath: vault.root.appendingPathComponent("packs").path)?.allObjects as? [String] ?? [])
+            .filter { $0.count == 67 }.map { vault.root.appendingPathComponent("packs/" + $0).path }
+        let twoHoursAgo = Int(Date().timeIntervalSince1970) - 7200
+        for path in packFiles {
+            var times = [timespec(tv_sec: twoHoursAgo, tv_nsec: 0), timespec(tv_sec: twoHoursAgo, tv_nsec: 0)]
+            #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+        }
+        let count = try vault.objects().prune(referenced: [], grace: 3600, dryRun: false) {
+            // A backup elsewhere reuses the chunk now: the pack is young again.
+            utimes(packOfSecond.path, nil)
+        }
+        #expect(FileManager.default.fileExists(atPath: packOfSecond.path), "a pack touched during the prune was removed")
+        #expect(count.objectsSpared == 1 && count.packsRemoved == packFiles.count - 1, "\(count)")
+        #expect(packFiles.filter { FileManager.default.fileExists(atPath: $0) } == [packOfSecond.path])
+    }
+
+    /// A pack that could not be written loses its objects: the store says so
+    /// at every later call instead of reporting them stored.
+    @Test func aPackThatCannotBeWrittenFailsEveryLaterCall() throws {
+        let (world, _) = try device()
+        let vault = world.vault
+        let packs = vault.root.appendingPathComponent("packs")
+        try? FileManager.default.removeItem(at: packs)
+        try Data().write(to: packs)
+        let objects = try vault.objects()
+        try objects.store(Array("lost".utf8))
+        #expect(throws: TandemError.self) { try objects.finish() }
+        #expect(throws: TandemError.self) { try objects.finish() }
+        #expect(throws: TandemError.self) { try objects.store(Array("after".utf8)) }
+    }
+
+    /// Chunks an earlier development build kept one file each are named,
+    /// not silently missing.
+    @Test func theOldOneFilePerChunkLayoutIsNamed() throws {
+        let (world, _) = try device()
+        try FileManager.default.createDirectory(at: world.vault.root.appendingPathComponent("objects/ab"), withIntermediateDirectories: true)
+        let missing = String(repeating: "ab", count: 32)
+        #expect {
+            try world.vault.objects().read(missing)
+        } throws: { error in
+            (error as? TandemError)?.description.contains("one-file-per-chunk layout") == true
+        }
+    }
+
     private func truncate(_ path: String, by count: Int) throws {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         try bytes.dropLast(count).write(to: URL(fileURLWithPath: path))

@@ -60,7 +60,7 @@ extension DeviceStore {
         var named = options
         named.name = options.name ?? (source as NSString).lastPathComponent
         // A database is backed up often, while its app runs: level 1 is a third
-        // faster than level 3 for about 5% more bytes (DesignNotes, "Why zstd").
+        // faster than level 3 for about 5% more bytes (DesignNotes, "Why zstd, and two levels").
         named.compression = options.compression ?? .fast
         return try createSnapshot(of: copy, kind: "database", recordedAs: source, options: named, progress: progress) { () throws(TandemError) in
             if let failure = check.outcome() { throw failure }

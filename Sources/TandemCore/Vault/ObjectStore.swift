@@ -51,6 +51,9 @@ public final class ObjectStore: @unchecked Sendable {
     private var filling: [UInt8] = []
     private var fillingEntries: [Pack.Entry] = []
     private var touched: Set<String> = []
+    /// The first pack that could not be written: its objects are lost, so
+    /// every later store and finish fails with it.
+    private var failure: TandemError?
 
     private struct Location {
         var pack: String
@@ -62,10 +65,13 @@ public final class ObjectStore: @unchecked Sendable {
         self.vault = vault
         self.compression = compression
         sealer = vault.objectSealer
-        let manager = FileManager.default
-        for prefix in (try? manager.contentsOfDirectory(atPath: vault.packsURL.path)) ?? [] where prefix.count == 2 {
+        if FileManager.default.fileExists(atPath: vault.root.appendingPathComponent("objects").path) {
+            damagedPacks.append("\(vault.root.appendingPathComponent("objects").path): chunks in the one-file-per-chunk layout of a "
+                                + "development build, not read; take new snapshots")
+        }
+        for prefix in listing(vault.packsURL.path) where prefix.count == 2 {
             let folder = vault.packsURL.appendingPathComponent(prefix).path
-            for name in (try? manager.contentsOfDirectory(atPath: folder)) ?? [] {
+            for name in listing(folder) {
                 if name.hasPrefix(AtomicFile.temporaryPrefix) { leftovers.append(folder + "/" + name); continue }
                 guard name.count == 64, name.hasPrefix(prefix) else { continue }
                 do {
@@ -80,6 +86,15 @@ public final class ObjectStore: @unchecked Sendable {
             }
         }
         startPack()
+    }
+
+    /// The names in `folder`; none when it does not exist. A folder that
+    /// cannot be read is reported with the damaged packs, by path.
+    private func listing(_ folder: String) -> [String] {
+        do { return try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
+            if FileManager.default.fileExists(atPath: folder) { damagedPacks.append("\(folder): cannot be listed: \(error.localizedDescription)") }
+            return []
+        }
     }
 
     func packURL(_ name: String) -> URL {
@@ -107,6 +122,7 @@ public final class ObjectStore: @unchecked Sendable {
     /// removed or rewritten under it.
     @discardableResult
     public func store(_ content: [UInt8]) throws(TandemError) -> (address: String, written: Int) {
+        if let failure = lock.withLock({ failure }) { throw failure }
         let address = vault.objectAddress(of: content)
         if touch(address) { return (address, 0) }
         let claimed = lock.withLock { pending.insert(address).inserted }
@@ -136,18 +152,38 @@ public final class ObjectStore: @unchecked Sendable {
             defer { startPack() }
             return (filling, fillingEntries)
         }
-        if let (objects, entries) = full { try writePack(objects, entries) }
+        if let (objects, entries) = full { try writeOrFail(objects, entries) }
+    }
+
+    private func writeOrFail(_ objects: [UInt8], _ entries: [Pack.Entry]) throws(TandemError) {
+        do { try writePack(objects, entries) } catch {
+            lock.withLock { failure = failure ?? error }
+            throw error
+        }
     }
 
     /// Writes the pack being filled: then every object stored so far is
     /// durable (each pack is fsynced as it is written), and a manifest may
     /// name them.
+    ///
+    /// Every pack this store wrote or reused an object from is touched again
+    /// and must still be there: a prune elsewhere judges packs by their last
+    /// touch, so one that ran during a long backup could have removed a pack
+    /// touched at its start. Then the snapshot fails instead of naming objects
+    /// that are gone (a rerun writes them again).
     public func finish() throws(TandemError) {
+        if let failure = lock.withLock({ failure }) { throw failure }
         let (objects, entries) = lock.withLock {
             defer { startPack() }
             return (filling, fillingEntries)
         }
-        if !entries.isEmpty { try writePack(objects, entries) }
+        if !entries.isEmpty { try writeOrFail(objects, entries) }
+        for pack in lock.withLock({ touched.sorted() }) {
+            let path = packURL(pack).path
+            guard utimes(path, nil) == 0 else {
+                throw .io(path: path, reason: "removed while this backup used it (a prune elsewhere?): \(String(cString: strerror(errno))); run the backup again")
+            }
+        }
     }
 
     /// Room for a full pack and its table, so that it is not copied as it grows.
@@ -164,11 +200,16 @@ public final class ObjectStore: @unchecked Sendable {
         do { table = [sealer.kind] + (try sealer.seal(Pack.table(entries), associatedData: Pack.associatedData(name))) } catch {
             throw .io(path: url.path, reason: "cannot seal: \(error)")
         }
-        do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .io(path: url.deletingLastPathComponent().path, reason: error.localizedDescription)
+        let folder = url.deletingLastPathComponent()
+        if !FileManager.default.fileExists(atPath: folder.path) {
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw .io(path: folder.path, reason: error.localizedDescription)
+            }
+            // A new folder's own name must be durable too, or a crash could lose it with its packs.
+            AtomicFile.syncFolder(vault.packsURL.path)
+            AtomicFile.syncFolder(vault.root.path)
         }
         do {
             // Fsynced one by one, not the whole file system at the end: that
@@ -199,8 +240,18 @@ public final class ObjectStore: @unchecked Sendable {
             guard let location = locations[address] else { return (nil, false, pending.contains(address)) }
             return (location.pack, touched.insert(location.pack).inserted, false)
         }
-        if let pack, first { utimes(packURL(pack).path, nil) }
-        return pack != nil || isPending
+        guard let pack else { return isPending }
+        if first, utimes(packURL(pack).path, nil) != 0, errno == ENOENT {
+            // Pruned since this store read the tables: its objects must be written again.
+            lock.withLock {
+                for entry in packs.removeValue(forKey: pack) ?? [] where locations[entry.address]?.pack == pack {
+                    locations[entry.address] = nil
+                }
+                touched.remove(pack)
+            }
+            return false
+        }
+        return true
     }
 
     // MARK: Reading
@@ -301,9 +352,12 @@ public final class ObjectStore: @unchecked Sendable {
     /// with those only (copied sealed, as they are), and removed once the
     /// new pack is durable. Packs younger than `grace`, damaged packs and
     /// files a killed writer left younger than `grace` stay.
-    func prune(referenced: Set<String>, grace: TimeInterval, dryRun: Bool) throws(TandemError) -> PruneCount {
+    /// `beforeRemoving` runs once the kept objects are rewritten, before the
+    /// old packs are judged again and removed (tests touch a pack there).
+    func prune(referenced: Set<String>, grace: TimeInterval, dryRun: Bool,
+               beforeRemoving: () -> Void = {}) throws(TandemError) -> PruneCount {
         var count = PruneCount()
-        var obsolete: [String] = []
+        var obsolete: [(path: String, unused: [Pack.Entry], rewritten: Bool)] = []
         let now = Date().timeIntervalSince1970
         func age(_ path: String) -> TimeInterval {
             var status = stat()
@@ -323,15 +377,29 @@ public final class ObjectStore: @unchecked Sendable {
             for entry in kept {
                 try add(entry.address, try readRaw(Location(pack: name, offset: entry.offset, length: entry.length)))
             }
-            obsolete.append(path)
+            obsolete.append((path, unused, !kept.isEmpty))
         }
         guard !dryRun else { return count }
         // The objects kept are durable in their new packs before the old ones go.
         try finish()
-        for path in obsolete + leftovers.filter({ age($0) >= grace }) {
-            guard unlink(path) == 0 || errno == ENOENT else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+        beforeRemoving()
+        for pack in obsolete {
+            // Judged again: a backup may have touched it while the others were rewritten.
+            guard age(pack.path) >= grace else {
+                count.objectsRemoved -= pack.unused.count
+                count.bytesRemoved -= Int64(pack.unused.reduce(0) { $0 + $1.length })
+                count.objectsSpared += pack.unused.count
+                if pack.rewritten { count.packsRewritten -= 1 } else { count.packsRemoved -= 1 }
+                continue
+            }
+            try remove(pack.path)
         }
+        for leftover in leftovers where age(leftover) >= grace { try remove(leftover) }
         return count
+    }
+
+    private func remove(_ path: String) throws(TandemError) {
+        guard unlink(path) == 0 || errno == ENOENT else { throw .io(path: path, reason: String(cString: strerror(errno))) }
     }
 
     /// How a payload holds its content: as it is, or zstd-compressed (1 was

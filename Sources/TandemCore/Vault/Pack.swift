@@ -9,7 +9,7 @@ import Foundation
 ///
 /// Chunks go into packs, not a file each, because creating a file costs
 /// more than sealing a small chunk: a first snapshot of 22,000 small files
-/// spent most of its time allocating inodes (DesignNotes, "Why packs").
+/// spent most of its time allocating inodes (DesignNotes, "Chunks go into packs that carry their own table of contents").
 /// Each pack carries its own table of contents, so there is no index to
 /// keep in step with the packs: a pack is complete, or it is not read.
 enum Pack {
