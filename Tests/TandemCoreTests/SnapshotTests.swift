@@ -211,6 +211,61 @@ import Testing
         #expect(try #require(written[.max]) < (try #require(written[.standard])), "\(written)")
     }
 
+    /// Hard links come back as links, read and stored once; restoring only
+    /// one of the names gives a copy; a manifest whose link names no file of
+    /// the snapshot is refused.
+    @Test func hardLinksComeBackAsLinks() throws {
+        let (world, store) = try device()
+        let source = world.folder.url.appendingPathComponent("source")
+        try FileManager.default.createDirectory(at: source.appendingPathComponent("other"), withIntermediateDirectories: true)
+        try random(5000).write(to: source.appendingPathComponent("first.bin"))
+        #expect(link(source.appendingPathComponent("first.bin").path, source.appendingPathComponent("other/second.bin").path) == 0)
+        let result = try store.createSnapshot(of: source.path)
+        #expect(result.chunksWritten == 1 && result.bytesProcessed == 5000, "\(result)")
+        let id = try #require(result.snapshotID)
+        let manifest = try store.snapshot(id)
+        #expect(manifest.nodes.first { $0.path == "other/second.bin" }?.hardLink == "first.bin")
+
+        let target = world.folder.path("restored")
+        #expect(try store.restoreSnapshot(id, to: target).status == 0)
+        let a = try #require(FileStatus(target + "/first.bin")), b = try #require(FileStatus(target + "/other/second.bin"))
+        #expect(a.inode == b.inode && a.links == 2)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target + "/other/second.bin")) == Data(contentsOf: source.appendingPathComponent("first.bin")))
+
+        let part = world.folder.path("part")
+        #expect(try store.restoreSnapshot(id, to: part, subpath: "other").status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: part + "/other/second.bin")) == Data(contentsOf: source.appendingPathComponent("first.bin")))
+        #expect(try #require(FileStatus(part + "/other/second.bin")).links == 1)
+
+        var hostile = manifest
+        hostile.id = DeviceStore.newSnapshotID()
+        hostile.nodes = hostile.nodes.map { node in
+            var node = node
+            if node.hardLink != nil { node.hardLink = "../../outside.bin" }
+            return node
+        }
+        try store.vault().writeManifest(hostile)
+        #expect(throws: TandemError.self) { try store.restoreSnapshot(hostile.id, to: world.folder.path("hostile")) }
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: world.folder.path("hostile"))) ?? []).isEmpty)
+    }
+
+    /// A name that is not UTF-8 cannot be written into the manifest: the file
+    /// is left out, and the error says why instead of "no such file".
+    @Test func aNameThatIsNotUTF8IsLeftOutAndSaysWhy() throws {
+        let (world, store) = try device()
+        let source = world.folder.url.appendingPathComponent("source")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try Data("kept".utf8).write(to: source.appendingPathComponent("good.txt"))
+        var name = Array(source.path.utf8CString.dropLast()) + Array("/bad".utf8CString.dropLast())
+        name += [CChar(bitPattern: 0xFF), CChar(bitPattern: 0xFE), 0]
+        let fd = open(name, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        #expect(fd >= 0)
+        close(fd)
+        let result = try store.createSnapshot(of: source.path)
+        #expect(result.status == 1 && result.fileCount == 1, "\(result)")
+        #expect(result.errors.count == 1 && result.errors[0].contains("not UTF-8"), "\(result.errors)")
+    }
+
     /// A pack that holds an object still needed and one no longer needed is
     /// rewritten with the first only; what a killed writer left goes too.
     @Test func pruneRewritesAPackThatHoldsObjectsNoLongerNeeded() throws {

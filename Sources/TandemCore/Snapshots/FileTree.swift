@@ -11,6 +11,13 @@ struct FileTree {
     var nodes: [SnapshotNode] = []
     var skippedSpecial = 0
     var errors: [String] = []
+    /// The first path seen of each file with more than one name, by device and inode.
+    private var firstNames: [FileIdentity: String] = [:]
+
+    private struct FileIdentity: Hashable {
+        var device: UInt64
+        var inode: UInt64
+    }
 
     /// The tree under `root`, sorted by path. A root that is a single file
     /// gives one node named by the file.
@@ -38,12 +45,21 @@ struct FileTree {
             let path = relative.isEmpty ? name : relative + "/" + name
             let full = root + "/" + path
             guard let child = FileStatus(full) else {
-                errors.append("\(full): \(String(cString: strerror(errno)))")
+                // Foundation lists a name that is not UTF-8 with U+FFFD in it, a name that does not exist.
+                let reason = errno == ENOENT && name.contains("\u{FFFD}")
+                    ? "its name is not UTF-8 (shown with \u{FFFD}); left out of the snapshot" : String(cString: strerror(errno))
+                errors.append("\(Escaped.text(full)): \(reason)")
                 continue
             }
             switch child.kind {
             case .directory: walk(root: root, relative: path, status: child)
-            case .file: nodes.append(child.node(path: path))
+            case .file:
+                var node = child.node(path: path)
+                if child.links > 1 {
+                    let identity = FileIdentity(device: child.device, inode: child.inode)
+                    if let first = firstNames[identity] { node.hardLink = first } else { firstNames[identity] = path }
+                }
+                nodes.append(node)
             case .symlink:
                 var node = child.node(path: path)
                 node.target = FileStatus.linkTarget(full)
@@ -64,6 +80,8 @@ struct FileStatus {
     var inode: UInt64
     var ctime: Int64
     var ctimeNanos: Int64
+    var device: UInt64
+    var links: UInt64
 
     init?(_ path: String) {
         var info = stat()
@@ -92,6 +110,8 @@ struct FileStatus {
         inode = UInt64(info.st_ino)
         ctime = Int64(info.st_ctim.tv_sec)
         ctimeNanos = Int64(info.st_ctim.tv_nsec)
+        device = UInt64(info.st_dev)
+        links = UInt64(info.st_nlink)
     }
 
     func node(path: String) -> SnapshotNode {

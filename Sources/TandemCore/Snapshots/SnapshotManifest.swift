@@ -49,6 +49,10 @@ public struct SnapshotNode: Codable, Sendable, Equatable {
     public var chunks: [String]?
     /// A symlink's target, as written.
     public var target: String?
+    /// For a file that is another name of an earlier file (a hard link):
+    /// that file's path. Such a node has no chunks of its own, and is
+    /// restored as a link to it.
+    public var hardLink: String?
 
     /// True when `other` (from the parent snapshot) is the same file, unread:
     /// same size, modification time and inode.

@@ -19,7 +19,7 @@ struct SnapshotRestorer {
         let nodes = try selected(manifest, subpath: subpath, target: target)
         try prepare(target)
         let folders = nodes.filter { $0.kind == .directory }
-        let files = nodes.filter { $0.kind == .file }
+        let files = nodes.filter { $0.kind == .file && $0.hardLink == nil }
         // Folders are made first, writable; their own modes come last.
         for folder in folders where !folder.path.isEmpty {
             let path = target + "/" + folder.path
@@ -45,6 +45,14 @@ struct SnapshotRestorer {
                 }
             }
         }
+        // Other names of a file, once it is whole (a file not restored has none).
+        for name in nodes where name.kind == .file {
+            guard let first = name.hardLink else { continue }
+            let path = target + "/" + name.path
+            if link(target + "/" + first, path) != 0 {
+                tally.update { result, _ in result.errors.append("\(path): cannot link to \(first): \(String(cString: strerror(errno)))") }
+            }
+        }
         for link in nodes where link.kind == .symlink {
             let path = target + "/" + link.path
             if symlink(link.target ?? "", path) != 0 {
@@ -68,9 +76,15 @@ struct SnapshotRestorer {
     /// The nodes to restore, after checking every path of the manifest.
     private func selected(_ manifest: SnapshotManifest, subpath: String?, target: String) throws(TandemError) -> [SnapshotNode] {
         let links = Set(manifest.nodes.filter { $0.kind == .symlink }.map(\.path))
+        let files = Dictionary(manifest.nodes.filter { $0.kind == .file && $0.hardLink == nil }.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         for node in manifest.nodes {
             if let problem = node.pathProblem {
                 throw .restoreRefused(path: vault.manifestURL(manifest.id).path, reason: "the manifest holds an unsafe path \(Escaped.quoted(node.path)) (\(problem))")
+            }
+            // A hard link may only name a file of the snapshot that has its own chunks.
+            if let first = node.hardLink, node.kind != .file || files[first] == nil {
+                throw .restoreRefused(path: vault.manifestURL(manifest.id).path,
+                                      reason: "\(Escaped.quoted(node.path)) is a hard link to \(Escaped.quoted(first)), which is not a file of the snapshot")
             }
             var parent = Self.parent(of: node.path)
             while !parent.isEmpty {
@@ -89,8 +103,16 @@ struct SnapshotRestorer {
             ancestors.insert(parent)
             parent = Self.parent(of: parent)
         }
-        let nodes = manifest.nodes.filter { $0.path == wanted || $0.path.hasPrefix(wanted + "/") }
+        var nodes = manifest.nodes.filter { $0.path == wanted || $0.path.hasPrefix(wanted + "/") }
         guard !nodes.isEmpty else { throw .restoreRefused(path: target, reason: "the snapshot has no path \(Escaped.quoted(wanted))") }
+        // A hard link whose file is not restored becomes a copy of it.
+        let restored = Set(nodes.map(\.path))
+        for index in nodes.indices {
+            guard let first = nodes[index].hardLink, !restored.contains(first), let file = files[first] else { continue }
+            var copy = file
+            copy.path = nodes[index].path
+            nodes[index] = copy
+        }
         return manifest.nodes.filter { ancestors.contains($0.path) } + nodes
     }
 

@@ -19,7 +19,8 @@ struct SnapshotWriter {
     /// completed (then no manifest may be written).
     func write(_ tree: inout FileTree, parent: [String: SnapshotNode],
                progress: @escaping @Sendable (SnapshotProgress) -> Void) -> (SnapshotResult, TandemError?) {
-        let files = tree.nodes.indices.filter { tree.nodes[$0].kind == .file }
+        // Another name of a file already listed is not read again.
+        let files = tree.nodes.indices.filter { tree.nodes[$0].kind == .file && tree.nodes[$0].hardLink == nil }
         let total = files.reduce(Int64(0)) { $0 + tree.nodes[$1].size }
         let tally = SnapshotTally(filesTotal: files.count, bytesTotal: total, report: progress)
         tally.update { result, _ in
@@ -67,13 +68,19 @@ struct SnapshotWriter {
         }
         if let failure = stored.failure { return (tally.final, failure) }
         // A file that could not be read is left out, not recorded empty.
-        var kept: [SnapshotNode] = []
-        for (index, node) in nodes.enumerated() {
-            guard node.kind == .file else { kept.append(node); continue }
+        var complete = nodes
+        var keptFiles = Set<String>()
+        for (index, node) in nodes.enumerated() where node.kind == .file && node.hardLink == nil {
             guard let (file, chunks) = stored.get(index) else { continue }
-            var complete = file
-            complete.chunks = chunks
-            kept.append(complete)
+            complete[index] = file
+            complete[index].chunks = chunks
+            keptFiles.insert(node.path)
+        }
+        var kept: [SnapshotNode] = []
+        for node in complete {
+            guard node.kind == .file else { kept.append(node); continue }
+            // A hard link goes with the file it names; a file left out leaves out its other names.
+            if keptFiles.contains(node.hardLink ?? node.path) { kept.append(node) }
         }
         tree.nodes = kept
         return (tally.final, nil)
