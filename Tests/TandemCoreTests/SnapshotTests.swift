@@ -413,8 +413,10 @@ import Testing
             try random(2000).write(to: source.appendingPathComponent("file-\(round).bin"))
             ids.append(try #require(try store.createSnapshot(of: source.path).snapshotID))
         }
+        #expect(try store.snapshotSummaries().summaries == store.snapshots().manifests.map(SnapshotSummary.init))
         let forgotten = try store.forgetSnapshots(RetentionPolicy(last: 2))
         #expect(Set(forgotten.forgotten) == Set(ids.prefix(2)))
+        #expect(try store.snapshotSummaries().summaries.map(\.id) == ids.suffix(2), "a forgotten snapshot is still listed")
         #expect(Set(forgotten.kept) == Set(ids.suffix(2)))
         // Every chunk is still referenced by the snapshots kept (files only grew).
         let young = try store.pruneObjects(grace: 0)

@@ -19,7 +19,7 @@ public struct Snapshot: Sendable, Equatable {
     public var events: [LogEvent]
     public var nowMillis: Int64
     /// The vault's snapshots, newest first (none while the vault is locked).
-    public var snapshots: [SnapshotManifest] = []
+    public var snapshots: [SnapshotSummary] = []
     /// In `tandem demo`: what the simulated devices are doing.
     public var demo: DemoStatus?
 
@@ -41,7 +41,7 @@ public struct Snapshot: Sendable, Equatable {
             lastSyncMillis: info.lastSyncMillis, counts: StateCounts(rows: rows, waitingToPush: try store.outboxCount()),
             contexts: ContextSummary.summaries(of: rows, policies: try store.policies(), schemas: try store.schemaVersions()),
             rows: rows, names: names, devices: records, events: try store.events(limit: 200),
-            nowMillis: SystemClock().nowMillis(), snapshots: ((try? store.snapshots().manifests) ?? []).reversed(), demo: demo)
+            nowMillis: SystemClock().nowMillis(), snapshots: ((try? store.snapshotSummaries().summaries) ?? []).reversed(), demo: demo)
     }
 
     /// True for a device record that a reinstall replaced.

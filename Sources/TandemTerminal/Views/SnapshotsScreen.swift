@@ -24,11 +24,10 @@ struct SnapshotsScreen {
         }
         ListDrawing.draw(&grid, Rect(x: 0, y: top + 1, width: rect.width, height: rect.y + rect.height - top - 1), count: snapshots.count,
                          selected: state.selectedIndex, selectedStyle: theme.selected) { grid, index, y, selected in
-            let manifest = snapshots[index]
-            let files = manifest.nodes.filter { $0.kind == .file }.count
-            let line = pad(manifest.shortID, 10) + pad(snapshot.age(manifest.finished), 12) + pad(manifest.kind, 9)
-                + pad(snapshot.name(manifest.device), 12) + pad(String(files), 7) + pad(ByteCount.text(manifest.bytes), 11)
-                + Escaped.text(manifest.name) + " · " + Escaped.text(manifest.source)
+            let summary = snapshots[index]
+            let line = pad(summary.shortID, 10) + pad(snapshot.age(summary.finished), 12) + pad(summary.kind, 9)
+                + pad(snapshot.name(summary.device), 12) + pad(String(summary.files), 7) + pad(ByteCount.text(summary.bytes), 11)
+                + Escaped.text(summary.name) + " · " + Escaped.text(summary.source)
             grid.put(line, x: 1, y: y, maxWidth: rect.width - 2, style: selected ? theme.selected : .plain)
         }
     }
