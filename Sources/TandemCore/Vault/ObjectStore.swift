@@ -41,11 +41,11 @@ public final class ObjectStore: @unchecked Sendable {
     private let compression: Compression
     private let lock = NSLock()
     private var locations: [String: Location] = [:]
-    private var packs: [String: [Pack.Entry]] = [:]
+    private(set) var packs: [String: [Pack.Entry]] = [:]
     /// Packs whose table of contents does not open: "path: reason".
     public private(set) var damagedPacks: [String] = []
     /// Files a killed writer left (`.tmp-*`), for prune.
-    private var leftovers: [String] = []
+    private(set) var leftovers: [String] = []
     /// Stored by this store but still in the pack being filled.
     private var pending: Set<String> = []
     private var filling: [UInt8] = []
@@ -55,7 +55,7 @@ public final class ObjectStore: @unchecked Sendable {
     /// every later store and finish fails with it.
     private var failure: TandemError?
 
-    private struct Location {
+    struct Location {
         var pack: String
         var offset: Int
         var length: Int
@@ -144,7 +144,7 @@ public final class ObjectStore: @unchecked Sendable {
 
     /// Adds a sealed object to the pack being filled, and writes the pack
     /// once it is full.
-    private func add(_ address: String, _ object: [UInt8]) throws(TandemError) {
+    func add(_ address: String, _ object: [UInt8]) throws(TandemError) {
         let full: ([UInt8], [Pack.Entry])? = lock.withLock {
             fillingEntries.append(Pack.Entry(address: address, offset: filling.count, length: object.count))
             filling += object
@@ -271,7 +271,7 @@ public final class ObjectStore: @unchecked Sendable {
         return try Self.openObject(object, address: address, sealer: sealer, vault: vault, path: path, offset: location.offset)
     }
 
-    private func readRaw(_ location: Location) throws(TandemError) -> [UInt8] {
+    func readRaw(_ location: Location) throws(TandemError) -> [UInt8] {
         let path = packURL(location.pack).path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .corruptObject(path: path, reason: String(cString: strerror(errno))) }
@@ -334,72 +334,6 @@ public final class ObjectStore: @unchecked Sendable {
             throw .corruptObject(path: path, reason: "its table of contents is malformed")
         }
         return entries
-    }
-
-    // MARK: Prune
-
-    /// What a prune removed and spared.
-    struct PruneCount {
-        var objectsRemoved = 0
-        var bytesRemoved: Int64 = 0
-        var objectsSpared = 0
-        var packsRemoved = 0
-        var packsRewritten = 0
-    }
-
-    /// Drops the objects not in `referenced` from packs older than `grace`:
-    /// a pack with none referenced is removed; one with some is rewritten
-    /// with those only (copied sealed, as they are), and removed once the
-    /// new pack is durable. Packs younger than `grace`, damaged packs and
-    /// files a killed writer left younger than `grace` stay.
-    /// `beforeRemoving` runs once the kept objects are rewritten, before the
-    /// old packs are judged again and removed (tests touch a pack there).
-    func prune(referenced: Set<String>, grace: TimeInterval, dryRun: Bool,
-               beforeRemoving: () -> Void = {}) throws(TandemError) -> PruneCount {
-        var count = PruneCount()
-        var obsolete: [(path: String, unused: [Pack.Entry], rewritten: Bool)] = []
-        let now = Date().timeIntervalSince1970
-        func age(_ path: String) -> TimeInterval {
-            var status = stat()
-            guard stat(path, &status) == 0 else { return 0 }
-            return now - (Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
-        }
-        for (name, entries) in packs.sorted(by: { $0.key < $1.key }) {
-            let unused = entries.filter { !referenced.contains($0.address) }
-            guard !unused.isEmpty else { continue }
-            let path = packURL(name).path
-            guard age(path) >= grace else { count.objectsSpared += unused.count; continue }
-            count.objectsRemoved += unused.count
-            count.bytesRemoved += Int64(unused.reduce(0) { $0 + $1.length })
-            let kept = entries.filter { referenced.contains($0.address) }
-            if kept.isEmpty { count.packsRemoved += 1 } else { count.packsRewritten += 1 }
-            guard !dryRun else { continue }
-            for entry in kept {
-                try add(entry.address, try readRaw(Location(pack: name, offset: entry.offset, length: entry.length)))
-            }
-            obsolete.append((path, unused, !kept.isEmpty))
-        }
-        guard !dryRun else { return count }
-        // The objects kept are durable in their new packs before the old ones go.
-        try finish()
-        beforeRemoving()
-        for pack in obsolete {
-            // Judged again: a backup may have touched it while the others were rewritten.
-            guard age(pack.path) >= grace else {
-                count.objectsRemoved -= pack.unused.count
-                count.bytesRemoved -= Int64(pack.unused.reduce(0) { $0 + $1.length })
-                count.objectsSpared += pack.unused.count
-                if pack.rewritten { count.packsRewritten -= 1 } else { count.packsRemoved -= 1 }
-                continue
-            }
-            try remove(pack.path)
-        }
-        for leftover in leftovers where age(leftover) >= grace { try remove(leftover) }
-        return count
-    }
-
-    private func remove(_ path: String) throws(TandemError) {
-        guard unlink(path) == 0 || errno == ENOENT else { throw .io(path: path, reason: String(cString: strerror(errno))) }
     }
 
     /// How a payload holds its content: as it is, or zstd-compressed (1 was
