@@ -234,24 +234,20 @@ public final class ObjectStore: @unchecked Sendable {
     }
 
     /// Touches the pack of object `address` (once per store; see prune);
-    /// false when the vault does not hold it.
+    /// false when the vault does not hold it. The first touch of a pack runs
+    /// under the lock, so no other thread trusts a pack found gone meanwhile.
     func touch(_ address: String) -> Bool {
-        let (pack, first, isPending) = lock.withLock { () -> (String?, Bool, Bool) in
-            guard let location = locations[address] else { return (nil, false, pending.contains(address)) }
-            return (location.pack, touched.insert(location.pack).inserted, false)
-        }
-        guard let pack else { return isPending }
-        if first, utimes(packURL(pack).path, nil) != 0, errno == ENOENT {
+        lock.withLock {
+            guard let location = locations[address] else { return pending.contains(address) }
+            guard touched.insert(location.pack).inserted else { return true }
+            guard utimes(packURL(location.pack).path, nil) != 0, errno == ENOENT else { return true }
             // Pruned since this store read the tables: its objects must be written again.
-            lock.withLock {
-                for entry in packs.removeValue(forKey: pack) ?? [] where locations[entry.address]?.pack == pack {
-                    locations[entry.address] = nil
-                }
-                touched.remove(pack)
+            for entry in packs.removeValue(forKey: location.pack) ?? [] where locations[entry.address]?.pack == location.pack {
+                locations[entry.address] = nil
             }
+            touched.remove(location.pack)
             return false
         }
-        return true
     }
 
     // MARK: Reading
