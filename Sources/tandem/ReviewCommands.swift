@@ -206,3 +206,28 @@ struct ResolveCommand: ParsableCommand {
         }
     }
 }
+
+struct UndoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "undo",
+        abstract: "Take back the latest accept, refuse, keep-mine or resolve taken on this device, if nothing has changed the entry since.",
+        discussion: """
+            A keep-mine or a resolution can be taken back until a sync publishes it; an accept or a refuse until a \
+            sync, a write or another decision changes the entry. Run it again to take back the one before.
+
+            Example: tandem accept 3f9c2a81d0 && tandem undo
+            """)
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let undone = try global.openStore().undoLastDecision()
+        let entry = undone.status
+        if output.json {
+            Output.json(.object([("undone", .string(undone.label)), ("context", .string(entry.context)), ("key", .string(entry.key)),
+                                 ("state", .string(entry.state.rawValue))]))
+        } else {
+            print("undid \(undone.label): \(entry.context)/\(Escaped.text(entry.key)) → \(entry.state.rawValue)")
+        }
+    }
+}

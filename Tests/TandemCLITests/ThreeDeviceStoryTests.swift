@@ -108,4 +108,23 @@ import Testing
         try cli.ok("sync", "--device", "phone", "--policy", "accept")
         #expect(try cli.ok("get", "notes", "n2", "--device", "phone", "--compact") == "2\n")
     }
+
+    /// `tandem undo` takes back an accept, then has nothing left; a
+    /// keep-mine that a sync published is not taken back.
+    @Test func undoTakesBackWhatIsNotPublished() throws {
+        let cli = CLI()
+        try cli.setUp(devices: ["laptop", "phone"])
+        try cli.ok("put", "friends", "alice", #"{"age":30}"#, "--device", "phone", "--sync")
+        try cli.ok("sync", "--device", "laptop")
+        let id = try #require((try cli.json("incoming", "--device", "laptop") as? [JSONObject])?.first?["id"] as? String)
+        try cli.ok("accept", id, "--device", "laptop")
+        #expect(try cli.ok("undo", "--device", "laptop") == "undid accept: friends/alice → incoming\n")
+        let none = try cli.run(["undo", "--device", "laptop"])
+        #expect(none.status == 1 && none.stderr.contains("cannot undo: no decision taken on this device"), "\(none.stderr)")
+
+        try cli.ok("keep-mine", id, "--device", "laptop")
+        try cli.ok("sync", "--device", "laptop")
+        let published = try cli.run(["undo", "--device", "laptop", "--json"])
+        #expect(published.status == 1 && published.stderr.contains("a sync has published it"), "\(published.stderr)")
+    }
 }

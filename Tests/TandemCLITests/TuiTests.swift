@@ -41,6 +41,12 @@ struct TuiTests {
         #expect(tui.screen.contains("2 Incoming (1)"))
         try tui.press("r")
         tui.waitFor("refuse: friends/bob")
+        // Taken back, then taken again.
+        try tui.press("u")
+        tui.waitFor("undid refuse: friends/bob is incoming again")
+        #expect(tui.screen.contains("2 Incoming (1)"))
+        try tui.press("r")
+        tui.waitFor("refuse: friends/bob")
         try tui.press("3")
         tui.waitFor("laptop — this device")
         #expect(tui.screen.contains("m  keeps laptop's value on every device"))
@@ -49,6 +55,10 @@ struct TuiTests {
         tui.waitFor("resolved settings/theme")
         try tui.press("s")
         tui.waitFor("synced: pulled")
+        // The resolution went out with that sync: it is no longer the device's to take back.
+        try tui.press("3")
+        try tui.press("u")
+        tui.waitFor("cannot undo: keep-local of settings/theme: a sync has published it")
         try tui.quit()
 
         let entries = try #require(try cli.json("ls", "--device", "laptop") as? [JSONObject])

@@ -69,6 +69,12 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         #expect(step(&state, .key(.character("o"))) == [.decide(.keepMine, [EntryRef(context: "friends", key: "carol")])])
     }
 
+    @Test func uAsksToTakeBackTheLastDecision() {
+        var state = state(on: .incoming)
+        #expect(step(&state, .key(.character("u"))) == [.undo])
+        #expect(KeyMap.bar(for: .incoming).contains { $0.label == "u" })
+    }
+
     @Test func laterMovesOnWithoutDeciding() {
         var state = state(on: .incoming)
         #expect(step(&state, .key(.character("l"))).isEmpty)

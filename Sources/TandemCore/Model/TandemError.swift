@@ -7,6 +7,7 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidDeviceName(String)
     case noSuchEntry(context: String, key: String)
     case noSuchChange(String)
+    case cannotUndo(reason: String)
     case notAConflict(context: String, key: String)
     case noSuchVersion(context: String, key: String, device: String)
     case vaultMissing(path: String)
@@ -58,6 +59,8 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "invalid device name \(Escaped.quoted(name)): use 1–64 of a–z, 0–9, '.', '_' and '-'"
         case .noSuchEntry(let context, let key):
             "no entry \(context)/\(Escaped.quoted(key))"
+        case .cannotUndo(let reason):
+            "cannot undo: \(reason)"
         case .noSuchChange(let id):
             "no incoming change with id \(Escaped.quoted(id)) (see 'tandem incoming')"
         case .notAConflict(let context, let key):

@@ -35,17 +35,19 @@ extension DeviceStore {
             let waiting: Set<EntryState> = decision == .keepMine ? [.incoming, .refused, .conflict] : [.incoming, .refused]
             guard waiting.contains(state) else { throw TandemError.noSuchChange("\(context)/\(key)") }
             let version = record.views.unseen.deterministicWinner
-            switch decision {
-            case .accept:
-                try self.adopt(db, &record, version, catalog: try self.schemaCatalog(db))
-                record.views.refused = nil
-                try record.save(db)
-            case .refuse:
-                record.views.refused = record.views.unseen.reduce(record.views.refused ?? VersionVector()) { $0.merged(with: $1.vector) }
-                try record.save(db)
-            case .keepMine:
-                let seen = self.everythingSeen(record.views)
-                _ = try self.publishLocal(db, &record, value: record.views.local?.value, seen: seen, schema: record.views.local?.schema ?? record.views.knownSchema)
+            try self.recordingUndo(db, decision.rawValue, context: context, key: key) {
+                switch decision {
+                case .accept:
+                    try self.adopt(db, &record, version, catalog: try self.schemaCatalog(db))
+                    record.views.refused = nil
+                    try record.save(db)
+                case .refuse:
+                    record.views.refused = record.views.unseen.reduce(record.views.refused ?? VersionVector()) { $0.merged(with: $1.vector) }
+                    try record.save(db)
+                case .keepMine:
+                    let seen = self.everythingSeen(record.views)
+                    _ = try self.publishLocal(db, &record, value: record.views.local?.value, seen: seen, schema: record.views.local?.schema ?? record.views.knownSchema)
+                }
             }
             try self.recordDecision(db, decision.rawValue, context: context, key: key, version: version)
             return try self.status(db, context: context, key: key)
@@ -94,7 +96,9 @@ extension DeviceStore {
                 label = "merge"
             }
             let seen = self.everythingSeen(record.views)
-            _ = try self.publishLocal(db, &record, value: value, seen: seen, schema: schema)
+            try self.recordingUndo(db, label, context: context, key: key) {
+                _ = try self.publishLocal(db, &record, value: value, seen: seen, schema: schema)
+            }
             try self.recordDecision(db, label, context: context, key: key, version: nil)
             return try self.status(db, context: context, key: key)
         }

@@ -137,6 +137,19 @@ enum StoreSchema {
                 table.column("result", .text)
             }
         }
+        // Decisions taken here, with the entry's rows before and after, so
+        // that one not yet published can be taken back (DESIGN §9).
+        migrator.registerMigration("v5-undo") { db in
+            try db.create(table: "undo") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("at", .integer).notNull()
+                table.column("context", .text).notNull()
+                table.column("key", .text).notNull()
+                table.column("label", .text).notNull()
+                table.column("before", .text).notNull()
+                table.column("after", .text).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -7,7 +7,7 @@ public enum Command: Hashable, Sendable {
     case show(Screen)
     case sync, help, quit, filter
     case decide(Decision), later, decideAll(Decision)
-    case keepLocal, takeRemote, merge
+    case keepLocal, takeRemote, merge, undo
     case newEntry, editEntry, deleteEntry
     case newSnapshot
     /// The demo's controls.
@@ -62,11 +62,14 @@ public enum KeyMap {
         Binding([.character("r")], "r", "refuse", .decide(.refuse), on: [.incoming, .entries]),
         Binding([.character("o")], "o", "keep mine everywhere", .decide(.keepMine), on: [.incoming, .entries]),
         Binding([.character("l")], "l", "later", .later, on: [.incoming]),
+        Binding([.character("u")], "u", "undo", .undo, on: [.incoming]),
         Binding([.character("A")], "A", "accept all shown", .decideAll(.accept), on: [.incoming]),
         Binding([.character("R")], "R", "refuse all shown", .decideAll(.refuse), on: [.incoming]),
         Binding([.character("m")], "m", "keep this device's value", .keepLocal, on: [.conflicts]),
         Binding([.character("t")], "t", "take the other device's value", .takeRemote, on: [.conflicts]),
         Binding([.character("e")], "e", "merge in $EDITOR", .merge, on: [.conflicts]),
+        // After each screen's own actions in the bar; the same key on every review screen.
+        Binding([.character("u")], "u", "undo", .undo, on: [.conflicts, .outgoing, .entries]),
         Binding([.character("n")], "n", "new entry", .newEntry, on: [.entries]),
         Binding([.character("n")], "n", "snapshot a folder", .newSnapshot, on: [.snapshots]),
         Binding([.character("e")], "e", "edit in $EDITOR", .editEntry, on: [.entries]),

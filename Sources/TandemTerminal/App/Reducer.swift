@@ -32,6 +32,8 @@ public enum Effect: Sendable, Equatable {
     case sync
     case decide(Decision, [EntryRef])
     case resolve(EntryRef, Resolution)
+    /// Takes back the latest decision not yet published.
+    case undo
     /// Opens `$EDITOR` on `initial`; the result is written, or resolves a conflict.
     case edit(EditPurpose, EntryRef, initial: String)
     case delete(EntryRef)
@@ -289,6 +291,8 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
         state.promptAfterSync = true
         state.message = "syncing…"
         return [.sync]
+    case .undo:
+        return [.undo]
     case .help:
         state.modal = .help
     case .quit:

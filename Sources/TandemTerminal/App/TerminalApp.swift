@@ -171,6 +171,10 @@ public final class TerminalApp: @unchecked Sendable {
             case .resolve(let ref, let resolution):
                 try store.resolve(context: ref.context, key: ref.key, resolution)
                 inbox.post(.finished(message: "resolved \(ref.context)/\(Escaped.text(ref.key)) — press s to publish"))
+            case .undo:
+                let undone = try store.undoLastDecision()
+                let entry = undone.status
+                inbox.post(.finished(message: "undid \(undone.label): \(entry.context)/\(Escaped.text(entry.key)) is \(entry.state.rawValue) again"))
             case .delete(let ref):
                 try store.write(context: ref.context, key: ref.key, value: nil)
                 inbox.post(.finished(message: "deleted \(ref.context)/\(Escaped.text(ref.key)) — press s to publish"))

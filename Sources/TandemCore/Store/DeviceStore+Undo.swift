@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+
+/// A decision taken back by ``DeviceStore/undoLastDecision()``.
+public struct UndoneDecision: Sendable {
+    /// What was taken back: `accept`, `refuse`, `keep-mine`, `keep-local`, `merge` or `take-remote …`.
+    public var label: String
+    public var status: EntryStatus
+}
+
+extension DeviceStore {
+    /// How many decisions are kept for undo; older ones are forgotten.
+    static let undoDepth = 50
+
+    /// Takes back the latest decision or resolution taken on this device,
+    /// as long as nothing has changed the entry since: not a sync that
+    /// published it (keep-mine and resolutions go out with the next sync)
+    /// or pulled a newer version, not a write, not another decision. The
+    /// entry's rows come back exactly as they were before it.
+    ///
+    /// A decision that can no longer be taken back is forgotten, and the
+    /// error says why; the next call looks at the one before it.
+    @discardableResult
+    public func undoLastDecision() throws(TandemError) -> UndoneDecision {
+        let outcome: Result<UndoneDecision, TandemError> = try writeTransaction { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, context, key, label, before, after FROM undo ORDER BY id DESC LIMIT 1") else {
+                return .failure(.cannotUndo(reason: "no decision taken on this device is waiting to be published"))
+            }
+            let id: Int64 = row["id"], context: String = row["context"], key: String = row["key"], label: String = row["label"]
+            try db.execute(sql: "DELETE FROM undo WHERE id = ?", arguments: [id])
+            guard let before = EntryRows(json: row["before"]), let after = EntryRows(json: row["after"]) else {
+                throw TandemError.storeCorrupt(path: self.path, reason: "an undo record of \(context)/\(Escaped.text(key)) does not decode")
+            }
+            let now = try EntryRows.read(db, context: context, key: key)
+            guard now == after else {
+                let why = after.outbox != nil && now.outbox == nil ? "a sync has published it" : "the entry changed since (a sync, a write or a later decision)"
+                return .failure(.cannotUndo(reason: "\(label) of \(context)/\(Escaped.text(key)): \(why)"))
+            }
+            try before.restore(db, context: context, key: key)
+            try self.log(db, "undo \(label) \(context)/\(Escaped.text(key))")
+            return .success(UndoneDecision(label: label, status: try self.status(db, context: context, key: key)))
+        }
+        return try outcome.get()
+    }
+
+    /// Runs `change` (a decision or a resolution) and records the entry's
+    /// rows before and after it, for ``undoLastDecision()``.
+    func recordingUndo<T>(_ db: Database, _ label: String, context: String, key: String, _ change: () throws -> T) throws -> T {
+        let before = try EntryRows.read(db, context: context, key: key)
+        let result = try change()
+        let after = try EntryRows.read(db, context: context, key: key)
+        try db.execute(sql: "INSERT INTO undo (at, context, key, label, before, after) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [clock.nowMillis(), context, key, label, before.json, after.json])
+        try db.execute(sql: "DELETE FROM undo WHERE id <= (SELECT max(id) FROM undo) - ?", arguments: [Self.undoDepth])
+        return result
+    }
+}
+
+/// The rows that make one entry on this device: its `entry` row, its
+/// conflict versions and its outbox row, column by column.
+struct EntryRows: Codable, Equatable {
+    var entry: StoredRow?
+    var conflicts: [StoredRow]
+    var outbox: StoredRow?
+
+    struct StoredRow: Codable, Equatable {
+        var columns: [String]
+        var values: [StoredValue]
+    }
+
+    enum StoredValue: Codable, Equatable {
+        case null
+        case integer(Int64)
+        case real(Double)
+        case text(String)
+        case blob(Data)
+    }
+
+    static func read(_ db: Database, context: String, key: String) throws -> EntryRows {
+        func rows(_ table: String) throws -> [StoredRow] {
+            try Row.fetchAll(db, sql: "SELECT * FROM \(table) WHERE context = ? AND key = ? ORDER BY rowid", arguments: [context, key]).map { row in
+                StoredRow(columns: Array(row.columnNames), values: row.databaseValues.map(StoredValue.init))
+            }
+        }
+        return EntryRows(entry: try rows("entry").first, conflicts: try rows("conflict_version"), outbox: try rows("outbox").first)
+    }
+
+    /// Puts these rows back in place of the entry's rows now.
+    func restore(_ db: Database, context: String, key: String) throws {
+        for table in ["conflict_version", "outbox", "entry"] {
+            try db.execute(sql: "DELETE FROM \(table) WHERE context = ? AND key = ?", arguments: [context, key])
+        }
+        func insert(_ row: StoredRow, into table: String) throws {
+            let names = row.columns.map { "\"\($0)\"" }.joined(separator: ", ")
+            let marks = row.columns.map { _ in "?" }.joined(separator: ", ")
+            try db.execute(sql: "INSERT INTO \(table) (\(names)) VALUES (\(marks))",
+                           arguments: StatementArguments(row.values.map(\.databaseValue)))
+        }
+        if let entry { try insert(entry, into: "entry") }
+        for conflict in conflicts { try insert(conflict, into: "conflict_version") }
+        if let outbox { try insert(outbox, into: "outbox") }
+    }
+
+    var json: String {
+        String(decoding: (try? JSONEncoder().encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    init(entry: StoredRow?, conflicts: [StoredRow], outbox: StoredRow?) {
+        self.entry = entry
+        self.conflicts = conflicts
+        self.outbox = outbox
+    }
+
+    init?(json: String) {
+        guard let decoded = try? JSONDecoder().decode(EntryRows.self, from: Data(json.utf8)) else { return nil }
+        self = decoded
+    }
+}
+
+extension EntryRows.StoredValue {
+    init(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: self = .null
+        case .int64(let number): self = .integer(number)
+        case .double(let number): self = .real(number)
+        case .string(let text): self = .text(text)
+        case .blob(let data): self = .blob(data)
+        }
+    }
+
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .integer(let number): number.databaseValue
+        case .real(let number): number.databaseValue
+        case .text(let text): text.databaseValue
+        case .blob(let data): data.databaseValue
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+@testable import TandemCore
+
+/// `u` / `tandem undo`: a decision not yet published comes back out exactly,
+/// and one that a sync published, or that a later change built on, does not.
+@Suite struct UndoTests {
+    /// `b` has an incoming change of c/k (from "1" to "2"), and a row of its own.
+    private func incoming() async throws -> TestWorld {
+        let world = try TestWorld(devices: ["a", "b"])
+        try world.put("a", "c", "k", "1")
+        try await world.sync("a")
+        try await world.sync("b", .accept)
+        try world.put("a", "c", "k", "2")
+        try await world.sync("a")
+        try await world.sync("b")
+        #expect(try world.state("b", "c", "k") == .incoming)
+        return world
+    }
+
+    @Test func eachDecisionIsTakenBackExactly() async throws {
+        for decision in Decision.allCases {
+            let world = try await incoming()
+            let store = world["b"]
+            let before = try store.read { db in try EntryRows.read(db, context: "c", key: "k") }
+            try store.decide(decision, context: "c", key: "k")
+            #expect(try store.read { db in try EntryRows.read(db, context: "c", key: "k") } != before, "\(decision) changed nothing")
+            let undone = try store.undoLastDecision()
+            #expect(undone.label == decision.rawValue && undone.status.state == .incoming)
+            #expect(try store.read { db in try EntryRows.read(db, context: "c", key: "k") } == before, "\(decision) did not come back exactly")
+            #expect(try world.value("b", "c", "k") == "1")
+            #expect(try store.outboxCount() == 0)
+            // The change can be decided again, and nothing is left to undo.
+            try store.decide(.accept, context: "c", key: "k")
+            #expect(try world.value("b", "c", "k") == "2")
+            _ = try store.undoLastDecision()
+            #expect(throws: TandemError.cannotUndo(reason: "no decision taken on this device is waiting to be published")) {
+                try store.undoLastDecision()
+            }
+        }
+    }
+
+    @Test func aResolutionIsTakenBackUntilASyncPublishesIt() async throws {
+        let world = try await TestWorld.concurrentEdit()
+        let store = world["laptop"]
+        #expect(try world.state("laptop", "friends", "alice") == .conflict)
+        try store.resolve(context: "friends", key: "alice", .merge(value: #"{"age":40}"#))
+        #expect(try store.undoLastDecision().status.state == .conflict)
+        #expect(try world.value("laptop", "friends", "alice") == #"{"age":31}"#)
+
+        try store.resolve(context: "friends", key: "alice", .keepLocal)
+        try await world.sync("laptop")
+        #expect {
+            try store.undoLastDecision()
+        } throws: { error in
+            (error as? TandemError)?.description.contains("a sync has published it") == true
+        }
+        #expect(try world.state("laptop", "friends", "alice") == .inSync)
+    }
+
+    @Test func aDecisionAnEntryChangedSinceIsNotTakenBack() async throws {
+        let world = try await incoming()
+        let store = world["b"]
+        try store.decide(.refuse, context: "c", key: "k")
+        try world.put("a", "c", "k", "3")
+        try await world.sync("a")
+        try await world.sync("b")
+        #expect {
+            try store.undoLastDecision()
+        } throws: { error in
+            (error as? TandemError)?.description.contains("the entry changed since") == true
+        }
+        #expect(try world.state("b", "c", "k") == .incoming, "the newer change waits, untouched")
+        #expect(throws: TandemError.self) { try store.undoLastDecision() }
+    }
+
+    @Test func decisionsAreTakenBackNewestFirst() async throws {
+        let world = try await incoming()
+        try world.put("a", "c", "other", #""x""#)
+        try await world.sync("a")
+        try await world.sync("b")
+        let store = world["b"]
+        try store.decide(.accept, context: "c", key: "k")
+        try store.decide(.keepMine, context: "c", key: "other")
+        #expect(try store.undoLastDecision().status.key == "other")
+        #expect(try store.undoLastDecision().status.key == "k")
+        #expect(try world.state("b", "c", "k") == .incoming && world.state("b", "c", "other") == .incoming)
+    }
+}
