@@ -81,26 +81,14 @@ import Testing
     }
 
     @Test func writingOverAnUndecidedIncomingChangeMakesAConflictNotASilentLoss() async throws {
-        let world = try TestWorld(devices: ["a", "b"])
-        try world.put("a", "c", "k", "1")
-        try await world.sync("a")
-        try await world.sync("b", .accept)
-        try world.put("a", "c", "k", "2")
-        try await world.sync("a")
-        try await world.sync("b")
+        let world = try await TestWorld.incomingEdit()
         #expect(try world.state("b", "c", "k") == .incoming)
         try world.put("b", "c", "k", "3")
         #expect(try world.state("b", "c", "k") == .conflict)
     }
 
     @Test func keepMinePublishesAVersionThatSupersedesTheVaults() async throws {
-        let world = try TestWorld(devices: ["a", "b"])
-        try world.put("a", "c", "k", "1")
-        try await world.sync("a")
-        try await world.sync("b", .accept)
-        try world.put("a", "c", "k", "2")
-        try await world.sync("a")
-        try await world.sync("b")
+        let world = try await TestWorld.incomingEdit()
         try world["b"].decide(.keepMine, context: "c", key: "k")
         #expect(try world.state("b", "c", "k") == .outgoing)
         try await world.sync("b")

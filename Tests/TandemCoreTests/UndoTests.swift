@@ -5,15 +5,9 @@ import Testing
 /// `u` / `tandem undo`: a decision not yet published comes back out exactly,
 /// and one that a sync published, or that a later change built on, does not.
 @Suite struct UndoTests {
-    /// `b` has an incoming change of c/k (from "1" to "2"), and a row of its own.
+    /// `b` has an incoming change of c/k, from "1" to "2".
     private func incoming() async throws -> TestWorld {
-        let world = try TestWorld(devices: ["a", "b"])
-        try world.put("a", "c", "k", "1")
-        try await world.sync("a")
-        try await world.sync("b", .accept)
-        try world.put("a", "c", "k", "2")
-        try await world.sync("a")
-        try await world.sync("b")
+        let world = try await TestWorld.incomingEdit()
         #expect(try world.state("b", "c", "k") == .incoming)
         return world
     }

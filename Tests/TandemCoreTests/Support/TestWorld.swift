@@ -94,6 +94,19 @@ final class TestWorld: @unchecked Sendable {
         return world
     }
 
+    /// `a` inserted c/k = "1", `b` took it, then `a` edited it to "2": `b`
+    /// has the edit incoming.
+    static func incomingEdit() async throws -> TestWorld {
+        let world = try TestWorld(devices: ["a", "b"])
+        try world.put("a", "c", "k", "1")
+        try await world.sync("a")
+        try await world.sync("b", .accept)
+        try world.put("a", "c", "k", "2")
+        try await world.sync("a")
+        try await world.sync("b")
+        return world
+    }
+
     static let quiet = Logger(label: "tandem.test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     @discardableResult
