@@ -249,6 +249,54 @@ import Testing
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: world.folder.path("hostile"))) ?? []).isEmpty)
     }
 
+    /// A file replaced (an atomic save) or removed between the scan and the
+    /// read does not take its other names with it: they are read on their own.
+    @Test func otherNamesOfAFileReplacedOrRemovedAfterTheScanAreReadOnTheirOwn() throws {
+        let (world, _) = try device()
+        for removing in [false, true] {
+            let source = world.folder.url.appendingPathComponent("source-\(removing)")
+            try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+            let first = source.appendingPathComponent("a.bin"), second = source.appendingPathComponent("b.bin")
+            let original = random(3000)
+            try original.write(to: first)
+            #expect(link(first.path, second.path) == 0)
+            var tree = try FileTree.scan(source.path)
+            #expect(tree.nodes.first { $0.path == "b.bin" }?.hardLink == "a.bin")
+            if removing {
+                try FileManager.default.removeItem(at: first)
+            } else {
+                try random(3000).write(to: source.appendingPathComponent("a.tmp"))
+                #expect(rename(source.appendingPathComponent("a.tmp").path, first.path) == 0)
+            }
+            let objects = try world.vault.objects()
+            let writer = SnapshotWriter(objects: objects, source: source.path, isSingleFile: false, concurrency: 2)
+            let (_, failure) = writer.write(&tree, parent: [:]) { _ in }
+            #expect(failure == nil)
+            try objects.finish()
+            let b = try #require(tree.nodes.first { $0.path == "b.bin" })
+            #expect(b.hardLink == nil && b.chunks?.count == 1, "\(b)")
+            #expect(try world.vault.objects().read(try #require(b.chunks?.first)) == Array(original))
+        }
+    }
+
+    /// Restoring a folder that holds two names of a file whose own name is
+    /// elsewhere gives one copy and a link to it.
+    @Test func aPartialRestoreKeepsTheLinkBetweenTheNamesItRestores() throws {
+        let (world, store) = try device()
+        let source = world.folder.url.appendingPathComponent("source")
+        try FileManager.default.createDirectory(at: source.appendingPathComponent("z"), withIntermediateDirectories: true)
+        try random(2000).write(to: source.appendingPathComponent("a.bin"))
+        #expect(link(source.appendingPathComponent("a.bin").path, source.appendingPathComponent("z/one.bin").path) == 0)
+        #expect(link(source.appendingPathComponent("a.bin").path, source.appendingPathComponent("z/two.bin").path) == 0)
+        let id = try #require(try store.createSnapshot(of: source.path).snapshotID)
+        #expect(try store.snapshot(id).bytes == 2000, "a file's other names are not counted again")
+        let part = world.folder.path("part")
+        let restored = try store.restoreSnapshot(id, to: part, subpath: "z")
+        #expect(restored.status == 0 && restored.fileCount == 2, "\(restored)")
+        let one = try #require(FileStatus(part + "/z/one.bin")), two = try #require(FileStatus(part + "/z/two.bin"))
+        #expect(one.inode == two.inode && one.links == 2)
+    }
+
     /// A name that is not UTF-8 cannot be written into the manifest: the file
     /// is left out, and the error says why instead of "no such file".
     @Test func aNameThatIsNotUTF8IsLeftOutAndSaysWhy() throws {

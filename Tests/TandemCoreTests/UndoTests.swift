@@ -80,4 +80,32 @@ import Testing
         #expect(try store.undoLastDecision().status.key == "k")
         #expect(try world.state("b", "c", "k") == .incoming && world.state("b", "c", "other") == .incoming)
     }
+
+    /// A sync publishes in two steps, the segment then the record of it: an
+    /// undo is refused while a sync runs, and after one killed between them.
+    @Test func noUndoWhileASyncRunsOrAfterOneKilledHalfWay() async throws {
+        let world = try await incoming()
+        let store = world["b"]
+        try store.decide(.keepMine, context: "c", key: "k")
+        do {
+            let sync = try #require(try DeviceLock.take(path: store.path + ".lock"))
+            #expect {
+                try store.undoLastDecision()
+            } throws: { error in
+                (error as? TandemError)?.description.contains("a sync of this device is running") == true
+            }
+            withExtendedLifetime(sync) {}
+        }
+        let info = try store.info()
+        let next = world.vault.segmentURL(device: info.id, seq: info.pushedSeq + 1)
+        try FileManager.default.createDirectory(at: next.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("written, not recorded".utf8).write(to: next)
+        #expect {
+            try store.undoLastDecision()
+        } throws: { error in
+            (error as? TandemError)?.description.contains("did not finish; run tandem sync") == true
+        }
+        try FileManager.default.removeItem(at: next)
+        #expect(try store.undoLastDecision().status.state == .incoming, "the decision was kept for when it can be taken back")
+    }
 }

@@ -51,6 +51,8 @@ struct SnapshotRestorer {
             let path = target + "/" + name.path
             if link(target + "/" + first, path) != 0 {
                 tally.update { result, _ in result.errors.append("\(path): cannot link to \(first): \(String(cString: strerror(errno)))") }
+            } else {
+                tally.update { result, _ in result.fileCount += 1 }
             }
         }
         for link in nodes where link.kind == .symlink {
@@ -105,13 +107,20 @@ struct SnapshotRestorer {
         }
         var nodes = manifest.nodes.filter { $0.path == wanted || $0.path.hasPrefix(wanted + "/") }
         guard !nodes.isEmpty else { throw .restoreRefused(path: target, reason: "the snapshot has no path \(Escaped.quoted(wanted))") }
-        // A hard link whose file is not restored becomes a copy of it.
+        // The first name restored of a file whose own name is not becomes a
+        // copy of it; its other restored names link to that copy.
         let restored = Set(nodes.map(\.path))
+        var copies: [String: String] = [:]
         for index in nodes.indices {
             guard let first = nodes[index].hardLink, !restored.contains(first), let file = files[first] else { continue }
+            if let copy = copies[first] {
+                nodes[index].hardLink = copy
+                continue
+            }
             var copy = file
             copy.path = nodes[index].path
             nodes[index] = copy
+            copies[first] = copy.path
         }
         return manifest.nodes.filter { ancestors.contains($0.path) } + nodes
     }

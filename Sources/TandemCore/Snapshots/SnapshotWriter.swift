@@ -70,11 +70,35 @@ struct SnapshotWriter {
         // A file that could not be read is left out, not recorded empty.
         var complete = nodes
         var keptFiles = Set<String>()
+        var replaced = Set<String>()
         for (index, node) in nodes.enumerated() where node.kind == .file && node.hardLink == nil {
             guard let (file, chunks) = stored.get(index) else { continue }
             complete[index] = file
             complete[index].chunks = chunks
             keptFiles.insert(node.path)
+            if file.inode != node.inode { replaced.insert(node.path) }
+        }
+        // Another name of a file that was left out, or replaced after the scan
+        // (an atomic save), is read on its own rather than lost or misrecorded.
+        for (index, node) in nodes.enumerated() {
+            guard let first = node.hardLink, !keptFiles.contains(first) || replaced.contains(first) else { continue }
+            var alone = node
+            alone.hardLink = nil
+            let path = source + "/" + node.path
+            do {
+                let (file, chunks, warning) = try Self.store(path, node: alone, objects: objects, tally: tally)
+                complete[index] = file
+                complete[index].chunks = chunks
+                keptFiles.insert(node.path)
+                tally.update { result, _ in
+                    result.fileCount += 1
+                    if let warning { result.errors.append(warning) }
+                }
+            } catch let error as TandemError {
+                return (tally.final, error)
+            } catch {
+                tally.update { result, _ in result.errors.append("\(path): cannot read: \(error); left out of the snapshot") }
+            }
         }
         var kept: [SnapshotNode] = []
         for node in complete {

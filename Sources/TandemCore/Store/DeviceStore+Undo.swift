@@ -22,6 +22,17 @@ extension DeviceStore {
     /// error says why; the next call looks at the one before it.
     @discardableResult
     public func undoLastDecision() throws(TandemError) -> UndoneDecision {
+        // A sync publishes in steps (the segment, then the record of it): undo
+        // must not fall between them, nor after a sync killed between them.
+        guard let lock = try DeviceLock.take(path: path + ".lock") else {
+            throw .cannotUndo(reason: "a sync of this device is running; try again when it ends")
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let info = try info()
+        let next = Vault(root: URL(fileURLWithPath: info.vaultPath)).segmentURL(device: info.id, seq: info.pushedSeq + 1)
+        if FileManager.default.fileExists(atPath: next.path) {
+            throw .cannotUndo(reason: "the last sync wrote this device's changes to the vault (\(next.path)) and did not finish; run tandem sync")
+        }
         let outcome: Result<UndoneDecision, TandemError> = try writeTransaction { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT id, context, key, label, before, after FROM undo ORDER BY id DESC LIMIT 1") else {
                 return .failure(.cannotUndo(reason: "no decision taken on this device is waiting to be published"))
@@ -29,7 +40,8 @@ extension DeviceStore {
             let id: Int64 = row["id"], context: String = row["context"], key: String = row["key"], label: String = row["label"]
             try db.execute(sql: "DELETE FROM undo WHERE id = ?", arguments: [id])
             guard let before = EntryRows(json: row["before"]), let after = EntryRows(json: row["after"]) else {
-                throw TandemError.storeCorrupt(path: self.path, reason: "an undo record of \(context)/\(Escaped.text(key)) does not decode")
+                // Forgotten (the delete above commits), so the one before it can still be taken back.
+                return .failure(.cannotUndo(reason: "the record of \(label) of \(context)/\(Escaped.text(key)) in \(self.path) does not decode"))
             }
             let now = try EntryRows.read(db, context: context, key: key)
             guard now == after else {
@@ -50,7 +62,7 @@ extension DeviceStore {
         let result = try change()
         let after = try EntryRows.read(db, context: context, key: key)
         try db.execute(sql: "INSERT INTO undo (at, context, key, label, before, after) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [clock.nowMillis(), context, key, label, before.json, after.json])
+                       arguments: [clock.nowMillis(), context, key, label, try before.json(), try after.json()])
         try db.execute(sql: "DELETE FROM undo WHERE id <= (SELECT max(id) FROM undo) - ?", arguments: [Self.undoDepth])
         return result
     }
@@ -101,8 +113,8 @@ struct EntryRows: Codable, Equatable {
         if let outbox { try insert(outbox, into: "outbox") }
     }
 
-    var json: String {
-        String(decoding: (try? JSONEncoder().encode(self)) ?? Data(), as: UTF8.self)
+    func json() throws -> String {
+        String(decoding: try JSONEncoder().encode(self), as: UTF8.self)
     }
 
     init(entry: StoredRow?, conflicts: [StoredRow], outbox: StoredRow?) {

@@ -9,6 +9,8 @@ public final class TerminalApp: @unchecked Sendable {
     private let view: AppView
     private let inbox = Inbox()
     private let running = RunningEffects()
+    /// Where the person's changes run, one after another.
+    private let changes = DispatchQueue(label: "tandem.changes")
     private var state = AppState()
     private var vaultNews: [String] = []
     private var vaultReachable: Bool?
@@ -97,9 +99,18 @@ public final class TerminalApp: @unchecked Sendable {
                 let store = self.store
                 let device = storeLock.withLock { shownName } ?? ""
                 running.begin()
-                Task.detached { [self] in
-                    await self.execute(effect, on: store, device: device)
-                    running.end()
+                if Self.keepsOrder(effect) {
+                    // A person's changes run one at a time, in the order asked: `u` right
+                    // after `a` must take back that accept, not the one before it.
+                    changes.async { [self] in
+                        self.change(effect, on: store)
+                        running.end()
+                    }
+                } else {
+                    Task.detached { [self] in
+                        await self.execute(effect, on: store, device: device)
+                        running.end()
+                    }
                 }
             }
         }
@@ -164,6 +175,29 @@ public final class TerminalApp: @unchecked Sendable {
                 } catch {
                     inbox.post(.syncFailed(device: device, message: error.description))
                 }
+            case .snapshot(let folder):
+                inbox.post(.snapshotEnded(await Self.backUp(folder, store: store, inbox: inbox)))
+            case .decide, .resolve, .undo, .delete, .quit, .edit, .loadDetail, .switchDevice:
+                break
+            }
+        } catch let error as TandemError {
+            inbox.post(.failed(message: error.description))
+        } catch {
+            inbox.post(.failed(message: String(describing: error)))
+        }
+    }
+
+    static func keepsOrder(_ effect: Effect) -> Bool {
+        switch effect {
+        case .decide, .resolve, .undo, .delete: true
+        default: false
+        }
+    }
+
+    /// A decision, resolution, undo or deletion the person asked for.
+    private func change(_ effect: Effect, on store: DeviceStore) {
+        do {
+            switch effect {
             case .decide(let decision, let refs):
                 for ref in refs { try store.decide(decision, context: ref.context, key: ref.key) }
                 let what = refs.count == 1 ? "\(refs[0].context)/\(Escaped.text(refs[0].key))" : "\(refs.count) changes"
@@ -178,15 +212,11 @@ public final class TerminalApp: @unchecked Sendable {
             case .delete(let ref):
                 try store.write(context: ref.context, key: ref.key, value: nil)
                 inbox.post(.finished(message: "deleted \(ref.context)/\(Escaped.text(ref.key)) — press s to publish"))
-            case .snapshot(let folder):
-                inbox.post(.snapshotEnded(await Self.backUp(folder, store: store, inbox: inbox)))
-            case .quit, .edit, .loadDetail, .switchDevice:
+            default:
                 break
             }
-        } catch let error as TandemError {
-            inbox.post(.failed(message: error.description))
         } catch {
-            inbox.post(.failed(message: String(describing: error)))
+            inbox.post(.failed(message: error.description))
         }
     }
 
