@@ -28,7 +28,7 @@ import Testing
             try store.decide(.accept, context: "c", key: "k")
             #expect(try world.value("b", "c", "k") == "2")
             _ = try store.undoLastDecision()
-            #expect(throws: TandemError.cannotUndo(reason: "no decision taken on this device is waiting to be published")) {
+            #expect(throws: TandemError.cannotUndo(reason: "no decision taken on this device is left to undo")) {
                 try store.undoLastDecision()
             }
         }

@@ -35,7 +35,7 @@ extension DeviceStore {
         }
         let outcome: Result<UndoneDecision, TandemError> = try writeTransaction { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT id, context, key, label, before, after FROM undo ORDER BY id DESC LIMIT 1") else {
-                return .failure(.cannotUndo(reason: "no decision taken on this device is waiting to be published"))
+                return .failure(.cannotUndo(reason: "no decision taken on this device is left to undo"))
             }
             let id: Int64 = row["id"], context: String = row["context"], key: String = row["key"], label: String = row["label"]
             try db.execute(sql: "DELETE FROM undo WHERE id = ?", arguments: [id])
