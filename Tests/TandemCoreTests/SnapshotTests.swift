@@ -277,6 +277,20 @@ import Testing
             #expect(b.hardLink == nil && b.chunks?.count == 1, "\(b)")
             #expect(try world.vault.objects().read(try #require(b.chunks?.first)) == Array(original))
         }
+        // Replaced, and its other name gone too: that name is left out, not linked to the new content.
+        let source = world.folder.url.appendingPathComponent("source-both")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try random(3000).write(to: source.appendingPathComponent("a.bin"))
+        #expect(link(source.appendingPathComponent("a.bin").path, source.appendingPathComponent("b.bin").path) == 0)
+        var tree = try FileTree.scan(source.path)
+        try random(3000).write(to: source.appendingPathComponent("a.tmp"))
+        #expect(rename(source.appendingPathComponent("a.tmp").path, source.appendingPathComponent("a.bin").path) == 0)
+        try FileManager.default.removeItem(at: source.appendingPathComponent("b.bin"))
+        let objects = try world.vault.objects()
+        let (result, failure) = SnapshotWriter(objects: objects, source: source.path, isSingleFile: false, concurrency: 1).write(&tree, parent: [:]) { _ in }
+        #expect(failure == nil)
+        #expect(tree.nodes.map(\.path) == ["", "a.bin"], "\(tree.nodes.map(\.path))")
+        #expect(result.errors.contains { $0.contains("b.bin") }, "\(result.errors)")
     }
 
     /// Restoring a folder that holds two names of a file whose own name is

@@ -103,8 +103,13 @@ struct SnapshotWriter {
         var kept: [SnapshotNode] = []
         for node in complete {
             guard node.kind == .file else { kept.append(node); continue }
-            // A hard link goes with the file it names; a file left out leaves out its other names.
-            if keptFiles.contains(node.hardLink ?? node.path) { kept.append(node) }
+            // A name still linked here names a file kept as the scan saw it; one
+            // read on its own and failed is left out, with its error above.
+            if let first = node.hardLink {
+                if keptFiles.contains(first) && !replaced.contains(first) { kept.append(node) }
+            } else if keptFiles.contains(node.path) {
+                kept.append(node)
+            }
         }
         tree.nodes = kept
         return (tally.final, nil)
