@@ -155,6 +155,6 @@ extension DeviceStore {
     }
 
     static func newSnapshotID() -> String {
-        (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        Digest.randomHex(bytes: 8)
     }
 }

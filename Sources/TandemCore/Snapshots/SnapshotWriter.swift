@@ -47,24 +47,13 @@ struct SnapshotWriter {
                 return
             }
             let path = isSingleFile ? source : source + "/" + node.path
-            do {
-                let (file, chunks, warning) = try Self.store(path, node: node, objects: objects, tally: tally)
-                stored.set(index, file, chunks)
-                tally.update { result, progress in
-                    result.fileCount += 1
-                    if let warning { result.errors.append(warning) }
-                    progress.filesDone += 1
-                }
-            } catch let error as TandemError {
+            do throws(TandemError) {
+                if let (file, chunks) = try Self.read(path, node: node, objects: objects, tally: tally) { stored.set(index, file, chunks) }
+            } catch {
                 // The vault failed (full, unwritable): the snapshot cannot be complete.
                 stored.fail(error)
-                tally.update { _, progress in progress.filesDone += 1 }
-            } catch {
-                tally.update { result, progress in
-                    result.errors.append("\(path): cannot read: \(error); left out of the snapshot")
-                    progress.filesDone += 1
-                }
             }
+            tally.update { _, progress in progress.filesDone += 1 }
         }
         if let failure = stored.failure { return (tally.final, failure) }
         // A file that could not be read is left out, not recorded empty.
@@ -84,20 +73,13 @@ struct SnapshotWriter {
             guard let first = node.hardLink, !keptFiles.contains(first) || replaced.contains(first) else { continue }
             var alone = node
             alone.hardLink = nil
-            let path = source + "/" + node.path
-            do {
-                let (file, chunks, warning) = try Self.store(path, node: alone, objects: objects, tally: tally)
+            do throws(TandemError) {
+                guard let (file, chunks) = try Self.read(source + "/" + node.path, node: alone, objects: objects, tally: tally) else { continue }
                 complete[index] = file
                 complete[index].chunks = chunks
                 keptFiles.insert(node.path)
-                tally.update { result, _ in
-                    result.fileCount += 1
-                    if let warning { result.errors.append(warning) }
-                }
-            } catch let error as TandemError {
-                return (tally.final, error)
             } catch {
-                tally.update { result, _ in result.errors.append("\(path): cannot read: \(error); left out of the snapshot") }
+                return (tally.final, error)
             }
         }
         var kept: [SnapshotNode] = []
@@ -113,6 +95,26 @@ struct SnapshotWriter {
         }
         tree.nodes = kept
         return (tally.final, nil)
+    }
+
+    /// Reads and stores one file, counted in the result; nil when it cannot
+    /// be read (the result's errors say why and it is left out). Throws the
+    /// vault's errors only.
+    private static func read(_ path: String, node: SnapshotNode, objects: ObjectStore,
+                             tally: SnapshotTally) throws(TandemError) -> (SnapshotNode, [String])? {
+        do {
+            let (file, chunks, warning) = try store(path, node: node, objects: objects, tally: tally)
+            tally.update { result, _ in
+                result.fileCount += 1
+                if let warning { result.errors.append(warning) }
+            }
+            return (file, chunks)
+        } catch let error as TandemError {
+            throw error
+        } catch {
+            tally.update { result, _ in result.errors.append("\(path): cannot read: \(error); left out of the snapshot") }
+            return nil
+        }
     }
 
     /// Reads, cuts and stores one file; returns what was read (its status

@@ -106,7 +106,7 @@ extension DeviceStore {
 
     private func rememberedKey() throws(TandemError) -> VaultKey? {
         guard let hex = try read({ db in try StoreMeta.get(db, .vaultKey) }) else { return nil }
-        guard let key = VaultKey(bytes: Self.bytes(fromHex: hex)) else {
+        guard let key = VaultKey(bytes: Digest.bytes(fromHex: hex)) else {
             throw .storeCorrupt(path: path, reason: "the remembered vault key is not 32 bytes")
         }
         return key

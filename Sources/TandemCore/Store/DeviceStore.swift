@@ -147,18 +147,8 @@ public final class DeviceStore: Sendable {
             id: id, name: try required(.deviceName), vaultPath: try required(.vaultPath), vaultID: try required(.vaultID),
             owner: try required(.owner), createdMillis: Int64(try required(.created)) ?? 0,
             pushedSeq: UInt64(try required(.pushedSeq)) ?? 0,
-            pushedHash: Self.bytes(fromHex: try required(.pushedHash)),
+            pushedHash: Digest.bytes(fromHex: try required(.pushedHash)),
             lastSyncMillis: values[.lastSync].flatMap { Int64($0) }, replaces: values[.replaces].flatMap(DeviceID.init(validating:)))
-    }
-
-    static func bytes(fromHex hex: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
-            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
-            index = next
-        }
-        return bytes
     }
 
     /// Points the device at its vault's new location (a drive mounted elsewhere).

@@ -30,7 +30,7 @@ enum Pack {
 
     /// A new pack's name: random, so two devices never write the same one.
     static func newName() -> String {
-        (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        Digest.randomHex(bytes: 32)
     }
 
     static func associatedData(_ name: String) -> [UInt8] {
@@ -43,7 +43,7 @@ enum Pack {
         var bytes: [UInt8] = [tableVersion]
         bytes.reserveCapacity(1 + entries.count * entrySize)
         for entry in entries {
-            bytes += hexBytes(entry.address)
+            bytes += Digest.bytes(fromHex: entry.address)
             bytes += bigEndian(UInt32(entry.offset))
             bytes += bigEndian(UInt32(entry.length))
         }
@@ -85,17 +85,6 @@ enum Pack {
 
     static func readBigEndian(_ bytes: [UInt8], at position: Int) -> UInt32 {
         bytes[position..<position + 4].reduce(0) { $0 << 8 | UInt32($1) }
-    }
-
-    private static func hexBytes(_ hex: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        var high: UInt8?
-        for character in hex.utf8 {
-            let value = character <= 57 ? character - 48 : character - 87
-            if let first = high { bytes.append(first << 4 | value); high = nil } else { high = value }
-        }
-        return bytes
     }
 
     /// `length` bytes of the file `fd` from `offset`; nil when the file ends first.

@@ -55,4 +55,20 @@ enum Digest {
             return byte < 16 ? "0" + text : text
         }.joined()
     }
+
+    /// The bytes of `hex`, two digits each (a digit pair that is not hex gives 0).
+    static func bytes(fromHex hex: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return bytes
+    }
+
+    /// `count` random bytes as hex: names no two writers can pick alike.
+    static func randomHex(bytes count: Int) -> String {
+        hex((0..<count).map { _ in UInt8.random(in: 0...255) })
+    }
 }
