@@ -59,9 +59,18 @@ enum WriteReport {
             report = try await Synchronizer(store: store, logger: global.logger()).sync(policies: PolicyMap(contexts: try store.policies()))
         }
         let label = "\(context)/\(Escaped.text(key))"
+        // A sync that found this store to be a copy moved the write to the new device id.
+        var shown = outcome
+        if report?.identityChange != nil, case .written = outcome, let local = try store.entry(context: context, key: key)?.local {
+            shown = .written(local)
+        }
+        if let report, !json {
+            if let change = report.identityChange { Output.warning(change.description) }
+            for problem in report.problems { Output.error(problem.message) }
+        }
         if json {
             var members: [(key: String, value: JSONValue)] = [("context", .string(context)), ("key", .string(key))]
-            switch outcome {
+            switch shown {
             case .written(let version):
                 members += [("changed", .bool(true)), ("version", .string(version.versionID))]
             case .unchanged:
@@ -69,9 +78,14 @@ enum WriteReport {
             }
             if let report { members.append(("pushed", .bool(report.online && report.waitingToPush == 0))) }
             Output.json(.object(members))
-            return
+        } else {
+            printLine(shown, label: label, verb: verb, report: report)
         }
-        switch outcome {
+        if let report, !report.problems.isEmpty { throw ExitCode(1) }
+    }
+
+    private static func printLine(_ shown: DeviceStore.WriteOutcome, label: String, verb: String, report: SyncReport?) {
+        switch shown {
         case .unchanged:
             Swift.print("\(label): unchanged (no new version)")
         case .written(let version):

@@ -38,7 +38,9 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     static func describe(_ report: SyncReport) {
+        if let change = report.identityChange { Output.warning(change.description) }
         for problem in report.problems { Output.error(problem.message) }
+        for gap in report.gaps where !gap.isHole { Output.warning(gap.description) }
         guard report.online else {
             print("offline: the vault cannot be reached; \(report.waitingToPush) changes wait to be pushed")
             return
@@ -62,6 +64,9 @@ struct SyncCommand: AsyncParsableCommand {
             ("segmentsPushed", number(report.segmentsPushed)), ("changesPushed", number(report.changesPushed)),
             ("waitingToPush", number(report.waitingToPush)), ("needsNewerApp", number(report.needsNewerApp)),
             ("problems", .array(report.problems.map { .object([("path", .string($0.path)), ("message", .string($0.message))]) })),
+            ("copiedFrom", report.identityChange.map { .object([("was", .string($0.was.rawValue)), ("now", .string($0.now.rawValue)),
+                                                                  ("reason", .string($0.reason))]) } ?? .null),
+            ("gaps", .array(report.gaps.map(StatusCommand.json))),
         ])
     }
 }
@@ -81,6 +86,7 @@ struct StatusCommand: ParsableCommand {
         let vault = Vault(root: .init(fileURLWithPath: info.vaultPath))
         let online = vault.isReachable
         let counts = try store.counts()
+        let gaps = try store.logGaps()
         if output.json {
             func number(_ value: Int) -> JSONValue { .number(String(value)) }
             Output.json(.object([
@@ -91,10 +97,12 @@ struct StatusCommand: ParsableCommand {
                                     ("incoming", number(counts.incoming)), ("conflicts", number(counts.conflicts)),
                                     ("refused", number(counts.refused)), ("needsNewerApp", number(counts.needsNewerApp)),
                                     ("waitingToPush", number(counts.waitingToPush))])),
+                ("copiedFrom", info.copiedFrom.map { .string($0.rawValue) } ?? .null),
+                ("gaps", .array(gaps.map(StatusCommand.json))),
             ]))
             return
         }
-        print("device   \(info.name) (\(info.id))")
+        print("device   \(info.name) (\(info.id))" + (info.copiedFrom.map { ", a copy of device \($0)'s store that became a device of its own" } ?? ""))
         print("vault    \(info.vaultPath) — \(online ? "online" : "offline")")
         print("synced   " + (info.lastSyncMillis.map { "\(Output.time($0)) (\(Output.age($0)))" } ?? "never"))
         print("entries  ✓ \(counts.inSync) in sync · ↑ \(counts.outgoing) outgoing · ↓ \(counts.incoming) incoming · ⚠ \(counts.conflicts) conflicts · ⊘ \(counts.refused) refused")
@@ -104,6 +112,13 @@ struct StatusCommand: ParsableCommand {
         if counts.waitingToPush > 0 {
             print("\(counts.waitingToPush) changes wait to be pushed" + (online ? ": tandem sync" : " (the vault is offline)"))
         }
+        for gap in gaps { print("waiting  " + gap.description) }
+    }
+
+    static func json(_ gap: LogGap) -> JSONValue {
+        .object([("device", .string(gap.device.rawValue)), ("name", .string(gap.name)), ("missing", .number(String(gap.missing))),
+                 ("pushed", .number(String(gap.pushed))), ("latest", .number(String(gap.latest))), ("hole", .bool(gap.isHole)),
+                 ("message", .string(gap.description))])
     }
 }
 

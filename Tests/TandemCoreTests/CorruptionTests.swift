@@ -87,12 +87,13 @@ import Testing
 
     @Test func aVaultOfANewerFormatIsRefused() async throws {
         let world = try await world()
-        try Data(#"{"format": 2, "id": "x"}"#.utf8).write(to: world.vault.descriptorURL)
+        let newer = VaultFormat.version + 1
+        try Data(#"{"format": \#(newer), "id": "x"}"#.utf8).write(to: world.vault.descriptorURL)
         do {
             _ = try await world.sync("reader")
-            Issue.record("a format 2 vault was used")
+            Issue.record("a format \(newer) vault was used")
         } catch let error as TandemError {
-            #expect(error == .vaultUnsupportedFormat(path: world.vault.descriptorURL.path, format: 2))
+            #expect(error == .vaultUnsupportedFormat(path: world.vault.descriptorURL.path, format: newer))
             #expect(error.description.contains("newer than this tandem understands"))
         }
     }

@@ -45,7 +45,7 @@ import Testing
             #expect(Digest.hex(Digest.sha256(Array(bytes))) == hash)
             let read = try #require(try vault.readSegment(device: device, seq: seq))
             #expect(read.segment == expected)
-            #expect(try vault.codec.encode(expected) == Array(bytes))
+            #expect(try vault.codec.encode(expected, format: 1) == Array(bytes))
         }
     }
 
@@ -53,8 +53,10 @@ import Testing
         let records = Vault(root: fixture).deviceRecords()
         #expect(records.problems.isEmpty)
         #expect(records.records.map(\.name) == ["laptop", "phone"])
-        #expect(records.records.last == DeviceRecord(id: Self.phone, name: "phone", created: "2026-11-24T00:00:02Z",
-                                                     lastSyncMillis: Self.t0 + 9000, pushedSeq: 1, applied: [Self.laptop.rawValue: 2]))
+        var expected = DeviceRecord(id: Self.phone, name: "phone", created: "2026-11-24T00:00:02Z",
+                                    lastSyncMillis: Self.t0 + 9000, pushedSeq: 1, applied: [Self.laptop.rawValue: 2])
+        expected.format = 1
+        #expect(records.records.last == expected)
     }
 
     /// A fresh device on a copy of the fixture (the folder lives as long as the store is used).

@@ -15,6 +15,15 @@ public struct DeviceInfo: Sendable, Equatable, Codable {
     public var lastSyncMillis: Int64?
     /// The earlier installation this one replaced (a reinstall), if any.
     public var replaces: DeviceID?
+    /// The id of this copy of the store, written into its segments (empty
+    /// until its first sync for a store made before installations existed).
+    public var installation: String = ""
+    /// The device whose store this one was copied from, once it found that
+    /// copy and became a device of its own.
+    public var copiedFrom: DeviceID?
+    /// The seq its next push takes: `pushedSeq + 1`, or later when files
+    /// that are not its segments hold the names between.
+    public var nextSeq: UInt64 = 1
 }
 
 /// The policy a context applies to incoming changes (DESIGN §4).

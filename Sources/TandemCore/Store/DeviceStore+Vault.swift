@@ -32,11 +32,14 @@ extension DeviceStore {
     /// whose policy is `accept`. Returns how many changes were new, and how
     /// many of them changed the local data.
     @discardableResult
-    public func apply(_ segment: Segment, hash: [UInt8], policies: PolicyMap) throws(TandemError) -> (new: Int, applied: Int) {
+    ///
+    /// `after` is the cursor's seq the segment was read at: usually
+    /// `segment.seq - 1`, less past a skipped file or before a restatement.
+    public func apply(_ segment: Segment, hash: [UInt8], after: UInt64, policies: PolicyMap) throws(TandemError) -> (new: Int, applied: Int) {
         try writeTransaction { db in
             let storedSeq = try Int64.fetchOne(db, sql: "SELECT seq FROM cursor WHERE device = ?", arguments: [segment.device.rawValue]) ?? 0
             // Another process may have applied it meanwhile.
-            guard UInt64(storedSeq) + 1 == segment.seq else { return (0, 0) }
+            guard UInt64(storedSeq) == after, after < segment.seq else { return (0, 0) }
             var arrival = Int64(try StoreMeta.get(db, .arrival) ?? "0") ?? 0
             var newest = HLCTimestamp.zero
             var fresh = 0, applied = 0
@@ -147,7 +150,7 @@ extension DeviceStore {
     public func markPushed(_ segment: Segment, hash: [UInt8], policies: PolicyMap) throws(TandemError) {
         try writeTransaction { db in
             let info = try self.info(db)
-            guard segment.device == info.id, segment.seq == info.pushedSeq + 1 else { return }
+            guard segment.device == info.id, segment.previousSeq == info.pushedSeq, segment.seq > info.pushedSeq else { return }
             var arrival = Int64(try StoreMeta.get(db, .arrival) ?? "0") ?? 0
             var batch = try RecordBatch(db, store: self, changes: segment.changes, schemas: try self.schemaVersions(db))
             var applied = 0
@@ -160,6 +163,10 @@ extension DeviceStore {
             try StoreMeta.set(db, .arrival, String(arrival))
             try StoreMeta.set(db, .pushedSeq, String(segment.seq))
             try StoreMeta.set(db, .pushedHash, Digest.hex(hash))
+            for key in [StoreMeta.pushIntent, .nextSeq] {
+                try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [key.rawValue])
+            }
+            if segment.restates { try StoreMeta.set(db, .restatedSeq, String(segment.seq)) }
         }
     }
 
@@ -223,5 +230,31 @@ struct RecordBatch {
     mutating func update(_ record: EntryRecord) {
         guard !repeated.isEmpty, repeated.contains(record.context + "\u{0}" + record.key) else { return }
         records[record.context, default: [:]][record.key] = record
+    }
+}
+
+extension DeviceStore {
+    // MARK: Gaps
+
+    /// Replaces the gaps recorded by the previous sync with `gaps`.
+    public func recordLogGaps(_ gaps: [LogGap]) throws(TandemError) {
+        try writeTransaction { db in
+            try db.execute(sql: "DELETE FROM log_gap")
+            for gap in gaps {
+                try db.execute(sql: "INSERT INTO log_gap (device, name, missing, pushed, latest) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [gap.device.rawValue, gap.name, Int64(gap.missing), Int64(gap.pushed), Int64(gap.latest)])
+            }
+        }
+    }
+
+    /// The gaps the last sync stopped at, with the names their devices go by.
+    public func logGaps() throws(TandemError) -> [LogGap] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT device, name, missing, pushed, latest FROM log_gap ORDER BY device").compactMap { row in
+                guard let device = DeviceID(validating: row[0]) else { return nil }
+                return LogGap(device: device, name: row[1], missing: UInt64(row[2] as Int64),
+                              pushed: UInt64(row[3] as Int64), latest: UInt64(row[4] as Int64))
+            }
+        }
     }
 }

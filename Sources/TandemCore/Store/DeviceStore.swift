@@ -51,6 +51,8 @@ public final class DeviceStore: Sendable {
             ]
             for (key, value) in values { try StoreMeta.set(db, key, value) }
             if let replacing { try StoreMeta.set(db, .replaces, replacing.rawValue) }
+            try StoreMeta.set(db, .installation, Digest.randomHex(bytes: 8))
+            try StoreMeta.set(db, .place, StorePlace.current(storePath: path))
             try StoreMeta.set(db, .vaultSealing, descriptor.sealing)
         }
         store.sessionKey.value = vault.key
@@ -143,12 +145,15 @@ public final class DeviceStore: Sendable {
         guard let id = DeviceID(validating: try required(.deviceID)) else {
             throw TandemError.storeCorrupt(path: path, reason: "bad device id")
         }
+        let pushedSeq = UInt64(try required(.pushedSeq)) ?? 0
         return DeviceInfo(
             id: id, name: try required(.deviceName), vaultPath: try required(.vaultPath), vaultID: try required(.vaultID),
             owner: try required(.owner), createdMillis: Int64(try required(.created)) ?? 0,
-            pushedSeq: UInt64(try required(.pushedSeq)) ?? 0,
+            pushedSeq: pushedSeq,
             pushedHash: Digest.bytes(fromHex: try required(.pushedHash)),
-            lastSyncMillis: values[.lastSync].flatMap { Int64($0) }, replaces: values[.replaces].flatMap(DeviceID.init(validating:)))
+            lastSyncMillis: values[.lastSync].flatMap { Int64($0) }, replaces: values[.replaces].flatMap(DeviceID.init(validating:)),
+            installation: values[.installation] ?? "", copiedFrom: values[.copiedFrom].flatMap(DeviceID.init(validating:)),
+            nextSeq: values[.nextSeq].flatMap { UInt64($0) } ?? pushedSeq + 1)
     }
 
     /// Points the device at its vault's new location (a drive mounted elsewhere).
@@ -241,6 +246,20 @@ enum StoreMeta: String, CaseIterable {
     case owner, created, pushedSeq = "pushed_seq", pushedHash = "pushed_hash", lastSync = "last_sync"
     case clockWall = "clock_wall", clockCounter = "clock_counter", writeCounter = "write_counter", arrival
     case replaces
+    /// A random id of this copy of the store, written into each segment it
+    /// pushes, and the machine and path where it was made: a store found
+    /// elsewhere is a copy, and takes a new one (see `DeviceStore+Identity`).
+    case installation, place
+    /// `seq:hash` of the segment this store is about to place: a file found
+    /// there with that hash after a crash is its own.
+    case pushIntent = "push_intent"
+    /// The seq the next push takes when it is not `pushed_seq + 1`: the
+    /// ones between hold files that are not this device's segments.
+    case nextSeq = "next_seq"
+    /// The device this store was copied from, when it became a device of its own.
+    case copiedFrom = "copied_from"
+    /// The seq of this device's latest restatement.
+    case restatedSeq = "restated_seq"
     /// How the vault was sealed when this device joined: a vault.json that
     /// later says otherwise was replaced, and is refused.
     case vaultSealing = "vault_sealing"

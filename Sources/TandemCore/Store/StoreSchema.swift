@@ -150,6 +150,16 @@ enum StoreSchema {
                 table.column("after", .text).notNull()
             }
         }
+        // Holes in other devices' logs that the last sync stopped at.
+        migrator.registerMigration("v6-log-gaps") { db in
+            try db.create(table: "log_gap") { table in
+                table.primaryKey("device", .text)
+                table.column("name", .text).notNull()
+                table.column("missing", .integer).notNull()
+                table.column("pushed", .integer).notNull()
+                table.column("latest", .integer).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -24,6 +24,10 @@ public struct SyncReport: Sendable, Equatable, Codable {
     public var problems: [SyncProblem] = []
     /// Set when a handler failed: the sync stopped at this entry.
     public var stoppedAt: StopPoint?
+    /// Set when this store found it was a copy and became a device of its own.
+    public var identityChange: DeviceStore.IdentityChange?
+    /// Other devices' logs whose reading stopped at a missing segment.
+    public var gaps: [LogGap] = []
 
     public init() {}
 

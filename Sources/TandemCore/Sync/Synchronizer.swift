@@ -37,9 +37,14 @@ public struct Synchronizer: Sendable {
         let lock = try await DeviceLock.acquire(path: store.path + ".lock")
         defer { withExtendedLifetime(lock) {} }
 
-        try recoverPushedSegments(vault: vault, policies: policies)
-        try await pull(vault: vault, me: info.id, policies: policies, report: &report)
+        let records = Dictionary(vault.deviceRecords().records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        try settleOwnLog(vault: vault, records: records, policies: policies, report: &report)
+        let restate = try ownHistoryLost(vault: vault, records: records)
+        try await pull(vault: vault, me: try store.info().id, records: records, policies: policies, report: &report)
         try reconcile(policies: policies, report: &report)
+        if restate {
+            try publish(try store.restatement(), restating: true, vault: vault, policies: policies, report: &report)
+        }
         let handled = try await runHandlers(handlers, policies: policies, report: &report)
         if handled {
             try push(vault: vault, policies: policies, report: &report)
@@ -59,10 +64,14 @@ public struct Synchronizer: Sendable {
         let vault = Vault(root: URL(fileURLWithPath: info.vaultPath))
         guard vault.isReachable else { return [] }
         let cursors = try store.cursors()
+        let gaps = Dictionary(try store.logGaps().map { ($0.device, $0) }, uniquingKeysWith: { first, _ in first })
         return try vault.loggingDevices().compactMap { device in
-            let next = device == info.id ? info.pushedSeq + 1 : (cursors[device]?.seq ?? 0) + 1
+            let next = device == info.id ? info.nextSeq : (cursors[device]?.seq ?? 0) + 1
             let path = vault.segmentURL(device: device, seq: next).path
-            return FileManager.default.fileExists(atPath: path) ? path : nil
+            if FileManager.default.fileExists(atPath: path) { return path }
+            // Past a hole, news is a segment later than any there was.
+            guard let gap = gaps[device], let latest = vault.segmentSeqs(device: device, after: gap.latest).last else { return nil }
+            return vault.segmentURL(device: device, seq: latest).path
         }
     }
 
@@ -74,44 +83,132 @@ public struct Synchronizer: Sendable {
         report.needsNewerApp = counts.needsNewerApp
     }
 
-    /// A segment of ours beyond the recorded push position was renamed into
-    /// place before a crash (or by another process): record it as pushed.
-    func recoverPushedSegments(vault: Vault, policies: PolicyMap) throws(TandemError) {
+    /// Makes sure this store is the only one writing as its device before it
+    /// pushes (VaultFormat, "Installations"). Each file at the next seq of
+    /// its own log is one of:
+    ///
+    /// - the segment it noted it was about to place before a crash: pushed;
+    /// - a segment of its own installation that follows its push position,
+    ///   while it has nothing unpublished: its own later history (it was
+    ///   restored from an older copy), adopted;
+    /// - any other segment: another copy of the store writes as this device,
+    ///   or this one wrote after being restored; it becomes a new device;
+    /// - not a segment of this device at all: reported, and the next push
+    ///   goes past it.
+    ///
+    /// A store that was copied to another place, or that another device has
+    /// read further than it pushed, becomes a new device as well.
+    func settleOwnLog(vault: Vault, records: [DeviceID: DeviceRecord], policies: PolicyMap, report: inout SyncReport) throws(TandemError) {
+        if try store.isCopiedHere() {
+            report.identityChange = try store.becomeCopy(reason: "its file is not where it was made (copied or moved)", replacing: false)
+            return
+        }
         while true {
             let info = try store.info()
-            guard let (segment, hash) = try vault.readSegment(device: info.id, seq: info.pushedSeq + 1) else { return }
-            logger.notice("recovering pushed segment \(segment.seq) of this device")
-            try store.markPushed(segment, hash: hash, policies: policies)
+            let seq = info.nextSeq
+            let found: (segment: Segment, hash: [UInt8])?
+            do {
+                found = try vault.readSegment(device: info.id, seq: seq)
+            } catch {
+                let path = vault.segmentURL(device: info.id, seq: seq).path
+                report.problems.append(SyncProblem(path: path, message: "\(error.description); this device pushes past it"))
+                logger.error("\(error.description)")
+                try store.skipOwnSeq(seq)
+                continue
+            }
+            guard let (segment, hash) = found else { break }
+            let chained = segment.previousSeq == info.pushedSeq && segment.previousHash == info.pushedHash
+            if try store.isPushIntent(seq: seq, hash: hash) || (segment.installation.isEmpty && chained) {
+                logger.notice("recovering pushed segment \(segment.seq) of this device")
+                try store.markPushed(segment, hash: hash, policies: policies)
+                continue
+            }
+            let sameInstallation = segment.installation == info.installation
+            let unpublished = try store.outboxCount()
+            if sameInstallation && chained && unpublished == 0 {
+                logger.notice("taking back segment \(segment.seq) of this device: the store was restored from an older copy")
+                try store.adoptOwnSegment(segment, hash: hash, policies: policies)
+                continue
+            }
+            let reason = sameInstallation
+                ? "the vault holds writes of this device that this store did not make, and it has changes it never published (it was restored from an older copy)"
+                : "another copy of this device's store (installation \(Escaped.text(segment.installation))) wrote segment \(seq) of its log"
+            report.identityChange = try store.becomeCopy(reason: reason, replacing: sameInstallation)
+            return
+        }
+        let info = try store.info()
+        if let reader = records.values.first(where: { $0.id != info.id && ($0.applied[info.id.rawValue] ?? 0) > info.pushedSeq }) {
+            let read = reader.applied[info.id.rawValue] ?? 0
+            let reason = "device \(Escaped.text(reader.name)) has read segment \(read) of this device's log, which this store never pushed (it was restored from an older copy, and the vault lost those segments)"
+            report.identityChange = try store.becomeCopy(reason: reason, replacing: true)
+        }
+    }
+
+    /// True when the vault lost part of what this device pushed: its last
+    /// segment is gone (the vault folder was restored from an older copy),
+    /// or another device waits at a seq of its log that is not there and
+    /// that no restatement since covers. The sync then restates.
+    func ownHistoryLost(vault: Vault, records: [DeviceID: DeviceRecord]) throws(TandemError) -> Bool {
+        let info = try store.info()
+        guard info.pushedSeq > 0 else { return false }
+        if !vault.segmentExists(device: info.id, seq: info.pushedSeq) { return true }
+        let restated = try store.restatedSeq()
+        return records.values.contains { record in
+            guard record.id != info.id, let waiting = record.waiting?[info.id.rawValue] else { return false }
+            return waiting <= info.pushedSeq && waiting > restated && !vault.segmentExists(device: info.id, seq: waiting)
         }
     }
 
     /// Reads every other device's log from its cursor on. The next segment
     /// is read and decoded on another thread while this one is applied, so a
     /// restore keeps both cores busy.
-    private func pull(vault: Vault, me: DeviceID, policies: PolicyMap, report: inout SyncReport) async throws(TandemError) {
+    ///
+    /// Where the next seq is bad or missing, a later segment that follows
+    /// the cursor (its device skipped a file that was not its own) or that
+    /// restates its device's writes is read instead; else the gap is
+    /// recorded, and reported when later segments are there.
+    private func pull(vault: Vault, me: DeviceID, records: [DeviceID: DeviceRecord], policies: PolicyMap,
+                      report: inout SyncReport) async throws(TandemError) {
         let cursors = try store.cursors()
+        var gaps: [LogGap] = []
         for device in try vault.loggingDevices() where device != me {
             var cursor = cursors[device] ?? .start
             var ahead = Self.readAhead(vault, device: device, seq: cursor.seq + 1)
             while true {
                 let path = vault.segmentURL(device: device, seq: cursor.seq + 1).path
-                let read: (segment: Segment, hash: [UInt8])?
+                var next: (segment: Segment, hash: [UInt8])?
+                var problem: String?
                 switch await ahead.value {
-                case .success(let value): read = value
-                case .failure(let error):
-                    report.problems.append(SyncProblem(path: path, message: error.description))
-                    logger.error("\(error.description)")
-                    read = nil
+                case .success(let value): next = value
+                case .failure(let error): problem = error.description
                 }
-                guard let (segment, hash) = read else { break }
-                guard segment.previousHash == cursor.hash else {
-                    let problem = TandemError.corruptSegment(path: path, reason: "does not follow segment \(cursor.seq) of its device (previous-segment hash differs)")
-                    report.problems.append(SyncProblem(path: path, message: problem.description))
-                    logger.error("\(problem.description)")
-                    break
+                if let found = next, !found.segment.follows(cursor) {
+                    next = nil
+                    problem = TandemError.corruptSegment(path: path, reason: "does not follow segment \(cursor.seq) of its device (previous-segment hash differs)").description
                 }
+                if next == nil {
+                    let pushed = records[device]?.pushedSeq ?? 0
+                    if problem != nil || pushed > cursor.seq {
+                        next = try laterSegment(vault, device: device, following: cursor)
+                    }
+                    if next == nil {
+                        if let problem {
+                            report.problems.append(SyncProblem(path: path, message: problem))
+                            logger.error("\(problem)")
+                        } else if pushed > cursor.seq {
+                            let gap = LogGap(device: device, name: records[device]?.name ?? device.rawValue, missing: cursor.seq + 1, pushed: pushed,
+                                             latest: vault.segmentSeqs(device: device, after: cursor.seq).last ?? cursor.seq)
+                            gaps.append(gap)
+                            if gap.isHole {
+                                report.problems.append(SyncProblem(path: path, message: gap.description))
+                                logger.error("\(gap.description)")
+                            }
+                        }
+                    }
+                }
+                guard let (segment, hash) = next else { break }
                 ahead = Self.readAhead(vault, device: device, seq: segment.seq + 1)
-                let (fresh, applied) = try store.apply(segment, hash: hash, policies: policies)
+                let (fresh, applied) = try store.apply(segment, hash: hash, after: cursor.seq, policies: policies)
                 logger.debug("applied segment \(segment.seq) of \(device): \(segment.changes.count) changes, \(fresh) new")
                 report.segmentsPulled += 1
                 report.changesPulled += fresh
@@ -119,9 +216,24 @@ public struct Synchronizer: Sendable {
                 cursor = Cursor(seq: segment.seq, hash: hash)
             }
         }
+        try store.recordLogGaps(gaps)
+        report.gaps = gaps
         for problem in report.problems {
             try store.log(problem.message, level: "error")
         }
+    }
+
+    /// The segment of `device` past a bad or missing one that a reader at
+    /// `cursor` may take: the first later one when it follows the cursor
+    /// (the device skipped a file), else the latest restatement.
+    private func laterSegment(_ vault: Vault, device: DeviceID, following cursor: Cursor) throws(TandemError) -> (segment: Segment, hash: [UInt8])? {
+        let later = vault.segmentSeqs(device: device, after: cursor.seq + 1)
+        guard let first = later.first else { return nil }
+        if let found = try? vault.readSegment(device: device, seq: first), found.segment.follows(cursor) { return found }
+        for seq in later.reversed() {
+            if let found = try? vault.readSegment(device: device, seq: seq), found.segment.restates { return found }
+        }
+        return nil
     }
 
     private static func readAhead(_ vault: Vault, device: DeviceID, seq: UInt64) -> Task<Result<(segment: Segment, hash: [UInt8])?, TandemError>, Never> {
@@ -173,15 +285,33 @@ public struct Synchronizer: Sendable {
         while true {
             let changes = try store.outbox(limit: maxChangesPerSegment)
             guard !changes.isEmpty else { return }
-            let info = try store.info()
-            let segment = Segment(device: info.id, seq: info.pushedSeq + 1, previousHash: info.pushedHash,
-                                  created: try store.nextTimestamp(), changes: changes)
-            let hash = try vault.writeSegment(segment)
-            try store.markPushed(segment, hash: hash, policies: policies)
-            logger.debug("pushed segment \(segment.seq): \(changes.count) changes")
-            report.segmentsPushed += 1
-            report.changesPushed += changes.count
+            try publish(changes, restating: false, vault: vault, policies: policies, report: &report)
         }
+    }
+
+    /// Pushes `changes` as the next segments of this device (at least one:
+    /// an empty restatement still lets readers past a hole). A restatement's
+    /// first segment carries the mark.
+    private func publish(_ changes: [Change], restating: Bool, vault: Vault, policies: PolicyMap, report: inout SyncReport) throws(TandemError) {
+        var start = 0
+        repeat {
+            let part = Array(changes[start..<min(start + maxChangesPerSegment, changes.count)])
+            let info = try store.info()
+            let segment = Segment(device: info.id, seq: info.nextSeq, previousSeq: info.pushedSeq, previousHash: info.pushedHash,
+                                  created: try store.nextTimestamp(), installation: info.installation,
+                                  restates: restating && start == 0, changes: part)
+            let sealed = try vault.sealSegment(segment)
+            try store.notePushIntent(sealed)
+            try vault.placeSegment(sealed)
+            try store.markPushed(segment, hash: sealed.hash, policies: policies)
+            logger.debug("pushed segment \(segment.seq): \(part.count) changes\(segment.restates ? " (restating)" : "")")
+            if segment.restates {
+                try store.log("republished \(changes.count) versions of this device's entries: the vault had lost part of its log", level: "warning")
+            }
+            report.segmentsPushed += 1
+            report.changesPushed += part.count
+            start += maxChangesPerSegment
+        } while start < changes.count
     }
 
     private func publishDeviceRecord(vault: Vault) throws(TandemError) {
@@ -191,8 +321,11 @@ public struct Synchronizer: Sendable {
         var applied: [String: UInt64] = [:]
         for (device, cursor) in try store.cursors() { applied[device.rawValue] = cursor.seq }
         let created = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(info.createdMillis) / 1000))
+        let waiting = Dictionary(try store.logGaps().filter(\.isHole).map { ($0.device.rawValue, $0.missing) }, uniquingKeysWith: min)
         try vault.writeDeviceRecord(DeviceRecord(id: info.id, name: info.name, created: created, lastSyncMillis: now,
-                                                 pushedSeq: info.pushedSeq, applied: applied, replaces: info.replaces))
+                                                 pushedSeq: info.pushedSeq, applied: applied, replaces: info.replaces,
+                                                 copiedFrom: info.copiedFrom, installation: info.installation,
+                                                 waiting: waiting.isEmpty ? nil : waiting))
     }
 
     private func summary(_ report: SyncReport) -> String {

@@ -16,24 +16,44 @@ public struct Change: Sendable, Equatable {
 public struct Segment: Sendable, Equatable {
     public var device: DeviceID
     public var seq: UInt64
-    /// SHA-256 of the previous segment file of the same device (zeros for seq 1).
+    /// The seq of the segment this one follows: `seq - 1`, or less when the
+    /// device skipped a file in its log that was not its own (format 2).
+    public var previousSeq: UInt64
+    /// SHA-256 of the segment file at `previousSeq` (zeros for the first).
     public var previousHash: [UInt8]
     public var created: HLCTimestamp
+    /// The installation of the device that wrote it, 16 hex digits; empty in
+    /// format 1. A store copied to another place gets a new one, so a
+    /// device tells its own past writes from a copy's.
+    public var installation: String
+    /// True when this segment begins a restatement: the latest version of
+    /// every entry its device wrote, republished after the vault lost part
+    /// of its log. A reader takes it wherever its cursor stands.
+    public var restates: Bool
     public var changes: [Change]
 
     public static let noPreviousHash = [UInt8](repeating: 0, count: 32)
 
-    public init(device: DeviceID, seq: UInt64, previousHash: [UInt8], created: HLCTimestamp, changes: [Change]) {
+    public init(device: DeviceID, seq: UInt64, previousSeq: UInt64? = nil, previousHash: [UInt8], created: HLCTimestamp,
+                installation: String = "", restates: Bool = false, changes: [Change]) {
         self.device = device
         self.seq = seq
+        self.previousSeq = previousSeq ?? seq - 1
         self.previousHash = previousHash
         self.created = created
+        self.installation = installation
+        self.restates = restates
         self.changes = changes
+    }
+
+    /// True when this segment continues a reader's position at `cursor`.
+    public func follows(_ cursor: Cursor) -> Bool {
+        restates || (previousSeq == cursor.seq && previousHash == cursor.hash)
     }
 }
 
-/// Encodes segments to the bytes of a `.seg` file and back (format 1; the
-/// VaultFormat article gives the grammar).
+/// Encodes segments to the bytes of a `.seg` file and back (format 2, and
+/// format 1 for reading; the VaultFormat article gives the grammar).
 public struct SegmentCodec: Sendable {
     public let sealer: any Sealer
 
@@ -43,6 +63,8 @@ public struct SegmentCodec: Sendable {
 
     private static let putKind: UInt8 = 1
     private static let deleteKind: UInt8 = 2
+    /// Bit 0 of a format-2 segment's flags: it begins a restatement.
+    private static let restatesFlag: UInt8 = 1
 
     /// Binds a segment's bytes to its device and seq, so a file renamed or
     /// copied to another place fails to open.
@@ -55,17 +77,33 @@ public struct SegmentCodec: Sendable {
         return writer.bytes
     }
 
-    private func header() -> [UInt8] {
-        VaultFormat.segmentMagic + [UInt8(VaultFormat.version), sealer.kind]
+    private func header(format: Int) -> [UInt8] {
+        VaultFormat.segmentMagic + [UInt8(format), sealer.kind]
     }
 
-    public func encode(_ segment: Segment) throws -> [UInt8] {
-        var body = BinaryWriter(capacity: 64 + segment.changes.count * 128)
+    /// Why a segment cannot be written in the format asked for.
+    public struct EncodeError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The bytes of `segment` in `format` (the current one unless a test
+    /// asks for format 1, which cannot hold an installation, a restatement
+    /// or a skipped seq).
+    public func encode(_ segment: Segment, format: Int = VaultFormat.version) throws -> [UInt8] {
+        if format < 2, !segment.installation.isEmpty || segment.restates || segment.previousSeq != segment.seq - 1 {
+            throw EncodeError(description: "format 1 holds no installation, restatement or skipped seq")
+        }
+        var body = BinaryWriter(capacity: 96 + segment.changes.count * 128)
         body.string(segment.device.rawValue)
         body.uint64(segment.seq)
+        if format >= 2 { body.uint64(segment.previousSeq) }
         body.raw(segment.previousHash)
         body.uint64(UInt64(bitPattern: segment.created.wallMillis))
         body.uint32(segment.created.counter)
+        if format >= 2 {
+            body.string(segment.installation)
+            body.byte(segment.restates ? Self.restatesFlag : 0)
+        }
         body.varint(UInt64(segment.changes.count))
         for change in segment.changes {
             let version = change.version
@@ -84,7 +122,7 @@ public struct SegmentCodec: Sendable {
             }
             if let value = version.value { body.string(value) }
         }
-        let header = header()
+        let header = header(format: format)
         let sealed = try sealer.seal(body.bytes, associatedData: Self.associatedData(device: segment.device, seq: segment.seq, header: header))
         return header + sealed
     }
@@ -103,7 +141,7 @@ public struct SegmentCodec: Sendable {
         guard format <= VaultFormat.version else {
             throw DecodeError(description: "segment format \(format) is newer than this tandem understands (format \(VaultFormat.version)); upgrade tandem")
         }
-        guard format == VaultFormat.version else { throw DecodeError(description: "unknown segment format \(format)") }
+        guard format >= 1 else { throw DecodeError(description: "unknown segment format \(format)") }
         guard bytes[5] == sealer.kind else {
             throw DecodeError(description: "sealed with method \(bytes[5]), but this vault uses method \(sealer.kind)")
         }
@@ -114,13 +152,13 @@ public struct SegmentCodec: Sendable {
             throw DecodeError(description: "cannot open: \(error)")
         }
         do {
-            return try decodeBody(body, device: device, seq: seq)
+            return try decodeBody(body, device: device, seq: seq, format: format)
         } catch {
             throw DecodeError(description: error.description)
         }
     }
 
-    private func decodeBody(_ body: [UInt8], device: DeviceID, seq: UInt64) throws(BinaryReader.Failure) -> Segment {
+    private func decodeBody(_ body: [UInt8], device: DeviceID, seq: UInt64, format: Int) throws(BinaryReader.Failure) -> Segment {
         var reader = BinaryReader(body)
         let writer = try reader.string("device id", max: 64)
         guard writer == device.rawValue else {
@@ -128,8 +166,18 @@ public struct SegmentCodec: Sendable {
         }
         let storedSeq = try reader.uint64("seq")
         guard storedSeq == seq else { throw .init(description: "holds seq \(storedSeq), but its name says \(seq)") }
+        let previousSeq = format >= 2 ? try reader.uint64("previous seq") : seq - 1
+        guard previousSeq < seq else { throw .init(description: "follows seq \(previousSeq), which is not before its own") }
         let previous = Array(try reader.raw(32, "previous hash"))
         let created = HLCTimestamp(wallMillis: Int64(bitPattern: try reader.uint64("created")), counter: try reader.uint32("created"))
+        var installation = ""
+        var restates = false
+        if format >= 2 {
+            installation = try reader.string("installation", max: 64)
+            let flags = try reader.byte("flags")
+            guard flags & ~Self.restatesFlag == 0 else { throw .init(description: "has unknown flags \(flags)") }
+            restates = flags & Self.restatesFlag != 0
+        }
         let count = try reader.varint("change count")
         guard count <= UInt64(body.count) else { throw .init(description: "change count \(count) exceeds the segment's size") }
         var changes: [Change] = []
@@ -161,7 +209,8 @@ public struct SegmentCodec: Sendable {
             changes.append(Change(context: context, key: key, version: EntryVersion(value: value, vector: vector, timestamp: timestamp, origin: origin, schema: Int(schema))))
         }
         guard reader.isAtEnd else { throw .init(description: "unexpected bytes after the last change") }
-        return Segment(device: device, seq: seq, previousHash: previous, created: created, changes: changes)
+        return Segment(device: device, seq: seq, previousSeq: previousSeq, previousHash: previous, created: created,
+                       installation: installation, restates: restates, changes: changes)
     }
 
     /// The few device ids of a segment, decoded once each: every change

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// A vault folder (DESIGN §2): what it holds and the only code that reads or
@@ -199,22 +202,57 @@ public struct Vault: Sendable {
     /// Writes a new segment; never replaces one. Returns the file's hash, which
     /// the next segment of the device carries.
     public func writeSegment(_ segment: Segment) throws(TandemError) -> [UInt8] {
-        let bytes: [UInt8]
-        do { bytes = try codec.encode(segment) } catch {
+        let sealed = try sealSegment(segment)
+        try placeSegment(sealed)
+        return sealed.hash
+    }
+
+    /// A segment's file bytes, sealed, and their hash: known before the file
+    /// is placed, so a device can note what it is about to write.
+    public struct SealedSegment: Sendable {
+        public var device: DeviceID
+        public var seq: UInt64
+        public var bytes: [UInt8]
+        public var hash: [UInt8] { Digest.sha256(bytes) }
+    }
+
+    public func sealSegment(_ segment: Segment) throws(TandemError) -> SealedSegment {
+        do {
+            return SealedSegment(device: segment.device, seq: segment.seq, bytes: try codec.encode(segment))
+        } catch {
             throw .io(path: segmentURL(device: segment.device, seq: segment.seq).path, reason: "cannot seal: \(error)")
         }
-        let folder = logFolder(of: segment.device)
+    }
+
+    /// Places a sealed segment at its name; fails when the name is taken.
+    public func placeSegment(_ sealed: SealedSegment) throws(TandemError) {
+        let folder = logFolder(of: sealed.device)
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw .io(path: folder.path, reason: error.localizedDescription)
         }
         do {
-            try AtomicFile.write(bytes, to: segmentURL(device: segment.device, seq: segment.seq), replacing: false)
+            try AtomicFile.write(sealed.bytes, to: segmentURL(device: sealed.device, seq: sealed.seq), replacing: false)
         } catch {
             throw .io(path: error.path, reason: error.reason)
         }
-        return Digest.sha256(bytes)
+    }
+
+    /// True when a file (of any kind) holds `device`'s name `seq`.
+    public func segmentExists(device: DeviceID, seq: UInt64) -> Bool {
+        var info = stat()
+        return lstat(segmentURL(device: device, seq: seq).path, &info) == 0
+    }
+
+    /// The seqs of `device`'s log after `seq`, ascending, read from its
+    /// folder: what a reader looks at when the next seq is missing or bad.
+    public func segmentSeqs(device: DeviceID, after seq: UInt64) -> [UInt64] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: logFolder(of: device).path)) ?? []
+        return names.compactMap { name -> UInt64? in
+            guard name.hasSuffix(".seg"), name.count == VaultFormat.seqDigits + 4 else { return nil }
+            return UInt64(name.dropLast(4))
+        }.filter { $0 > seq }.sorted()
     }
 
     /// The devices that have a log folder; folders whose names are not device

@@ -2,8 +2,8 @@ import Foundation
 
 /// Constants of the vault's on-disk format (see the VaultFormat article).
 public enum VaultFormat {
-    /// The format this build reads and writes.
-    public static let version = 1
+    /// The format this build writes; it reads this one and every earlier one.
+    public static let version = 2
     /// Magic bytes that open every segment file.
     static let segmentMagic: [UInt8] = Array("TDSG".utf8)
     /// Digits of a segment's zero-padded sequence number in its file name.
@@ -80,9 +80,17 @@ public struct DeviceRecord: Codable, Sendable, Equatable {
     /// The earlier installation of this device that this one replaced (the app
     /// was reinstalled); absent otherwise. Its log stays readable in the vault.
     public var replaces: DeviceID?
+    /// The device whose store this one's was copied from (a cloned home);
+    /// unlike `replaces`, that device may well live on.
+    public var copiedFrom: DeviceID?
+    /// The installation that wrote the record (see `Segment.installation`).
+    public var installation: String?
+    /// For each device whose log has a hole here, the missing seq this device
+    /// waits at: that device republishes what it wrote (a restatement).
+    public var waiting: [String: UInt64]?
 
     public init(id: DeviceID, name: String, created: String, lastSyncMillis: Int64? = nil, pushedSeq: UInt64 = 0, applied: [String: UInt64] = [:],
-                replaces: DeviceID? = nil) {
+                replaces: DeviceID? = nil, copiedFrom: DeviceID? = nil, installation: String? = nil, waiting: [String: UInt64]? = nil) {
         self.format = VaultFormat.version
         self.id = id
         self.name = name
@@ -91,5 +99,8 @@ public struct DeviceRecord: Codable, Sendable, Equatable {
         self.pushedSeq = pushedSeq
         self.applied = applied
         self.replaces = replaces
+        self.copiedFrom = copiedFrom
+        self.installation = installation
+        self.waiting = waiting
     }
 }

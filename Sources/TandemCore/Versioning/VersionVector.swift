@@ -66,6 +66,13 @@ public struct VersionVector: Hashable, Sendable, ExpressibleByDictionaryLiteral 
         return VersionVector(result)
     }
 
+    /// A copy without `device`'s counter.
+    public func removing(_ device: DeviceID) -> VersionVector {
+        var result = counters
+        result[device] = nil
+        return VersionVector(result)
+    }
+
     /// Entries sorted by device id: the order every encoding uses.
     public var sorted: [(device: DeviceID, counter: UInt64)] {
         counters.sorted { $0.key < $1.key }.map { (device: $0.key, counter: $0.value) }

@@ -1,0 +1,211 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import GRDB
+
+/// Where a store file lives: this machine's id and the store's real path.
+/// A store whose recorded place differs was copied (or moved) there.
+enum StorePlace {
+    static func current(storePath: String) -> String {
+        machineID() + ":" + realPath(storePath)
+    }
+
+    private static func realPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return (path as NSString).standardizingPath }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// The systemd machine id, else the host name: two machines cloned from
+    /// one image share a machine id, and then the path still tells copies apart.
+    private static func machineID() -> String {
+        for file in ["/etc/machine-id", "/var/lib/dbus/machine-id"] {
+            if let text = try? String(contentsOfFile: file, encoding: .utf8) {
+                let id = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                if !id.isEmpty { return id }
+            }
+        }
+        return ProcessInfo.processInfo.hostName
+    }
+}
+
+/// How a device tells its own writes from a copy's (VaultFormat, "Installations").
+///
+/// Every segment names the installation that wrote it. A store restored from
+/// an older copy, in the place it was made, finds segments of its own
+/// installation beyond its push position: its own later history, which it
+/// adopts. A store copied elsewhere, or one that finds another installation
+/// writing under its id, stops writing as that id: it becomes a new device
+/// that names the one it copied, reads the old id's log like any other, and
+/// takes its unpublished writes along.
+extension DeviceStore {
+    /// A store that found it was a copy and became a device of its own.
+    public struct IdentityChange: Sendable, Equatable, Codable, CustomStringConvertible {
+        /// The device it was a copy of, and the id it writes under now.
+        public var was: DeviceID
+        public var now: DeviceID
+        public var reason: String
+
+        public var description: String {
+            "this store is a copy of device \(was): \(reason); it now continues as device \(now), with every change it had not published"
+        }
+    }
+
+    /// True when the store's file is not where it was made (recording the
+    /// place of a store made before places were recorded).
+    func isCopiedHere() throws(TandemError) -> Bool {
+        let here = StorePlace.current(storePath: path)
+        return try writeTransaction { db in
+            guard let recorded = try StoreMeta.get(db, .place) else {
+                try StoreMeta.set(db, .place, here)
+                if try StoreMeta.get(db, .installation) == nil { try StoreMeta.set(db, .installation, Digest.randomHex(bytes: 8)) }
+                return false
+            }
+            return recorded != here
+        }
+    }
+
+    /// Notes the segment this store is about to place, so that a crash
+    /// before it records the push finds the file and knows it for its own.
+    func notePushIntent(_ sealed: Vault.SealedSegment) throws(TandemError) {
+        try writeTransaction { db in try StoreMeta.set(db, .pushIntent, "\(sealed.seq):\(Digest.hex(sealed.hash))") }
+    }
+
+    /// True when `hash` at `seq` is the segment this store noted it was about to place.
+    func isPushIntent(seq: UInt64, hash: [UInt8]) throws(TandemError) -> Bool {
+        try read { db in try StoreMeta.get(db, .pushIntent) == "\(seq):\(Digest.hex(hash))" }
+    }
+
+    /// Moves the next push past `seq`, a file in this device's log that is not its segment.
+    func skipOwnSeq(_ seq: UInt64) throws(TandemError) {
+        try writeTransaction { db in
+            let info = try self.info(db)
+            guard seq == info.nextSeq else { return }
+            try StoreMeta.set(db, .nextSeq, String(seq + 1))
+            try self.log(db, "skipped seq \(seq) of this device's log: the file there is not its segment", level: "warning")
+        }
+    }
+
+    /// Takes a segment of this installation found beyond the push position
+    /// (the store was restored from an older copy) as its own history: the
+    /// versions join the vault view and, where they supersede local, local;
+    /// the write counter moves past every counter they use.
+    func adoptOwnSegment(_ segment: Segment, hash: [UInt8], policies: PolicyMap) throws(TandemError) {
+        try writeTransaction { db in
+            let info = try self.info(db)
+            guard segment.device == info.id, segment.previousSeq == info.pushedSeq else { return }
+            var counter = UInt64(try StoreMeta.get(db, .writeCounter) ?? "0") ?? 0
+            var arrival = Int64(try StoreMeta.get(db, .arrival) ?? "0") ?? 0
+            var batch = try RecordBatch(db, store: self, changes: segment.changes, schemas: try self.schemaVersions(db))
+            var newest = HLCTimestamp.zero
+            var applied = 0
+            for change in segment.changes {
+                counter = max(counter, change.version.vector[info.id])
+                newest = max(newest, change.version.timestamp)
+                var record = batch.record(context: change.context, key: change.key)
+                _ = record.views.frontier.add(change.version)
+                let local = record.views.local
+                if local == nil || change.version.vector.compare(to: local!.vector) == .dominates {
+                    record.views.local = change.version
+                    record.views.refused = nil
+                }
+                arrival += 1
+                record.arrival = arrival
+                _ = try self.settle(db, &record, policy: policies[change.context], catalog: nil)
+                try record.save(db)
+                batch.update(record)
+                applied += 1
+            }
+            var hlc = try self.loadClock(db)
+            hlc.receive(newest, now: self.clock.nowMillis())
+            try self.saveClock(db, hlc)
+            try StoreMeta.set(db, .writeCounter, String(counter))
+            try StoreMeta.set(db, .arrival, String(arrival))
+            try StoreMeta.set(db, .pushedSeq, String(segment.seq))
+            try StoreMeta.set(db, .pushedHash, Digest.hex(hash))
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [StoreMeta.nextSeq.rawValue])
+            if segment.restates { try StoreMeta.set(db, .restatedSeq, String(segment.seq)) }
+            try self.log(db, "took back segment \(segment.seq) of this device from the vault (\(applied) changes): this store was restored from an older copy")
+        }
+    }
+
+    /// Makes this store a device of its own: a new id, a new installation,
+    /// push position 0, and a cursor at its old push position in the old
+    /// id's log, which it now reads like any other device's. Its
+    /// unpublished writes move to the new id: each keeps what it had seen
+    /// of the old id's published writes, and no counter the old id may have
+    /// used elsewhere. Undo records are dropped (they name the old id's
+    /// versions). With `replacing`, the new device also replaces the old one
+    /// (the old one is gone: this store is its restored copy).
+    func becomeCopy(reason: String, replacing: Bool) throws(TandemError) -> IdentityChange {
+        try writeTransaction { db in
+            let old = try self.info(db)
+            let new = DeviceID.random()
+            var counter: UInt64 = 0
+            let queued = try Row.fetchAll(db, sql: "SELECT context, key, value, vv, wall, counter, origin, schema, queued FROM outbox ORDER BY queued, context, key")
+            for row in queued {
+                guard let version = try EntryRecord.version(row, from: 2, path: self.path) else { continue }
+                let context: String = row[0], key: String = row[1]
+                guard var record = try self.record(db, context: context, key: key) else { continue }
+                let published = record.views.frontier.versions.map { $0.vector[old.id] }.max() ?? 0
+                counter += 1
+                var vector = version.vector.removing(old.id)
+                if published > 0 { vector = vector.setting(old.id, to: published) }
+                let moved = EntryVersion(value: version.value, vector: vector.setting(new, to: counter), timestamp: version.timestamp,
+                                         origin: new, schema: version.schema)
+                if record.views.local?.vector == version.vector {
+                    record.views.local = moved
+                    try record.save(db)
+                }
+                try db.execute(sql: "DELETE FROM outbox WHERE context = ? AND key = ?", arguments: [context, key])
+                try db.execute(sql: "INSERT INTO outbox (context, key, value, vv, wall, counter, origin, schema, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               arguments: StatementArguments([context, key] + EntryRecord.arguments(moved) + [row[8] as Int64]))
+            }
+            try db.execute(sql: "DELETE FROM undo")
+            try db.execute(sql: "INSERT OR REPLACE INTO cursor (device, seq, hash) VALUES (?, ?, ?)",
+                           arguments: [old.id.rawValue, Int64(old.pushedSeq), Data(old.pushedHash)])
+            let values: [StoreMeta: String] = [
+                .deviceID: new.rawValue, .pushedSeq: "0", .pushedHash: Digest.hex(Segment.noPreviousHash),
+                .writeCounter: String(counter), .installation: Digest.randomHex(bytes: 8),
+                .place: StorePlace.current(storePath: self.path), .copiedFrom: old.id.rawValue,
+            ]
+            for (key, value) in values { try StoreMeta.set(db, key, value) }
+            for key in [StoreMeta.pushIntent, .nextSeq, .restatedSeq] {
+                try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [key.rawValue])
+            }
+            if replacing {
+                try StoreMeta.set(db, .replaces, old.id.rawValue)
+            } else {
+                try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [StoreMeta.replaces.rawValue])
+            }
+            try self.log(db, "this store is a copy of device \(old.name) (\(old.id)): \(reason); it continues as device \(new), "
+                         + "and \(queued.count) unpublished changes go with it", level: "warning")
+            return IdentityChange(was: old.id, now: new, reason: reason)
+        }
+    }
+
+    // MARK: Restatement
+
+    /// The latest version of every entry this device wrote that the vault
+    /// view still holds: what a restatement republishes. A version of it
+    /// that another device's version superseded is left out; that version
+    /// has seen it.
+    func restatement() throws(TandemError) -> [Change] {
+        try read { db in
+            let me = try self.info(db).id
+            var changes: [Change] = []
+            for record in try self.records(db, sql: "", arguments: []) {
+                for version in record.views.frontier.versions where version.origin == me {
+                    changes.append(Change(context: record.context, key: record.key, version: version))
+                }
+            }
+            return changes
+        }
+    }
+
+    /// The seq of this device's latest restatement, 0 for none.
+    func restatedSeq() throws(TandemError) -> UInt64 {
+        try read { db in UInt64(try StoreMeta.get(db, .restatedSeq) ?? "0") ?? 0 }
+    }
+}
