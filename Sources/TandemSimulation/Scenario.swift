@@ -16,6 +16,15 @@ public struct ScenarioConfiguration: Sendable, Equatable {
     /// Chance per step that a device is reinstalled: its store wiped, a new
     /// installation restoring everything from the vault.
     public var reinstallRate: Double
+    /// Chance per step that a device's store is copied aside (a backup of
+    /// its home), and that a device's store is put back from its latest
+    /// copy (the backup restored): it must take back its later history
+    /// without reusing a counter, or become a new device.
+    public var storeCopyRate: Double
+    public var storeRestoreRate: Double
+    /// Chance per step that a device's store is copied into a new home that
+    /// keeps working beside it (a cloned machine); at most `maxDevices` devices.
+    public var cloneRate: Double
     /// A device (by index) that stays offline for the whole script: its
     /// writes all queue and must all arrive once it comes back at the end.
     public var offlineThroughout: Int?
@@ -23,7 +32,8 @@ public struct ScenarioConfiguration: Sendable, Equatable {
     public var keysPerContext: Int
 
     public init(devices: Int = 3, steps: Int = 40, seed: UInt64 = 1, offlineRate: Double = 0.05, conflictRate: Double = 0.1,
-                handlerFailureRate: Double = 0.1, reinstallRate: Double = 0.01, offlineThroughout: Int? = nil,
+                handlerFailureRate: Double = 0.1, reinstallRate: Double = 0.01, storeCopyRate: Double = 0, storeRestoreRate: Double = 0,
+                cloneRate: Double = 0, offlineThroughout: Int? = nil,
                 contexts: [String] = ["friends", "settings"], keysPerContext: Int = 6) {
         self.devices = devices
         self.steps = steps
@@ -32,6 +42,9 @@ public struct ScenarioConfiguration: Sendable, Equatable {
         self.conflictRate = conflictRate
         self.handlerFailureRate = handlerFailureRate
         self.reinstallRate = reinstallRate
+        self.storeCopyRate = storeCopyRate
+        self.storeRestoreRate = storeRestoreRate
+        self.cloneRate = cloneRate
         self.offlineThroughout = offlineThroughout
         self.contexts = contexts
         self.keysPerContext = keysPerContext
@@ -46,6 +59,9 @@ public struct ScenarioReport: Sendable, Equatable {
     public var conflictsSeen = 0
     public var conflictsResolved = 0
     public var reinstalls = 0
+    /// Stores put back from an older copy, and stores cloned into a second home.
+    public var restores = 0
+    public var clones = 0
     /// Writes made by devices while they could not reach the vault.
     public var offlineWrites = 0
     public var converged = false
@@ -66,9 +82,20 @@ public final class Scenario: @unchecked Sendable {
     public private(set) var devices: [SimulatedDevice] = []
     private var random: SeededGenerator
     private var report: ScenarioReport
-    /// Every version written, by context/key.
-    private var written: [String: [EntryVersion]] = [:]
+    /// Every version written, by context/key, with the device that wrote it.
+    private var written: [String: [Write]] = [:]
+
+    private struct Write {
+        var version: EntryVersion
+        var writer: String
+        /// Its place in the order of all writes, to tell which copies of a store hold it.
+        var serial: Int
+    }
+    private var writes = 0
     private let failingKeys = FailingKeys()
+    /// The latest copy of each device's store, by device name, and how many
+    /// writes had been made when it was taken.
+    private var copies: [String: (url: URL, writes: Int)] = [:]
 
     public init(_ configuration: ScenarioConfiguration, folder: URL) throws {
         self.configuration = configuration
@@ -118,7 +145,8 @@ public final class Scenario: @unchecked Sendable {
     private func write(_ device: SimulatedDevice, _ context: String, _ key: String, _ value: String?) throws {
         do {
             if case .written(let version) = try device.store.write(context: context, key: key, value: value) {
-                written["\(context)/\(key)", default: []].append(version)
+                writes += 1
+                written["\(context)/\(key)", default: []].append(Write(version: version, writer: device.name, serial: writes))
                 if !device.isOnline { report.offlineWrites += 1 }
             }
             report.operations += 1
@@ -137,6 +165,21 @@ public final class Scenario: @unchecked Sendable {
         }
         if random.chance(configuration.reinstallRate), device.isOnline {
             try await reinstall(device)
+            return
+        }
+        if random.chance(configuration.storeCopyRate) {
+            let copy = folder.appendingPathComponent("copies/\(device.name)-\(report.operations)-\(report.syncs)", isDirectory: true)
+            try device.saveCopy(to: copy)
+            copies[device.name] = (copy, writes)
+            return
+        }
+        if random.chance(configuration.storeRestoreRate), let copy = copies[device.name] {
+            try restore(device, from: copy)
+            return
+        }
+        if random.chance(configuration.cloneRate), devices.count < 8 {
+            devices.append(try SimulatedDevice(cloning: device, name: "device\(devices.count)", folder: folder))
+            report.clones += 1
             return
         }
         if random.chance(configuration.conflictRate), devices.count >= 2 {
@@ -192,6 +235,7 @@ public final class Scenario: @unchecked Sendable {
             }
         }
         let result = try await Synchronizer(store: device.store, logger: logger).sync(policies: policies, handlers: handlers)
+        try follow(result.identityChange, of: device)
         report.syncs += 1
         report.conflictsSeen = max(report.conflictsSeen, result.conflicts)
         guard result.problems.isEmpty else {
@@ -211,6 +255,45 @@ public final class Scenario: @unchecked Sendable {
         try await sync(device, policy: .accept)
     }
 
+    /// Puts back a device's older copy. The writes it made since that it
+    /// had not published are gone with the store it replaces, as on a real
+    /// machine: they leave the list of writes that must survive. Everything
+    /// it had published must survive.
+    private func restore(_ device: SimulatedDevice, from copy: (url: URL, writes: Int)) throws {
+        var published: [String: [EntryVersion]] = [:]
+        for entry in try device.store.entries() { published["\(entry.context)/\(entry.key)"] = entry.vault }
+        try device.restoreCopy(from: copy.url)
+        for (path, writes) in written {
+            written[path] = writes.filter { write in
+                write.writer != device.name || write.serial <= copy.writes
+                    || (published[path] ?? []).contains { $0.vector.includes(write.version.vector) }
+            }
+        }
+        report.restores += 1
+    }
+
+    /// A store that became a device of its own moved its unpublished writes
+    /// to its new id: the writes to check are those, found by content. A
+    /// write of this device that a later write of its own replaced in its
+    /// outbox before the move is represented by that later write.
+    private func follow(_ change: DeviceStore.IdentityChange?, of device: SimulatedDevice) throws {
+        guard let change else { return }
+        // A sync that stopped at a failing handler pushed nothing: the moved writes may still wait in the outbox.
+        var queued: [String: [EntryVersion]] = [:]
+        for change in try device.store.outbox() { queued["\(change.context)/\(change.key)", default: []].append(change.version) }
+        for entry in try device.store.entries() {
+            let path = "\(entry.context)/\(entry.key)"
+            let moved = (entry.vault + (entry.local.map { [$0] } ?? []) + (queued[path] ?? [])).filter { $0.origin == change.now }
+            guard let latest = moved.max(by: { $0.timestamp < $1.timestamp }), let writes = written[path] else { continue }
+            written[path] = writes.map { write in
+                guard write.writer == device.name, write.version.origin == change.was, !entry.vault.contains(write.version) else { return write }
+                let match = moved.first { $0.value == write.version.value && $0.timestamp == write.version.timestamp }
+                    ?? (latest.timestamp >= write.version.timestamp ? latest : nil)
+                return match.map { Write(version: $0, writer: write.writer, serial: write.serial) } ?? write
+            }
+        }
+    }
+
     /// Everyone online, `accept` everywhere, until a whole round moves nothing.
     private func settle() async throws {
         for device in devices { try device.setOnline(true) }
@@ -218,6 +301,7 @@ public final class Scenario: @unchecked Sendable {
             var moved = 0
             for device in devices {
                 let result = try await Synchronizer(store: device.store, logger: logger).sync(policies: .all(.accept))
+                try follow(result.identityChange, of: device)
                 report.syncs += 1
                 guard result.problems.isEmpty else {
                     throw ScenarioError(description: "seed \(configuration.seed): \(result.problems.map(\.message).joined(separator: "; "))")
@@ -239,11 +323,13 @@ public final class Scenario: @unchecked Sendable {
                 for path in differing { report.failures.append(try describe(path)) }
             }
         }
-        for (path, versions) in written {
+        for (path, writes) in written {
+            let versions = writes.map(\.version)
             let parts = path.split(separator: "/", maxSplits: 1).map(String.init)
             let vault = try devices[0].store.entry(context: parts[0], key: parts[1])?.vault ?? []
             for version in versions where !vault.contains(where: { $0.vector.includes(version.vector) }) {
-                report.failures.append("write \(version.versionID) of \(path) is lost")
+                report.failures.append("write \(version.versionID) of \(path) (\(version.value ?? "deleted") [\(version.vector.compactText)]) is lost")
+                report.failures.append(try describe(path))
             }
         }
         report.converged = report.failures.isEmpty

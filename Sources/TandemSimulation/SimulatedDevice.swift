@@ -42,6 +42,48 @@ public final class SimulatedDevice: @unchecked Sendable {
                                        replacing: old, clock: clock)
     }
 
+    /// A device that opens a copy of `original`'s store files, as when a
+    /// person copies a home to a second machine and keeps using both.
+    init(cloning original: SimulatedDevice, name: String, folder: URL) throws {
+        self.name = name
+        self.vaultRoot = original.vaultRoot
+        let links = folder.appendingPathComponent("links", isDirectory: true)
+        vaultLink = links.appendingPathComponent(name)
+        try FileManager.default.createSymbolicLink(at: vaultLink, withDestinationURL: original.vaultRoot)
+        let storeFolder = folder.appendingPathComponent("devices/\(name)", isDirectory: true)
+        try FileManager.default.createDirectory(at: storeFolder, withIntermediateDirectories: true)
+        storePath = storeFolder.appendingPathComponent("store.sqlite").path
+        descriptor = original.descriptor
+        clock = original.clock
+        try Self.copyStoreFiles(from: original.storePath, to: storePath)
+        store = try DeviceStore.open(at: storePath, clock: clock)
+        // The copy knows the vault by the path the original did; give it its own way there.
+        try store.setVaultPath(vaultLink.path)
+    }
+
+    /// Copies the store's files as they are on disk, as `cp -a` of a home
+    /// would while the app is idle: the database and its write-ahead log.
+    func saveCopy(to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Self.copyStoreFiles(from: storePath, to: folder.appendingPathComponent("store.sqlite").path)
+    }
+
+    /// Puts back a copy made by `saveCopy`, as restoring last week's backup
+    /// of the device would, and opens it.
+    func restoreCopy(from folder: URL) throws {
+        try store.close()
+        try Self.copyStoreFiles(from: folder.appendingPathComponent("store.sqlite").path, to: storePath)
+        store = try DeviceStore.open(at: storePath, clock: clock)
+    }
+
+    private static func copyStoreFiles(from source: String, to target: String) throws {
+        let manager = FileManager.default
+        for suffix in ["", "-wal", "-shm"] {
+            if manager.fileExists(atPath: target + suffix) { try manager.removeItem(atPath: target + suffix) }
+            if suffix != "-shm", manager.fileExists(atPath: source + suffix) { try manager.copyItem(atPath: source + suffix, toPath: target + suffix) }
+        }
+    }
+
     /// Closes the device's store; the scenario is over.
     func close() {
         try? store.close()

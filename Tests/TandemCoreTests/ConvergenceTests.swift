@@ -5,7 +5,8 @@ import TandemSimulation
 
 /// The convergence property: whatever happens (random writes, deletions,
 /// concurrent edits, offline periods, failing handlers, decisions, random sync
-/// order), once every device is online under `accept`, all hold the same data
+/// order, stores put back from older copies, stores cloned into a second
+/// home that keeps working), once every device is online under `accept`, all hold the same data
 /// and no write is lost. Replay one seed with `TANDEM_SEED=N swift test --filter Convergence`.
 @Suite struct ConvergenceTests {
     static let seeds: [UInt64] = {
@@ -24,7 +25,8 @@ import TandemSimulation
         let folder = TemporaryFolder()
         var generator = SeededGenerator(seed: seed ^ 0xC0FFEE)
         let configuration = ScenarioConfiguration(
-            devices: Int.random(in: 3...5, using: &generator), steps: Int.random(in: 20...60, using: &generator), seed: seed)
+            devices: Int.random(in: 3...5, using: &generator), steps: Int.random(in: 20...60, using: &generator), seed: seed,
+            storeCopyRate: 0.05, storeRestoreRate: 0.04, cloneRate: 0.01)
         let report = try await Scenario(configuration, folder: folder.url).run()
         #expect(report.converged, "seed \(seed) (replay: TANDEM_SEED=\(seed) swift test --filter Convergence): \(report.failures.joined(separator: "; "))")
     }

@@ -19,7 +19,7 @@ enum StorePlace {
 
     /// The systemd machine id, else the host name: two machines cloned from
     /// one image share a machine id, and then the path still tells copies apart.
-    private static func machineID() -> String {
+    static func machineID() -> String {
         for file in ["/etc/machine-id", "/var/lib/dbus/machine-id"] {
             if let text = try? String(contentsOfFile: file, encoding: .utf8) {
                 let id = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -141,7 +141,18 @@ extension DeviceStore {
     func becomeCopy(reason: String, replacing: Bool) throws(TandemError) -> IdentityChange {
         try writeTransaction { db in
             let old = try self.info(db)
-            let new = DeviceID.random()
+            let place = StorePlace.current(storePath: self.path)
+            // Named by what it copies, on which machine, in which folders,
+            // when and at which counter: unique in practice, and the same in
+            // a replayed simulation, whose temporary folder differs each run
+            // (ids break ties between concurrent versions).
+            let used = try StoreMeta.get(db, .writeCounter) ?? "0"
+            let folders = URL(fileURLWithPath: self.path).pathComponents.suffix(3).joined(separator: "/")
+            let name = "\(old.id) \(StorePlace.machineID()) \(folders) \(self.clock.nowMillis()) \(old.pushedSeq) \(used)"
+            let digest = Digest.hex(Digest.sha256(Array(name.utf8)))
+            guard let new = DeviceID(validating: String(digest.prefix(16))) else {
+                throw TandemError.storeFailed(path: self.path, reason: "cannot name the new device")
+            }
             var counter: UInt64 = 0
             let queued = try Row.fetchAll(db, sql: "SELECT context, key, value, vv, wall, counter, origin, schema, queued FROM outbox ORDER BY queued, context, key")
             for row in queued {
@@ -168,7 +179,7 @@ extension DeviceStore {
             let values: [StoreMeta: String] = [
                 .deviceID: new.rawValue, .pushedSeq: "0", .pushedHash: Digest.hex(Segment.noPreviousHash),
                 .writeCounter: String(counter), .installation: Digest.randomHex(bytes: 8),
-                .place: StorePlace.current(storePath: self.path), .copiedFrom: old.id.rawValue,
+                .place: place, .copiedFrom: old.id.rawValue,
             ]
             for (key, value) in values { try StoreMeta.set(db, key, value) }
             for key in [StoreMeta.pushIntent, .nextSeq, .restatedSeq] {

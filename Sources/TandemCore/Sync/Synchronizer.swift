@@ -47,7 +47,17 @@ public struct Synchronizer: Sendable {
         }
         let handled = try await runHandlers(handlers, policies: policies, report: &report)
         if handled {
-            try push(vault: vault, policies: policies, report: &report)
+            do {
+                try push(vault: vault, policies: policies, report: &report)
+            } catch {
+                // Another copy of this store placed the segment first: settle
+                // who this store is (it becomes a new device) and push again.
+                let info = try store.info()
+                guard vault.segmentExists(device: info.id, seq: info.nextSeq) else { throw error }
+                logger.warning("\(error.description); settling this store's identity and pushing again")
+                try settleOwnLog(vault: vault, records: records, policies: policies, report: &report)
+                try push(vault: vault, policies: policies, report: &report)
+            }
         }
         try publishDeviceRecord(vault: vault)
         try fillCounts(&report)

@@ -22,6 +22,8 @@ public struct Snapshot: Sendable, Equatable {
     public var snapshots: [SnapshotSummary] = []
     /// In `tandem demo`: what the simulated devices are doing.
     public var demo: DemoStatus?
+    /// Other devices' logs whose reading here stopped at a missing segment.
+    public var gaps: [LogGap] = []
 
     /// Reads everything the screens need from `store`.
     public static func load(_ store: DeviceStore, demo: DemoStatus? = nil) throws -> Snapshot {
@@ -41,7 +43,8 @@ public struct Snapshot: Sendable, Equatable {
             lastSyncMillis: info.lastSyncMillis, counts: StateCounts(rows: rows, waitingToPush: try store.outboxCount()),
             contexts: ContextSummary.summaries(of: rows, policies: try store.policies(), schemas: try store.schemaVersions()),
             rows: rows, names: names, devices: records, events: try store.events(limit: 200),
-            nowMillis: SystemClock().nowMillis(), snapshots: ((try? store.snapshotSummaries().summaries) ?? []).reversed(), demo: demo)
+            nowMillis: SystemClock().nowMillis(), snapshots: ((try? store.snapshotSummaries().summaries) ?? []).reversed(), demo: demo,
+            gaps: try store.logGaps())
     }
 
     /// True for a device record that a reinstall replaced.

@@ -262,6 +262,7 @@ public final class TerminalApp: @unchecked Sendable {
 
     static func describe(_ report: SyncReport) -> String {
         guard report.online else { return "offline: \(report.waitingToPush) changes wait to be pushed" }
+        if let change = report.identityChange { return change.description }
         var text = "synced: pulled \(report.changesPulled), pushed \(report.changesPushed)"
         if report.waiting > 0 { text += " · \(report.waiting) incoming" }
         if report.conflicts > 0 { text += " · \(report.conflicts) conflicts" }

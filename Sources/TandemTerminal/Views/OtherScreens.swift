@@ -43,7 +43,8 @@ struct DevicesScreen {
             }
             let seen = device.lastSyncMillis.map { snapshot.age($0) } ?? "never"
             let name = device.id == snapshot.deviceID ? "\(device.name) (this)" : device.name
-            let status = replaced ? "replaced" : self.status(device, snapshot) ? "online" : "offline"
+            let hole = snapshot.gaps.contains { $0.device == device.id && $0.isHole }
+            let status = replaced ? "replaced" : hole ? "hole" : self.status(device, snapshot) ? "online" : "offline"
             var line = pad(name, 18) + pad(status, 10) + pad(seen, 12) + pad(String(device.pushedSeq), 8)
                 + pad(replaced ? "–" : "\(behind) seg", 9)
             if let demo = snapshot.demo {
@@ -55,13 +56,17 @@ struct DevicesScreen {
             let style = selected ? theme.selected : replaced ? theme.dim : status == "online" ? Style.plain : theme.mark(.conflict)
             grid.put(line, x: 1, y: y, maxWidth: rect.width - 2, style: style)
         }
-        guard let device = devices[safe: state.selectedIndex], rect.height > devices.count + 6 else { return }
+        guard let device = devices[safe: state.selectedIndex], rect.height > devices.count + 7 else { return }
         let applied = device.applied.sorted { $0.key < $1.key }
             .map { "\(snapshot.name(DeviceID(validating: $0.key) ?? device.id)):\($0.value)" }.joined(separator: "  ")
         var lines: [(String, Style)] = [
-            ("\(device.name) · id \(device.id) · created \(device.created)" + (device.replaces.map { " · replaces \($0)" } ?? ""), theme.title),
+            ("\(device.name) · id \(device.id) · created \(device.created)" + (device.replaces.map { " · replaces \($0)" } ?? "")
+                + (device.copiedFrom.map { " · a copy of \(snapshot.name($0))'s store" } ?? ""), theme.title),
             ("applied (device:segment): " + (applied.isEmpty ? "nothing yet" : applied), .plain),
         ]
+        for gap in snapshot.gaps where gap.device == device.id {
+            lines.append(("waiting: " + gap.description, gap.isHole ? theme.mark(.conflict) : theme.dim))
+        }
         if snapshot.demo != nil {
             lines.append(("o takes it offline or online · I reinstalls it · Enter views it", theme.dim))
         }
