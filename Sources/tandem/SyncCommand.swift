@@ -81,6 +81,7 @@ struct StatusCommand: ParsableCommand {
         let vault = Vault(root: .init(fileURLWithPath: info.vaultPath))
         let online = vault.isReachable
         let counts = try store.counts()
+        let records = store.deviceRecordListing()
         if output.json {
             func number(_ value: Int) -> JSONValue { .number(String(value)) }
             Output.json(.object([
@@ -91,15 +92,21 @@ struct StatusCommand: ParsableCommand {
                                     ("incoming", number(counts.incoming)), ("conflicts", number(counts.conflicts)),
                                     ("refused", number(counts.refused)), ("needsNewerApp", number(counts.needsNewerApp)),
                                     ("waitingToPush", number(counts.waitingToPush))])),
+                ("problems", DeviceNotes.problems(records.damaged)),
             ]))
             return
         }
+        DeviceNotes.warn(records.damaged)
         print("device   \(info.name) (\(info.id))")
         print("vault    \(info.vaultPath) — \(online ? "online" : "offline")")
         print("synced   " + (info.lastSyncMillis.map { "\(Output.time($0)) (\(Output.age($0)))" } ?? "never"))
         print("entries  ✓ \(counts.inSync) in sync · ↑ \(counts.outgoing) outgoing · ↓ \(counts.incoming) incoming · ⚠ \(counts.conflicts) conflicts · ⊘ \(counts.refused) refused")
         if counts.needsNewerApp > 0 {
             print("         ⇡ \(counts.needsNewerApp) need a newer app (written with a newer schema; kept untouched)")
+        }
+        if !records.damaged.isEmpty {
+            let count = records.damaged.count
+            print("records  ⚠ \(count) device \(count == 1 ? "record is" : "records are") damaged (named above); 'tandem device list' shows their devices by id")
         }
         if counts.waitingToPush > 0 {
             print("\(counts.waitingToPush) changes wait to be pushed" + (online ? ": tandem sync" : " (the vault is offline)"))

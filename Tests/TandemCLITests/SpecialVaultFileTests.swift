@@ -64,6 +64,27 @@ import Testing
         #expect(lstat(sparse, &info) == 0 && info.st_size == Self.twoGiB)
     }
 
+    @Test func aFIFOOrAHugeSparseFileAmongDeviceRecordsIsNamedByDeviceList() throws {
+        let cli = CLI()
+        try cli.setUp(devices: ["laptop"])
+        try cli.ok("sync")
+        let devices = cli.vault.appendingPathComponent("devices")
+        let fifo = devices.appendingPathComponent("00000000000000f1.json").path
+        let sparse = devices.appendingPathComponent("00000000000000f2.json").path
+        try makeFIFO(fifo)
+        try makeSparse(sparse, size: Self.twoGiB)
+
+        for arguments in [["device", "list"], ["status"], ["sync"]] {
+            let run = try MeasuredRun(cli, arguments, seconds: 60)
+            #expect(!run.timedOut, "\(arguments) hung on \(fifo)")
+            #expect(run.peakBytes < Self.memoryCeiling, "\(arguments): peak memory \(run.peakBytes >> 20) MiB")
+            if arguments != ["sync"] {
+                #expect(run.stderr.contains("\(fifo): a FIFO, not a regular file"), "\(arguments): \(run.stderr)")
+                #expect(run.stderr.contains("\(sparse): larger than the"), "\(arguments): \(run.stderr)")
+            }
+        }
+    }
+
     @Test func aFIFOOrAHugeSparseFileAmongSnapshotsAndPacksIsRefused() throws {
         let cli = CLI()
         try cli.setUp(devices: ["laptop"])
