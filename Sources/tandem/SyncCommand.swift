@@ -82,6 +82,9 @@ struct StatusCommand: ParsableCommand {
         let online = vault.isReachable
         let counts = try store.counts()
         let records = store.deviceRecordListing()
+        var names = Dictionary(records.records.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        names[info.id] = info.name
+        let clocksAhead = try store.clocksAhead()
         if output.json {
             func number(_ value: Int) -> JSONValue { .number(String(value)) }
             Output.json(.object([
@@ -92,6 +95,7 @@ struct StatusCommand: ParsableCommand {
                                     ("incoming", number(counts.incoming)), ("conflicts", number(counts.conflicts)),
                                     ("refused", number(counts.refused)), ("needsNewerApp", number(counts.needsNewerApp)),
                                     ("waitingToPush", number(counts.waitingToPush))])),
+                ("clocksAhead", DeviceNotes.json(clocksAhead, names: names)),
                 ("problems", DeviceNotes.problems(records.damaged)),
             ]))
             return
@@ -103,6 +107,9 @@ struct StatusCommand: ParsableCommand {
         print("entries  ✓ \(counts.inSync) in sync · ↑ \(counts.outgoing) outgoing · ↓ \(counts.incoming) incoming · ⚠ \(counts.conflicts) conflicts · ⊘ \(counts.refused) refused")
         if counts.needsNewerApp > 0 {
             print("         ⇡ \(counts.needsNewerApp) need a newer app (written with a newer schema; kept untouched)")
+        }
+        for ahead in clocksAhead {
+            print("clocks   ⚠ " + DeviceNotes.clockAhead(ahead, name: names[ahead.device] ?? ahead.device.rawValue))
         }
         if !records.damaged.isEmpty {
             let count = records.damaged.count

@@ -150,6 +150,16 @@ enum StoreSchema {
                 table.column("after", .text).notNull()
             }
         }
+        // Devices whose clocks were seen more than a day ahead of this one's
+        // (HybridLogicalClock.maxAheadMillis): their times are not adopted.
+        migrator.registerMigration("v6-clocks-ahead") { db in
+            try db.create(table: "clock_ahead") { table in
+                table.primaryKey("device", .text)
+                table.column("wall", .integer).notNull()
+                table.column("ahead", .integer).notNull()
+                table.column("seen_at", .integer).notNull()
+            }
+        }
         return migrator
     }
 }
