@@ -22,9 +22,10 @@ enum VaultFileLimit {
     /// compress), then base64 (a third more).
     static let manifest = Vault.manifestLimit / 3 * 4 + (1 << 20)
 
-    /// A pack's sealed table: a pack holds under 16 MiB of objects plus the
-    /// last one (a chunk of at most 4 MiB), every sealed object takes at
-    /// least 34 bytes, and each takes 40 bytes of table: under 25 MiB.
+    /// A pack's sealed table: a pack is written once its objects reach
+    /// 16 MiB, so it holds under 16 MiB of objects before its last one;
+    /// every sealed object takes at least 34 bytes and 40 bytes of table:
+    /// at most about 493,000 entries, under 20 MiB.
     static let packTable = 32 << 20
 
     /// At most this many changes per segment (VaultFormat, "Segment files").
