@@ -85,6 +85,27 @@ import Testing
         }
     }
 
+    @Test func aFIFOOrAHugeSparseFileInPlaceOfVaultJSONStopsTheSyncWithItsPath() throws {
+        let cli = CLI()
+        try cli.setUp(devices: ["laptop"])
+        try cli.ok("put", "c", "k", "1")
+        let descriptor = cli.vault.appendingPathComponent("vault.json").path
+        try FileManager.default.moveItem(atPath: descriptor, toPath: descriptor + ".saved")
+        for reason in ["a FIFO, not a regular file", "larger than the limit of"] {
+            if reason.contains("FIFO") { try makeFIFO(descriptor) } else { try makeSparse(descriptor, size: Self.twoGiB) }
+            let sync = try MeasuredRun(cli, ["sync"], seconds: 60)
+            #expect(!sync.timedOut, "sync hung on \(descriptor)")
+            #expect(sync.status == 1)
+            #expect(sync.stderr.contains("\(descriptor): not a valid vault file: \(reason)"), "\(sync.stderr)")
+            #expect(sync.peakBytes < Self.memoryCeiling, "peak memory \(sync.peakBytes >> 20) MiB")
+            try FileManager.default.removeItem(atPath: descriptor)
+        }
+        // Nothing was lost: with its vault.json back, the write is pushed.
+        try FileManager.default.moveItem(atPath: descriptor + ".saved", toPath: descriptor)
+        try cli.ok("sync")
+        #expect((try cli.json("status") as? JSONObject)?["pushedSeq"] as? Int == 1)
+    }
+
     @Test func aFIFOOrAHugeSparseFileAmongSnapshotsAndPacksIsRefused() throws {
         let cli = CLI()
         try cli.setUp(devices: ["laptop"])
