@@ -67,7 +67,7 @@ struct DevicesScreen {
         if let record = damaged[safe: state.selectedIndex - devices.count] {
             let lines: [(String, Style)] = [
                 (record.description, theme.title),
-                ("the record does not open or decode; its device's segments still sync, and its own next sync rewrites it", theme.dim),
+                ("the record does not open or decode; its device's segments still sync, and the device's next sync, if it still syncs, rewrites it", theme.dim),
             ]
             ListDrawing.text(&grid, lines, x: 1, y: rect.y + rect.height - lines.count, width: rect.width - 2, height: lines.count)
             return
