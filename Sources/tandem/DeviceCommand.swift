@@ -88,8 +88,10 @@ struct DeviceCommand: ParsableCommand {
                     ("lastSync", info.lastSyncMillis.map { .string(Output.time($0)) } ?? .null),
                 ]))
             }
+            var damaged: [DamagedDeviceRecord] = []
             for path in vaults {
-                for record in storeOfVault[path]?.readableDeviceRecords() ?? [] where !seen.contains(record.id) {
+                let listing = storeOfVault[path]?.deviceRecordListing() ?? DeviceRecordListing()
+                for record in listing.records where !seen.contains(record.id) {
                     seen.insert(record.id)
                     rows.append(.object([
                         ("name", .string(record.name)), ("id", .string(record.id.rawValue)), ("here", .bool(false)),
@@ -97,11 +99,23 @@ struct DeviceCommand: ParsableCommand {
                         ("lastSync", record.lastSyncMillis.map { .string(Output.time($0)) } ?? .null),
                     ]))
                 }
+                // A device whose record does not open stays listed, by its id.
+                for record in listing.damaged {
+                    damaged.append(record)
+                    guard let id = record.device, !seen.contains(id) else { continue }
+                    seen.insert(id)
+                    rows.append(.object([
+                        ("name", .null), ("id", .string(id.rawValue)), ("here", .bool(false)), ("current", .bool(false)),
+                        ("vault", .string(path)), ("pushedSeq", .null), ("lastSync", .null),
+                    ]))
+                }
             }
+            rows = rows.map { row in Self.marking(row, damaged: damaged) }
             if output.json {
                 Output.json(.array(rows))
                 return
             }
+            DeviceNotes.warn(damaged, suffix: "; its device is listed by its id")
             guard !rows.isEmpty else {
                 print("no devices in \(home.root.path); create one with 'tandem device create NAME --vault PATH'")
                 return
@@ -110,13 +124,24 @@ struct DeviceCommand: ParsableCommand {
             for case .object(let members) in rows {
                 let field = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
                 let mark = field["current"] == .bool(true) ? "* " : "  "
-                let lastSync: String = if case .string(let text)? = field["lastSync"] { text } else { "never" }
-                print(mark + pad(text(field["name"]), 16) + pad(text(field["id"]), 18) + pad(text(field["pushedSeq"]), 8)
-                      + pad(lastSync, 22) + (field["here"] == .bool(true) ? "this machine" : "other machine"))
+                let isDamaged = field["damagedRecord"] != nil
+                let unknown = isDamaged && field["name"] == .null
+                let lastSync: String = if case .string(let text)? = field["lastSync"] { text } else { unknown ? "?" : "never" }
+                print(mark + pad(unknown ? "?" : text(field["name"]), 16) + pad(text(field["id"]), 18)
+                      + pad(unknown ? "?" : text(field["pushedSeq"]), 8) + pad(lastSync, 22)
+                      + (field["here"] == .bool(true) ? "this machine" : unknown ? "not here" : "other machine")
+                      + (isDamaged ? " · damaged record" : ""))
             }
             for (path, store) in storeOfVault.sorted(by: { $0.key < $1.key }) where (try? store.needsVaultKey()) == true {
                 print("(the other devices of the encrypted vault at \(path) show once a device here has its key: tandem unlock)")
             }
+        }
+
+        /// `row` with its device's damaged record, if any, as `damagedRecord`.
+        private static func marking(_ row: JSONValue, damaged: [DamagedDeviceRecord]) -> JSONValue {
+            guard case .object(let members) = row, let id = members.first(where: { $0.key == "id" })?.value,
+                  let record = damaged.first(where: { $0.device.map { JSONValue.string($0.rawValue) } == id }) else { return row }
+            return .object(members + [("damagedRecord", .object([("path", .string(record.path)), ("reason", .string(record.reason))]))])
         }
 
         private func text(_ value: JSONValue?) -> String {

@@ -87,6 +87,10 @@ struct StatusCommand: ParsableCommand {
         let online = vault.isReachable
         let counts = try store.counts()
         let gaps = try store.logGaps()
+        let records = store.deviceRecordListing()
+        var names = Dictionary(records.records.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        names[info.id] = info.name
+        let clocksAhead = try store.clocksAhead()
         if output.json {
             func number(_ value: Int) -> JSONValue { .number(String(value)) }
             Output.json(.object([
@@ -97,17 +101,27 @@ struct StatusCommand: ParsableCommand {
                                     ("incoming", number(counts.incoming)), ("conflicts", number(counts.conflicts)),
                                     ("refused", number(counts.refused)), ("needsNewerApp", number(counts.needsNewerApp)),
                                     ("waitingToPush", number(counts.waitingToPush))])),
+                ("clocksAhead", DeviceNotes.json(clocksAhead, names: names)),
+                ("problems", DeviceNotes.problems(records.damaged)),
                 ("copiedFrom", info.copiedFrom.map { .string($0.rawValue) } ?? .null),
                 ("gaps", .array(gaps.map(StatusCommand.json))),
             ]))
             return
         }
+        DeviceNotes.warn(records.damaged)
         print("device   \(info.name) (\(info.id))" + (info.copiedFrom.map { ", a copy of device \($0)'s store that became a device of its own" } ?? ""))
         print("vault    \(info.vaultPath) — \(online ? "online" : "offline")")
         print("synced   " + (info.lastSyncMillis.map { "\(Output.time($0)) (\(Output.age($0)))" } ?? "never"))
         print("entries  ✓ \(counts.inSync) in sync · ↑ \(counts.outgoing) outgoing · ↓ \(counts.incoming) incoming · ⚠ \(counts.conflicts) conflicts · ⊘ \(counts.refused) refused")
         if counts.needsNewerApp > 0 {
             print("         ⇡ \(counts.needsNewerApp) need a newer app (written with a newer schema; kept untouched)")
+        }
+        for ahead in clocksAhead {
+            print("clocks   ⚠ " + DeviceNotes.clockAhead(ahead, name: names[ahead.device] ?? ahead.device.rawValue))
+        }
+        if !records.damaged.isEmpty {
+            let count = records.damaged.count
+            print("records  ⚠ \(count) device \(count == 1 ? "record is" : "records are") damaged (named above); 'tandem device list' shows their devices by id")
         }
         if counts.waitingToPush > 0 {
             print("\(counts.waitingToPush) changes wait to be pushed" + (online ? ": tandem sync" : " (the vault is offline)"))

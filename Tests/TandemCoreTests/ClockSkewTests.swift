@@ -44,3 +44,61 @@ import Testing
         #expect(first.value == #""second""#)
     }
 }
+
+/// A clock that says 2999 does not pull the others there: a remote time more
+/// than a day ahead of the local wall clock is kept in its version, but not
+/// adopted, and the device that wrote it is recorded.
+@Suite struct ClockBoundTests {
+    static let now: Int64 = 1_800_000_000_000
+    static let centuries: Int64 = 973 * 365 * 86_400_000
+
+    @Test func theClockAdoptsARemoteTimeUpToADayAheadAndNoFurther() {
+        var clock = HybridLogicalClock()
+        let limit = Self.now + HybridLogicalClock.maxAheadMillis
+        let adopted = clock.receive(HLCTimestamp(wallMillis: limit), now: Self.now)
+        #expect(adopted)
+        #expect(clock.last == HLCTimestamp(wallMillis: limit, counter: 1))
+        var other = HybridLogicalClock(last: HLCTimestamp(wallMillis: Self.now - 5))
+        let refused = !other.receive(HLCTimestamp(wallMillis: limit + 1), now: Self.now)
+        #expect(refused)
+        #expect(other.last == HLCTimestamp(wallMillis: Self.now - 5))
+        #expect(other.tick(now: Self.now).wallMillis == Self.now)
+    }
+
+    @Test func aDeviceCenturiesAheadIsRecordedAndItsTimeIsNotAdopted() async throws {
+        let world = try TestWorld()
+        let phone = try world.addDevice("phone", clockOffset: Self.centuries)
+        try world.addDevice("laptop")
+        try world.put("phone", "c", "k", #""from phone""#)
+        try await world.sync("phone")
+        try await world.sync("laptop", .accept)
+        #expect(try world.value("laptop", "c", "k") == #""from phone""#)
+        let kept = try #require(try world["laptop"].entry(context: "c", key: "k")?.local)
+        #expect(kept.timestamp.wallMillis > Self.now + Self.centuries, "the version keeps the time it was written with")
+
+        try world.put("laptop", "c", "mine", "1")
+        let written = try #require(try world["laptop"].entry(context: "c", key: "mine")?.local)
+        #expect(written.timestamp.wallMillis < Self.now + HybridLogicalClock.maxAheadMillis)
+        let ahead = try world["laptop"].clocksAhead()
+        #expect(ahead.map(\.device) == [try phone.info().id])
+        #expect(ahead.first.map { abs($0.aheadMillis - Self.centuries) < 60_000 } == true)
+        #expect(try phone.clocksAhead().isEmpty)
+    }
+
+    /// Versions keep their times, so every device still picks the same
+    /// winner between concurrent ones, whoever's clock is wrong.
+    @Test func concurrentWritesStillConvergeWithAClockCenturiesAhead() async throws {
+        let world = try TestWorld()
+        try world.addDevice("phone", clockOffset: Self.centuries)
+        try world.addDevice("laptop")
+        try world.addDevice("tablet")
+        try world.put("phone", "c", "k", #""phone""#)
+        try world.put("laptop", "c", "k", #""laptop""#)
+        try world.put("tablet", "c", "k", #""tablet""#)
+        for _ in 0..<2 {
+            for name in ["phone", "laptop", "tablet"] { try await world.sync(name, .accept) }
+        }
+        let values = try ["phone", "laptop", "tablet"].map { try world.value($0, "c", "k") }
+        #expect(Set(values).count == 1, "\(values)")
+    }
+}

@@ -46,11 +46,18 @@ extension DeviceStore {
     /// with the key at hand. Without one, the sealed records are left out:
     /// showing a list never asks for a passphrase.
     public func readableDeviceRecords() -> [DeviceRecord] {
-        if let vault = try? vault() { return vault.deviceRecords().records }
+        deviceRecordListing().records
+    }
+
+    /// The records `readableDeviceRecords` gives, with the record files
+    /// that do not open or decode. Without the key nothing is read, so
+    /// nothing is called damaged either.
+    public func deviceRecordListing() -> DeviceRecordListing {
+        if let vault = try? vault() { return vault.deviceRecords() }
         // Without the key, only a plain vault's records may be read: in an
         // encrypted one a plain record is a forgery.
-        guard (try? joinedSealing()) == PlainSealer.name, let info = try? info() else { return [] }
-        return Vault(root: URL(fileURLWithPath: info.vaultPath)).deviceRecords().records
+        guard (try? joinedSealing()) == PlainSealer.name, let info = try? info() else { return DeviceRecordListing() }
+        return Vault(root: URL(fileURLWithPath: info.vaultPath)).deviceRecords()
     }
 
     /// True when syncing needs a key this device does not have yet: the vault

@@ -41,17 +41,26 @@ extension DeviceStore {
             // Another process may have applied it meanwhile.
             guard UInt64(storedSeq) == after, after < segment.seq else { return (0, 0) }
             var arrival = Int64(try StoreMeta.get(db, .arrival) ?? "0") ?? 0
+            let now = self.clock.nowMillis()
             var newest = HLCTimestamp.zero
+            // Times too far ahead stay in their versions but are not adopted here.
+            var tooFarAhead: [DeviceID: Int64] = [:]
             var fresh = 0, applied = 0
             var batch = try RecordBatch(db, store: self, changes: segment.changes, schemas: try self.schemaVersions(db))
             for change in segment.changes {
-                newest = max(newest, change.version.timestamp)
+                let stamp = change.version.timestamp
+                if HybridLogicalClock.isTooFarAhead(stamp, now: now) {
+                    tooFarAhead[change.version.origin] = max(tooFarAhead[change.version.origin] ?? .min, stamp.wallMillis)
+                } else {
+                    newest = max(newest, stamp)
+                }
                 if try self.merge(db, change, batch: &batch, arrival: &arrival, policy: policies[change.context], catalog: nil,
                                   applied: &applied) { fresh += 1 }
             }
             var hlc = try self.loadClock(db)
-            hlc.receive(newest, now: self.clock.nowMillis())
+            hlc.receive(newest, now: now)
             try self.saveClock(db, hlc)
+            for (device, wall) in tooFarAhead { try self.recordClockAhead(db, device: device, wallMillis: wall, now: now) }
             try StoreMeta.set(db, .arrival, String(arrival))
             try db.execute(sql: "INSERT OR REPLACE INTO cursor (device, seq, hash) VALUES (?, ?, ?)",
                            arguments: [segment.device.rawValue, Int64(segment.seq), Data(hash)])

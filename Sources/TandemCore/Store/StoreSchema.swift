@@ -150,8 +150,18 @@ enum StoreSchema {
                 table.column("after", .text).notNull()
             }
         }
+        // Devices whose clocks were seen more than a day ahead of this one's
+        // (HybridLogicalClock.maxAheadMillis): their times are not adopted.
+        migrator.registerMigration("v6-clocks-ahead") { db in
+            try db.create(table: "clock_ahead") { table in
+                table.primaryKey("device", .text)
+                table.column("wall", .integer).notNull()
+                table.column("ahead", .integer).notNull()
+                table.column("seen_at", .integer).notNull()
+            }
+        }
         // Holes in other devices' logs that the last sync stopped at.
-        migrator.registerMigration("v6-log-gaps") { db in
+        migrator.registerMigration("v7-log-gaps") { db in
             try db.create(table: "log_gap") { table in
                 table.primaryKey("device", .text)
                 table.column("name", .text).notNull()

@@ -14,7 +14,15 @@ enum AtomicFile {
     struct Failure: Error, CustomStringConvertible {
         var path: String
         var reason: String
+        /// True when the file was refused for what it is (not a regular
+        /// file, or too large), not for an error of the system: it is
+        /// reported like a damaged file.
+        var isRefusal = false
         var description: String { "\(path): \(reason)" }
+
+        static func tooLarge(_ path: String, limit: Int) -> Failure {
+            Failure(path: path, reason: "larger than the limit of \(limit) bytes for its kind of file; not read", isRefusal: true)
+        }
     }
 
     /// Writes `bytes` at `url`. With `replacing: false` an existing file is never
@@ -89,29 +97,86 @@ enum AtomicFile {
         close(fd)
     }
 
-    /// Reads a whole file; nil when it does not exist.
-    static func read(_ url: URL) throws(Failure) -> [UInt8]? {
-        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT { return nil }
-            throw Failure(path: url.path, reason: errorText())
-        }
+    /// Reads a whole regular file of at most `limit` bytes; nil when it does
+    /// not exist.
+    ///
+    /// A vault is a folder other programs write to, so any name in it may
+    /// hold a FIFO, whose `open` blocks until someone writes, or a sparse
+    /// file of terabytes that takes no disk space. The file is opened without
+    /// blocking, anything but a regular file is refused, and so is a file
+    /// over `limit`: by its size before reading, and by reading at most
+    /// `limit + 1` bytes, since it may grow meanwhile.
+    static func read(_ url: URL, limit: Int) throws(Failure) -> [UInt8]? {
+        guard let (fd, size) = try openRegularFile(url.path) else { return nil }
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw Failure(path: url.path, reason: errorText()) }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var filled = 0
+        guard size <= limit else { throw .tooLarge(url.path, limit: limit) }
+        // One byte more than the size tells whether the file grew.
+        var bytes = [UInt8](repeating: 0, count: size + 1)
+        var filled = try fill(&bytes, from: 0, reading: fd, path: url.path)
+        while filled == bytes.count && filled <= limit {
+            bytes += [UInt8](repeating: 0, count: min(bytes.count, limit + 1 - filled))
+            filled = try fill(&bytes, from: filled, reading: fd, path: url.path)
+        }
+        guard filled <= limit else { throw .tooLarge(url.path, limit: limit) }
+        bytes.removeSubrange(filled...)
+        return bytes
+    }
+
+    /// The first `count` bytes of a regular file, fewer when it is shorter;
+    /// nil when it does not exist. Opened as `read(_:limit:)` opens.
+    static func readPrefix(_ url: URL, count: Int) throws(Failure) -> [UInt8]? {
+        guard let (fd, _) = try openRegularFile(url.path) else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let filled = try fill(&bytes, from: 0, reading: fd, path: url.path)
+        return Array(bytes[..<filled])
+    }
+
+    /// Reads from `fd` into `bytes` from index `start` until they are full
+    /// or the file ends; returns how many of `bytes` are filled.
+    private static func fill(_ bytes: inout [UInt8], from start: Int, reading fd: Int32, path: String) throws(Failure) -> Int {
+        var filled = start
         while filled < bytes.count {
             let result = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw Failure(path: url.path, reason: errorText())
-            }
+            if result < 0 && errno == EINTR { continue }
+            if result < 0 { throw Failure(path: path, reason: errorText()) }
             if result == 0 { break }
             filled += result
         }
-        if filled < bytes.count { bytes.removeSubrange(filled...) }
-        return bytes
+        return filled
+    }
+
+    /// Opens `path` for reading without blocking and returns the descriptor
+    /// and the file's size; nil when nothing is there. Anything but a
+    /// regular file (a FIFO, socket, device or folder) is closed and refused.
+    static func openRegularFile(_ path: String) throws(Failure) -> (fd: Int32, size: Int)? {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw Failure(path: path, reason: errorText())
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let reason = errorText()
+            close(fd)
+            throw Failure(path: path, reason: reason)
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw Failure(path: path, reason: "\(kindName(info.st_mode)), not a regular file; not read", isRefusal: true)
+        }
+        return (fd, Int(info.st_size))
+    }
+
+    private static func kindName(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: "a FIFO"
+        case S_IFSOCK: "a socket"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFDIR: "a folder"
+        default: "a special file"
+        }
     }
 
     static func errorText() -> String {

@@ -269,8 +269,7 @@ public final class ObjectStore: @unchecked Sendable {
 
     func readRaw(_ location: Location) throws(TandemError) -> [UInt8] {
         let path = packURL(location.pack).path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .corruptObject(path: path, reason: String(cString: strerror(errno))) }
+        let fd = try Self.openPack(path).fd
         defer { close(fd) }
         guard let bytes = Pack.read(fd, offset: location.offset, length: location.length) else {
             throw .corruptObject(path: path, reason: "ends before the object at byte \(location.offset)")
@@ -308,15 +307,14 @@ public final class ObjectStore: @unchecked Sendable {
     /// The entries of pack `name`, from its sealed table of contents.
     private func readTable(of name: String) throws(TandemError) -> [Pack.Entry] {
         let path = packURL(name).path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .corruptObject(path: path, reason: String(cString: strerror(errno))) }
+        let (fd, size) = try Self.openPack(path)
         defer { close(fd) }
-        var status = stat()
-        guard fstat(fd, &status) == 0 else { throw .corruptObject(path: path, reason: String(cString: strerror(errno))) }
-        let size = Int(status.st_size)
         guard size >= Pack.trailerSize, let trailer = Pack.read(fd, offset: size - Pack.trailerSize, length: Pack.trailerSize),
               let tableLength = Pack.tableLength(fromTrailer: trailer), tableLength > 0, tableLength <= size - Pack.trailerSize else {
             throw .corruptObject(path: path, reason: "not a pack: its trailer is missing or damaged")
+        }
+        guard tableLength <= VaultFileLimit.packTable else {
+            throw .corruptObject(path: path, reason: "its trailer claims a table of \(tableLength) bytes, more than the \(VaultFileLimit.packTable) a pack's table may hold")
         }
         let objectsEnd = size - Pack.trailerSize - tableLength
         guard let sealed = Pack.read(fd, offset: objectsEnd, length: tableLength), sealed.first == sealer.kind else {
@@ -330,6 +328,15 @@ public final class ObjectStore: @unchecked Sendable {
             throw .corruptObject(path: path, reason: "its table of contents is malformed")
         }
         return entries
+    }
+
+    /// A pack opened for reading, and its size; one that is missing, not a
+    /// regular file (a FIFO would block the reader) or unreadable is damaged.
+    private static func openPack(_ path: String) throws(TandemError) -> (fd: Int32, size: Int) {
+        let opened: (fd: Int32, size: Int)?
+        do { opened = try AtomicFile.openRegularFile(path) } catch { throw .corruptObject(path: path, reason: error.reason) }
+        guard let opened else { throw .corruptObject(path: path, reason: String(cString: strerror(ENOENT))) }
+        return opened
     }
 
     /// How a payload holds its content: as it is, or zstd-compressed (1 was

@@ -33,7 +33,7 @@ extension Vault {
         guard Self.isSnapshotID(id) else { throw .noSuchSnapshot(id) }
         guard FileManager.default.fileExists(atPath: url.path) else { throw .noSuchSnapshot(id) }
         var plain: Data
-        switch readSealedJSON(at: url, purpose: .manifests, associatedData: Self.manifestAssociatedData(id)) {
+        switch readSealedJSON(at: url, limit: VaultFileLimit.manifest, purpose: .manifests, associatedData: Self.manifestAssociatedData(id)) {
         case .success(let data): plain = data
         case .failure(let problem): throw .corruptManifest(path: url.path, reason: problem.description)
         }

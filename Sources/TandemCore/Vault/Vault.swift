@@ -92,7 +92,9 @@ public struct Vault: Sendable {
     /// Reads `vault.json`, refusing garbage and newer formats.
     public func readDescriptor() throws(TandemError) -> VaultDescriptor {
         let bytes: [UInt8]?
-        do { bytes = try AtomicFile.read(descriptorURL) } catch { throw .io(path: error.path, reason: error.reason) }
+        do { bytes = try AtomicFile.read(descriptorURL, limit: VaultFileLimit.descriptor) } catch {
+            throw error.isRefusal ? .vaultCorrupt(path: error.path, reason: error.reason) : .io(path: error.path, reason: error.reason)
+        }
         guard let bytes else { throw .vaultMissing(path: root.path) }
         struct FormatOnly: Decodable { var format: Int }
         guard let format = try? JSONDecoder().decode(FormatOnly.self, from: Data(bytes)).format else {
@@ -128,15 +130,14 @@ public struct Vault: Sendable {
     /// joining it would push this device's data in clear.
     func holdsSealedFiles() -> Bool {
         for device in (try? loggingDevices()) ?? [] {
-            guard let handle = FileHandle(forReadingAtPath: segmentURL(device: device, seq: 1).path) else { continue }
-            defer { try? handle.close() }
-            if let header = try? handle.read(upToCount: 6), header.count == 6, header[5] != PlainSealer().kind { return true }
+            if let header = try? AtomicFile.readPrefix(segmentURL(device: device, seq: 1), count: 6),
+               header.count == 6, header[5] != PlainSealer().kind { return true }
         }
         let records = (try? FileManager.default.contentsOfDirectory(atPath: devicesURL.path)) ?? []
         return records.contains { name in
-            name.hasSuffix(".json") && ((try? Data(contentsOf: devicesURL.appendingPathComponent(name))).map {
-                (try? JSONDecoder().decode(SealedRecord.self, from: $0)) != nil
-            } ?? false)
+            name.hasSuffix(".json") && ((try? AtomicFile.read(devicesURL.appendingPathComponent(name), limit: VaultFileLimit.deviceRecord)) ?? nil).map {
+                (try? JSONDecoder().decode(SealedRecord.self, from: Data($0))) != nil
+            } ?? false
         }
     }
 
@@ -189,7 +190,9 @@ public struct Vault: Sendable {
     public func readSegment(device: DeviceID, seq: UInt64) throws(TandemError) -> (segment: Segment, hash: [UInt8])? {
         let url = segmentURL(device: device, seq: seq)
         let bytes: [UInt8]?
-        do { bytes = try AtomicFile.read(url) } catch { throw .io(path: error.path, reason: error.reason) }
+        do { bytes = try AtomicFile.read(url, limit: VaultFileLimit.segment) } catch {
+            throw error.isRefusal ? .corruptSegment(path: error.path, reason: error.reason) : .io(path: error.path, reason: error.reason)
+        }
         guard let bytes else { return nil }
         do {
             let segment = try codec.decode(bytes, device: device, seq: seq)
@@ -295,10 +298,13 @@ public struct Vault: Sendable {
         try writeJSON(SealedRecord(format: VaultFormat.version, sealed: Data(sealed).base64EncodedString()), to: url, replacing: replacing)
     }
 
-    /// The JSON written by `writeSealedJSON`, opened.
-    func readSealedJSON(at url: URL, purpose: VaultKey.Purpose, associatedData: [UInt8]) -> Result<Data, RecordProblem> {
-        guard let data = try? Data(contentsOf: url) else { return .failure(RecordProblem(description: "cannot be read")) }
-        return openSealedJSON(data, purpose: purpose, associatedData: associatedData)
+    /// The JSON written by `writeSealedJSON`, opened; a file over `limit`
+    /// bytes, or not a regular file, is not read.
+    func readSealedJSON(at url: URL, limit: Int, purpose: VaultKey.Purpose, associatedData: [UInt8]) -> Result<Data, RecordProblem> {
+        let bytes: [UInt8]?
+        do { bytes = try AtomicFile.read(url, limit: limit) } catch { return .failure(RecordProblem(description: error.reason)) }
+        guard let bytes else { return .failure(RecordProblem(description: "missing")) }
+        return openSealedJSON(Data(bytes), purpose: purpose, associatedData: associatedData)
     }
 
     /// The envelope of a sealed device record.
@@ -311,23 +317,32 @@ public struct Vault: Sendable {
         Array("tandem-device-record \(device.rawValue)".utf8)
     }
 
-    /// Every readable device record; unreadable ones are reported by path.
-    public func deviceRecords() -> (records: [DeviceRecord], problems: [String]) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: devicesURL.path) else { return ([], []) }
-        var records: [DeviceRecord] = []
-        var problems: [String] = []
+    /// Every readable device record, and every record file that does not
+    /// open or decode, by path and why.
+    public func deviceRecords() -> DeviceRecordListing {
+        var listing = DeviceRecordListing()
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: devicesURL.path) else { return listing }
         for name in names.sorted() where name.hasSuffix(".json") && !name.hasPrefix(AtomicFile.temporaryPrefix) {
             let url = devicesURL.appendingPathComponent(name)
-            guard let id = DeviceID(validating: String(name.dropLast(5))), let data = try? Data(contentsOf: url) else {
-                problems.append("\(url.path): not a valid device record")
+            let id = DeviceID(validating: String(name.dropLast(5)))
+            func damaged(_ reason: String) { listing.damaged.append(DamagedDeviceRecord(path: url.path, device: id, reason: reason)) }
+            guard let id else {
+                damaged("not a valid device record (its name is not a device id)")
                 continue
             }
-            switch openRecord(data, id: id) {
-            case .success(let record): records.append(record)
-            case .failure(let problem): problems.append("\(url.path): \(problem.description)")
+            let bytes: [UInt8]?
+            do { bytes = try AtomicFile.read(url, limit: VaultFileLimit.deviceRecord) } catch {
+                damaged(error.reason)
+                continue
+            }
+            // Removed since the listing: nothing to report.
+            guard let bytes else { continue }
+            switch openRecord(Data(bytes), id: id) {
+            case .success(let record): listing.records.append(record)
+            case .failure(let problem): damaged(problem.description)
             }
         }
-        return (records, problems)
+        return listing
     }
 
     struct RecordProblem: Error, CustomStringConvertible {

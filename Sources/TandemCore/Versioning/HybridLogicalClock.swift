@@ -49,9 +49,26 @@ public struct HybridLogicalClock: Sendable, Equatable {
         return last
     }
 
+    /// How far ahead of the local wall clock a received timestamp may move
+    /// this clock: one day. A device whose clock says 2999 would otherwise
+    /// pull every clock that hears from it to 2999 for good, and every
+    /// later write everywhere would be stamped so.
+    public static let maxAheadMillis: Int64 = 86_400_000
+
+    /// True when `remote` is further ahead of the wall time `now` than
+    /// `maxAheadMillis`: a clock does not adopt it.
+    public static func isTooFarAhead(_ remote: HLCTimestamp, now: Int64) -> Bool {
+        let (limit, overflow) = now.addingReportingOverflow(maxAheadMillis)
+        return !overflow && remote.wallMillis > limit
+    }
+
     /// Absorbs a timestamp read from another device so that later local events
-    /// order after it.
-    public mutating func receive(_ remote: HLCTimestamp, now: Int64) {
+    /// order after it. A timestamp too far ahead (`isTooFarAhead`) changes
+    /// nothing and returns false; the version that carries it keeps it, so
+    /// every device still orders that version alike.
+    @discardableResult
+    public mutating func receive(_ remote: HLCTimestamp, now: Int64) -> Bool {
+        guard !Self.isTooFarAhead(remote, now: now) else { return false }
         let wall = max(now, last.wallMillis, remote.wallMillis)
         if wall == last.wallMillis && wall == remote.wallMillis {
             last = HLCTimestamp(wallMillis: wall, counter: max(last.counter, remote.counter) &+ 1)
@@ -62,6 +79,7 @@ public struct HybridLogicalClock: Sendable, Equatable {
         } else {
             last = HLCTimestamp(wallMillis: wall, counter: 0)
         }
+        return true
     }
 }
 

@@ -165,7 +165,7 @@ public struct AppState: Sendable, Equatable {
     /// How many rows the current list has (entries, devices or log lines).
     public var rowCount: Int {
         switch screen {
-        case .devices: snapshot?.devices.count ?? 0
+        case .devices: (snapshot?.devices.count ?? 0) + (snapshot?.damagedRecords.count ?? 0)
         case .log: snapshot?.events.count ?? 0
         case .snapshots: snapshot?.snapshots.count ?? 0
         default: rows.count

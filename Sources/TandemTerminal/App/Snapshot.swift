@@ -16,6 +16,8 @@ public struct Snapshot: Sendable, Equatable {
     public var rows: [EntryRow]
     public var names: [DeviceID: String]
     public var devices: [DeviceRecord]
+    /// Device record files that do not open or decode, listed after `devices`.
+    public var damagedRecords: [DamagedDeviceRecord] = []
     public var events: [LogEvent]
     public var nowMillis: Int64
     /// The vault's snapshots, newest first (none while the vault is locked).
@@ -29,7 +31,8 @@ public struct Snapshot: Sendable, Equatable {
     public static func load(_ store: DeviceStore, demo: DemoStatus? = nil) throws -> Snapshot {
         let info = try store.info()
         let vault = Vault(root: URL(fileURLWithPath: info.vaultPath))
-        let all = store.readableDeviceRecords()
+        let listing = store.deviceRecordListing()
+        let all = listing.records
         let replaced = Set(all.compactMap(\.replaces))
         // Each device by name; installations replaced by a reinstall after the rest.
         let records = all.sorted { (replaced.contains($0.id) ? 1 : 0, $0.name) < (replaced.contains($1.id) ? 1 : 0, $1.name) }
@@ -42,7 +45,7 @@ public struct Snapshot: Sendable, Equatable {
             device: info.name, deviceID: info.id, vaultPath: info.vaultPath, online: vault.isReachable,
             lastSyncMillis: info.lastSyncMillis, counts: StateCounts(rows: rows, waitingToPush: try store.outboxCount()),
             contexts: ContextSummary.summaries(of: rows, policies: try store.policies(), schemas: try store.schemaVersions()),
-            rows: rows, names: names, devices: records, events: try store.events(limit: 200),
+            rows: rows, names: names, devices: records, damagedRecords: listing.damaged, events: try store.events(limit: 200),
             nowMillis: SystemClock().nowMillis(), snapshots: ((try? store.snapshotSummaries().summaries) ?? []).reversed(), demo: demo,
             gaps: try store.logGaps())
     }

@@ -29,13 +29,21 @@ struct DevicesScreen {
     func draw(_ grid: inout Grid, _ rect: Rect, _ state: AppState) {
         guard let snapshot = state.snapshot else { return }
         let devices = snapshot.devices
-        ListDrawing.title(&grid, "Devices (\(devices.count))", x: 1, y: rect.y, width: rect.width - 2, style: theme.title)
+        let damaged = snapshot.damagedRecords
+        ListDrawing.title(&grid, "Devices (\(devices.count))" + (damaged.isEmpty ? "" : " · \(damaged.count) damaged record\(damaged.count == 1 ? "" : "s")"),
+                          x: 1, y: rect.y, width: rect.width - 2, style: theme.title)
         let last = snapshot.demo == nil ? "APPLIED (device:segment)" : "DOING"
         grid.put(pad("NAME", 18) + pad("STATUS", 10) + pad("LAST SEEN", 12) + pad("PUSHED", 8) + pad("BEHIND", 9) + last,
                  x: 1, y: rect.y + 1, style: theme.dim)
-        ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 2, width: rect.width, height: rect.height - 2), count: devices.count,
+        ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 2, width: rect.width, height: rect.height - 2), count: devices.count + damaged.count,
                          selected: state.selectedIndex, selectedStyle: theme.selected) { grid, index, y, selected in
-            let device = devices[index]
+            guard let device = devices[safe: index] else {
+                // Its name is in the file that does not open: the id is all there is.
+                let record = damaged[index - devices.count]
+                grid.put(pad(record.device?.rawValue ?? "?", 18) + "damaged record: " + record.reason, x: 1, y: y, maxWidth: rect.width - 2,
+                         style: selected ? theme.selected : theme.mark(.conflict))
+                return
+            }
             let replaced = snapshot.isReplaced(device)
             let live = devices.filter { !snapshot.isReplaced($0) }
             let behind = live.filter { $0.id != device.id }.reduce(UInt64(0)) { total, other in
@@ -56,7 +64,16 @@ struct DevicesScreen {
             let style = selected ? theme.selected : replaced ? theme.dim : status == "online" ? Style.plain : theme.mark(.conflict)
             grid.put(line, x: 1, y: y, maxWidth: rect.width - 2, style: style)
         }
-        guard let device = devices[safe: state.selectedIndex], rect.height > devices.count + 7 else { return }
+        guard rect.height > devices.count + damaged.count + 7 else { return }
+        if let record = damaged[safe: state.selectedIndex - devices.count] {
+            let lines: [(String, Style)] = [
+                (record.description, theme.title),
+                ("the record does not open or decode; its device's segments still sync, and the device's next sync, if it still syncs, rewrites it", theme.dim),
+            ]
+            ListDrawing.text(&grid, lines, x: 1, y: rect.y + rect.height - lines.count, width: rect.width - 2, height: lines.count)
+            return
+        }
+        guard let device = devices[safe: state.selectedIndex] else { return }
         let applied = device.applied.sorted { $0.key < $1.key }
             .map { "\(snapshot.name(DeviceID(validating: $0.key) ?? device.id)):\($0.value)" }.joined(separator: "  ")
         var lines: [(String, Style)] = [
