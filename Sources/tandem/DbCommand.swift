@@ -58,8 +58,8 @@ struct DbCommand: ParsableCommand {
             if output.json {
                 Output.json(.object([("backupAge", .number(String(ages.backupAge))), ("databaseAge", .number(String(ages.databaseAge)))]))
             } else {
-                print("backup age: \(ages.backupAge) s")
-                print("database age: \(ages.databaseAge) s")
+                Output.line("backup age: \(ages.backupAge) s")
+                Output.line("database age: \(ages.databaseAge) s")
             }
         }
     }

@@ -18,10 +18,10 @@ struct EntryPoint {
             let code = Tandem.exitCode(for: error)
             let message = Tandem.fullMessage(for: error)
             if code == .success {
-                print(message)
+                Output.lines(message)
                 exit(0)
             }
-            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Output.usage(message)
             exit(2)
         }
         do {
@@ -40,10 +40,10 @@ struct EntryPoint {
         } catch {
             switch Tandem.exitCode(for: error) {
             case .success:
-                print(Tandem.fullMessage(for: error))
+                Output.lines(Tandem.fullMessage(for: error))
                 exit(0)
             case .validationFailure:
-                FileHandle.standardError.write(Data((Tandem.fullMessage(for: error) + "\n").utf8))
+                Output.usage(Tandem.fullMessage(for: error))
                 exit(2)
             default:
                 Output.error(Tandem.message(for: error))

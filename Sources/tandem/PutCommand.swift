@@ -73,7 +73,7 @@ enum WriteReport {
         }
         switch outcome {
         case .unchanged:
-            Swift.print("\(label): unchanged (no new version)")
+            Output.line("\(label): unchanged (no new version)")
         case .written(let version):
             let where_: String
             if let report {
@@ -81,7 +81,7 @@ enum WriteReport {
             } else {
                 where_ = "queued; 'tandem sync' pushes it"
             }
-            Swift.print("\(label): \(verb) (version \(version.versionID)), \(where_)")
+            Output.line("\(label): \(verb) (version \(version.versionID)), \(where_)")
         }
     }
 }

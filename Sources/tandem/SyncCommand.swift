@@ -40,16 +40,16 @@ struct SyncCommand: AsyncParsableCommand {
     static func describe(_ report: SyncReport) {
         for problem in report.problems { Output.error(problem.message) }
         guard report.online else {
-            print("offline: the vault cannot be reached; \(report.waitingToPush) changes wait to be pushed")
+            Output.line("offline: the vault cannot be reached; \(report.waitingToPush) changes wait to be pushed")
             return
         }
         var line = "pulled \(report.changesPulled) changes (\(report.segmentsPulled) segments), pushed \(report.changesPushed) (\(report.segmentsPushed) segments)"
         if report.applied > 0 { line += ", applied \(report.applied)" }
-        print(line)
-        if report.waiting > 0 { print("\(report.waiting) incoming changes wait for a decision: tandem incoming") }
-        if report.conflicts > 0 { print("\(report.conflicts) conflicts: tandem conflicts") }
+        Output.line(line)
+        if report.waiting > 0 { Output.line("\(report.waiting) incoming changes wait for a decision: tandem incoming") }
+        if report.conflicts > 0 { Output.line("\(report.conflicts) conflicts: tandem conflicts") }
         if report.needsNewerApp > 0 {
-            print("\(report.needsNewerApp) entries were written by a newer app and are kept untouched: tandem ls --state needs-newer-app")
+            Output.line("\(report.needsNewerApp) entries were written by a newer app and are kept untouched: tandem ls --state needs-newer-app")
         }
     }
 
@@ -94,15 +94,15 @@ struct StatusCommand: ParsableCommand {
             ]))
             return
         }
-        print("device   \(info.name) (\(info.id))")
-        print("vault    \(info.vaultPath) — \(online ? "online" : "offline")")
-        print("synced   " + (info.lastSyncMillis.map { "\(Output.time($0)) (\(Output.age($0)))" } ?? "never"))
-        print("entries  ✓ \(counts.inSync) in sync · ↑ \(counts.outgoing) outgoing · ↓ \(counts.incoming) incoming · ⚠ \(counts.conflicts) conflicts · ⊘ \(counts.refused) refused")
+        Output.line("device   \(info.name) (\(info.id))")
+        Output.line("vault    \(info.vaultPath) — \(online ? "online" : "offline")")
+        Output.line("synced   " + (info.lastSyncMillis.map { "\(Output.time($0)) (\(Output.age($0)))" } ?? "never"))
+        Output.line("entries  ✓ \(counts.inSync) in sync · ↑ \(counts.outgoing) outgoing · ↓ \(counts.incoming) incoming · ⚠ \(counts.conflicts) conflicts · ⊘ \(counts.refused) refused")
         if counts.needsNewerApp > 0 {
-            print("         ⇡ \(counts.needsNewerApp) need a newer app (written with a newer schema; kept untouched)")
+            Output.line("         ⇡ \(counts.needsNewerApp) need a newer app (written with a newer schema; kept untouched)")
         }
         if counts.waitingToPush > 0 {
-            print("\(counts.waitingToPush) changes wait to be pushed" + (online ? ": tandem sync" : " (the vault is offline)"))
+            Output.line("\(counts.waitingToPush) changes wait to be pushed" + (online ? ": tandem sync" : " (the vault is offline)"))
         }
     }
 }
@@ -124,7 +124,7 @@ struct LogCommand: ParsableCommand {
             return
         }
         for event in events {
-            print("\(Output.time(event.atMillis))  \(pad(event.level, 8))\(event.message)")
+            Output.line("\(Output.time(event.atMillis))  \(pad(event.level, 8))\(event.message)")
         }
     }
 }

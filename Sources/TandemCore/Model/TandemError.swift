@@ -138,28 +138,3 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
-
-/// Shows text from user data safely in one line: control characters and
-/// escape sequences become visible escapes, never raw bytes.
-public enum Escaped {
-    public static func text(_ raw: String) -> String {
-        var out = ""
-        for scalar in raw.unicodeScalars {
-            switch scalar.value {
-            case 0x0A: out += "\\n"
-            case 0x0D: out += "\\r"
-            case 0x09: out += "\\t"
-            case 0x1B: out += "\\e"
-            case 0x00..<0x20, 0x7F, 0x80..<0xA0:
-                out += "\\u{" + String(scalar.value, radix: 16) + "}"
-            default:
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
-    public static func quoted(_ raw: String) -> String {
-        "'" + text(raw) + "'"
-    }
-}
