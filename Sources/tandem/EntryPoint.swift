@@ -11,6 +11,10 @@ struct EntryPoint {
         // signal that kills the process halfway.
         signal(SIGXFSZ, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
+        if let problem = RawArguments.firstInvalid() {
+            Output.error(problem.description)
+            exit(1)
+        }
         let command: any ParsableCommand
         do {
             command = try Tandem.parseAsRoot()

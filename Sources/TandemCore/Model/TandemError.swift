@@ -2,6 +2,7 @@
 public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidContextName(String)
     case invalidKey(String, reason: String)
+    case invalidUTF8(what: String, offset: Int)
     case invalidJSON(reason: String)
     case valueTooLarge(bytes: Int, limit: Int)
     case invalidDeviceName(String)
@@ -51,6 +52,8 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "invalid context name \(Escaped.quoted(name)): use 1–64 of a–z, 0–9, '.', '_' and '-'"
         case .invalidKey(let key, let reason):
             "invalid key \(Escaped.quoted(key)): \(reason)"
+        case .invalidUTF8(let what, let offset):
+            "\(what) is not valid UTF-8 at byte offset \(offset): keys, context names and paths must be UTF-8; nothing was changed"
         case .invalidJSON(let reason):
             "value is not valid JSON: \(reason)"
         case .valueTooLarge(let bytes, let limit):
