@@ -75,7 +75,7 @@ struct DeviceCommand: ParsableCommand {
             var vaults: [String] = []
             var storeOfVault: [String: DeviceStore] = [:]
             for name in home.deviceNames() {
-                let store = try DeviceStore.open(at: home.storePath(for: name))
+                let store = try DeviceStore.open(at: home.storePath(for: name), for: .reading)
                 let info = try store.info()
                 seen.insert(info.id)
                 if !vaults.contains(info.vaultPath) { vaults.append(info.vaultPath) }

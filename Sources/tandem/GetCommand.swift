@@ -14,7 +14,7 @@ struct GetCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(for: .reading)
         guard let entry = try store.entry(context: context, key: key) else {
             throw TandemError.noSuchEntry(context: context, key: key)
         }

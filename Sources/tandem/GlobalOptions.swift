@@ -25,16 +25,19 @@ struct GlobalOptions: ParsableArguments {
         DeviceHome(root: home.map { URL(fileURLWithPath: $0) } ?? DeviceHome.defaultRoot())
     }
 
-    func openStore() throws -> DeviceStore {
+    /// Opens the device's store. A command that only reads says so: a store
+    /// that cannot be written then opens read-only, where any other command
+    /// is refused as read-only before it touches anything.
+    func openStore(for use: StoreUse = .writing) throws -> DeviceStore {
         Logging.setUp(verbose: verbose)
-        return try deviceHome.open(device)
+        return try deviceHome.open(device, for: use)
     }
 
     /// Opens the store, and unlocks its vault for this process when syncing
     /// will need the key: the vault is encrypted, reachable, and its key is not
     /// remembered here.
-    func openUnlockedStore() throws -> DeviceStore {
-        let store = try openStore()
+    func openUnlockedStore(for use: StoreUse = .writing) throws -> DeviceStore {
+        let store = try openStore(for: use)
         try unlock(store)
         return store
     }

@@ -92,7 +92,7 @@ struct PassphraseCommand: ParsableCommand {
         }
 
         func run() throws {
-            let path = try vault ?? global.openStore().info().vaultPath
+            let path = try vault ?? global.openStore(for: .reading).info().vaultPath
             let target = Vault(root: URL(fileURLWithPath: path))
             let descriptor = try target.readDescriptor()
             guard descriptor.isEncrypted else { throw TandemError.vaultNotEncrypted(path: target.root.path) }

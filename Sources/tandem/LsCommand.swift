@@ -20,7 +20,7 @@ struct LsCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(for: .reading)
         let entries = try store.entries(context: context, states: state.isEmpty ? nil : Set(state))
         let names = try DeviceNames(store: store)
         if output.json {
@@ -59,7 +59,7 @@ struct ContextsCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(for: .reading)
         let contexts = try store.contexts()
         if output.json {
             Output.json(.array(contexts.map { summary in

@@ -17,7 +17,7 @@ struct IncomingCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(for: .reading)
         let entries = try store.entries(context: context, states: refused ? [.incoming, .refused] : [.incoming])
         let names = try DeviceNames(store: store)
         if output.json {
@@ -128,7 +128,7 @@ struct ConflictsCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(for: .reading)
         let entries = try store.entries(context: context, states: [.conflict])
         let names = try DeviceNames(store: store)
         if output.json {

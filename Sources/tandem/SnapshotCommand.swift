@@ -49,7 +49,7 @@ struct SnapshotCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let store = try global.openUnlockedStore()
+            let store = try global.openUnlockedStore(for: .reading)
             let (manifests, problems) = try store.snapshots()
             let names = try DeviceNames(store: store)
             if output.json {
@@ -77,7 +77,7 @@ struct SnapshotCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let records = try global.openStore().snapshotRecords()
+            let records = try global.openStore(for: .reading).snapshotRecords()
             if output.json {
                 Output.json(.array(records.map { record in
                     .object([
@@ -106,7 +106,7 @@ struct SnapshotCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let store = try global.openUnlockedStore()
+            let store = try global.openUnlockedStore(for: .reading)
             let manifest = try store.snapshot(id)
             let names = try DeviceNames(store: store)
             if output.json {

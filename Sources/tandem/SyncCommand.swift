@@ -76,7 +76,7 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(for: .reading)
         let info = try store.info()
         let vault = Vault(root: .init(fileURLWithPath: info.vaultPath))
         let online = vault.isReachable
@@ -118,7 +118,7 @@ struct LogCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let events = try global.openStore().events(limit: limit)
+        let events = try global.openStore(for: .reading).events(limit: limit)
         if output.json {
             Output.json(.array(events.map { .object([("at", .string(Output.time($0.atMillis))), ("level", .string($0.level)), ("message", .string($0.message))]) }))
             return

@@ -27,6 +27,7 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case restoreRefused(path: String, reason: String)
     case storeCorrupt(path: String, reason: String)
     case storeFailed(path: String, reason: String)
+    case storeReadOnly(path: String, reason: String)
     case deviceExists(name: String)
     case noSuchDevice(name: String)
     case noDevice(home: String)
@@ -102,6 +103,8 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(path): device store is damaged: \(reason)"
         case .storeFailed(let path, let reason):
             "\(path): device store unchanged: \(reason)"
+        case .storeReadOnly(let path, let reason):
+            "\(path): the device store is read-only (\(reason)): commands that only read work; this one writes, so nothing was changed"
         case .deviceExists(let name):
             "a device named \(Escaped.quoted(name)) already exists here"
         case .noSuchDevice(let name):
