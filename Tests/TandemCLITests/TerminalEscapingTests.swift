@@ -149,6 +149,18 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: target.appendingPathComponent(name).path))
     }
 
+    @Test(.enabled(if: Tmux.available, "needs tmux; .ci/run installs it"))
+    func theTerminalUIShowsTheSameCharactersEscaped() throws {
+        let cli = CLI()
+        try cli.setUp(devices: ["a"])
+        try cli.ok("put", "c", "k" + Self.hidden, Self.hostileValue)
+        let tui = try Tmux("\(CLI.binary.path) tui --device a", environment: ["TANDEM_HOME": cli.home.path])
+        tui.waitFor("c/k\\u{202e}\\u{200b}\\u{feff}\\u{2066}\\u{61c}")
+        let raw = tui.screen.unicodeScalars.filter(Self.isUnsafe).map { String(format: "U+%04X", $0.value) }
+        #expect(raw.isEmpty, "the UI drew \(raw) raw")
+        try tui.quit()
+    }
+
     @Test func usageErrorsDoNotEchoEscapes() throws {
         let cli = CLI()
         let result = try cli.run(["frob\u{1B}]0;x\u{07}\u{9B}\u{202E}"])
