@@ -6,7 +6,7 @@
 ///
 /// ```swift
 /// Escaped.text("a\u{1B}[2Jb\u{202E}c")   // a\e[2Jb\u{202e}c
-/// Escaped.json(#"{"k":"\u{202E}"}"#)      // {"k":"\u202e"}
+/// Escaped.json("{\"k\":\"\u{202E}\"}")   // {"k":"\u202e"}
 /// ```
 public enum Escaped {
     /// Whether a terminal would act on `scalar`, or show it as nothing or as
