@@ -32,6 +32,10 @@ import Testing
     /// Runs a program and returns its exit status.
     @discardableResult
     static func system(_ arguments: String...) throws -> Int32 {
+        try system(arguments)
+    }
+
+    static func system(_ arguments: [String]) throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
@@ -45,21 +49,14 @@ import Testing
     /// Whether a new file can be made in `folder` by the user the binary runs as.
     static func isWritable(_ folder: URL, launcher: [String]?) throws -> Bool {
         let probe = folder.appendingPathComponent("probe").path
-        let touch = (launcher ?? []) + ["/usr/bin/touch", probe]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: touch[0])
-        process.arguments = Array(touch.dropFirst())
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(atPath: probe)
-        return process.terminationStatus == 0
+        defer { try? FileManager.default.removeItem(atPath: probe) }
+        return try system((launcher ?? []) + ["/usr/bin/touch", probe]) == 0
     }
 
     /// Device b holds an incoming change from a, a write of its own not yet
     /// pushed, and a snapshot source; its store folder is returned. With
-    /// `leavingLog`, the last write stays in the write-ahead log, as when
-    /// the machine stopped before the store was closed.
+    /// `leavingLog`, the last write stays in the write-ahead log, as when a
+    /// process reading the store was killed.
     static func setUp(_ cli: CLI, leavingLog: Bool) throws -> (store: URL, source: URL) {
         try cli.setUp(devices: ["a", "b"])
         try cli.ok("put", "c", "from-a", #""v1""#, "--device", "a", "--sync")
