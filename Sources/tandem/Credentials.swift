@@ -104,7 +104,8 @@ enum Terminal {
             throw CredentialError(message: "the vault is encrypted and there is no terminal to ask for its passphrase: use \(otherwise)")
         }
         defer { close(fd) }
-        _ = prompt.withCString { write(fd, $0, strlen($0)) }
+        // The prompt names the vault's path, which may hold anything.
+        _ = Escaped.text(prompt).withCString { write(fd, $0, strlen($0)) }
         var saved = termios()
         let hasTermios = tcgetattr(fd, &saved) == 0
         if hasTermios, !echo {

@@ -54,12 +54,12 @@ struct DbCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let ages = try global.openUnlockedStore().databaseAges(of: database)
+            let ages = try global.openUnlockedStore(for: .reading).databaseAges(of: database)
             if output.json {
                 Output.json(.object([("backupAge", .number(String(ages.backupAge))), ("databaseAge", .number(String(ages.databaseAge)))]))
             } else {
-                print("backup age: \(ages.backupAge) s")
-                print("database age: \(ages.databaseAge) s")
+                Output.line("backup age: \(ages.backupAge) s")
+                Output.line("database age: \(ages.databaseAge) s")
             }
         }
     }

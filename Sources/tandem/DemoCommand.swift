@@ -37,14 +37,14 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let workspace = URL(fileURLWithPath: dir ?? DeviceHome.defaultRoot().appendingPathComponent("demo").path).standardizedFileURL
         try prepare(workspace)
-        print("Creating the demo in \(workspace.path)…")
+        Output.line("Creating the demo in \(workspace.path)…")
         let demo = try await LiveDemo.create(at: workspace, seed: seed)
         guard let laptop = demo.store(named: demo.watched) else { throw TandemError.noSuchDevice(name: demo.watched) }
         demo.start()
         let outcome = await TerminalSession.run(store: laptop, theme: theme, demo: demo)
         await demo.stop()
         try outcome.get()
-        print("""
+        Output.lines("""
             The demo's workspace stays in \(workspace.path).
               another device in its own process:  tandem tui --home \(workspace.path) --device phone
               the same from the command line:      tandem ls --home \(workspace.path) --device laptop

@@ -53,8 +53,8 @@ struct DeviceCommand: ParsableCommand {
                 Output.json(.object([("name", .string(info.name)), ("id", .string(info.id.rawValue)),
                                      ("vault", .string(info.vaultPath)), ("store", .string(store.path))]))
             } else {
-                print("created device \(info.name) (\(info.id)) on vault \(info.vaultPath)")
-                print("store: \(store.path)")
+                Output.line("created device \(info.name) (\(info.id)) on vault \(info.vaultPath)")
+                Output.line("store: \(store.path)")
             }
         }
     }
@@ -75,7 +75,7 @@ struct DeviceCommand: ParsableCommand {
             var vaults: [String] = []
             var storeOfVault: [String: DeviceStore] = [:]
             for name in home.deviceNames() {
-                let store = try DeviceStore.open(at: home.storePath(for: name))
+                let store = try DeviceStore.open(at: home.storePath(for: name), for: .reading)
                 let info = try store.info()
                 seen.insert(info.id)
                 if !vaults.contains(info.vaultPath) { vaults.append(info.vaultPath) }
@@ -117,23 +117,23 @@ struct DeviceCommand: ParsableCommand {
             }
             DeviceNotes.warn(damaged, suffix: "; its device is listed by its id")
             guard !rows.isEmpty else {
-                print("no devices in \(home.root.path); create one with 'tandem device create NAME --vault PATH'")
+                Output.line("no devices in \(home.root.path); create one with 'tandem device create NAME --vault PATH'")
                 return
             }
-            print(pad("", 2) + pad("NAME", 16) + pad("ID", 18) + pad("PUSHED", 8) + pad("LAST SYNC", 22) + "WHERE")
+            Output.line(pad("", 2) + pad("NAME", 16) + pad("ID", 18) + pad("PUSHED", 8) + pad("LAST SYNC", 22) + "WHERE")
             for case .object(let members) in rows {
                 let field = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
                 let mark = field["current"] == .bool(true) ? "* " : "  "
                 let isDamaged = field["damagedRecord"] != nil
                 let unknown = isDamaged && field["name"] == .null
                 let lastSync: String = if case .string(let text)? = field["lastSync"] { text } else { unknown ? "?" : "never" }
-                print(mark + pad(unknown ? "?" : text(field["name"]), 16) + pad(text(field["id"]), 18)
+                Output.line(mark + pad(unknown ? "?" : text(field["name"]), 16) + pad(text(field["id"]), 18)
                       + pad(unknown ? "?" : text(field["pushedSeq"]), 8) + pad(lastSync, 22)
                       + (field["here"] == .bool(true) ? "this machine" : unknown ? "not here" : "other machine")
                       + (isDamaged ? " · damaged record" : ""))
             }
             for (path, store) in storeOfVault.sorted(by: { $0.key < $1.key }) where (try? store.needsVaultKey()) == true {
-                print("(the other devices of the encrypted vault at \(path) show once a device here has its key: tandem unlock)")
+                Output.line("(the other devices of the encrypted vault at \(path) show once a device here has its key: tandem unlock)")
             }
         }
 

@@ -11,6 +11,10 @@ struct EntryPoint {
         // signal that kills the process halfway.
         signal(SIGXFSZ, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
+        if let problem = RawArguments.firstInvalid() {
+            Output.error(problem.description)
+            exit(1)
+        }
         let command: any ParsableCommand
         do {
             command = try Tandem.parseAsRoot()
@@ -18,10 +22,10 @@ struct EntryPoint {
             let code = Tandem.exitCode(for: error)
             let message = Tandem.fullMessage(for: error)
             if code == .success {
-                print(message)
+                Output.lines(message)
                 exit(0)
             }
-            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Output.usage(message)
             exit(2)
         }
         do {
@@ -40,10 +44,10 @@ struct EntryPoint {
         } catch {
             switch Tandem.exitCode(for: error) {
             case .success:
-                print(Tandem.fullMessage(for: error))
+                Output.lines(Tandem.fullMessage(for: error))
                 exit(0)
             case .validationFailure:
-                FileHandle.standardError.write(Data((Tandem.fullMessage(for: error) + "\n").utf8))
+                Output.usage(Tandem.fullMessage(for: error))
                 exit(2)
             default:
                 Output.error(Tandem.message(for: error))

@@ -14,7 +14,7 @@ struct GetCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(for: .reading)
         guard let entry = try store.entry(context: context, key: key) else {
             throw TandemError.noSuchEntry(context: context, key: key)
         }
@@ -26,7 +26,7 @@ struct GetCommand: ParsableCommand {
             let note = entry.state == .incoming ? " here (an incoming change waits: see 'tandem incoming')" : " here"
             throw TandemError.io(path: "\(context)/\(Escaped.quoted(key))", reason: (entry.local == nil ? "not present" : "deleted") + note)
         }
-        print(compact ? value : Output.value(value).prettyText())
+        Output.jsonText(compact ? value : Output.value(value).prettyText())
     }
 }
 
@@ -69,7 +69,7 @@ struct WipeCommand: ParsableCommand {
         if output.json {
             Output.json(.object([("context", .string(context)), ("wiped", .number(String(count)))]))
         } else {
-            print("wiped \(count) local entries of \(context); the vault's entries now wait as incoming inserts")
+            Output.line("wiped \(count) local entries of \(context); the vault's entries now wait as incoming inserts")
         }
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+// TandemCore has a LogEvent too (a line of the store's log); here it is a log handler's.
+import struct Logging.LogEvent
 import TandemCore
 
 /// Options every command takes.
@@ -23,16 +25,19 @@ struct GlobalOptions: ParsableArguments {
         DeviceHome(root: home.map { URL(fileURLWithPath: $0) } ?? DeviceHome.defaultRoot())
     }
 
-    func openStore() throws -> DeviceStore {
+    /// Opens the device's store. A command that only reads says so: a store
+    /// that cannot be written then opens read-only, where any other command
+    /// is refused as read-only before it touches anything.
+    func openStore(for use: StoreUse = .writing) throws -> DeviceStore {
         Logging.setUp(verbose: verbose)
-        return try deviceHome.open(device)
+        return try deviceHome.open(device, for: use)
     }
 
     /// Opens the store, and unlocks its vault for this process when syncing
     /// will need the key: the vault is encrypted, reachable, and its key is not
     /// remembered here.
-    func openUnlockedStore() throws -> DeviceStore {
-        let store = try openStore()
+    func openUnlockedStore(for use: StoreUse = .writing) throws -> DeviceStore {
+        let store = try openStore(for: use)
         try unlock(store)
         return store
     }
@@ -59,7 +64,7 @@ struct OutputOptions: ParsableArguments {
 enum Logging {
     private static let once: Void = {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = EscapedLogHandler(StreamLogHandler.standardError(label: label))
             // Without --verbose the command itself reports every problem, once.
             handler.logLevel = verboseFlag.value ? .debug : .critical
             return handler
@@ -72,5 +77,37 @@ enum Logging {
     static func setUp(verbose: Bool) {
         verboseFlag.value = verbose
         _ = once
+    }
+}
+
+/// Log lines reach the terminal too: their message and metadata (paths,
+/// contexts, keys) are escaped like everything else a command prints.
+struct EscapedLogHandler: LogHandler {
+    private var inner: StreamLogHandler
+
+    init(_ inner: StreamLogHandler) {
+        self.inner = inner
+    }
+
+    var logLevel: Logger.Level {
+        get { inner.logLevel }
+        set { inner.logLevel = newValue }
+    }
+
+    var metadata: Logger.Metadata {
+        get { inner.metadata }
+        set { inner.metadata = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var event = event
+        event.message = "\(Escaped.text(event.message.description))"
+        event.metadata = event.metadata?.mapValues { .string(Escaped.text($0.description)) }
+        inner.log(event: event)
     }
 }

@@ -59,17 +59,17 @@ struct InitCommand: ParsableCommand {
             Output.json(.object(members))
             return
         }
-        print("created vault \(descriptor.id) at \(path) (owner \(Escaped.text(owner)), format \(descriptor.format), \(descriptor.isEncrypted ? "encrypted with AES-256-GCM" : "NOT encrypted"))")
+        Output.line("created vault \(descriptor.id) at \(path) (owner \(Escaped.text(owner)), format \(descriptor.format), \(descriptor.isEncrypted ? "encrypted with AES-256-GCM" : "NOT encrypted"))")
         if let phrase = created.recoveryPhrase {
-            print("")
-            print("Recovery phrase — write it down and keep it apart from the vault. It opens the vault if the")
-            print("passphrase is lost, and it is shown only now:")
-            print("")
+            Output.line("")
+            Output.line("Recovery phrase — write it down and keep it apart from the vault. It opens the vault if the")
+            Output.line("passphrase is lost, and it is shown only now:")
+            Output.line("")
             for row in stride(from: 0, to: phrase.count, by: 6) {
-                print("  " + (row..<min(row + 6, phrase.count)).map { pad((($0 < 9) ? " " : "") + "\($0 + 1). \(phrase[$0])", 14) }.joined())
+                Output.line("  " + (row..<min(row + 6, phrase.count)).map { pad((($0 < 9) ? " " : "") + "\($0 + 1). \(phrase[$0])", 14) }.joined())
             }
-            print("")
+            Output.line("")
         }
-        print("next: tandem device create NAME --vault \(path)")
+        Output.line("next: tandem device create NAME --vault \(path)")
     }
 }

@@ -33,7 +33,7 @@ struct UnlockCommand: ParsableCommand {
         let store = try global.openStore()
         let info = try store.info()
         try recovery.credentials(global).withCredential(for: info.vaultPath) { try store.unlock($0, remember: true) }
-        print("the key of the vault at \(info.vaultPath) is remembered on \(info.name); 'tandem lock' forgets it")
+        Output.line("the key of the vault at \(info.vaultPath) is remembered on \(info.name); 'tandem lock' forgets it")
     }
 }
 
@@ -48,7 +48,7 @@ struct LockCommand: ParsableCommand {
     func run() throws {
         let store = try global.openStore()
         let name = try store.info().name
-        print(try store.lock() ? "\(name) no longer remembers the vault key" : "\(name) did not remember the vault key; nothing changed")
+        Output.line(try store.lock() ? "\(name) no longer remembers the vault key" : "\(name) did not remember the vault key; nothing changed")
     }
 }
 
@@ -92,7 +92,7 @@ struct PassphraseCommand: ParsableCommand {
         }
 
         func run() throws {
-            let path = try vault ?? global.openStore().info().vaultPath
+            let path = try vault ?? global.openStore(for: .reading).info().vaultPath
             let target = Vault(root: URL(fileURLWithPath: path))
             let descriptor = try target.readDescriptor()
             guard descriptor.isEncrypted else { throw TandemError.vaultNotEncrypted(path: target.root.path) }
@@ -103,7 +103,7 @@ struct PassphraseCommand: ParsableCommand {
             let passphrase = try Credentials().newPassphrase(file: newPassphraseFile, fileOption: "--new-passphrase-file", variable: "TANDEM_NEW_PASSPHRASE")
             guard let key else { throw TandemError.vaultNotEncrypted(path: target.root.path) }
             try target.changePassphrase(using: .key(key), to: passphrase, parameters: ScryptParameters(logN: scryptLogN))
-            print("the passphrase of the vault at \(target.root.path) is changed; the recovery phrase and every device still work")
+            Output.line("the passphrase of the vault at \(target.root.path) is changed; the recovery phrase and every device still work")
         }
     }
 }

@@ -20,7 +20,7 @@ struct LsCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(for: .reading)
         let entries = try store.entries(context: context, states: state.isEmpty ? nil : Set(state))
         let names = try DeviceNames(store: store)
         if output.json {
@@ -28,14 +28,14 @@ struct LsCommand: ParsableCommand {
             return
         }
         guard !entries.isEmpty else {
-            print(context.map { "no entries in \($0)" } ?? "no entries")
+            Output.line(context.map { "no entries in \($0)" } ?? "no entries")
             return
         }
         let keyWidth = min(40, entries.map { "\($0.context)/\(Escaped.text($0.key))".count }.max() ?? 10) + 2
         for entry in entries {
             let label = "\(entry.context)/\(Escaped.text(entry.key))"
             if let newer = entry.newerSchema {
-                print("\(entry.state.mark) " + pad(label, keyWidth) + "needs a newer app (schema \(newer); this app knows \(entry.knownSchema))  "
+                Output.line("\(entry.state.mark) " + pad(label, keyWidth) + "needs a newer app (schema \(newer); this app knows \(entry.knownSchema))  "
                       + Output.short(entry.value))
                 continue
             }
@@ -44,7 +44,7 @@ struct LsCommand: ParsableCommand {
             if let origin = (entry.state == .incoming ? entry.unseen.first : entry.local)?.origin, origin != names.me {
                 line += "  (from \(Escaped.text(names[origin])))"
             }
-            print(line)
+            Output.line(line)
         }
     }
 }
@@ -59,7 +59,7 @@ struct ContextsCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(for: .reading)
         let contexts = try store.contexts()
         if output.json {
             Output.json(.array(contexts.map { summary in
@@ -70,12 +70,12 @@ struct ContextsCommand: ParsableCommand {
             }))
             return
         }
-        guard !contexts.isEmpty else { print("no contexts yet"); return }
-        print(pad("CONTEXT", 24) + pad("POLICY", 10) + pad("SCHEMA", 8) + pad("ENTRIES", 9) + pad("BY SCHEMA", 18) + "STATES")
+        guard !contexts.isEmpty else { Output.line("no contexts yet"); return }
+        Output.line(pad("CONTEXT", 24) + pad("POLICY", 10) + pad("SCHEMA", 8) + pad("ENTRIES", 9) + pad("BY SCHEMA", 18) + "STATES")
         for summary in contexts {
             let states = EntryState.allCases.compactMap { state in summary.states[state.rawValue].map { "\(state.mark) \($0) \(state.rawValue)" } }
             let bySchema = summary.entriesBySchema.sorted { $0.key < $1.key }.map { "v\($0.key): \($0.value)" }.joined(separator: ", ")
-            print(pad(summary.name, 24) + pad(summary.policy.rawValue, 10) + pad("v\(summary.schema)", 8) + pad(String(summary.entries), 9)
+            Output.line(pad(summary.name, 24) + pad(summary.policy.rawValue, 10) + pad("v\(summary.schema)", 8) + pad(String(summary.entries), 9)
                   + pad(bySchema.isEmpty ? "-" : bySchema, 18) + states.joined(separator: ", "))
         }
     }

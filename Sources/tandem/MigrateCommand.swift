@@ -45,19 +45,19 @@ struct MigrateCommand: ParsableCommand {
     static func describe(_ report: MigrationReport) {
         let verb = report.dryRun ? "would migrate" : "migrated"
         if report.changedNothing {
-            print("\(report.context): already at schema \(report.to); nothing to migrate (\(entries(report.alreadyCurrent)))")
+            Output.line("\(report.context): already at schema \(report.to); nothing to migrate (\(entries(report.alreadyCurrent)))")
             return
         }
-        print("\(report.context): schema \(report.from) → \(report.to); \(verb) \(entries(report.migrated.count)), \(report.alreadyCurrent) already at \(report.to)")
+        Output.line("\(report.context): schema \(report.from) → \(report.to); \(verb) \(entries(report.migrated.count)), \(report.alreadyCurrent) already at \(report.to)")
         for entry in report.migrated {
-            print("  \(Escaped.text(entry.key))  (schema \(entry.fromSchema), \(entry.outcome.rawValue))")
-            print("    - \(Output.short(entry.before, width: 100))")
-            print("    + \(Output.short(entry.after, width: 100))")
+            Output.line("  \(Escaped.text(entry.key))  (schema \(entry.fromSchema), \(entry.outcome.rawValue))")
+            Output.line("    - \(Output.short(entry.before, width: 100))")
+            Output.line("    + \(Output.short(entry.after, width: 100))")
         }
         if report.dryRun {
-            print("dry run: nothing was written")
+            Output.line("dry run: nothing was written")
         } else if report.migrated.contains(where: { $0.outcome == .published }) {
-            print("publish them with: tandem sync")
+            Output.line("publish them with: tandem sync")
         }
     }
 

@@ -1,18 +1,44 @@
 import Foundation
 import TandemCore
 
-/// Printing for people and for scripts.
+/// Printing for people and for scripts. Every byte a command writes to the
+/// terminal goes through here, and so through `Escaped`: text from an entry,
+/// a file name or the vault can never act on the terminal.
 enum Output {
+    /// One line on stdout; a newline inside it is shown as `\n`.
+    static func line(_ text: String) {
+        print(Escaped.text(text))
+    }
+
+    /// Text of several lines on stdout (help, a banner), each escaped.
+    static func lines(_ text: String) {
+        print(escapedLines(text))
+    }
+
+    /// Several lines on stderr, each escaped: usage errors.
+    static func usage(_ text: String) {
+        FileHandle.standardError.write(Data((escapedLines(text) + "\n").utf8))
+    }
+
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data(("tandem: error: " + message + "\n").utf8))
+        FileHandle.standardError.write(Data(("tandem: error: " + Escaped.text(message) + "\n").utf8))
     }
 
     static func warning(_ message: String) {
-        FileHandle.standardError.write(Data(("tandem: warning: " + message + "\n").utf8))
+        FileHandle.standardError.write(Data(("tandem: warning: " + Escaped.text(message) + "\n").utf8))
     }
 
     static func json(_ value: JSONValue) {
-        print(value.prettyText())
+        jsonText(value.prettyText())
+    }
+
+    /// JSON text, from any encoder, with unsafe characters as `\uXXXX`.
+    static func jsonText(_ text: String) {
+        print(Escaped.json(text))
+    }
+
+    private static func escapedLines(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { Escaped.text(String($0)) }.joined(separator: "\n")
     }
 
     /// A stored canonical value as a JSON tree (it was validated when written).

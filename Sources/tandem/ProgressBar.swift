@@ -16,7 +16,7 @@ final class ProgressBar: @unchecked Sendable {
     func update(_ progress: SnapshotProgress) {
         guard enabled else { return }
         lock.withLock {
-            let line = "\(verb) " + progress.line(barWidth: 24)
+            let line = Escaped.text("\(verb) " + progress.line(barWidth: 24))
             FileHandle.standardError.write(Data(("\r\u{1b}[K" + line).utf8))
             drawn = true
         }

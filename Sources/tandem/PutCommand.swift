@@ -87,7 +87,7 @@ enum WriteReport {
     private static func printLine(_ shown: DeviceStore.WriteOutcome, label: String, verb: String, report: SyncReport?) {
         switch shown {
         case .unchanged:
-            Swift.print("\(label): unchanged (no new version)")
+            Output.line("\(label): unchanged (no new version)")
         case .written(let version):
             let where_: String
             if let report {
@@ -95,7 +95,7 @@ enum WriteReport {
             } else {
                 where_ = "queued; 'tandem sync' pushes it"
             }
-            Swift.print("\(label): \(verb) (version \(version.versionID)), \(where_)")
+            Output.line("\(label): \(verb) (version \(version.versionID)), \(where_)")
         }
     }
 }

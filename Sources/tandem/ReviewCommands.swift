@@ -17,24 +17,24 @@ struct IncomingCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(for: .reading)
         let entries = try store.entries(context: context, states: refused ? [.incoming, .refused] : [.incoming])
         let names = try DeviceNames(store: store)
         if output.json {
             Output.json(.array(entries.map { Output.entry($0, names: names) }))
             return
         }
-        guard !entries.isEmpty else { print("no incoming changes"); return }
+        guard !entries.isEmpty else { Output.line("no incoming changes"); return }
         for entry in entries {
             guard let version = entry.unseen.first, let id = entry.changeID else { continue }
             let mark = entry.state == .refused ? " (refused here)" : ""
-            print("\(id)  \(pad(entry.incomingKind?.rawValue ?? "change", 9))\(entry.context)/\(Escaped.text(entry.key))  from \(Escaped.text(names[version.origin])), \(Output.time(version.timestamp.wallMillis))\(mark)")
+            Output.line("\(id)  \(pad(entry.incomingKind?.rawValue ?? "change", 9))\(entry.context)/\(Escaped.text(entry.key))  from \(Escaped.text(names[version.origin])), \(Output.time(version.timestamp.wallMillis))\(mark)")
             switch entry.incomingKind {
-            case .insert?: print("    + \(Output.short(version.value, width: 100))")
-            case .deletion?: print("    - \(Output.short(entry.value, width: 100))")
+            case .insert?: Output.line("    + \(Output.short(version.value, width: 100))")
+            case .deletion?: Output.line("    - \(Output.short(entry.value, width: 100))")
             default:
-                print("    - \(Output.short(entry.value, width: 100))")
-                print("    + \(Output.short(version.value, width: 100))")
+                Output.line("    - \(Output.short(entry.value, width: 100))")
+                Output.line("    + \(Output.short(version.value, width: 100))")
             }
         }
     }
@@ -74,15 +74,15 @@ enum DecisionRunner {
             results.append(.object([("id", .string(entry.changeID ?? "")), ("context", .string(entry.context)),
                                     ("key", .string(entry.key)), ("state", .string(after.state.rawValue))]))
             if !json {
-                print("\(decision.rawValue): \(entry.context)/\(Escaped.text(entry.key)) → \(after.state.rawValue)")
+                Output.line("\(decision.rawValue): \(entry.context)/\(Escaped.text(entry.key)) → \(after.state.rawValue)")
             }
         }
         if json {
             Output.json(.array(results))
         } else if chosen.isEmpty {
-            print("nothing to \(decision.rawValue)")
+            Output.line("nothing to \(decision.rawValue)")
         } else if decision == .keepMine {
-            print("your versions wait to be pushed: tandem sync")
+            Output.line("your versions wait to be pushed: tandem sync")
         }
     }
 }
@@ -128,26 +128,26 @@ struct ConflictsCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(for: .reading)
         let entries = try store.entries(context: context, states: [.conflict])
         let names = try DeviceNames(store: store)
         if output.json {
             Output.json(.array(entries.map { Output.entry($0, names: names) }))
             return
         }
-        guard !entries.isEmpty else { print("no conflicts"); return }
+        guard !entries.isEmpty else { Output.line("no conflicts"); return }
         for entry in entries {
-            print("⚠ \(entry.context)/\(Escaped.text(entry.key))")
+            Output.line("⚠ \(entry.context)/\(Escaped.text(entry.key))")
             if let local = entry.local {
-                print("    \(pad(names.label(local.origin) + ", " + Output.time(local.timestamp.wallMillis), 44)) here: \(Output.short(local.value, width: 70))")
+                Output.line("    \(pad(names.label(local.origin) + ", " + Output.time(local.timestamp.wallMillis), 44)) here: \(Output.short(local.value, width: 70))")
             } else {
-                print("    \(pad("this device", 44)) here: (absent)")
+                Output.line("    \(pad("this device", 44)) here: (absent)")
             }
             for version in entry.unseen {
-                print("    \(pad(names.label(version.origin) + ", " + Output.time(version.timestamp.wallMillis), 44)) \(Output.short(version.value, width: 76))")
+                Output.line("    \(pad(names.label(version.origin) + ", " + Output.time(version.timestamp.wallMillis), 44)) \(Output.short(version.value, width: 76))")
             }
         }
-        print("resolve with: tandem resolve CONTEXT KEY --keep local|remote [--from DEVICE] | --value JSON")
+        Output.line("resolve with: tandem resolve CONTEXT KEY --keep local|remote [--from DEVICE] | --value JSON")
     }
 }
 
@@ -202,7 +202,7 @@ struct ResolveCommand: ParsableCommand {
         if output.json {
             Output.json(Output.entry(after, names: try DeviceNames(store: store)))
         } else {
-            print("resolved \(context)/\(Escaped.text(key)): \(Output.short(after.value)) — waits to be pushed: tandem sync")
+            Output.line("resolved \(context)/\(Escaped.text(key)): \(Output.short(after.value)) — waits to be pushed: tandem sync")
         }
     }
 }
@@ -227,7 +227,7 @@ struct UndoCommand: ParsableCommand {
             Output.json(.object([("undone", .string(undone.label)), ("context", .string(entry.context)), ("key", .string(entry.key)),
                                  ("state", .string(entry.state.rawValue))]))
         } else {
-            print("undid \(undone.label): \(entry.context)/\(Escaped.text(entry.key)) → \(entry.state.rawValue)")
+            Output.line("undid \(undone.label): \(entry.context)/\(Escaped.text(entry.key)) → \(entry.state.rawValue)")
         }
     }
 }

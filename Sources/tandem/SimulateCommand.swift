@@ -67,15 +67,15 @@ struct SimulateCommand: AsyncParsableCommand {
                 ("failures", .array(report.failures.map { .string($0) })),
             ]))
         } else {
-            print("seed \(seed): \(devices) devices, \(steps) steps")
-            print("  operations  \(report.operations) (\(String(format: "%.0f", Double(report.operations) / max(seconds, 0.001))) per second)")
-            print("  syncs       \(report.syncs)")
-            print("  conflicts   \(report.conflictsSeen) seen at once at most, \(report.conflictsResolved) resolved")
-            print("  reinstalls  \(report.reinstalls) (each restored everything from the vault)")
-            print("  offline     \(report.offlineWrites) writes made offline, delivered when back")
-            print("  converged   \(report.converged ? "yes: every device holds the same data, no write lost" : "NO")")
-            print(String(format: "  time        %.2f s", seconds))
-            for failure in report.failures { print("  " + failure) }
+            Output.line("seed \(seed): \(devices) devices, \(steps) steps")
+            Output.line("  operations  \(report.operations) (\(String(format: "%.0f", Double(report.operations) / max(seconds, 0.001))) per second)")
+            Output.line("  syncs       \(report.syncs)")
+            Output.line("  conflicts   \(report.conflictsSeen) seen at once at most, \(report.conflictsResolved) resolved")
+            Output.line("  reinstalls  \(report.reinstalls) (each restored everything from the vault)")
+            Output.line("  offline     \(report.offlineWrites) writes made offline, delivered when back")
+            Output.line("  converged   \(report.converged ? "yes: every device holds the same data, no write lost" : "NO")")
+            Output.line(String(format: "  time        %.2f s", seconds))
+            for failure in report.failures { Output.line("  " + failure) }
         }
         if !report.converged { throw ExitCode(1) }
     }

@@ -49,17 +49,17 @@ struct SnapshotCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let store = try global.openUnlockedStore()
+            let store = try global.openUnlockedStore(for: .reading)
             let (manifests, problems) = try store.snapshots()
             let names = try DeviceNames(store: store)
             if output.json {
                 Output.json(.array(manifests.map { SnapshotOutput.summary($0, device: names[$0.device]) }))
             } else if manifests.isEmpty {
-                print("no snapshots in the vault yet: tandem snapshot create PATH")
+                Output.line("no snapshots in the vault yet: tandem snapshot create PATH")
             } else {
-                print(pad("ID", 10) + pad("WHEN", 22) + pad("KIND", 9) + pad("DEVICE", 12) + pad("FILES", 7) + pad("SIZE", 11) + "NAME / SOURCE")
+                Output.line(pad("ID", 10) + pad("WHEN", 22) + pad("KIND", 9) + pad("DEVICE", 12) + pad("FILES", 7) + pad("SIZE", 11) + "NAME / SOURCE")
                 for manifest in manifests {
-                    print(pad(manifest.shortID, 10) + pad(Output.time(manifest.finished), 22) + pad(manifest.kind, 9)
+                    Output.line(pad(manifest.shortID, 10) + pad(Output.time(manifest.finished), 22) + pad(manifest.kind, 9)
                           + pad(Escaped.text(names[manifest.device]), 12) + pad("\(manifest.nodes.filter { $0.kind == .file }.count)", 7)
                           + pad(ByteCount.text(manifest.bytes), 11) + Escaped.text(manifest.name) + "  " + Escaped.text(manifest.source))
                 }
@@ -77,7 +77,7 @@ struct SnapshotCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let records = try global.openStore().snapshotRecords()
+            let records = try global.openStore(for: .reading).snapshotRecords()
             if output.json {
                 Output.json(.array(records.map { record in
                     .object([
@@ -88,11 +88,11 @@ struct SnapshotCommand: ParsableCommand {
                     ])
                 }))
             } else if records.isEmpty {
-                print("no snapshot taken on this device yet: tandem snapshot create PATH")
+                Output.line("no snapshot taken on this device yet: tandem snapshot create PATH")
             } else {
-                print(pad("ID", 10) + pad("STARTED", 22) + pad("KIND", 9) + pad("STATUS", 11) + "SOURCE · MESSAGE")
+                Output.line(pad("ID", 10) + pad("STARTED", 22) + pad("KIND", 9) + pad("STATUS", 11) + "SOURCE · MESSAGE")
                 for record in records {
-                    print(pad(String(record.id.prefix(8)), 10) + pad(Output.time(record.startedMillis), 22) + pad(record.kind, 9)
+                    Output.line(pad(String(record.id.prefix(8)), 10) + pad(Output.time(record.startedMillis), 22) + pad(record.kind, 9)
                           + pad(record.status, 11) + Escaped.text(record.source) + (record.message.map { " · " + Escaped.text($0) } ?? ""))
                 }
             }
@@ -106,7 +106,7 @@ struct SnapshotCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let store = try global.openUnlockedStore()
+            let store = try global.openUnlockedStore(for: .reading)
             let manifest = try store.snapshot(id)
             let names = try DeviceNames(store: store)
             if output.json {
@@ -121,16 +121,16 @@ struct SnapshotCommand: ParsableCommand {
                 Output.json(summary)
                 return
             }
-            print("snapshot \(manifest.id) · \(manifest.kind) \(Escaped.text(manifest.name)) of \(Escaped.text(manifest.source))")
-            print("taken by \(Escaped.text(names[manifest.device])) at \(Output.time(manifest.finished)), owner \(Escaped.text(manifest.owner))"
+            Output.line("snapshot \(manifest.id) · \(manifest.kind) \(Escaped.text(manifest.name)) of \(Escaped.text(manifest.source))")
+            Output.line("taken by \(Escaped.text(names[manifest.device])) at \(Output.time(manifest.finished)), owner \(Escaped.text(manifest.owner))"
                   + (manifest.parent.map { ", incremental on \($0.prefix(8))" } ?? ", full"))
-            if !manifest.description.isEmpty { print("description: \(Escaped.text(manifest.description))") }
-            if !manifest.tags.isEmpty { print("tags: \(manifest.tags.map(Escaped.text).joined(separator: ", "))") }
-            print("\(manifest.nodes.filter { $0.kind == .file }.count) files, \(ByteCount.text(manifest.bytes)), \(manifest.skipped) special files skipped")
+            if !manifest.description.isEmpty { Output.line("description: \(Escaped.text(manifest.description))") }
+            if !manifest.tags.isEmpty { Output.line("tags: \(manifest.tags.map(Escaped.text).joined(separator: ", "))") }
+            Output.line("\(manifest.nodes.filter { $0.kind == .file }.count) files, \(ByteCount.text(manifest.bytes)), \(manifest.skipped) special files skipped")
             for node in manifest.nodes where !node.path.isEmpty {
                 let mark = node.kind == .directory ? "d" : node.kind == .symlink ? "l" : "-"
                 let extra = node.kind == .symlink ? " -> " + Escaped.text(node.target ?? "") : ""
-                print("  \(mark) \(String(node.mode, radix: 8)) \(pad(ByteCount.text(node.size), 11))\(Escaped.text(node.path))\(extra)")
+                Output.line("  \(mark) \(String(node.mode, radix: 8)) \(pad(ByteCount.text(node.size), 11))\(Escaped.text(node.path))\(extra)")
             }
         }
     }
@@ -220,10 +220,10 @@ struct SnapshotCommand: ParsableCommand {
                 return
             }
             let verb = dryRun ? "would forget" : "forgot"
-            print("\(verb) \(forgotten.forgotten.count) snapshots, kept \(forgotten.kept.count)")
-            for id in forgotten.forgotten { print("  \(id.prefix(8))") }
+            Output.line("\(verb) \(forgotten.forgotten.count) snapshots, kept \(forgotten.kept.count)")
+            for id in forgotten.forgotten { Output.line("  \(id.prefix(8))") }
             if let pruned {
-                print("\(dryRun ? "would remove" : "removed") \(pruned.objectsRemoved) chunks (\(ByteCount.text(pruned.bytesRemoved)))"
+                Output.line("\(dryRun ? "would remove" : "removed") \(pruned.objectsRemoved) chunks (\(ByteCount.text(pruned.bytesRemoved)))"
                       + " by removing \(pruned.packsRemoved) packs and rewriting \(pruned.packsRewritten)"
                       + (pruned.objectsSpared > 0 ? "; spared \(pruned.objectsSpared) in packs touched less than \(grace) s ago" : ""))
             }
@@ -254,7 +254,7 @@ enum SnapshotOutput {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            Swift.print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            Output.jsonText(String(decoding: try encoder.encode(result), as: UTF8.self))
         } else {
             for error in result.errors.prefix(20) { Output.error(error) }
             if result.errors.count > 20 { Output.error("… and \(result.errors.count - 20) more") }
@@ -263,7 +263,7 @@ enum SnapshotOutput {
             if result.filesUnchanged > 0 { line += ", \(result.filesUnchanged) files unchanged" }
             if result.skippedSpecial > 0 { line += ", \(result.skippedSpecial) special files skipped" }
             line += String(format: " · %.2f s", result.durationSeconds)
-            Swift.print(line)
+            Output.line(line)
         }
         if result.status != 0 { throw ExitCode(1) }
     }

@@ -42,16 +42,16 @@ struct SyncCommand: AsyncParsableCommand {
         for problem in report.problems { Output.error(problem.message) }
         for gap in report.gaps where !gap.isHole { Output.warning(gap.description) }
         guard report.online else {
-            print("offline: the vault cannot be reached; \(report.waitingToPush) changes wait to be pushed")
+            Output.line("offline: the vault cannot be reached; \(report.waitingToPush) changes wait to be pushed")
             return
         }
         var line = "pulled \(report.changesPulled) changes (\(report.segmentsPulled) segments), pushed \(report.changesPushed) (\(report.segmentsPushed) segments)"
         if report.applied > 0 { line += ", applied \(report.applied)" }
-        print(line)
-        if report.waiting > 0 { print("\(report.waiting) incoming changes wait for a decision: tandem incoming") }
-        if report.conflicts > 0 { print("\(report.conflicts) conflicts: tandem conflicts") }
+        Output.line(line)
+        if report.waiting > 0 { Output.line("\(report.waiting) incoming changes wait for a decision: tandem incoming") }
+        if report.conflicts > 0 { Output.line("\(report.conflicts) conflicts: tandem conflicts") }
         if report.needsNewerApp > 0 {
-            print("\(report.needsNewerApp) entries were written by a newer app and are kept untouched: tandem ls --state needs-newer-app")
+            Output.line("\(report.needsNewerApp) entries were written by a newer app and are kept untouched: tandem ls --state needs-newer-app")
         }
     }
 
@@ -81,7 +81,7 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let store = try global.openStore()
+        let store = try global.openStore(for: .reading)
         let info = try store.info()
         let vault = Vault(root: .init(fileURLWithPath: info.vaultPath))
         let online = vault.isReachable
@@ -109,24 +109,24 @@ struct StatusCommand: ParsableCommand {
             return
         }
         DeviceNotes.warn(records.damaged)
-        print("device   \(info.name) (\(info.id))" + (info.copiedFrom.map { ", a copy of device \($0)'s store that became a device of its own" } ?? ""))
-        print("vault    \(info.vaultPath) — \(online ? "online" : "offline")")
-        print("synced   " + (info.lastSyncMillis.map { "\(Output.time($0)) (\(Output.age($0)))" } ?? "never"))
-        print("entries  ✓ \(counts.inSync) in sync · ↑ \(counts.outgoing) outgoing · ↓ \(counts.incoming) incoming · ⚠ \(counts.conflicts) conflicts · ⊘ \(counts.refused) refused")
+        Output.line("device   \(info.name) (\(info.id))" + (info.copiedFrom.map { ", a copy of device \($0)'s store that became a device of its own" } ?? ""))
+        Output.line("vault    \(info.vaultPath) — \(online ? "online" : "offline")")
+        Output.line("synced   " + (info.lastSyncMillis.map { "\(Output.time($0)) (\(Output.age($0)))" } ?? "never"))
+        Output.line("entries  ✓ \(counts.inSync) in sync · ↑ \(counts.outgoing) outgoing · ↓ \(counts.incoming) incoming · ⚠ \(counts.conflicts) conflicts · ⊘ \(counts.refused) refused")
         if counts.needsNewerApp > 0 {
-            print("         ⇡ \(counts.needsNewerApp) need a newer app (written with a newer schema; kept untouched)")
+            Output.line("         ⇡ \(counts.needsNewerApp) need a newer app (written with a newer schema; kept untouched)")
         }
         for ahead in clocksAhead {
-            print("clocks   ⚠ " + DeviceNotes.clockAhead(ahead, name: names[ahead.device] ?? ahead.device.rawValue))
+            Output.line("clocks   ⚠ " + DeviceNotes.clockAhead(ahead, name: names[ahead.device] ?? ahead.device.rawValue))
         }
         if !records.damaged.isEmpty {
             let count = records.damaged.count
-            print("records  ⚠ \(count) device \(count == 1 ? "record is" : "records are") damaged (named above); 'tandem device list' shows their devices by id")
+            Output.line("records  ⚠ \(count) device \(count == 1 ? "record is" : "records are") damaged (named above); 'tandem device list' shows their devices by id")
         }
         if counts.waitingToPush > 0 {
-            print("\(counts.waitingToPush) changes wait to be pushed" + (online ? ": tandem sync" : " (the vault is offline)"))
+            Output.line("\(counts.waitingToPush) changes wait to be pushed" + (online ? ": tandem sync" : " (the vault is offline)"))
         }
-        for gap in gaps { print("waiting  " + gap.description) }
+        for gap in gaps { Output.line("waiting  " + gap.description) }
     }
 
     static func json(_ gap: LogGap) -> JSONValue {
@@ -147,13 +147,13 @@ struct LogCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let events = try global.openStore().events(limit: limit)
+        let events = try global.openStore(for: .reading).events(limit: limit)
         if output.json {
             Output.json(.array(events.map { .object([("at", .string(Output.time($0.atMillis))), ("level", .string($0.level)), ("message", .string($0.message))]) }))
             return
         }
         for event in events {
-            print("\(Output.time(event.atMillis))  \(pad(event.level, 8))\(event.message)")
+            Output.line("\(Output.time(event.atMillis))  \(pad(event.level, 8))\(event.message)")
         }
     }
 }

@@ -40,28 +40,15 @@ final class CLI: @unchecked Sendable {
     /// as a script would; nil to run without it.
     var passphrase: String? = "correct horse battery staple"
 
+    /// A program that runs the binary in its place (its arguments, then the
+    /// binary's path and arguments), such as `setpriv` to run it as another
+    /// user; nil to run it directly.
+    var launcher: [String]?
+
     @discardableResult
     func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["TANDEM_HOME"] = home.path
-        environment["TANDEM_PASSPHRASE"] = passphrase
-        environment.merge(extra) { _, new in new }
-        process.environment = environment
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let program = (launcher ?? []) + [Self.binary.path] + arguments
+        return try collect(program, stdin: stdin, environment: extra)
     }
 
     /// Runs and expects success, returning stdout.
@@ -84,6 +71,52 @@ final class CLI: @unchecked Sendable {
     func setUp(devices: [String]) throws {
         try ok("init", "--vault", vault.path, "--owner", "alice", "--scrypt-log-n", "10")
         for name in devices { try ok("device", "create", name, "--vault", vault.path, "--remember-key") }
+    }
+
+    /// Runs a bash script (the binary is `"$TANDEM"`) and collects its output,
+    /// for arguments a `Process` cannot pass, such as bytes that are not UTF-8.
+    func runScript(_ script: String) throws -> Result {
+        try collect(["/bin/bash", "-c", script], stdin: nil, environment: ["TANDEM": Self.binary.path])
+    }
+
+    private func collect(_ program: [String], stdin: String?, environment extra: [String: String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program[0])
+        process.arguments = Array(program.dropFirst())
+        var environment = ProcessInfo.processInfo.environment
+        environment["TANDEM_HOME"] = home.path
+        environment["TANDEM_PASSPHRASE"] = passphrase
+        environment.merge(extra) { _, new in new }
+        process.environment = environment
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Every file of the vault and the home with its bytes, to show that a
+    /// command changed nothing (lock files aside: taking a lock writes nothing).
+    func files() -> [String: Data] {
+        var files: [String: Data] = [:]
+        for root in [vault, home] {
+            guard let walker = FileManager.default.enumerator(atPath: root.path) else { continue }
+            for case let path as String in walker where !path.hasSuffix(".lock") {
+                let full = root.appendingPathComponent(path).path
+                var isFolder: ObjCBool = false
+                if FileManager.default.fileExists(atPath: full, isDirectory: &isFolder), !isFolder.boolValue {
+                    files[full] = FileManager.default.contents(atPath: full)
+                }
+            }
+        }
+        return files
     }
 
     /// Runs a shell script with this home and binary in its environment, in its own process.

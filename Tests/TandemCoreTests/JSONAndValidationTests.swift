@@ -65,3 +65,28 @@ import Testing
         #expect(message.contains("\\e]0;x"))
     }
 }
+
+@Suite struct UTF8CheckTests {
+    @Test(arguments: [
+        ([0x6B, 0xC3] as [UInt8], 1 as Int?), ([0x6B, 0xFE], 1), ([0x80], 0), ([0x61, 0xED, 0xA0, 0x80], 1),
+        ([0x6E, 0xC0, 0xAF], 1), ([0x6B, 0xC3, 0xA9, 0xF4, 0x90, 0x80, 0x80], 3), ([0x6B, 0xC3, 0xA9], nil), ([], nil),
+    ])
+    func findsTheFirstByteThatIsNotUTF8(bytes: [UInt8], offset: Int?) {
+        #expect(Validation.invalidUTF8Offset(bytes) == offset)
+    }
+
+    @Test func showsInvalidBytesAsHexAndEscapesTheRest() {
+        #expect(Validation.showingInvalidUTF8([0x6B, 0xC3, 0x1B, 0xC3, 0xA9, 0x0F]) == "k\\xc3\\eé\\u{f}")
+    }
+}
+
+@Suite struct EscapedTests {
+    @Test func jsonKeepsItsNewlinesAndEscapesTheRestAsUTF16() {
+        #expect(Escaped.json("{\n  \"k\": \"a\u{202E}\u{9B}\u{E0041}\"\n}") == "{\n  \"k\": \"a\\u202e\\u009b\\udb40\\udc41\"\n}")
+    }
+
+    @Test func plainTextIsLeftAsItIs() {
+        #expect(Escaped.text("名前 é ✓ 😀") == "名前 é ✓ 😀")
+        #expect(Escaped.text("a\u{2028}b\u{AD}c\u{61C}") == "a\\u{2028}b\\u{ad}c\\u{61c}")
+    }
+}

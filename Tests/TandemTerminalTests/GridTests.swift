@@ -30,6 +30,12 @@ import Testing
         #expect(!grid.cells.contains { $0.symbol.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } })
     }
 
+    @Test func bidiOverridesC1ControlsAndInvisibleCharactersAreShownEscaped() {
+        var grid = Grid(width: 60, height: 1)
+        grid.put("a\u{202E}b\u{9B}31mc\u{200B}d\u{FEFF}e\u{2066}f", x: 0, y: 0)
+        #expect(grid.lines == ["a\\u{202e}b\\u{9b}31mc\\u{200b}d\\u{feff}e\\u{2066}f"])
+    }
+
     @Test func emojiAreWide() {
         #expect(CellWidth.of("😀" as Character) == 2)
         #expect(CellWidth.of("✓" as Character) == 1)

@@ -2,6 +2,7 @@
 public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidContextName(String)
     case invalidKey(String, reason: String)
+    case invalidUTF8(what: String, offset: Int)
     case invalidJSON(reason: String)
     case valueTooLarge(bytes: Int, limit: Int)
     case invalidDeviceName(String)
@@ -26,6 +27,7 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case restoreRefused(path: String, reason: String)
     case storeCorrupt(path: String, reason: String)
     case storeFailed(path: String, reason: String)
+    case storeReadOnly(path: String, reason: String)
     case deviceExists(name: String)
     case noSuchDevice(name: String)
     case noDevice(home: String)
@@ -51,6 +53,8 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "invalid context name \(Escaped.quoted(name)): use 1–64 of a–z, 0–9, '.', '_' and '-'"
         case .invalidKey(let key, let reason):
             "invalid key \(Escaped.quoted(key)): \(reason)"
+        case .invalidUTF8(let what, let offset):
+            "\(what) is not valid UTF-8 at byte offset \(offset): keys, context names and paths must be UTF-8; nothing was changed"
         case .invalidJSON(let reason):
             "value is not valid JSON: \(reason)"
         case .valueTooLarge(let bytes, let limit):
@@ -99,6 +103,8 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(path): device store is damaged: \(reason)"
         case .storeFailed(let path, let reason):
             "\(path): device store unchanged: \(reason)"
+        case .storeReadOnly(let path, let reason):
+            "\(path): the device store is read-only (\(reason)): commands that only read work; this one writes, so nothing was changed"
         case .deviceExists(let name):
             "a device named \(Escaped.quoted(name)) already exists here"
         case .noSuchDevice(let name):
@@ -136,30 +142,5 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
         case .sealingChanged(let path, let expected, let found):
             "\(path): this device joined a vault sealed with \(expected), but vault.json now says \(found) (replaced or tampered with); nothing changed"
         }
-    }
-}
-
-/// Shows text from user data safely in one line: control characters and
-/// escape sequences become visible escapes, never raw bytes.
-public enum Escaped {
-    public static func text(_ raw: String) -> String {
-        var out = ""
-        for scalar in raw.unicodeScalars {
-            switch scalar.value {
-            case 0x0A: out += "\\n"
-            case 0x0D: out += "\\r"
-            case 0x09: out += "\\t"
-            case 0x1B: out += "\\e"
-            case 0x00..<0x20, 0x7F, 0x80..<0xA0:
-                out += "\\u{" + String(scalar.value, radix: 16) + "}"
-            default:
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
-    public static func quoted(_ raw: String) -> String {
-        "'" + text(raw) + "'"
     }
 }

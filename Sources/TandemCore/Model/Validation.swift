@@ -31,6 +31,44 @@ public enum Validation {
         return key
     }
 
+    /// Where `bytes` stop being UTF-8: the offset of the first byte of the
+    /// first invalid sequence, or nil when they are all valid. Swift repairs
+    /// such bytes into U+FFFD when it makes a `String`, so two different
+    /// keys would become one; callers with raw bytes check them first.
+    public static func invalidUTF8Offset(_ bytes: some Sequence<UInt8>) -> Int? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded): offset += encoded.count
+            case .error: return offset
+            case .emptyInput: return nil
+            }
+        }
+    }
+
+    /// Bytes as text for a message: valid UTF-8 as it is (escaped where a
+    /// terminal would act on it), each byte of an invalid sequence as `\xNN`.
+    public static func showingInvalidUTF8(_ bytes: [UInt8]) -> String {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        var shown = ""
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded):
+                shown += Escaped.text(String(decoding: encoded, as: UTF8.self))
+                offset += encoded.count
+            case .error(let length):
+                for byte in bytes[offset..<offset + length] { shown += "\\x" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16) }
+                offset += length
+            case .emptyInput:
+                return shown
+            }
+        }
+    }
+
     /// Parses `text` as JSON and returns its canonical form.
     public static func canonicalValue(_ text: String, maxBytes: Int = defaultMaxValueBytes) throws(TandemError) -> String {
         let value: JSONValue

@@ -155,10 +155,11 @@ public struct DeviceHome: Sendable {
         throw .ambiguousDevice(home: root.path, names: names)
     }
 
-    /// Opens a device's store and remembers it as the one used last.
-    public func open(_ name: String?, clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
+    /// Opens a device's store and remembers it as the one used last. For
+    /// `.reading`, a store that cannot be written opens read-only.
+    public func open(_ name: String?, for use: StoreUse = .writing, clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
         let resolved = try resolveDevice(name)
-        let store = try DeviceStore.open(at: storePath(for: resolved), clock: clock)
+        let store = try DeviceStore.open(at: storePath(for: resolved), for: use, clock: clock)
         setCurrent(resolved)
         return store
     }

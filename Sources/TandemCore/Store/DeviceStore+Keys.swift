@@ -84,6 +84,7 @@ extension DeviceStore {
     /// Returns whether a key was remembered.
     @discardableResult
     public func lock() throws(TandemError) -> Bool {
+        try requireWritable()
         sessionKey.value = nil
         do {
             let removed = try pool.writeWithoutTransaction { db -> Bool in

@@ -14,22 +14,38 @@ import GRDB
 /// ```
 public final class DeviceStore: Sendable {
     public let path: String
-    let pool: DatabasePool
+    /// A `DatabasePool` (WAL, readers beside one writer), or a read-only
+    /// `DatabaseQueue` for a store that cannot be written.
+    let pool: any DatabaseWriter
+    /// Why the store cannot be written, when it was opened for reading only.
+    let readOnlyReason: String?
     let clock: any WallClock
     /// Migration steps the app registered in code (stored ones are in the database).
     let registeredSteps = RegisteredSteps()
     /// The vault key once unlocked in this process; never written unless remembered.
     let sessionKey = SessionKey()
 
-    /// Opens an existing store.
-    public static func open(at path: String, clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
+    /// Opens an existing store. One that cannot be written opens read-only
+    /// when `use` is `.reading` (every write then fails as read-only), and is
+    /// refused as read-only for `.writing`.
+    public static func open(at path: String, for use: StoreUse = .writing,
+                            clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw .storeCorrupt(path: path, reason: "no device store here")
         }
-        let store = try DeviceStore(path: path, clock: clock)
+        let store: DeviceStore
+        if let reason = StoreWritability.problem(at: path) {
+            guard use == .reading else { throw .storeReadOnly(path: path, reason: reason) }
+            store = try DeviceStore(readOnlyAt: path, reason: reason, clock: clock)
+        } else {
+            store = try DeviceStore(path: path, clock: clock)
+        }
         _ = try store.info()
         return store
     }
+
+    /// Whether the store was opened for reading only, because it cannot be written.
+    public var isReadOnly: Bool { readOnlyReason != nil }
 
     /// Creates the store of a new device of `vault`; `replacing` names the
     /// installation it replaces when the app was reinstalled.
@@ -62,6 +78,7 @@ public final class DeviceStore: Sendable {
     private init(path: String, clock: any WallClock) throws(TandemError) {
         self.path = path
         self.clock = clock
+        readOnlyReason = nil
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
@@ -79,6 +96,34 @@ public final class DeviceStore: Sendable {
         }
     }
 
+    private init(readOnlyAt path: String, reason: String, clock: any WallClock) throws(TandemError) {
+        self.path = path
+        self.clock = clock
+        readOnlyReason = reason
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(30)
+        do {
+            let queue = try DatabaseQueue(path: StoreWritability.readOnlyLocation(of: path), configuration: configuration)
+            // Upgrading the schema writes; a store an older tandem made cannot be read as it is.
+            guard try queue.read(StoreSchema.migrator.hasCompletedMigrations) else {
+                throw TandemError.storeReadOnly(path: path, reason: reason + ", and an older tandem made it: it must be upgraded, which writes to it")
+            }
+            pool = queue
+        } catch let error as TandemError {
+            throw error
+        } catch let error as DatabaseError where [.SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM].contains(error.resultCode) {
+            throw .storeReadOnly(path: path, reason: reason + ", and SQLite cannot read it without writing (\(error.message ?? "cannot open"))")
+        } catch {
+            throw .storeCorrupt(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Refuses, with nothing changed, when the store was opened for reading only.
+    func requireWritable() throws(TandemError) {
+        if let readOnlyReason { throw .storeReadOnly(path: path, reason: readOnlyReason) }
+    }
+
     /// Closes the store's connections now (checkpointing its write-ahead log),
     /// instead of when the last reference goes.
     public func close() throws(TandemError) {
@@ -89,6 +134,7 @@ public final class DeviceStore: Sendable {
     /// messages naming this store. With `rollingBack`, the transaction is
     /// rolled back at the end: a dry run sees exactly what would change.
     func writeTransaction<T>(rollingBack: Bool = false, _ body: (Database) throws -> T) throws(TandemError) -> T {
+        try requireWritable()
         do {
             guard rollingBack else { return try pool.write(body) }
             return try pool.writeWithoutTransaction { db in

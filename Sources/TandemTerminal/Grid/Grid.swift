@@ -51,8 +51,10 @@ public struct Grid: Sendable, Equatable {
     }
 
     /// Draws `text` on one row from column `x`, in at most `maxWidth` columns.
-    /// Control characters and escape sequences are shown escaped (`\e`, `\n`),
-    /// never passed on; text that does not fit ends in "…"; a wide character
+    /// Control characters, escape sequences and invisible or reordering
+    /// format characters are shown escaped by `Escaped.text` (`\e`, `\n`,
+    /// `\u{202e}`), the function every command's output goes through, never
+    /// passed on; text that does not fit ends in "…"; a wide character
     /// that would straddle the edge is left out. Returns the columns used.
     @discardableResult
     public mutating func put(_ text: String, x: Int, y: Int, maxWidth: Int? = nil, style: Style = .plain) -> Int {
