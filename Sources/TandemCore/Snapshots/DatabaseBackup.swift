@@ -88,7 +88,7 @@ extension DeviceStore {
         let folder = (target as NSString).deletingLastPathComponent
         let scratch = folder + "/.tandem-restore-" + Self.newSnapshotID()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        var result = try SnapshotRestorer(vault: vault, concurrency: 1).restore(manifest, to: scratch, subpath: nil, progress: { _ in })
+        var result = try SnapshotRestorer(vault: vault, device: try info().id, concurrency: 1).restore(manifest, to: scratch, subpath: nil, progress: { _ in })
         guard result.errors.isEmpty else { throw .restoreRefused(path: target, reason: result.errors.joined(separator: "; ")) }
         let restored = scratch + "/" + file.path
         do {

@@ -10,8 +10,11 @@ import Foundation
 /// absolute path, nothing beneath a symlink), files are created with
 /// O_EXCL | O_NOFOLLOW in folders the restore made itself, and symlinks are
 /// made last, so none can redirect a later write.
+///
+/// A damaged object it meets is recorded in the vault as `device`'s finding.
 struct SnapshotRestorer {
     let vault: Vault
+    let device: DeviceID
     let concurrency: Int
 
     func restore(_ manifest: SnapshotManifest, to target: String, subpath: String?,
@@ -44,6 +47,9 @@ struct SnapshotRestorer {
                     progress.filesDone += 1
                 }
             }
+        }
+        do { try vault.recordDamage(objects.newlyFoundDamage, by: device) } catch {
+            tally.update { result, _ in result.errors.append("the damage found could not be recorded: \(error.description)") }
         }
         // Other names of a file, once it is whole (a file not restored has none).
         for name in nodes where name.kind == .file {
