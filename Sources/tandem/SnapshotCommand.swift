@@ -237,6 +237,7 @@ enum SnapshotOutput {
     /// a failure is printed as a result too (status 2, the error as its
     /// message), so a script reads one JSON object either way.
     static func report(json: Bool, verb: String, bar: ProgressBar? = nil, _ operation: () throws -> SnapshotResult) throws {
+        SignalCleanup.install()
         let result: SnapshotResult
         do {
             result = try operation()

@@ -67,6 +67,8 @@ extension DeviceStore {
             throw .snapshotFailed(reason: "another snapshot of device \(info.name) is running; wait for it to end")
         }
         defer { withExtendedLifetime(lock) {} }
+        try finishInterruptedWork()
+        vault.removeLeftovers(of: info.id)
         let id = Self.newSnapshotID()
         let started = clock.nowMillis()
         let timer = ContinuousClock.now

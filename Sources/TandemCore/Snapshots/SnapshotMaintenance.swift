@@ -99,7 +99,8 @@ extension DeviceStore {
         let vault = try vault()
         let manifest = try vault.readManifest(try vault.resolveSnapshot(id))
         let path = URL(fileURLWithPath: target).standardizedFileURL.path
-        return try SnapshotRestorer(vault: vault, device: try info().id, concurrency: max(1, concurrency))
+        try finishInterruptedWork()
+        return try SnapshotRestorer(vault: vault, device: try info().id, workRoot: scratchRoot, concurrency: max(1, concurrency))
             .restore(manifest, to: path, subpath: subpath, progress: progress)
     }
 }
