@@ -40,7 +40,7 @@ import Testing
         #expect(try cli.run(["snapshot", "verify", first, "--read-data"]).status == 0)
         let check = try cli.run(["check", "--read-data"])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
-        _ = pack
+        #expect(FileManager.default.fileExists(atPath: pack), "the damaged copy stays until a prune")
     }
 
     @Test func damageFoundByVerifyIsNotTrustedByTheNextIncrementalBackup() throws {
@@ -65,5 +65,19 @@ import Testing
         #expect(try cli.run(["snapshot", "verify", second, "--read-data"]).status == 0)
         #expect(try cli.run(["snapshot", "verify", first, "--read-data"]).status == 0, "the old snapshot reads the new copy")
         #expect(try cli.run(["check", "--read-data"]).status == 0)
+
+        // Prune drops the damaged copy rather than carry it into a new pack.
+        let pruned = try #require(try cli.json("snapshot", "forget", "--keep-last", "5", "--prune", "--grace", "0") as? JSONObject)
+        #expect(pruned["objectsRemoved"] as? Int == 1 && pruned["packsRemoved"] as? Int == 1, "\(pruned)")
+        #expect(!FileManager.default.fileExists(atPath: pack))
+        #expect(try cli.run(["check", "--read-data"]).status == 0)
+        #expect(try cli.run(["snapshot", "verify", first, "--read-data"]).status == 0)
+    }
+
+    @Test func checkOfAVaultWithoutDamageSaysSo() throws {
+        let cli = CLI()
+        try cli.setUp(devices: ["laptop"])
+        #expect(try cli.ok("check") == "no damage found; every chunk is there (--read-data also opens each)\n")
+        #expect((try cli.json("check") as? JSONObject)?["findings"] as? [Any] != nil)
     }
 }

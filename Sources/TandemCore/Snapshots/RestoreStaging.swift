@@ -8,7 +8,7 @@ import Foundation
 /// Where a restore writes until it is done: a locked folder beside the
 /// target, renamed to it at the end (over a new name or an empty folder),
 /// or the target itself when it is a mount point (a rename cannot cross
-/// file systems).
+/// file systems) or an empty folder whose parent this user cannot write in.
 struct RestoreStaging {
     let target: String
     /// Where the tree is written.
@@ -40,7 +40,7 @@ struct RestoreStaging {
         for leftover in DeviceStore.names(in: parent) where leftover.hasPrefix("." + name + Self.infix) {
             ScratchFolder.claim(parent + "/" + leftover)?.remove()
         }
-        if exists && Self.isMountPoint(target, parent: parent) {
+        if exists && (Self.isMountPoint(target, parent: parent) || access(parent, W_OK) != 0) {
             (path, scratch, record) = (target, nil, nil)
             return
         }

@@ -60,6 +60,8 @@ public final class ObjectStore: @unchecked Sendable {
     private var distrusted: Set<String> = []
     /// Damage this store found that the vault's records did not hold yet.
     private var found: [DamagedObject] = []
+    /// Copies read back and found whole while checking reuse: read once.
+    private var checked: Set<String> = []
     /// Damage records that could not be read, by path, and why.
     public let unreadableDamageRecords: [(path: String, reason: String)]
     /// Files a killed writer left (`.tmp-*`), for prune.
@@ -189,7 +191,12 @@ public final class ObjectStore: @unchecked Sendable {
         let address = vault.objectAddress(of: content)
         while touch(address) {
             guard checkingReuse, let location = lock.withLock({ trustedLocation(address) }) else { return (address, 0) }
-            if (try? readCopy(address, at: location)) != nil { return (address, 0) }
+            let copy = DamagedObject.copy(address, pack: location.pack)
+            if lock.withLock({ checked.contains(copy) }) { return (address, 0) }
+            if (try? readCopy(address, at: location)) != nil {
+                lock.withLock { _ = checked.insert(copy) }
+                return (address, 0)
+            }
         }
         let claimed = lock.withLock { pending.insert(address).inserted }
         guard claimed else { return (address, 0) }
