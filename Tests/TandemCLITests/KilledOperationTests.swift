@@ -169,6 +169,15 @@ struct KilledOperationTests {
         }
         #expect(!everything(under: cli.root).contains { $0.contains(".tandem-restore-") }, "\(everything(under: cli.root))")
 
+        // Terminated or interrupted, it removes its own folder at once.
+        let other = cli.root.appendingPathComponent("other")
+        for signal in [SIGTERM, SIGINT] {
+            try kill(cli, ["snapshot", "restore", id, other.path], at: "snapshot-restore-files-written", with: signal)
+            #expect(!everything(under: cli.root).contains { $0.contains(".tandem-restore-") }, "\(everything(under: cli.root))")
+            #expect(!FileManager.default.fileExists(atPath: other.path))
+            #expect(everything(under: cli.home.appendingPathComponent("devices/laptop/scratch")).isEmpty)
+        }
+
         // Into an empty folder that exists, killed, then any other restore or backup cleans up.
         let empty = cli.root.appendingPathComponent("empty")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)

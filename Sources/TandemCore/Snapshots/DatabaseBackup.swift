@@ -119,7 +119,8 @@ extension DeviceStore {
         Self.checkpoint(target)
         let plan = DatabaseRestore.Plan(target: (target as NSString).lastPathComponent, restored: "new/" + file.path)
         try DatabaseRestore.commit(plan, in: scratch)
-        try DatabaseRestore.replace(plan, in: scratch)
+        // Ctrl-C waits for the renames: the journals aside and the copy not yet in place would be a kill's state.
+        try ScratchFolders.uninterrupted { () throws(TandemError) in try DatabaseRestore.replace(plan, in: scratch) }
         result.message = "restored \(manifest.shortID) to \(target)"
         return result
     }

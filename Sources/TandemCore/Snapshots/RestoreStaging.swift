@@ -51,6 +51,7 @@ struct RestoreStaging {
             guard mkdir(workRoot, 0o700) == 0 || errno == EEXIST else { throw TandemError.io(path: workRoot, reason: String(cString: strerror(errno))) }
             let record = workRoot + "/restore-" + DeviceStore.newSnapshotID()
             guard symlink(folder.path, record) == 0 else { throw TandemError.io(path: record, reason: String(cString: strerror(errno))) }
+            ScratchFolders.register(record)
             self.record = record
         } catch {
             folder.remove()
@@ -71,7 +72,10 @@ struct RestoreStaging {
 
     /// Removes what is left of an unfinished restore, and the record.
     func abandon() {
-        if let record { unlink(record) }
+        if let record {
+            ScratchFolders.unregister(record)
+            unlink(record)
+        }
         guard let scratch, FileManager.default.fileExists(atPath: scratch.path) else { return }
         scratch.remove()
     }

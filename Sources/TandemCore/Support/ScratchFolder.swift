@@ -60,17 +60,28 @@ final class ScratchFolder: @unchecked Sendable {
 }
 
 /// The scratch folders of this process that an interrupt must not leave
-/// behind.
+/// behind, and the steps it must not cut in two.
 public enum ScratchFolders {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var paths: Set<String> = []
+    nonisolated(unsafe) private static var steps = 0
 
     static func register(_ path: String) { lock.withLock { _ = paths.insert(path) } }
     static func unregister(_ path: String) { lock.withLock { _ = paths.remove(path) } }
 
-    /// Removes every scratch folder still in use: for a process about to
-    /// end on a signal (Ctrl-C, SIGTERM), which runs no `defer`.
+    /// Runs `work` (a few renames) so that a signal waits for its end: a
+    /// database restore's journals are never left aside by a Ctrl-C.
+    static func uninterrupted<T>(_ work: () throws(TandemError) -> T) throws(TandemError) -> T {
+        lock.withLock { steps += 1 }
+        defer { lock.withLock { steps -= 1 } }
+        return try work()
+    }
+
+    /// Waits for the steps that must not be cut to end, then removes every
+    /// scratch folder still in use: for a process about to end on a signal
+    /// (Ctrl-C, SIGTERM), which runs no `defer`.
     public static func removeInProgress() {
+        while lock.withLock({ steps > 0 }) { usleep(1000) }
         for path in lock.withLock({ paths }) { try? FileManager.default.removeItem(atPath: path) }
     }
 }
