@@ -31,7 +31,7 @@ struct CheckCommand: ParsableCommand {
                     print("  touches snapshot \(touched.snapshot)\(files)")
                 }
             }
-            print("\(findings.count) problems found")
+            print(findings.count == 1 ? "1 problem found" : "\(findings.count) problems found")
         }
         if !findings.isEmpty { throw ExitCode(1) }
     }

@@ -27,10 +27,11 @@ struct ObjectCheck {
     let objects: ObjectStore
     let readData: Bool
 
-    /// A missing or damaged object: the vault file at fault and the message.
+    /// A missing or damaged object: the vault file at fault, and why.
     struct Problem: Hashable {
         var path: String
-        var message: String
+        var reason: String
+        var message: String { "\(path): \(reason)" }
     }
 
     /// Each address of `manifests` at most once: the problems, by address,
@@ -43,15 +44,15 @@ struct ObjectCheck {
             for address in node.chunks ?? [] where seen.insert(address).inserted {
                 if readData {
                     do { sizes[address] = try objects.read(address).count } catch {
-                        if case .corruptObject(let path, _) = error {
-                            problems[address] = Problem(path: path, message: error.description)
+                        if case .corruptObject(let path, let reason) = error {
+                            problems[address] = Problem(path: path, reason: "damaged object: \(reason)")
                         } else {
-                            problems[address] = Problem(path: objects.packsFolder, message: error.description)
+                            problems[address] = Problem(path: objects.packsFolder, reason: error.description)
                         }
                     }
                 } else if !objects.contains(address) {
                     let pack = objects.packURL(holding: address)?.path ?? objects.packsFolder
-                    problems[address] = Problem(path: pack, message: objects.missingReason(address))
+                    problems[address] = Problem(path: pack, reason: objects.missingReason(address))
                 }
             }
         }
@@ -132,7 +133,7 @@ extension DeviceStore {
         // One finding per file at fault and problem, with every snapshot it touches.
         let grouped = Dictionary(grouping: problems, by: { $0.value })
         for (problem, entries) in grouped {
-            findings.append(VaultFinding(path: problem.path, problem: problem.message,
+            findings.append(VaultFinding(path: problem.path, problem: problem.reason,
                                          touches: ObjectCheck.touches(of: Set(entries.map { $0.key }), in: manifests)))
         }
         if readData {

@@ -147,8 +147,9 @@ public final class ObjectStore: @unchecked Sendable {
     func missingReason(_ address: String) -> String {
         let copies = lock.withLock { locations[address] ?? [] }
         guard !copies.isEmpty else { return "no pack holds its object \(address)" }
+        guard copies.count > 1 else { return "its object \(address), at byte \(copies[0].offset), is recorded damaged" }
         let places = copies.map { "\(packURL($0.pack).path) at byte \($0.offset)" }.joined(separator: ", ")
-        return "its object \(address) is recorded damaged in \(places)"
+        return "every copy of its object \(address) is recorded damaged: \(places)"
     }
 
     /// The first copy of `address` not known to be damaged; under the lock.
@@ -341,11 +342,13 @@ public final class ObjectStore: @unchecked Sendable {
             let damaged = damagedPacks.isEmpty ? "" : "; damaged packs: " + damagedPacks.joined(separator: "; ")
             throw .corruptObject(path: vault.packsURL.path, reason: "no pack holds object \(address)\(damaged)")
         }
-        var firstFailure: TandemError?
+        var failures: [TandemError] = []
         for location in copies {
-            do { return try readCopy(address, at: location) } catch { firstFailure = firstFailure ?? error }
+            do { return try readCopy(address, at: location) } catch { failures.append(error) }
         }
-        throw firstFailure!
+        guard failures.count > 1, case .corruptObject(let path, let reason) = failures[0] else { throw failures[0] }
+        let others = copies.dropFirst().map { packURL($0.pack).path }.joined(separator: ", ")
+        throw .corruptObject(path: path, reason: "\(reason); its other copies fail too: \(others)")
     }
 
     /// One copy's content; a copy that does not open or match is marked damaged.
