@@ -25,7 +25,10 @@ struct GlobalOptions: ParsableArguments {
 
     func openStore() throws -> DeviceStore {
         Logging.setUp(verbose: verbose)
-        return try deviceHome.open(device)
+        let store = try deviceHome.open(device)
+        // A killed backup's plaintext copy, or a killed restore, must not wait for the next backup.
+        do { try store.finishInterruptedWork() } catch { Output.warning(error.description) }
+        return store
     }
 
     /// Opens the store, and unlocks its vault for this process when syncing

@@ -144,9 +144,9 @@ struct KilledOperationTests {
         try cli.ok("db", "backup", database)
         #expect(copies().isEmpty, "the next backup removes what a killed one left: \(copies())")
         try kill(cli, ["db", "backup", database], at: "db-backup-copied")
-        try cli.ok("snapshot", "list")
-        try cli.ok("snapshot", "create", cli.root.appendingPathComponent("home").path)
-        #expect(copies().isEmpty, "the next snapshot removes it too: \(copies())")
+        #expect(copies().count == 1)
+        try cli.ok("ls")
+        #expect(copies().isEmpty, "any next start of the device removes it: \(copies())")
     }
 
     @Test func aKilledSnapshotRestoreLeavesNoHalfFileAndItsRerunSucceeds() throws {

@@ -15,8 +15,9 @@ import Foundation
 /// replay an old write-ahead log into the new database), then the new copy
 /// is renamed over the old database, then the folder goes. A process killed
 /// on the way leaves the folder, locked by no one: the next restore into
-/// that folder, or the next start of a backup or restore of the device,
-/// runs the same steps again from where they stopped (`finishOrRemove`).
+/// that folder, a backup or `db age` of a database in it, or the next start
+/// of the device, runs the same steps again from where they stopped
+/// (`finishOrRemove`).
 /// A folder without a plan was killed before anything moved: it is removed.
 ///
 /// Before any of that, the old database's write-ahead log is checkpointed

@@ -6,8 +6,8 @@ import Darwin
 import Foundation
 
 /// What a killed backup or restore of this device left, found and undone
-/// or finished at the next start of one (DesignNotes, "Killed backups and
-/// restores leave nothing behind").
+/// or finished when the device is next opened, and before every backup and
+/// restore (DesignNotes, "Killed backups and restores leave nothing behind").
 ///
 /// `<device folder>/scratch/` holds the database copies of backups
 /// (`backup-<id>/`) and, for each restore in progress, a symlink
@@ -34,9 +34,10 @@ extension DeviceStore {
 
     /// Removes the scratch folders of killed backups, removes half-written
     /// folder restores, and finishes database restores killed while they
-    /// replaced the database (`DatabaseRestore.finish`). Work of a live
-    /// process is left alone.
-    func finishInterruptedWork() throws(TandemError) {
+    /// replaced the database (`DatabaseRestore.finishOrRemove`). Work of a
+    /// live process is left alone. Every backup and restore runs it first;
+    /// an app (or the command line) runs it when it opens the device.
+    public func finishInterruptedWork() throws(TandemError) {
         let device = (path as NSString).deletingLastPathComponent
         // Before the scratch folder, a backup's copy lay in the device's folder as `.backup-<id>`.
         for name in Self.names(in: device) where name.hasPrefix(".backup-") { ScratchFolder.claim(device + "/" + name)?.remove() }
