@@ -126,6 +126,10 @@ struct KilledOperationTests {
         try cli.ok("db", "age", database)
         #expect(try rows(cli, database) == "51", "a restore killed before its plan is undone, not finished")
         #expect(leftovers(cli).isEmpty, "\(leftovers(cli))")
+        // Terminated there, it removes its copy itself.
+        try kill(cli, ["db", "restore", backup, database, "--force"], at: "snapshot-restore-files-written", with: SIGTERM)
+        #expect(leftovers(cli).isEmpty, "\(leftovers(cli))")
+        #expect(try rows(cli, database) == "51")
     }
 
     @Test func aKilledDatabaseBackupLeavesNoPlaintextCopy() throws {

@@ -94,7 +94,8 @@ extension DeviceStore {
         if FileManager.default.fileExists(atPath: target), !force {
             throw .restoreRefused(path: target, reason: "exists; pass --force to replace it")
         }
-        let scratch = try ScratchFolder.create(at: folder + "/" + DatabaseRestore.folderPrefix + Self.newSnapshotID(), removedOnSignal: false)
+        // Until its plan is written, a signal removes the copy; after, the next run finishes the job.
+        let scratch = try ScratchFolder.create(at: folder + "/" + DatabaseRestore.folderPrefix + Self.newSnapshotID(), removedOnSignal: true)
         let record = try recordRestore(scratch.path)
         defer {
             if FileManager.default.fileExists(atPath: scratch.path) { scratch.remove() }
@@ -118,6 +119,7 @@ extension DeviceStore {
         DatabaseRestore.flush(scratch.path + "/new")
         Self.checkpoint(target)
         let plan = DatabaseRestore.Plan(target: (target as NSString).lastPathComponent, restored: "new/" + file.path)
+        scratch.keep()
         try DatabaseRestore.commit(plan, in: scratch)
         // Ctrl-C waits for the renames: the journals aside and the copy not yet in place would be a kill's state.
         try ScratchFolders.uninterrupted { () throws(TandemError) in try DatabaseRestore.replace(plan, in: scratch) }
