@@ -30,7 +30,13 @@ struct GlobalOptions: ParsableArguments {
     /// is refused as read-only before it touches anything.
     func openStore(for use: StoreUse = .writing) throws -> DeviceStore {
         Logging.setUp(verbose: verbose)
-        return try deviceHome.open(device, for: use)
+        let store = try deviceHome.open(device, for: use)
+        // A killed backup's plaintext copy, or a killed restore, must not wait for
+        // the next backup; a store opened only to read cannot clean up.
+        if use == .writing {
+            do { try store.finishInterruptedWork() } catch { Output.warning(error.description) }
+        }
+        return store
     }
 
     /// Opens the store, and unlocks its vault for this process when syncing

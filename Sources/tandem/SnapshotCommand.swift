@@ -22,7 +22,7 @@ struct SnapshotCommand: ParsableCommand {
         @Option(help: "A name (default: the folder's).") var name: String?
         @Option(help: "A description.") var description = ""
         @Option(help: "A tag; repeat for several.") var tag: [String] = []
-        @Flag(help: "Read every file again, even those unchanged since the last snapshot.") var full = false
+        @Flag(help: "Read every file again, even those unchanged since the last snapshot, and read back each chunk it reuses (a damaged one is written again).") var full = false
         @Option(help: "Files read at once.") var concurrency = 5
         @Option(help: "off, fast (zstd 1), standard (zstd 3) or max (zstd 11).") var compression: Compression = .standard
         @OptionGroup var global: GlobalOptions
@@ -237,6 +237,7 @@ enum SnapshotOutput {
     /// a failure is printed as a result too (status 2, the error as its
     /// message), so a script reads one JSON object either way.
     static func report(json: Bool, verb: String, bar: ProgressBar? = nil, _ operation: () throws -> SnapshotResult) throws {
+        SignalCleanup.install()
         let result: SnapshotResult
         do {
             result = try operation()

@@ -32,6 +32,7 @@ public struct VaultKey: Sendable, Equatable {
         case deviceRecords = "tandem device records v1"
         case objects = "tandem objects v1"
         case manifests = "tandem manifests v1"
+        case damageRecords = "tandem damage records v1"
         case keyCheck = "tandem key check v1"
     }
 

@@ -17,10 +17,14 @@ extension DeviceStore {
     public func backupDatabase(at path: String, options: SnapshotOptions = SnapshotOptions(),
                                progress: @escaping @Sendable (SnapshotProgress) -> Void = { _ in }) throws(TandemError) -> SnapshotResult {
         let source = URL(fileURLWithPath: path).standardizedFileURL.path
+        try finishInterruptedWork()
+        try DatabaseRestore.finishInterrupted(in: (source as NSString).deletingLastPathComponent)
         guard FileManager.default.fileExists(atPath: source) else { throw .io(path: source, reason: "no database here") }
-        let scratch = try scratchFolder("backup")
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let copy = scratch + "/" + (source as NSString).lastPathComponent
+        // A plaintext copy of the database: in a locked folder that every way
+        // out removes (a signal too), and that the next start removes after a kill.
+        let scratch = try newBackupScratch()
+        defer { scratch.remove() }
+        let copy = scratch.path + "/" + (source as NSString).lastPathComponent
         do {
             var configuration = Configuration()
             configuration.readonly = true
@@ -41,6 +45,7 @@ extension DeviceStore {
         } catch {
             throw .io(path: source, reason: "cannot copy the database: \(error)")
         }
+        PausePoint.reached("db-backup-copied")
         let check = BackgroundCheck { () throws(TandemError) in
             do {
                 var readOnly = Configuration()
@@ -70,7 +75,8 @@ extension DeviceStore {
     /// Restores database snapshot `id` to `path`. Refused when the snapshot's
     /// owner is not the vault's, and when `path` exists unless `force`. The
     /// database is restored beside `path`, checked, then renamed over it, so
-    /// `path` is never half written.
+    /// `path` is never half written; a restore killed while it replaces the
+    /// database is finished by the next one (`DatabaseRestore`).
     public func restoreDatabase(_ id: String, to path: String, force: Bool) throws(TandemError) -> SnapshotResult {
         let vault = try vault()
         let manifest = try vault.readManifest(try vault.resolveSnapshot(id))
@@ -82,15 +88,23 @@ extension DeviceStore {
         guard manifest.owner == owner else {
             throw .ownerMismatch(path: vault.manifestURL(manifest.id).path, vaultOwner: owner, requested: manifest.owner)
         }
+        let folder = (target as NSString).deletingLastPathComponent
+        try finishInterruptedWork()
+        try DatabaseRestore.finishInterrupted(in: folder)
         if FileManager.default.fileExists(atPath: target), !force {
             throw .restoreRefused(path: target, reason: "exists; pass --force to replace it")
         }
-        let folder = (target as NSString).deletingLastPathComponent
-        let scratch = folder + "/.tandem-restore-" + Self.newSnapshotID()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        var result = try SnapshotRestorer(vault: vault, concurrency: 1).restore(manifest, to: scratch, subpath: nil, progress: { _ in })
+        // Until its plan is written, a signal removes the copy; after, the next run finishes the job.
+        let scratch = try ScratchFolder.create(at: folder + "/" + DatabaseRestore.folderPrefix + Self.newSnapshotID(), removedOnSignal: true)
+        let record = try recordRestore(scratch.path)
+        defer {
+            if FileManager.default.fileExists(atPath: scratch.path) { scratch.remove() }
+            unlink(record)
+        }
+        var result = try SnapshotRestorer(vault: vault, device: try info().id, workRoot: scratchRoot, concurrency: 1)
+            .restore(manifest, to: scratch.path + "/new", subpath: nil, progress: { _ in })
         guard result.errors.isEmpty else { throw .restoreRefused(path: target, reason: result.errors.joined(separator: "; ")) }
-        let restored = scratch + "/" + file.path
+        let restored = scratch.path + "/new/" + file.path
         do {
             let queue = try DatabaseQueue(path: restored)
             try Self.checkIntegrity(queue, path: restored)
@@ -101,26 +115,39 @@ extension DeviceStore {
             throw .restoreRefused(path: target, reason: "the restored copy does not open: \(error)")
         }
         // The restored file is on disk before it replaces anything.
-        Self.flush(restored, flags: O_RDONLY)
-        // A write-ahead log left by the old database would be replayed into
-        // the new one: it is moved aside first, and back if the rename fails.
-        let journals = ["-wal", "-shm", "-journal"].filter { FileManager.default.fileExists(atPath: target + $0) }
-        for suffix in journals { rename(target + suffix, scratch + "/old" + suffix) }
-        guard rename(restored, target) == 0 else {
-            let reason = String(cString: strerror(errno))
-            for suffix in journals { rename(scratch + "/old" + suffix, target + suffix) }
-            throw .io(path: target, reason: reason)
-        }
-        Self.flush(folder, flags: O_RDONLY | O_DIRECTORY)
+        DatabaseRestore.flush(restored, flags: O_RDONLY)
+        DatabaseRestore.flush(scratch.path + "/new")
+        Self.checkpoint(target)
+        let plan = DatabaseRestore.Plan(target: (target as NSString).lastPathComponent, restored: "new/" + file.path)
+        scratch.keep()
+        try DatabaseRestore.commit(plan, in: scratch)
+        // Ctrl-C waits for the renames: the journals aside and the copy not yet in place would be a kill's state.
+        try ScratchFolders.uninterrupted { () throws(TandemError) in try DatabaseRestore.replace(plan, in: scratch) }
         result.message = "restored \(manifest.shortID) to \(target)"
         return result
     }
 
+    /// Moves what the write-ahead log of the database at `path` holds into
+    /// the database, when SQLite can (no other connection holds it): then
+    /// the database alone holds every committed row while its journals are
+    /// moved aside. A database that does not open is left as it is.
+    private static func checkpoint(_ path: String) {
+        guard FileManager.default.fileExists(atPath: path + "-wal") else { return }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(1)
+        guard let queue = try? DatabaseQueue(path: path, configuration: configuration) else { return }
+        try? queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try? queue.close()
+    }
+
     /// How old the latest backup of the database at `path` is, and how long
     /// ago the database last changed, in whole seconds; -1 when there is no
-    /// backup, or no database.
+    /// backup, or no database. A restore of it killed while it replaced the
+    /// database is finished first.
     public func databaseAges(of path: String, now: Date = Date()) throws(TandemError) -> (backupAge: Int, databaseAge: Int) {
         let source = URL(fileURLWithPath: path).standardizedFileURL.path
+        try finishInterruptedWork()
+        try DatabaseRestore.finishInterrupted(in: (source as NSString).deletingLastPathComponent)
         let backups = try snapshots().manifests.filter { $0.kind == "database" && $0.source == source }
         // A clock behind the backup's gives 0, not a negative age.
         let backupAge = backups.map(\.finished).max().map { max(0, Int((now.timeIntervalSince1970 * 1000 - Double($0)) / 1000)) } ?? -1
@@ -128,14 +155,6 @@ extension DeviceStore {
             (try? FileManager.default.attributesOfItem(atPath: source + $0))?[.modificationDate] as? Date
         }.max()
         return (backupAge, modified.map { max(0, Int(now.timeIntervalSince($0))) } ?? -1)
-    }
-
-    /// fsync of a file or folder, best effort.
-    private static func flush(_ path: String, flags: Int32) {
-        let fd = Glibc.open(path, flags | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        fsync(fd)
-        Glibc.close(fd)
     }
 
     private static func checkIntegrity(_ queue: DatabaseQueue, path: String) throws {
@@ -170,16 +189,5 @@ extension DeviceStore {
             done.signal()
             return lock.withLock { failure }
         }
-    }
-
-    /// A private folder beside the store, for a copy that must not be seen.
-    private func scratchFolder(_ purpose: String) throws(TandemError) -> String {
-        let folder = (path as NSString).deletingLastPathComponent + "/.\(purpose)-" + Self.newSnapshotID()
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .io(path: folder, reason: error.localizedDescription)
-        }
-        return folder
     }
 }

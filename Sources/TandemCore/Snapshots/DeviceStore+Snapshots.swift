@@ -67,6 +67,8 @@ extension DeviceStore {
             throw .snapshotFailed(reason: "another snapshot of device \(info.name) is running; wait for it to end")
         }
         defer { withExtendedLifetime(lock) {} }
+        try finishInterruptedWork()
+        vault.removeLeftovers(of: info.id)
         let id = Self.newSnapshotID()
         let started = clock.nowMillis()
         let timer = ContinuousClock.now
@@ -81,9 +83,15 @@ extension DeviceStore {
             let parent = options.full ? nil : try latestSnapshot(of: root, kind: kind, device: info.id, in: vault)
             let parentNodes = Dictionary((parent?.nodes ?? []).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
             let isSingleFile = tree.nodes.count == 1 && tree.nodes[0].kind == .file
-            let objects = try vault.objects(compression: options.compression ?? .standard)
+            // A full backup reads back each object it would reuse: a damaged
+            // copy is then written again, never named by the new snapshot.
+            let objects = try vault.objects(compression: options.compression ?? .standard, checkingReuse: options.full)
             let writer = SnapshotWriter(objects: objects, source: copy, isSingleFile: isSingleFile, concurrency: max(1, options.concurrency))
             var (result, failure) = writer.write(&tree, parent: parentNodes, progress: progress)
+            // Damage found on the way helps every later backup, whatever becomes of this one.
+            do { try vault.recordDamage(objects.newlyFoundDamage, by: info.id) } catch {
+                result.errors.append("the damage found could not be recorded: \(error.description)")
+            }
             if let failure { throw failure }
             let manifest = SnapshotManifest(
                 format: VaultFormat.version, id: id, kind: kind, name: options.name ?? (root as NSString).lastPathComponent,

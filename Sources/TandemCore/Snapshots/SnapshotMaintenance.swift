@@ -99,47 +99,8 @@ extension DeviceStore {
         let vault = try vault()
         let manifest = try vault.readManifest(try vault.resolveSnapshot(id))
         let path = URL(fileURLWithPath: target).standardizedFileURL.path
-        return try SnapshotRestorer(vault: vault, concurrency: max(1, concurrency)).restore(manifest, to: path, subpath: subpath, progress: progress)
-    }
-
-    /// Checks that every chunk of snapshot `id` is in the vault; with
-    /// `readData`, also opens each one and checks it against its address.
-    public func verifySnapshot(_ id: String, readData: Bool) throws(TandemError) -> SnapshotResult {
-        let vault = try vault()
-        let manifest = try vault.readManifest(try vault.resolveSnapshot(id))
-        let objects = try vault.objects()
-        var result = SnapshotResult()
-        let started = Date()
-        var seen = Set<String>()
-        var sizes: [String: Int] = [:]
-        for node in manifest.nodes where node.kind == .file {
-            result.fileCount += 1
-            for address in node.chunks ?? [] where seen.insert(address).inserted {
-                if readData {
-                    do {
-                        let content = try objects.read(address)
-                        sizes[address] = content.count
-                        result.bytesProcessed += Int64(content.count)
-                    } catch {
-                        result.errors.append("\(node.path): \(error.description)")
-                    }
-                } else if !objects.contains(address) {
-                    result.errors.append("\(node.path): no pack holds its object \(address)")
-                }
-            }
-            if readData, let chunks = node.chunks, chunks.allSatisfy({ sizes[$0] != nil }),
-               chunks.reduce(0, { $0 + sizes[$1]! }) != Int(node.size) {
-                result.errors.append("\(node.path): its chunks hold \(chunks.reduce(0) { $0 + sizes[$1]! }) bytes, the snapshot says \(node.size)")
-            }
-        }
-        // A damaged pack may hold what is missing.
-        if !result.errors.isEmpty { result.errors += objects.damagedPacks }
-        result.snapshotID = manifest.id
-        result.chunksReused = seen.count
-        result.errorCount = result.errors.count
-        result.status = result.errors.isEmpty ? 0 : 2
-        result.message = result.errors.isEmpty ? "every chunk is there\(readData ? " and matches its address" : "")" : "\(result.errors.count) damaged or missing chunks"
-        result.durationSeconds = Date().timeIntervalSince(started)
-        return result
+        try finishInterruptedWork()
+        return try SnapshotRestorer(vault: vault, device: try info().id, workRoot: scratchRoot, concurrency: max(1, concurrency))
+            .restore(manifest, to: path, subpath: subpath, progress: progress)
     }
 }

@@ -10,14 +10,28 @@ import Foundation
 /// absolute path, nothing beneath a symlink), files are created with
 /// O_EXCL | O_NOFOLLOW in folders the restore made itself, and symlinks are
 /// made last, so none can redirect a later write.
+///
+/// The tree is written into a folder of its own beside the target
+/// (`.<name>.tandem-restore-<id>`), renamed to the target at the end: a
+/// restore killed half way leaves no half-written file under its name, and
+/// its folder is removed by the next restore into the same place or the next
+/// start (recorded under `workRoot`). A target that is a mount point is
+/// written in place.
+///
+/// A damaged object it meets is recorded in the vault as `device`'s finding.
 struct SnapshotRestorer {
     let vault: Vault
+    let device: DeviceID
+    /// The device's scratch folder, where a restore in progress is recorded.
+    let workRoot: String
     let concurrency: Int
 
-    func restore(_ manifest: SnapshotManifest, to target: String, subpath: String?,
+    func restore(_ manifest: SnapshotManifest, to destination: String, subpath: String?,
                  progress: @escaping @Sendable (SnapshotProgress) -> Void) throws(TandemError) -> SnapshotResult {
-        let nodes = try selected(manifest, subpath: subpath, target: target)
-        try prepare(target)
+        let nodes = try selected(manifest, subpath: subpath, target: destination)
+        let staging = try RestoreStaging(target: destination, workRoot: workRoot)
+        defer { staging.abandon() }
+        let target = staging.path
         let folders = nodes.filter { $0.kind == .directory }
         let files = nodes.filter { $0.kind == .file && $0.hardLink == nil }
         // Folders are made first, writable; their own modes come last.
@@ -45,6 +59,10 @@ struct SnapshotRestorer {
                 }
             }
         }
+        do { try vault.recordDamage(objects.newlyFoundDamage, by: device) } catch {
+            tally.update { result, _ in result.errors.append("the damage found could not be recorded: \(error.description)") }
+        }
+        PausePoint.reached("snapshot-restore-files-written")
         // Other names of a file, once it is whole (a file not restored has none).
         for name in nodes where name.kind == .file {
             guard let first = name.hardLink else { continue }
@@ -68,6 +86,7 @@ struct SnapshotRestorer {
             chmod(path, mode_t(folder.mode))
             Self.setTime(folder, path, flags: 0)
         }
+        try staging.finish()
         var result = tally.final
         result.snapshotID = manifest.id
         result.status = result.errors.isEmpty ? 0 : 1
@@ -129,22 +148,6 @@ struct SnapshotRestorer {
     /// plain `/`-separated text; NSString's path rules are not theirs.
     static func parent(of path: String) -> String {
         path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
-    }
-
-    /// The target must be new or an empty folder: a restore never replaces a file.
-    private func prepare(_ target: String) throws(TandemError) {
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: target, isDirectory: &isFolder) {
-            guard isFolder.boolValue else { throw .restoreRefused(path: target, reason: "exists and is not a folder") }
-            let contents = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
-            guard contents.isEmpty else { throw .restoreRefused(path: target, reason: "is not empty; restore into a new or empty folder") }
-            return
-        }
-        do {
-            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .io(path: target, reason: error.localizedDescription)
-        }
     }
 
     private static func writeFile(_ node: SnapshotNode, at path: String, objects: ObjectStore, tally: SnapshotTally) throws {

@@ -34,7 +34,8 @@ struct SnapshotWriter {
             let index = files[position]
             let node = nodes[index]
             // An unchanged file takes the parent's chunks, if they are all still
-            // there (touched, for prune); a missing one means reading it again.
+            // there (touched, for prune) and none is recorded damaged; otherwise
+            // it is read again.
             if let old = parent[node.path], node.isUnchanged(from: old), let chunks = old.chunks, chunks.allSatisfy(objects.touch) {
                 stored.set(index, node, chunks)
                 tally.update { result, progress in

@@ -12,6 +12,9 @@ public struct Synchronizer: Sendable {
     public var logger: Logger
     /// Changes per segment at most; a larger outbox is pushed as several segments.
     public var maxChangesPerSegment = 1000
+    /// Bytes of values per segment at most, unless one change alone is
+    /// larger: a reader holds a segment in memory while it applies it.
+    public var maxValueBytesPerSegment = 8 << 20
 
     public init(store: DeviceStore, logger: Logger = Logger(label: "tandem.sync")) {
         self.store = store
@@ -305,7 +308,15 @@ public struct Synchronizer: Sendable {
     private func publish(_ changes: [Change], restating: Bool, vault: Vault, policies: PolicyMap, report: inout SyncReport) throws(TandemError) {
         var start = 0
         repeat {
-            let part = Array(changes[start..<min(start + maxChangesPerSegment, changes.count)])
+            var end = start
+            var bytes = 0
+            while end < changes.count, end - start < maxChangesPerSegment {
+                let size = changes[end].version.value?.utf8.count ?? 0
+                if end > start, bytes + size > maxValueBytesPerSegment { break }
+                bytes += size
+                end += 1
+            }
+            let part = Array(changes[start..<max(end, min(start + 1, changes.count))])
             let info = try store.info()
             let segment = Segment(device: info.id, seq: info.nextSeq, previousSeq: info.pushedSeq, previousHash: info.pushedHash,
                                   created: try store.nextTimestamp(), installation: info.installation,
@@ -320,7 +331,7 @@ public struct Synchronizer: Sendable {
             }
             report.segmentsPushed += 1
             report.changesPushed += part.count
-            start += maxChangesPerSegment
+            start += part.count
         } while start < changes.count
     }
 

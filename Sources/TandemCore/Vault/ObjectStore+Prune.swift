@@ -17,8 +17,9 @@ extension ObjectStore {
     /// Drops the objects not in `referenced` from packs older than `grace`:
     /// a pack with none referenced is removed; one with some is rewritten
     /// with those only (copied sealed, as they are), and removed once the
-    /// new pack is durable. Packs younger than `grace`, damaged packs and
-    /// files a killed writer left younger than `grace` stay.
+    /// new pack is durable. Copies recorded damaged count as unused. Packs
+    /// younger than `grace`, damaged packs and files a killed writer left
+    /// younger than `grace` stay.
     ///
     /// `beforeRemoving` runs once the kept objects are rewritten, before the
     /// old packs are judged again and removed (tests touch a pack there).
@@ -33,13 +34,16 @@ extension ObjectStore {
             return now - (Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
         }
         for (name, entries) in packs.sorted(by: { $0.key < $1.key }) {
-            let unused = entries.filter { !referenced.contains($0.address) }
+            // A copy recorded damaged is not copied on: in a new pack it would
+            // escape its record and be trusted again.
+            func isKept(_ entry: Pack.Entry) -> Bool { referenced.contains(entry.address) && !isDistrusted(entry.address, in: name) }
+            let unused = entries.filter { !isKept($0) }
             guard !unused.isEmpty else { continue }
             let path = packURL(name).path
             guard age(path) >= grace else { count.objectsSpared += unused.count; continue }
             count.objectsRemoved += unused.count
             count.bytesRemoved += Int64(unused.reduce(0) { $0 + $1.length })
-            let kept = entries.filter { referenced.contains($0.address) }
+            let kept = entries.filter(isKept)
             if kept.isEmpty { count.packsRemoved += 1 } else { count.packsRewritten += 1 }
             guard !dryRun else { continue }
             for entry in kept {

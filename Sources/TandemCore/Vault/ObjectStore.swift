@@ -23,9 +23,12 @@ extension Vault {
     }
 
     /// The objects of the vault as its packs hold them now: reads every
-    /// pack's table of contents. New objects are compressed as `compression` says.
-    public func objects(compression: Compression = .standard) throws(TandemError) -> ObjectStore {
-        try ObjectStore(vault: self, compression: compression)
+    /// pack's table of contents and the damage every device recorded. New
+    /// objects are compressed as `compression` says; with `checkingReuse`,
+    /// an object already in the vault is read and checked before a backup
+    /// reuses it (a full backup).
+    public func objects(compression: Compression = .standard, checkingReuse: Bool = false) throws(TandemError) -> ObjectStore {
+        try ObjectStore(vault: self, compression: compression, checkingReuse: checkingReuse)
     }
 
     var objectSealer: any Sealer {
@@ -35,15 +38,32 @@ extension Vault {
 
 /// The vault's objects: where each one lies, and the pack being filled.
 /// Several threads store and read at once.
+///
+/// An object may have several copies (two devices stored it at once, or a
+/// backup wrote again one found damaged). A copy recorded as damaged
+/// (`DamagedObject`) is never reused by a backup; reading tries every copy.
 public final class ObjectStore: @unchecked Sendable {
     private let vault: Vault
     private let sealer: any Sealer
     private let compression: Compression
+    private let checkingReuse: Bool
     private let lock = NSLock()
-    private var locations: [String: Location] = [:]
+    /// Every copy of each object, in the order the packs were read.
+    private var locations: [String: [Location]] = [:]
     private(set) var packs: [String: [Pack.Entry]] = [:]
-    /// Packs whose table of contents does not open: "path: reason".
-    public private(set) var damagedPacks: [String] = []
+    /// Packs whose table of contents does not open, by path, and why.
+    public private(set) var packProblems: [(path: String, reason: String)] = []
+    /// The same, as "path: reason".
+    public var damagedPacks: [String] { packProblems.map { "\($0.path): \($0.reason)" } }
+    /// Copies known to be damaged, by `DamagedObject.copy`: recorded in the
+    /// vault, or found by this store.
+    private var distrusted: Set<String> = []
+    /// Damage this store found that the vault's records did not hold yet.
+    private var found: [DamagedObject] = []
+    /// Copies read back and found whole while checking reuse: read once.
+    private var checked: Set<String> = []
+    /// Damage records that could not be read, by path, and why.
+    public let unreadableDamageRecords: [(path: String, reason: String)]
     /// Files a killed writer left (`.tmp-*`), for prune.
     private(set) var leftovers: [String] = []
     /// Stored by this store but still in the pack being filled.
@@ -61,13 +81,17 @@ public final class ObjectStore: @unchecked Sendable {
         var length: Int
     }
 
-    init(vault: Vault, compression: Compression) throws(TandemError) {
+    init(vault: Vault, compression: Compression, checkingReuse: Bool) throws(TandemError) {
         self.vault = vault
         self.compression = compression
+        self.checkingReuse = checkingReuse
         sealer = vault.objectSealer
+        let recorded = vault.damageRecords()
+        distrusted = Set(recorded.objects.map(\.copy))
+        unreadableDamageRecords = recorded.problems
         if FileManager.default.fileExists(atPath: vault.root.appendingPathComponent("objects").path) {
-            damagedPacks.append("\(vault.root.appendingPathComponent("objects").path): chunks in the one-file-per-chunk layout of a "
-                                + "development build, not read; take new snapshots")
+            packProblems.append((vault.root.appendingPathComponent("objects").path, "chunks in the one-file-per-chunk layout of a "
+                                 + "development build, not read; take new snapshots"))
         }
         for prefix in listing(vault.packsURL.path) where prefix.count == 2 {
             let folder = vault.packsURL.appendingPathComponent(prefix).path
@@ -77,11 +101,13 @@ public final class ObjectStore: @unchecked Sendable {
                 do {
                     let entries = try readTable(of: name)
                     packs[name] = entries
-                    for entry in entries where locations[entry.address] == nil {
-                        locations[entry.address] = Location(pack: name, offset: entry.offset, length: entry.length)
+                    for entry in entries {
+                        locations[entry.address, default: []].append(Location(pack: name, offset: entry.offset, length: entry.length))
                     }
                 } catch {
-                    damagedPacks.append(error.description)
+                    if case .corruptObject(let path, let reason) = error { packProblems.append((path, reason)) } else {
+                        packProblems.append((folder + "/" + name, error.description))
+                    }
                 }
             }
         }
@@ -92,23 +118,61 @@ public final class ObjectStore: @unchecked Sendable {
     /// cannot be read is reported with the damaged packs, by path.
     private func listing(_ folder: String) -> [String] {
         do { return try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
-            if FileManager.default.fileExists(atPath: folder) { damagedPacks.append("\(folder): cannot be listed: \(error.localizedDescription)") }
+            if FileManager.default.fileExists(atPath: folder) { packProblems.append((folder, "cannot be listed: \(error.localizedDescription)")) }
             return []
         }
     }
+
+    /// The folder of the packs, named when no pack is at fault.
+    var packsFolder: String { vault.packsURL.path }
 
     func packURL(_ name: String) -> URL {
         vault.packsURL.appendingPathComponent(String(name.prefix(2)), isDirectory: true).appendingPathComponent(name)
     }
 
-    /// The pack that holds object `address`, if any.
+    /// The pack that holds object `address`, if any: a copy not known to be
+    /// damaged when there is one.
     public func packURL(holding address: String) -> URL? {
-        lock.withLock { locations[address] }.map { packURL($0.pack) }
+        lock.withLock { trustedLocation(address) ?? locations[address]?.first }.map { packURL($0.pack) }
     }
 
-    /// Whether the vault holds object `address` (or this store is writing it).
+    /// Whether the vault holds a copy of object `address` not known to be
+    /// damaged (or this store is writing it).
     public func contains(_ address: String) -> Bool {
-        lock.withLock { locations[address] != nil || pending.contains(address) }
+        lock.withLock { trustedLocation(address) != nil || pending.contains(address) }
+    }
+
+    /// Why the vault has no copy of `address` to trust: none is listed, or
+    /// each is recorded damaged (named by pack and offset).
+    func missingReason(_ address: String) -> String {
+        let copies = lock.withLock { locations[address] ?? [] }
+        guard !copies.isEmpty else { return "no pack holds its object \(address)" }
+        guard copies.count > 1 else { return "its object \(address), at byte \(copies[0].offset), is recorded damaged" }
+        let places = copies.map { "\(packURL($0.pack).path) at byte \($0.offset)" }.joined(separator: ", ")
+        return "every copy of its object \(address) is recorded damaged: \(places)"
+    }
+
+    /// The first copy of `address` not known to be damaged; under the lock.
+    private func trustedLocation(_ address: String) -> Location? {
+        locations[address]?.first { !distrusted.contains(DamagedObject.copy(address, pack: $0.pack)) }
+    }
+
+    /// The damage this store found that the vault had not recorded; the
+    /// caller records it (`Vault.recordDamage`).
+    public var newlyFoundDamage: [DamagedObject] {
+        lock.withLock { found }
+    }
+
+    /// Marks one copy damaged; under the lock.
+    private func distrust(_ address: String, _ location: Location, reason: String) {
+        guard distrusted.insert(DamagedObject.copy(address, pack: location.pack)).inserted else { return }
+        found.append(DamagedObject(address: address, pack: location.pack, offset: location.offset, reason: reason,
+                                   foundMillis: Int64(Date().timeIntervalSince1970 * 1000)))
+    }
+
+    /// Whether copy `location` of `address` is marked damaged.
+    func isDistrusted(_ address: String, in pack: String) -> Bool {
+        lock.withLock { distrusted.contains(DamagedObject.copy(address, pack: pack)) }
     }
 
     // MARK: Writing
@@ -119,12 +183,22 @@ public final class ObjectStore: @unchecked Sendable {
     ///
     /// An object found is touched: a prune spares packs younger than its
     /// grace period, so a pack that a backup running now reuses is not
-    /// removed or rewritten under it.
+    /// removed or rewritten under it. A copy known to be damaged is never
+    /// reused; when the store checks reuse, the copy found is read and
+    /// checked first, and one that fails is marked damaged and written again.
     @discardableResult
     public func store(_ content: [UInt8]) throws(TandemError) -> (address: String, written: Int) {
         if let failure = lock.withLock({ failure }) { throw failure }
         let address = vault.objectAddress(of: content)
-        if touch(address) { return (address, 0) }
+        while touch(address) {
+            guard checkingReuse, let location = lock.withLock({ trustedLocation(address) }) else { return (address, 0) }
+            let copy = DamagedObject.copy(address, pack: location.pack)
+            if lock.withLock({ checked.contains(copy) }) { return (address, 0) }
+            if (try? readCopy(address, at: location)) != nil {
+                lock.withLock { _ = checked.insert(copy) }
+                return (address, 0)
+            }
+        }
         let claimed = lock.withLock { pending.insert(address).inserted }
         guard claimed else { return (address, 0) }
         var payload = [Self.storedRaw] + Pack.bigEndian(UInt32(content.count))
@@ -226,9 +300,7 @@ public final class ObjectStore: @unchecked Sendable {
             touched.insert(name)
             for entry in entries {
                 pending.remove(entry.address)
-                if locations[entry.address] == nil {
-                    locations[entry.address] = Location(pack: name, offset: entry.offset, length: entry.length)
-                }
+                locations[entry.address, default: []].append(Location(pack: name, offset: entry.offset, length: entry.length))
             }
         }
     }
@@ -238,33 +310,57 @@ public final class ObjectStore: @unchecked Sendable {
     /// under the lock, so no other thread trusts a pack found gone meanwhile.
     func touch(_ address: String) -> Bool {
         lock.withLock {
-            guard let location = locations[address] else { return pending.contains(address) }
-            guard touched.insert(location.pack).inserted else { return true }
-            guard utimes(packURL(location.pack).path, nil) != 0, errno == ENOENT else { return true }
-            // Pruned since this store read the tables: its objects must be written again.
-            for entry in packs.removeValue(forKey: location.pack) ?? [] where locations[entry.address]?.pack == location.pack {
-                locations[entry.address] = nil
+            while let location = trustedLocation(address) {
+                guard touched.insert(location.pack).inserted else { return true }
+                guard utimes(packURL(location.pack).path, nil) != 0, errno == ENOENT else { return true }
+                // Pruned since this store read the tables: its copies are gone; another may remain.
+                for entry in packs.removeValue(forKey: location.pack) ?? [] {
+                    locations[entry.address]?.removeAll { $0.pack == location.pack }
+                }
+                touched.remove(location.pack)
             }
-            touched.remove(location.pack)
-            return false
+            return pending.contains(address)
         }
     }
 
     // MARK: Reading
 
-    /// The content of object `address`; throws `corruptObject` naming the
-    /// pack when it is missing, does not open, or does not match its address.
+    /// The content of object `address`, from the first of its copies that
+    /// opens (those not known to be damaged first); throws `corruptObject`
+    /// naming the pack when it is missing, or no copy opens and matches its
+    /// address. A copy that fails is marked damaged (`newlyFoundDamage`).
     public func read(_ address: String) throws(TandemError) -> [UInt8] {
         guard address.count == 64, address.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
             throw .corruptObject(path: vault.packsURL.path, reason: "'\(Escaped.text(address))' is not an object address")
         }
-        guard let location = lock.withLock({ locations[address] }) else {
+        let copies: [Location] = lock.withLock {
+            let all = locations[address] ?? []
+            return all.filter { !distrusted.contains(DamagedObject.copy(address, pack: $0.pack)) }
+                + all.filter { distrusted.contains(DamagedObject.copy(address, pack: $0.pack)) }
+        }
+        guard !copies.isEmpty else {
             let damaged = damagedPacks.isEmpty ? "" : "; damaged packs: " + damagedPacks.joined(separator: "; ")
             throw .corruptObject(path: vault.packsURL.path, reason: "no pack holds object \(address)\(damaged)")
         }
-        let path = packURL(location.pack).path
-        let object = try readRaw(location)
-        return try Self.openObject(object, address: address, sealer: sealer, vault: vault, path: path, offset: location.offset)
+        var failures: [TandemError] = []
+        for location in copies {
+            do { return try readCopy(address, at: location) } catch { failures.append(error) }
+        }
+        guard failures.count > 1, case .corruptObject(let path, let reason) = failures[0] else { throw failures[0] }
+        let others = copies.dropFirst().map { packURL($0.pack).path }.joined(separator: ", ")
+        throw .corruptObject(path: path, reason: "\(reason); its other copies fail too: \(others)")
+    }
+
+    /// One copy's content; a copy that does not open or match is marked damaged.
+    private func readCopy(_ address: String, at location: Location) throws(TandemError) -> [UInt8] {
+        do {
+            let object = try readRaw(location)
+            return try Self.openObject(object, address: address, sealer: sealer, vault: vault, path: packURL(location.pack).path,
+                                       offset: location.offset)
+        } catch {
+            if case .corruptObject(_, let reason) = error { lock.withLock { distrust(address, location, reason: reason) } }
+            throw error
+        }
     }
 
     func readRaw(_ location: Location) throws(TandemError) -> [UInt8] {

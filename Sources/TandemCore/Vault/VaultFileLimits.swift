@@ -14,6 +14,10 @@ enum VaultFileLimit {
     /// every other device, about 40 bytes each, sealed (base64 adds a third).
     static let deviceRecord = 1 << 20
 
+    /// A device's damage record: an entry of about 200 bytes per damaged
+    /// copy of an object it found, sealed; 16 MiB is some 60,000 of them.
+    static let damageRecord = 16 << 20
+
     /// `vault.json`: fixed-size parameters and an owner of at most 256 bytes.
     static let descriptor = overhead
 

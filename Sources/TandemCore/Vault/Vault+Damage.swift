@@ -1,0 +1,96 @@
+import Foundation
+
+/// One copy of an object found damaged: its pack does not give back bytes
+/// that open under its address and hash to it. Recorded in the vault so that
+/// no later backup, on any device, reuses that copy.
+public struct DamagedObject: Codable, Sendable, Hashable {
+    public var address: String
+    /// The pack's name (64 hex digits).
+    public var pack: String
+    public var offset: Int
+    public var reason: String
+    public var foundMillis: Int64
+
+    /// The key of one copy: an object is in a pack at most once.
+    static func copy(_ address: String, pack: String) -> String { pack + "/" + address }
+    var copy: String { Self.copy(address, pack: pack) }
+}
+
+/// `damage/<device-id>.json`: the damaged copies of objects one device has
+/// found (by verify, restore, check or a full backup). Only that device
+/// writes it, replacing it whole; every device reads them all.
+extension Vault {
+    var damageURL: URL { root.appendingPathComponent("damage", isDirectory: true) }
+
+    func damageRecordURL(_ device: DeviceID) -> URL {
+        damageURL.appendingPathComponent(device.rawValue + ".json")
+    }
+
+    private struct DamageRecord: Codable {
+        var format: Int
+        var device: String
+        var objects: [DamagedObject]
+    }
+
+    /// Every device's recorded damage; records that cannot be read are
+    /// returned as problems, by path.
+    func damageRecords() -> (objects: [DamagedObject], problems: [(path: String, reason: String)]) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: damageURL.path) else { return ([], []) }
+        var objects: [DamagedObject] = []
+        var problems: [(path: String, reason: String)] = []
+        for name in names.sorted() where name.hasSuffix(".json") && !name.hasPrefix(AtomicFile.temporaryPrefix) {
+            let url = damageURL.appendingPathComponent(name)
+            guard let device = DeviceID(validating: String(name.dropLast(5))) else {
+                problems.append((url.path, "not a damage record"))
+                continue
+            }
+            switch readDamageRecord(of: device) {
+            case .success(let found): objects += found
+            case .failure(let problem): problems.append((url.path, "damage record: \(problem.description)"))
+            }
+        }
+        return (objects, problems)
+    }
+
+    private func readDamageRecord(of device: DeviceID) -> Result<[DamagedObject], RecordProblem> {
+        let url = damageRecordURL(device)
+        guard FileManager.default.fileExists(atPath: url.path) else { return .success([]) }
+        switch readSealedJSON(at: url, limit: VaultFileLimit.damageRecord, purpose: .damageRecords, associatedData: Self.damageAssociatedData(device)) {
+        case .failure(let problem): return .failure(problem)
+        case .success(let plain):
+            guard let record = try? JSONDecoder().decode(DamageRecord.self, from: plain), record.device == device.rawValue else {
+                return .failure(RecordProblem(description: "not a valid damage record"))
+            }
+            return .success(record.objects)
+        }
+    }
+
+    /// Adds `found` to `device`'s damage record. Copies whose pack is gone
+    /// (pruned) are dropped from it; an unreadable old record is replaced.
+    func recordDamage(_ found: [DamagedObject], by device: DeviceID) throws(TandemError) {
+        guard !found.isEmpty else { return }
+        let old = (try? readDamageRecord(of: device).get()) ?? []
+        var seen = Set<String>()
+        let objects = (old + found).filter { damaged in
+            let pack = packsURL.appendingPathComponent(String(damaged.pack.prefix(2))).appendingPathComponent(damaged.pack)
+            return FileManager.default.fileExists(atPath: pack.path) && seen.insert(damaged.copy).inserted
+        }
+        do {
+            try FileManager.default.createDirectory(at: damageURL, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .io(path: damageURL.path, reason: error.localizedDescription)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let plain: Data
+        do { plain = try encoder.encode(DamageRecord(format: VaultFormat.version, device: device.rawValue, objects: objects)) } catch {
+            throw .io(path: damageRecordURL(device).path, reason: "cannot encode: \(error)")
+        }
+        try writeSealedJSON(plain, to: damageRecordURL(device), purpose: .damageRecords,
+                            associatedData: Self.damageAssociatedData(device), replacing: true)
+    }
+
+    private static func damageAssociatedData(_ device: DeviceID) -> [UInt8] {
+        Array("tandem-damage \(device.rawValue)".utf8)
+    }
+}
