@@ -31,9 +31,9 @@ struct GlobalOptions: ParsableArguments {
     func openStore(for use: StoreUse = .writing) throws -> DeviceStore {
         Logging.setUp(verbose: verbose)
         let store = try deviceHome.open(device, for: use)
-        // A killed backup's plaintext copy, or a killed restore, must not wait for
-        // the next backup; a store opened only to read cannot clean up.
-        if use == .writing {
+        // A killed backup's plaintext copy, or a killed restore, must not wait
+        // for the next backup; a store that cannot be written cannot clean up.
+        if !store.isReadOnly {
             do { try store.finishInterruptedWork() } catch { Output.warning(error.description) }
         }
         return store

@@ -66,15 +66,19 @@ extension DeviceStore {
         }
     }
 
-    /// Notes the segment this store is about to place, so that a crash
-    /// before it records the push finds the file and knows it for its own.
-    func notePushIntent(_ sealed: Vault.SealedSegment) throws(TandemError) {
-        try writeTransaction { db in try StoreMeta.set(db, .pushIntent, "\(sealed.seq):\(Digest.hex(sealed.hash))") }
-    }
-
-    /// True when `hash` at `seq` is the segment this store noted it was about to place.
-    func isPushIntent(seq: UInt64, hash: [UInt8]) throws(TandemError) -> Bool {
-        try read { db in try StoreMeta.get(db, .pushIntent) == "\(seq):\(Digest.hex(hash))" }
+    /// True when every change of `segment` is a version waiting in this
+    /// store's outbox: the segment is this store's own push, placed before
+    /// a crash kept it from recording it (or pushed by the store it is an
+    /// older copy of, with exactly what this copy still had queued).
+    func outboxHolds(_ segment: Segment) throws(TandemError) -> Bool {
+        try read { db in
+            for change in segment.changes {
+                let queued = try String.fetchOne(db.cachedStatement(sql: "SELECT coalesce(value, '') || '|' || origin FROM outbox WHERE context = ? AND key = ? AND vv = ?"),
+                                                 arguments: [change.context, change.key, change.version.vector.compactText])
+                guard queued == (change.version.value ?? "") + "|" + change.version.origin.rawValue else { return false }
+            }
+            return true
+        }
     }
 
     /// Moves the next push past `seq`, a file in this device's log that is not its segment.
@@ -182,7 +186,7 @@ extension DeviceStore {
                 .place: place, .copiedFrom: old.id.rawValue,
             ]
             for (key, value) in values { try StoreMeta.set(db, key, value) }
-            for key in [StoreMeta.pushIntent, .nextSeq, .restatedSeq] {
+            for key in [StoreMeta.nextSeq, .restatedSeq] {
                 try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [key.rawValue])
             }
             if replacing {

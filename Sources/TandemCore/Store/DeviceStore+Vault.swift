@@ -172,9 +172,7 @@ extension DeviceStore {
             try StoreMeta.set(db, .arrival, String(arrival))
             try StoreMeta.set(db, .pushedSeq, String(segment.seq))
             try StoreMeta.set(db, .pushedHash, Digest.hex(hash))
-            for key in [StoreMeta.pushIntent, .nextSeq] {
-                try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [key.rawValue])
-            }
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [StoreMeta.nextSeq.rawValue])
             if segment.restates { try StoreMeta.set(db, .restatedSeq, String(segment.seq)) }
         }
     }

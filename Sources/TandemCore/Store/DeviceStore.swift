@@ -296,9 +296,6 @@ enum StoreMeta: String, CaseIterable {
     /// pushes, and the machine and path where it was made: a store found
     /// elsewhere is a copy, and takes a new one (see `DeviceStore+Identity`).
     case installation, place
-    /// `seq:hash` of the segment this store is about to place: a file found
-    /// there with that hash after a crash is its own.
-    case pushIntent = "push_intent"
     /// The seq the next push takes when it is not `pushed_seq + 1`: the
     /// ones between hold files that are not this device's segments.
     case nextSeq = "next_seq"

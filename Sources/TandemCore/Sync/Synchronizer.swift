@@ -100,7 +100,9 @@ public struct Synchronizer: Sendable {
     /// pushes (VaultFormat, "Installations"). Each file at the next seq of
     /// its own log is one of:
     ///
-    /// - the segment it noted it was about to place before a crash: pushed;
+    /// - a segment of its own installation that follows its push position
+    ///   and holds only versions waiting in its outbox: its own push, placed
+    ///   before a crash kept it from recording it; pushed;
     /// - a segment of its own installation that follows its push position,
     ///   while it has nothing unpublished: its own later history (it was
     ///   restored from an older copy), adopted;
@@ -131,12 +133,13 @@ public struct Synchronizer: Sendable {
             }
             guard let (segment, hash) = found else { break }
             let chained = segment.previousSeq == info.pushedSeq && segment.previousHash == info.pushedHash
-            if try store.isPushIntent(seq: seq, hash: hash) || (segment.installation.isEmpty && chained) {
+            let sameInstallation = segment.installation == info.installation
+            let ownPush = sameInstallation ? try store.outboxHolds(segment) : false
+            if chained && (segment.installation.isEmpty || ownPush) {
                 logger.notice("recovering pushed segment \(segment.seq) of this device")
                 try store.markPushed(segment, hash: hash, policies: policies)
                 continue
             }
-            let sameInstallation = segment.installation == info.installation
             let unpublished = try store.outboxCount()
             if sameInstallation && chained && unpublished == 0 {
                 logger.notice("taking back segment \(segment.seq) of this device: the store was restored from an older copy")
@@ -322,7 +325,6 @@ public struct Synchronizer: Sendable {
                                   created: try store.nextTimestamp(), installation: info.installation,
                                   restates: restating && start == 0, changes: part)
             let sealed = try vault.sealSegment(segment)
-            try store.notePushIntent(sealed)
             try vault.placeSegment(sealed)
             try store.markPushed(segment, hash: sealed.hash, policies: policies)
             logger.debug("pushed segment \(segment.seq): \(part.count) changes\(segment.restates ? " (restating)" : "")")
