@@ -5,7 +5,7 @@ import TandemCore
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check the vault: every snapshot's manifest and chunks; prints what is damaged, by path, and which snapshots it touches.",
+        abstract: "Check the vault: every device's log and record, every snapshot's manifest and chunks; prints what is damaged or missing, by path, and which snapshots it touches.",
         discussion: """
             Exits 1 when anything is damaged or missing. Damaged chunks found are recorded in the vault, so that \
             no later backup reuses them: the next backup of the same files writes them again.
@@ -17,21 +17,22 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let findings = try global.openUnlockedStore().checkVault(readData: readData)
+        let store = try global.openUnlockedStore()
+        let findings = try LogCheck(vault: try store.vault()).findings() + (try store.checkVault(readData: readData))
         if output.json {
             Output.json(.object([("findings", .array(findings.map(Self.json)))]))
         } else if findings.isEmpty {
-            print("no damage found\(readData ? "; every chunk opens and matches its address" : "; every chunk is there (--read-data also opens each)")")
+            Output.line("no damage found\(readData ? "; every chunk opens and matches its address" : "; every chunk is there (--read-data also opens each)")")
         } else {
             for finding in findings {
-                print("\(Escaped.text(finding.path)): \(Escaped.text(finding.problem))")
+                Output.line("\(Escaped.text(finding.path)): \(Escaped.text(finding.problem))")
                 for touched in finding.touches {
                     let files = touched.files.isEmpty ? "" : " (\(touched.files.prefix(3).map(Escaped.text).joined(separator: ", "))"
                         + (touched.files.count > 3 ? " and \(touched.files.count - 3) more files)" : ")")
-                    print("  touches snapshot \(touched.snapshot)\(files)")
+                    Output.line("  touches snapshot \(touched.snapshot)\(files)")
                 }
             }
-            print(findings.count == 1 ? "1 problem found" : "\(findings.count) problems found")
+            Output.line(findings.count == 1 ? "1 problem found" : "\(findings.count) problems found")
         }
         if !findings.isEmpty { throw ExitCode(1) }
     }

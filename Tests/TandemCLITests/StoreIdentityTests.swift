@@ -175,6 +175,8 @@ import Testing
         #expect(waiting.stderr.contains("missing"), "\(waiting.stderr)")
         let status = try cli.run(["status", "--device", "b"])
         #expect(status.stdout.contains("missing"), "\(status.stdout)")
+        let check = try cli.run(["check", "--device", "b"])
+        #expect(check.status == 1 && check.stdout.contains("segment 2 is missing"), "\(check.stdout)")
 
         try cli.ok("sync", "--device", "a")
         let healed = try cli.run(["sync", "--device", "b", "--policy", "accept"])
@@ -182,6 +184,23 @@ import Testing
         #expect(try value(cli, "b", "k2") == #""x""#)
         #expect(try value(cli, "b", "k3") == #""y""#)
         #expect(!(try cli.run(["status", "--device", "b"]).stdout.contains("missing")))
+        let checked = try cli.run(["check", "--device", "b"])
+        #expect(checked.status == 0, "the restatement covers the hole: \(checked.stdout)")
+    }
+
+    @Test func checkNamesADamagedDeviceRecordAndABadFileInALog() throws {
+        let cli = CLI()
+        try cli.setUp(devices: ["a", "b"])
+        try cli.ok("put", "c", "k1", #""v1""#, "--device", "a", "--sync")
+        try cli.ok("sync", "--device", "b")
+        #expect(try cli.run(["check", "--device", "b"]).status == 0)
+        let record = cli.vault.appendingPathComponent("devices/\(try deviceID(cli, "a")).json")
+        try Data("{ damaged".utf8).write(to: record)
+        let bad = try segment(cli, "a", 2)
+        try Data("not a segment".utf8).write(to: bad)
+        let check = try cli.run(["check", "--device", "b"])
+        #expect(check.status == 1)
+        #expect(check.stdout.contains(record.path) && check.stdout.contains(bad.path), "\(check.stdout)")
     }
 
     // MARK: A bad file at a device's own next seq

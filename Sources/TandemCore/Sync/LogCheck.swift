@@ -1,0 +1,55 @@
+import Foundation
+
+/// What `tandem check` finds in the devices' logs and records: files in a
+/// log that are not that device's segments, segments that do not follow
+/// the one before, holes that no later segment covers, and device records
+/// that do not open. It reads every segment of every log once, so it costs
+/// what a new device's first sync costs.
+public struct LogCheck: Sendable {
+    public let vault: Vault
+
+    public init(vault: Vault) {
+        self.vault = vault
+    }
+
+    public func findings() throws(TandemError) -> [VaultFinding] {
+        var findings = vault.deviceRecords().damaged.map { VaultFinding(path: $0.path, problem: $0.reason) }
+        for device in try vault.loggingDevices() {
+            findings += check(device)
+        }
+        return findings
+    }
+
+    /// Walks one log in seq order as a reader would, without applying.
+    private func check(_ device: DeviceID) -> [VaultFinding] {
+        var findings: [VaultFinding] = []
+        var segments: [(segment: Segment, hash: [UInt8])] = []
+        for seq in vault.segmentSeqs(device: device, after: 0) {
+            do {
+                if let found = try vault.readSegment(device: device, seq: seq) { segments.append(found) }
+            } catch {
+                findings.append(VaultFinding(path: vault.segmentURL(device: device, seq: seq).path, problem: error.description))
+            }
+        }
+        // A restatement covers every hole before it: readers take it wherever they stand.
+        let restated = segments.last(where: { $0.segment.restates })?.segment.seq ?? 0
+        var cursor = Cursor.start
+        var hole: ClosedRange<UInt64>?
+        for (segment, hash) in segments {
+            let seq = segment.seq
+            let path = vault.segmentURL(device: device, seq: seq).path
+            if segment.follows(cursor) || seq < restated {
+                // Past files its device skipped, or restated after a hole: nothing of it is lost.
+                hole = nil
+            } else {
+                if hole == nil, cursor.seq + 1 < seq { hole = (cursor.seq + 1)...(seq - 1) }
+                let missing = hole.map { $0.lowerBound == $0.upperBound ? "segment \($0.lowerBound) is" : "segments \($0.lowerBound)–\($0.upperBound) are" }
+                findings.append(VaultFinding(path: path, problem: missing.map {
+                    "\($0) missing from the log of device \(device), and this one does not follow segment \(cursor.seq); readers wait until the device publishes its writes again"
+                } ?? "does not follow segment \(cursor.seq) of its device (previous-segment hash differs)"))
+            }
+            cursor = Cursor(seq: seq, hash: hash)
+        }
+        return findings
+    }
+}
