@@ -89,4 +89,14 @@ import Testing
         #expect(Escaped.text("名前 é ✓ 😀") == "名前 é ✓ 😀")
         #expect(Escaped.text("a\u{2028}b\u{AD}c\u{61C}") == "a\\u{2028}b\\u{ad}c\\u{61c}")
     }
+
+    @Test func joinersShowBetweenEmojiAndInWordsThatNeedThemButNotBetweenASCII() {
+        let family = "👨\u{200D}👩\u{200D}👧"
+        #expect(Escaped.text(family) == family)
+        #expect(Escaped.json(family) == family)
+        #expect(Escaped.text("می\u{200C}خواهم") == "می\u{200C}خواهم")
+        #expect(Escaped.text("a\u{200D}b") == "a\\u{200d}b")
+        #expect(Escaped.text("\u{200D}😀") == "\\u{200d}😀")
+        #expect(Escaped.text("😀\u{200D} x") == "😀\\u{200d} x")
+    }
 }

@@ -26,13 +26,35 @@ public enum Escaped {
         }
     }
 
+    /// The zero-width joiner and non-joiner, shown as they are between two
+    /// visible characters outside ASCII: they join emoji (👨‍👩‍👧) and shape
+    /// Persian and Indic words, and there they hide nothing. Anywhere else
+    /// (`a\u{200d}b`, which looks like `ab`) they are unsafe like any other
+    /// format character.
+    private static func isJoinerInPlace(_ scalars: [Unicode.Scalar], _ index: Int) -> Bool {
+        guard scalars[index].value == 0x200C || scalars[index].value == 0x200D, index > 0, index + 1 < scalars.count else { return false }
+        func visibleBeyondASCII(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.value > 0x7F && !isUnsafe(scalar) && !scalar.properties.isWhitespace
+        }
+        return visibleBeyondASCII(scalars[index - 1]) && visibleBeyondASCII(scalars[index + 1])
+    }
+
+    /// For each scalar of `raw`, whether it is shown escaped.
+    private static func escapes(_ raw: String, keepingNewlines: Bool) -> [Bool]? {
+        guard raw.unicodeScalars.contains(where: { isUnsafe($0) && !(keepingNewlines && $0 == "\n") }) else { return nil }
+        let scalars = Array(raw.unicodeScalars)
+        return scalars.indices.map { index in
+            isUnsafe(scalars[index]) && !(keepingNewlines && scalars[index] == "\n") && !isJoinerInPlace(scalars, index)
+        }
+    }
+
     /// `raw` as one line a terminal shows as it is: every unsafe character
     /// becomes a visible escape (`\n`, `\r`, `\t`, `\e`, else `\u{hex}`).
     public static func text(_ raw: String) -> String {
-        guard raw.unicodeScalars.contains(where: isUnsafe) else { return raw }
+        guard let escaped = escapes(raw, keepingNewlines: false), escaped.contains(true) else { return raw }
         var out = ""
-        for scalar in raw.unicodeScalars {
-            guard isUnsafe(scalar) else {
+        for (scalar, escape) in zip(raw.unicodeScalars, escaped) {
+            guard escape else {
                 out.unicodeScalars.append(scalar)
                 continue
             }
@@ -58,10 +80,10 @@ public enum Escaped {
     /// are JSON's own whitespace, and inside strings every encoder already
     /// escapes them, as it does all of C0.
     public static func json(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0 != "\n" && isUnsafe($0) }) else { return text }
+        guard let escaped = escapes(text, keepingNewlines: true), escaped.contains(true) else { return text }
         var out = ""
-        for scalar in text.unicodeScalars {
-            guard scalar != "\n", isUnsafe(scalar) else {
+        for (scalar, escape) in zip(text.unicodeScalars, escaped) {
+            guard escape else {
                 out.unicodeScalars.append(scalar)
                 continue
             }
