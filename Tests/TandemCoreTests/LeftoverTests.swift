@@ -35,4 +35,31 @@ import Testing
             #expect(names == (folder == other ? [".tmp-new", ".tmp-old"] : [".tmp-new"]), "\(folder.path): \(names)")
         }
     }
+
+    @Test func aSyncRemovesTemporaryFilesOlderThanADayOnceADay() async throws {
+        let world = try TestWorld(devices: ["laptop"])
+        try world.put("laptop", "c", "k", "1")
+        try await world.sync("laptop")
+        let vault = world.vault.root
+        let own = vault.appendingPathComponent("log/\(try world["laptop"].info().id.rawValue)")
+        let dayAndAHourAgo = Date().addingTimeInterval(-90_000)
+        func leave(_ name: String, in folder: URL, old: Bool) throws {
+            try Data("partial".utf8).write(to: folder.appendingPathComponent(name))
+            if old { try FileManager.default.setAttributes([.modificationDate: dayAndAHourAgo], ofItemAtPath: folder.appendingPathComponent(name).path) }
+        }
+        let folders = [vault, vault.appendingPathComponent("devices"), own]
+        for folder in folders {
+            try leave(".tmp-old", in: folder, old: true)
+            try leave(".tmp-new", in: folder, old: false)
+        }
+        // The first sync swept already: the next sweep waits a day.
+        try await world.sync("laptop")
+        #expect(FileManager.default.fileExists(atPath: own.appendingPathComponent(".tmp-old").path))
+        world.clocks["laptop"]!.advance(86_400_000 + 1)
+        try await world.sync("laptop")
+        for folder in folders {
+            let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".tmp-") }
+            #expect(names == [".tmp-new"], "\(folder.path): \(names)")
+        }
+    }
 }

@@ -200,6 +200,18 @@ extension DeviceStore {
         }
     }
 
+    /// True, and noted, when no sync removed leftover temporary files in
+    /// the last day: listing the folders a device writes in costs too much
+    /// for every sync.
+    func isLeftoverSweepDue(now: Int64) throws(TandemError) -> Bool {
+        try writeTransaction { db in
+            let last = Int64(try StoreMeta.get(db, .leftoversSwept) ?? "0") ?? 0
+            guard now - last >= Int64(Vault.leftoverAge * 1000) || now < last else { return false }
+            try StoreMeta.set(db, .leftoversSwept, String(now))
+            return true
+        }
+    }
+
     // MARK: Restatement
 
     /// The latest version of every entry this device wrote that the vault

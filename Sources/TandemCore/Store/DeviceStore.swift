@@ -303,6 +303,8 @@ enum StoreMeta: String, CaseIterable {
     case copiedFrom = "copied_from"
     /// The seq of this device's latest restatement.
     case restatedSeq = "restated_seq"
+    /// When a sync last removed temporary files a killed writer left.
+    case leftoversSwept = "leftovers_swept"
     /// How the vault was sealed when this device joined: a vault.json that
     /// later says otherwise was replaced, and is refused.
     case vaultSealing = "vault_sealing"

@@ -63,6 +63,9 @@ public struct Synchronizer: Sendable {
             }
         }
         try publishDeviceRecord(vault: vault)
+        if try store.isLeftoverSweepDue(now: store.clock.nowMillis()) {
+            for path in vault.removeLeftovers(of: try store.info().id) { logger.info("removed \(path), left by a killed write") }
+        }
         try fillCounts(&report)
         try store.log(summary(report), level: report.isClean ? "info" : "warning")
         return report
