@@ -93,9 +93,17 @@ public final class Scenario: @unchecked Sendable {
     }
     private var writes = 0
     private let failingKeys = FailingKeys()
-    /// The latest copy of each device's store, by device name, and how many
-    /// writes had been made when it was taken.
-    private var copies: [String: (url: URL, writes: Int)] = [:]
+    /// The latest copy of each device's store, by device name: how many
+    /// writes had been made when it was taken, and the version each of the
+    /// device's writes had then (a copy taken after its store became a new
+    /// device holds them moved to the new id).
+    private var copies: [String: StoreCopy] = [:]
+
+    private struct StoreCopy {
+        var url: URL
+        var writes: Int
+        var versions: [Int: EntryVersion]
+    }
 
     public init(_ configuration: ScenarioConfiguration, folder: URL) throws {
         self.configuration = configuration
@@ -170,7 +178,9 @@ public final class Scenario: @unchecked Sendable {
         if random.chance(configuration.storeCopyRate) {
             let copy = folder.appendingPathComponent("copies/\(device.name)-\(report.operations)-\(report.syncs)", isDirectory: true)
             try device.saveCopy(to: copy)
-            copies[device.name] = (copy, writes)
+            var versions: [Int: EntryVersion] = [:]
+            for write in written.values.joined() where write.writer == device.name { versions[write.serial] = write.version }
+            copies[device.name] = StoreCopy(url: copy, writes: writes, versions: versions)
             return
         }
         if random.chance(configuration.storeRestoreRate), let copy = copies[device.name] {
@@ -259,14 +269,17 @@ public final class Scenario: @unchecked Sendable {
     /// had not published are gone with the store it replaces, as on a real
     /// machine: they leave the list of writes that must survive. Everything
     /// it had published must survive.
-    private func restore(_ device: SimulatedDevice, from copy: (url: URL, writes: Int)) throws {
+    private func restore(_ device: SimulatedDevice, from copy: StoreCopy) throws {
         var published: [String: [EntryVersion]] = [:]
         for entry in try device.store.entries() { published["\(entry.context)/\(entry.key)"] = entry.vault }
         try device.restoreCopy(from: copy.url)
         for (path, writes) in written {
-            written[path] = writes.filter { write in
-                write.writer != device.name || write.serial <= copy.writes
-                    || (published[path] ?? []).contains { $0.vector.includes(write.version.vector) }
+            written[path] = writes.compactMap { write in
+                guard write.writer == device.name else { return write }
+                if (published[path] ?? []).contains(where: { $0.vector.includes(write.version.vector) }) { return write }
+                // Not published: the copy holds it as it was then, or not at all.
+                guard write.serial <= copy.writes, let then = copy.versions[write.serial] else { return nil }
+                return Write(version: then, writer: write.writer, serial: write.serial)
             }
         }
         report.restores += 1
@@ -323,14 +336,15 @@ public final class Scenario: @unchecked Sendable {
                 for path in differing { report.failures.append(try describe(path)) }
             }
         }
-        for (path, writes) in written {
+        for (path, writes) in written.sorted(by: { $0.key < $1.key }) {
             let versions = writes.map(\.version)
             let parts = path.split(separator: "/", maxSplits: 1).map(String.init)
             let vault = try devices[0].store.entry(context: parts[0], key: parts[1])?.vault ?? []
-            for version in versions where !vault.contains(where: { $0.vector.includes(version.vector) }) {
+            let lost = versions.filter { version in !vault.contains(where: { $0.vector.includes(version.vector) }) }
+            for version in lost {
                 report.failures.append("write \(version.versionID) of \(path) (\(version.value ?? "deleted") [\(version.vector.compactText)]) is lost")
-                report.failures.append(try describe(path))
             }
+            if !lost.isEmpty { report.failures.append(try describe(path)) }
         }
         report.converged = report.failures.isEmpty
     }
