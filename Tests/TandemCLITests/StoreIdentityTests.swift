@@ -114,6 +114,9 @@ import Testing
         #expect(try deviceID(cli, "a") != (try deviceID(cli, "a", home: clone)), "the copy writes under an id of its own")
         let status = try cli.run(["status", "--device", "a"], environment: ["TANDEM_HOME": clone.path])
         #expect(status.stdout.contains("copy of"), "status says which device it was copied from: \(status.stdout)")
+        #expect(status.stdout.contains("device   a-2 "), "the copy takes a name of its own: \(status.stdout)")
+        let names = try cli.run(["device", "list", "--device", "b", "--json"]).stdout
+        #expect(names.contains("\"a-2\""), "\(names)")
         // Both writes reach b: they never saw each other.
         #expect(try count(cli, "b", "conflicts") == 1)
         let conflicts = try cli.run(["conflicts", "--device", "b", "--json"])

@@ -46,9 +46,15 @@ extension DeviceStore {
         public var was: DeviceID
         public var now: DeviceID
         public var reason: String
+        /// The device's name before, and the one it goes by now: the same
+        /// when the old one is gone, another when the old one may live on.
+        public var wasName: String = ""
+        public var nowName: String = ""
 
         public var description: String {
-            "this store is a copy of device \(was): \(reason); it now continues as device \(now), with every change it had not published"
+            let renamed = nowName != wasName ? " named \(Escaped.quoted(nowName))" : ""
+            return "this store is a copy of device \(Escaped.quoted(wasName)) (\(was)): \(reason); "
+                + "it now continues as device \(now)\(renamed), with every change it had not published"
         }
     }
 
@@ -142,9 +148,21 @@ extension DeviceStore {
     /// used elsewhere. Undo records are dropped (they name the old id's
     /// versions). With `replacing`, the new device also replaces the old one
     /// (the old one is gone: this store is its restored copy).
-    func becomeCopy(reason: String, replacing: Bool) throws(TandemError) -> IdentityChange {
+    ///
+    /// A copy whose original may live on takes a name no device in `taken`
+    /// has (`laptop-2`), so that lists and `--from` tell the two apart.
+    func becomeCopy(reason: String, replacing: Bool, taken: Set<String> = []) throws(TandemError) -> IdentityChange {
         try writeTransaction { db in
             let old = try self.info(db)
+            var name = old.name
+            if !replacing {
+                var number = 2
+                while taken.contains(name) || name == old.name {
+                    let suffix = "-\(number)"
+                    name = String(old.name.prefix(64 - suffix.count)) + suffix
+                    number += 1
+                }
+            }
             let place = StorePlace.current(storePath: self.path)
             // Named by what it copies, on which machine, in which folders,
             // when and at which counter: unique in practice, and the same in
@@ -152,8 +170,8 @@ extension DeviceStore {
             // (ids break ties between concurrent versions).
             let used = try StoreMeta.get(db, .writeCounter) ?? "0"
             let folders = URL(fileURLWithPath: self.path).pathComponents.suffix(3).joined(separator: "/")
-            let name = "\(old.id) \(StorePlace.machineID()) \(folders) \(self.clock.nowMillis()) \(old.pushedSeq) \(used)"
-            let digest = Digest.hex(Digest.sha256(Array(name.utf8)))
+            let seed = "\(old.id) \(StorePlace.machineID()) \(folders) \(self.clock.nowMillis()) \(old.pushedSeq) \(used)"
+            let digest = Digest.hex(Digest.sha256(Array(seed.utf8)))
             guard let new = DeviceID(validating: String(digest.prefix(16))) else {
                 throw TandemError.storeFailed(path: self.path, reason: "cannot name the new device")
             }
@@ -183,7 +201,7 @@ extension DeviceStore {
             let values: [StoreMeta: String] = [
                 .deviceID: new.rawValue, .pushedSeq: "0", .pushedHash: Digest.hex(Segment.noPreviousHash),
                 .writeCounter: String(counter), .installation: Digest.randomHex(bytes: 8),
-                .place: place, .copiedFrom: old.id.rawValue,
+                .place: place, .copiedFrom: old.id.rawValue, .deviceName: name,
             ]
             for (key, value) in values { try StoreMeta.set(db, key, value) }
             for key in [StoreMeta.nextSeq, .restatedSeq] {
@@ -194,9 +212,9 @@ extension DeviceStore {
             } else {
                 try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [StoreMeta.replaces.rawValue])
             }
-            try self.log(db, "this store is a copy of device \(old.name) (\(old.id)): \(reason); it continues as device \(new), "
-                         + "and \(queued.count) unpublished changes go with it", level: "warning")
-            return IdentityChange(was: old.id, now: new, reason: reason)
+            try self.log(db, "this store is a copy of device \(old.name) (\(old.id)): \(reason); it continues as device \(new)"
+                         + (name != old.name ? " named \(name)" : "") + ", and \(queued.count) unpublished changes go with it", level: "warning")
+            return IdentityChange(was: old.id, now: new, reason: reason, wasName: old.name, nowName: name)
         }
     }
 

@@ -118,7 +118,8 @@ public struct Synchronizer: Sendable {
     /// read further than it pushed, becomes a new device as well.
     func settleOwnLog(vault: Vault, records: [DeviceID: DeviceRecord], policies: PolicyMap, report: inout SyncReport) throws(TandemError) {
         if try store.isCopiedHere() {
-            report.identityChange = try store.becomeCopy(reason: "its file is not where it was made (copied or moved)", replacing: false)
+            report.identityChange = try store.becomeCopy(reason: "its file is not where it was made (copied or moved)", replacing: false,
+                                                         taken: Set(records.values.map(\.name)))
             return
         }
         while true {
@@ -152,7 +153,7 @@ public struct Synchronizer: Sendable {
             let reason = sameInstallation
                 ? "the vault holds writes of this device that this store did not make, and it has changes it never published (it was restored from an older copy)"
                 : "another copy of this device's store (installation \(Escaped.text(segment.installation))) wrote segment \(seq) of its log"
-            report.identityChange = try store.becomeCopy(reason: reason, replacing: sameInstallation)
+            report.identityChange = try store.becomeCopy(reason: reason, replacing: sameInstallation, taken: Set(records.values.map(\.name)))
             return
         }
         let info = try store.info()
