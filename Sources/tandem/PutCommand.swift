@@ -67,6 +67,9 @@ enum WriteReport {
         if let report, !json {
             if let change = report.identityChange { Output.warning(change.description) }
             for problem in report.problems { Output.error(problem.message) }
+            if let restated = report.restated {
+                Output.warning("the vault had lost part of this device's log: republished the latest version of its \(restated) entries")
+            }
         }
         if json {
             var members: [(key: String, value: JSONValue)] = [("context", .string(context)), ("key", .string(key))]

@@ -41,6 +41,9 @@ struct SyncCommand: AsyncParsableCommand {
         if let change = report.identityChange { Output.warning(change.description) }
         for problem in report.problems { Output.error(problem.message) }
         for gap in report.gaps where !gap.isHole { Output.warning(gap.description) }
+        if let restated = report.restated {
+            Output.warning("the vault had lost part of this device's log: republished the latest version of its \(restated) entries")
+        }
         guard report.online else {
             Output.line("offline: the vault cannot be reached; \(report.waitingToPush) changes wait to be pushed")
             return
@@ -67,6 +70,7 @@ struct SyncCommand: AsyncParsableCommand {
             ("copiedFrom", report.identityChange.map { .object([("was", .string($0.was.rawValue)), ("now", .string($0.now.rawValue)),
                                                                   ("reason", .string($0.reason))]) } ?? .null),
             ("gaps", .array(report.gaps.map(StatusCommand.json))),
+            ("restated", report.restated.map { .number(String($0)) } ?? .null),
         ])
     }
 }

@@ -28,6 +28,8 @@ public struct SyncReport: Sendable, Equatable, Codable {
     public var identityChange: DeviceStore.IdentityChange?
     /// Other devices' logs whose reading stopped at a missing segment.
     public var gaps: [LogGap] = []
+    /// Versions this device republished because the vault had lost part of its log.
+    public var restated: Int?
 
     public init() {}
 

@@ -46,7 +46,9 @@ public struct Synchronizer: Sendable {
         try await pull(vault: vault, me: try store.info().id, records: records, policies: policies, report: &report)
         try reconcile(policies: policies, report: &report)
         if restate {
-            try publish(try store.restatement(), restating: true, vault: vault, policies: policies, report: &report)
+            let changes = try store.restatement()
+            try publish(changes, restating: true, vault: vault, policies: policies, report: &report)
+            report.restated = changes.count
         }
         let handled = try await runHandlers(handlers, policies: policies, report: &report)
         if handled {
