@@ -38,6 +38,8 @@ void tandem_curses_suspend(void) {
 void tandem_curses_resume(void) {
     if (!started) return;
     reset_prog_mode();
+    /* Keys typed in the editor, or the terminal's answers to it, are not for us. */
+    flushinp();
     clearok(stdscr, TRUE);
     refresh();
 }

@@ -136,6 +136,42 @@ struct TuiEditorTests {
         #expect(try cli.ok("get", "settings", "theme", "--device", "laptop", "--compact") == "\"merged\"\n")
     }
 
+    /// vim itself, as a person runs it: it must own the terminal (be in its
+    /// foreground process group), and nothing typed in it may reach the UI.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/vim"), "needs vim; .ci/run installs it"))
+    func editAnEntryAndMergeAConflictWithRealVim() throws {
+        let cli = try TuiTests().story()
+        let tui = try Tmux("\(CLI.binary.path) tui --device laptop", environment: ["TANDEM_HOME": cli.home.path, "EDITOR": "vim -u NONE -N -n"])
+        tui.waitFor("[q] stop")
+        try tui.press("q")
+        tui.waitFor("3 Conflicts (1)")
+        try tui.press("3")
+        tui.waitFor("laptop — this device")
+        try tui.press("e")
+        tui.waitFor("tandem-")
+        // Replace the whole file, then write and quit; r, R and a are also ways to act in the UI.
+        try tui.press("g", "g", "d", "G", "i", "\"merged in vim\"", "Escape")
+        try tui.press(":wq", "Enter")
+        tui.waitFor("merged settings/theme")
+        try tui.press("s")
+        tui.waitFor("3 Conflicts (0)")
+
+        try tui.press("1")
+        tui.waitFor("1 Entries")
+        try tui.press("n")
+        tui.waitFor("new entry (context/key)")
+        try tui.press("notes/from-vim", "Enter")
+        tui.waitFor("tandem-")
+        try tui.press("g", "g", "d", "G", "i", "{\"by\": \"vim\"}", "Escape", ":wq", "Enter")
+        tui.waitFor("notes/from-vim")
+        #expect(!tui.screen.contains("Accept all"), "no key typed in vim reached the UI")
+        try tui.quit()
+        #expect(try cli.ok("get", "settings", "theme", "--device", "laptop", "--compact") == "\"merged in vim\"\n")
+        #expect(try cli.ok("get", "notes", "from-vim", "--device", "laptop", "--compact") == "{\"by\":\"vim\"}\n")
+        let incoming = try #require(try cli.run(["incoming", "--device", "laptop", "--json"]).json() as? [Any])
+        #expect(incoming.count == 2, "phone's two changes still wait: no stray key decided them")
+    }
+
     @Test func invalidJSONFromTheEditorIsShownAndNothingIsWritten() throws {
         let cli = try TuiTests().story()
         let tui = try Tmux("\(CLI.binary.path) tui --device laptop", environment: ["TANDEM_HOME": cli.home.path, "EDITOR": try editor(cli, writing: "{oops")])
