@@ -31,10 +31,7 @@ struct DemoCommand: AsyncParsableCommand {
     static let marker = ".tandem-demo"
 
     func run() async throws {
-        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
-            throw TandemError.io(path: "stdin/stdout", reason: "tandem demo opens the terminal UI and needs a terminal; "
-                                 + "'tandem simulate' runs devices without one")
-        }
+        try TerminalSession.requireTerminal(for: "tandem demo", instead: "'tandem simulate' runs devices without one")
         let workspace = URL(fileURLWithPath: dir ?? DeviceHome.defaultRoot().appendingPathComponent("demo").path).standardizedFileURL
         try prepare(workspace)
         Output.line("Creating the demo in \(workspace.path)…")

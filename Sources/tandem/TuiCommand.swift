@@ -18,6 +18,7 @@ struct TuiCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
+        try TerminalSession.requireTerminal(for: "tandem tui", instead: "from a script, use tandem incoming, accept, refuse and resolve")
         // The passphrase is asked before the screen is taken over, like ssh does.
         try await TerminalSession.run(store: try global.openUnlockedStore(), theme: theme).get()
     }
@@ -27,6 +28,17 @@ struct TuiCommand: AsyncParsableCommand {
 /// its own (its loop blocks on the keyboard), and restores the terminal
 /// however it ends.
 enum TerminalSession {
+    /// Refuses to start without a terminal on stdin and stdout: curses
+    /// would write its escape codes into a pipe or file and wait for ever
+    /// for keys that never come. Exit 2, with one line saying why.
+    static func requireTerminal(for command: String, instead: String) throws {
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            let which = isatty(STDIN_FILENO) == 1 ? "standard output" : "standard input"
+            Output.error("\(command) needs a terminal, and its \(which) is not one; \(instead)")
+            throw ExitCode(2)
+        }
+    }
+
     static func run(store: DeviceStore, theme: String?, demo: LiveDemo? = nil) async -> Result<Void, any Error> {
         await withCheckedContinuation { continuation in
             let thread = Thread {

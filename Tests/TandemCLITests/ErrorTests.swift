@@ -65,6 +65,17 @@ import Testing
         #expect(try cli.run(["get", "c", "from-bad", "--device", "reader"]).status == 1)
     }
 
+    @Test func theUIWithoutATerminalSaysSoInOneLineAndWritesNoEscapeCodes() throws {
+        let cli = CLI()
+        try cli.setUp(devices: ["a"])
+        for command in [["tui"], ["demo", "--dir", cli.root.appendingPathComponent("demo").path]] {
+            let result = try cli.run(command)
+            #expect(result.status == 2, "\(command)")
+            #expect(result.stdout.isEmpty, "no escape codes on stdout: \(result.stdout.debugDescription)")
+            #expect(result.stderr.split(separator: "\n").count == 1 && result.stderr.contains("needs a terminal"), "\(result.stderr)")
+        }
+    }
+
     @Test func garbageInVaultJSONIsNamed() throws {
         let cli = CLI()
         try cli.setUp(devices: ["a"])

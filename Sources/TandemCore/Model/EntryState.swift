@@ -105,9 +105,14 @@ public struct EntryViews: Sendable, Equatable {
     }
 
     /// True when an incoming change needs nobody: the vault deletes what local
-    /// does not have.
+    /// does not have, or brings the value local already holds (another
+    /// device resolved a conflict with this device's value, say): taking it
+    /// changes nothing here, and asking would show an edit whose before and
+    /// after are the same.
     public var isSilentlyApplicable: Bool {
-        state == .incoming && (local?.isDeletion ?? true) && (unseen.deterministicWinner?.isDeletion ?? false)
+        guard state == .incoming, let winner = unseen.deterministicWinner else { return false }
+        guard let local, !local.isDeletion else { return winner.isDeletion }
+        return winner.hasSameContent(as: local) && winner.schema == local.schema
     }
 
     /// The deterministic winner among local and the vault versions it has not
