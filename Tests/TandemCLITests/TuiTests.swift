@@ -50,8 +50,8 @@ struct TuiTests {
         tui.waitFor("refuse: friends/bob")
         try tui.press("3")
         tui.waitFor("laptop — this device")
-        #expect(tui.screen.contains("m  keeps laptop's value on every device"))
-        #expect(tui.screen.contains("t  takes tablet's value on every device"))
+        #expect(tui.screen.contains("m keeps laptop's value everywhere"))
+        #expect(tui.screen.contains("t takes tablet's · e merges all in $EDITOR"))
         try tui.press("m")
         tui.waitFor("resolved settings/theme")
         try tui.press("s")
@@ -106,6 +106,60 @@ struct TuiTests {
         try tui.press("n")
         tui.waitFor("cancelled")
         try tui.quit()
+    }
+}
+
+/// A conflict of three devices: every version can be taken, and the merge
+/// file holds them all.
+@Suite(.serialized, .enabled(if: Tmux.available, "needs tmux; .ci/run installs it"))
+struct TuiThreeWayConflictTests {
+    func threeWay() throws -> CLI {
+        let cli = CLI()
+        try cli.setUp(devices: ["laptop", "phone", "tablet"])
+        try cli.ok("put", "settings", "language", #""en""#, "--device", "laptop", "--sync")
+        for device in ["phone", "tablet"] { try cli.ok("sync", "--device", device, "--policy", "accept") }
+        try cli.ok("put", "settings", "language", #""fr""#, "--device", "laptop", "--sync")
+        try cli.ok("put", "settings", "language", #""de""#, "--device", "phone", "--sync")
+        try cli.ok("put", "settings", "language", #""it""#, "--device", "tablet", "--sync")
+        try cli.ok("sync", "--device", "laptop")
+        return cli
+    }
+
+    @Test func theThirdVersionCanBeTaken() throws {
+        let cli = try threeWay()
+        let tui = try Tmux("\(CLI.binary.path) tui --device laptop", environment: ["TANDEM_HOME": cli.home.path])
+        tui.waitFor("3 Conflicts (1)")
+        try tui.press("3")
+        tui.waitFor("(1 of 2; [ ] choose)")
+        try tui.press("]")
+        tui.waitFor("t takes version 2 of 2")
+        let chosen = try #require(["phone", "tablet"].first { tui.screen.contains("t takes version 2 of 2, \($0)'s") })
+        try tui.press("t")
+        tui.waitFor("3 Conflicts (0)")
+        try tui.quit()
+        let expected = chosen == "phone" ? "\"de\"\n" : "\"it\"\n"
+        #expect(try cli.ok("get", "settings", "language", "--device", "laptop", "--compact") == expected)
+    }
+
+    @Test func theMergeFileHoldsEveryVersionNamedByItsDevice() throws {
+        let cli = try threeWay()
+        // An "editor" that keeps a copy of what it was given and writes a merge.
+        let seen = cli.root.appendingPathComponent("seen.txt")
+        let script = cli.root.appendingPathComponent("editor.sh")
+        try Data("#!/bin/sh\ncp \"$1\" '\(seen.path)'\nprintf '%s\\n%s\\n' '\"es\"' \"$(grep -- '---- tandem' \"$1\")\" > \"$1\"\n".utf8).write(to: script)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        let tui = try Tmux("\(CLI.binary.path) tui --device laptop", environment: ["TANDEM_HOME": cli.home.path, "EDITOR": script.path])
+        tui.waitFor("3 Conflicts (1)")
+        try tui.press("3")
+        tui.waitFor("(1 of 2; [ ] choose)")
+        try tui.press("e")
+        tui.waitFor("merged settings/language")
+        try tui.quit()
+        let file = try String(contentsOf: seen, encoding: .utf8)
+        #expect(file.hasPrefix("\"fr\""), "this device's value first: \(file)")
+        #expect(file.contains("phone") && file.contains("\"de\"") && file.contains("tablet") && file.contains("\"it\""), "\(file)")
+        #expect(try cli.ok("get", "settings", "language", "--device", "laptop", "--compact") == "\"es\"\n",
+                "what follows the marker line is ignored")
     }
 }
 

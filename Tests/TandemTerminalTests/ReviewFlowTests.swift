@@ -99,7 +99,9 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         #expect(state.rows.map(\.key) == ["dave"])
         #expect(step(&state, .key(.character("m"))) == [.resolve(EntryRef(context: "friends", key: "dave"), .keepLocal)])
         let phone = DeviceID(validating: "00000000000000b2")!
-        #expect(step(&state, .key(.character("t"))) == [.resolve(EntryRef(context: "friends", key: "dave"), .takeRemote(device: phone))])
+        #expect(step(&state, .key(.character("t"))) == [.resolve(EntryRef(context: "friends", key: "dave"), .takeVersion([phone: 3]))])
+        #expect(step(&state, .key(.character("]"))).isEmpty)
+        #expect(state.message == "this conflict has one other version")
     }
 
     @Test func decisionKeysDoNothingWhereNothingWaits() {
@@ -164,8 +166,8 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         let text = render(.conflicts).text
         #expect(text.contains("laptop — this device, 5s ago"), "\(text)")
         #expect(text.contains("phone, 4s ago"), "\(text)")
-        #expect(text.contains("m  keeps laptop's value on every device"))
-        #expect(text.contains("t  takes phone's value on every device"))
+        #expect(text.contains("m keeps laptop's value everywhere"), "\(text)")
+        #expect(text.contains("t takes phone's · e merges all in $EDITOR"), "\(text)")
     }
 
     @Test func everyOtherVersionOfAConflictIsShownWithWhoseItIs() {
@@ -280,9 +282,11 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         #expect(step(&state, .key(.character("y"))) == [.delete(EntryRef(context: "friends", key: "alice"))])
     }
 
-    @Test func mergeOpensTheEditorOnThisDevicesValue() {
+    @Test func mergeOpensTheEditorOnThisDevicesValueWithTheOtherVersionsBelow() {
         var state = loaded(.conflicts)
-        #expect(step(&state, .key(.character("e"))) == [.edit(.merge, EntryRef(context: "friends", key: "dave"), initial: "{\n  \"x\": 1\n}")])
+        let file = "{\n  \"x\": 1\n}\n" + ValueEditor.ignoredFrom + "\n// version 1 of 1, phone:\n//   {\n//     \"x\": 2\n//   }"
+        #expect(step(&state, .key(.character("e"))) == [.edit(.merge, EntryRef(context: "friends", key: "dave"), initial: file)])
+        #expect(ValueEditor.value(ofMergeFile: file) == "{\n  \"x\": 1\n}\n")
     }
 }
 

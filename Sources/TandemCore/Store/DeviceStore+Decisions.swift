@@ -16,6 +16,9 @@ public enum Resolution: Sendable, Equatable {
     case keepLocal
     /// Take a vault version: the one from `device`, or the deterministic winner.
     case takeRemote(device: DeviceID?)
+    /// Take the vault version with this vector: any of a conflict's
+    /// versions, also one of two that one device wrote.
+    case takeVersion(VersionVector)
     /// Publish a new value (canonical JSON is made from it).
     case merge(value: String?)
 }
@@ -80,11 +83,21 @@ extension DeviceStore {
                 value = record.views.local?.value
                 schema = record.views.local?.schema ?? schema
                 label = "keep-local"
-            case .takeRemote(let device):
+            case .takeRemote, .takeVersion:
                 let candidates = record.views.unseen
-                let chosen = device.map { id in candidates.filter { $0.origin == id }.deterministicWinner } ?? candidates.deterministicWinner
+                let chosen: EntryVersion?
+                switch resolution {
+                case .takeVersion(let vector): chosen = candidates.first { $0.vector == vector }
+                case .takeRemote(let device?): chosen = candidates.filter { $0.origin == device }.deterministicWinner
+                default: chosen = candidates.deterministicWinner
+                }
                 guard let chosen else {
-                    throw TandemError.noSuchVersion(context: context, key: key, device: device?.rawValue ?? "the vault")
+                    let named: String = switch resolution {
+                    case .takeRemote(let device?): device.rawValue
+                    case .takeVersion(let vector): "version \(vector.compactText)"
+                    default: "the vault"
+                    }
+                    throw TandemError.noSuchVersion(context: context, key: key, device: named)
                 }
                 value = chosen.value
                 if let text = chosen.value, chosen.schema < schema {

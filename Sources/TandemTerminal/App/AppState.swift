@@ -66,6 +66,9 @@ public struct AppState: Sendable, Equatable {
     }
     public var selection: [Screen: Int] = [:]
     /// The filter of the entries list; `editingFilter` while it is typed.
+    /// Which of the selected conflict's other versions `t` takes (an index
+    /// into its versions, kept in range where it is used).
+    public var conflictVersion = 0
     public var filter = "" {
         didSet { refreshRows() }
     }

@@ -8,6 +8,8 @@ public enum Command: Hashable, Sendable {
     case sync, help, quit, filter
     case decide(Decision), later, decideAll(Decision)
     case keepLocal, takeRemote, merge, undo
+    /// On a conflict: choose which of the other versions `t` takes.
+    case nextVersion, previousVersion
     case newEntry, editEntry, deleteEntry
     case newSnapshot
     /// The demo's controls.
@@ -66,7 +68,9 @@ public enum KeyMap {
         Binding([.character("A")], "A", "accept all shown", .decideAll(.accept), on: [.incoming]),
         Binding([.character("R")], "R", "refuse all shown", .decideAll(.refuse), on: [.incoming]),
         Binding([.character("m")], "m", "keep this device's value", .keepLocal, on: [.conflicts]),
-        Binding([.character("t")], "t", "take the other device's value", .takeRemote, on: [.conflicts]),
+        Binding([.character("t")], "t", "take the chosen version's value", .takeRemote, on: [.conflicts]),
+        Binding([.character("]")], "[ ]", "choose the next or previous version", .nextVersion, on: [.conflicts]),
+        Binding([.character("[")], "[", "choose the previous version", .previousVersion, on: [.conflicts], bar: false),
         Binding([.character("e")], "e", "merge in $EDITOR", .merge, on: [.conflicts]),
         // After each screen's own actions in the bar; the same key on every review screen.
         Binding([.character("u")], "u", "undo", .undo, on: [.conflicts, .outgoing, .entries]),

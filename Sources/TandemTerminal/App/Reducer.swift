@@ -323,7 +323,16 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
     case .merge:
         guard state.selectedRow?.state == .conflict, let entry = state.selectedDetail else { return [] }
         let initial = entry.local?.value ?? entry.unseen.first?.value ?? "null"
-        return [.edit(.merge, EntryRef(context: entry.context, key: entry.key), initial: prettyValue(initial))]
+        // Every version goes into the file, each named by its device, below
+        // a line from which the rest is ignored, so all of them can be merged.
+        let others = entry.unseen.enumerated().map { index, version in
+            let who = state.snapshot.map { $0.name(version.origin) } ?? version.origin.rawValue
+            let lines = prettyValue(version.value ?? "null").split(separator: "\n", omittingEmptySubsequences: false)
+            return "// version \(index + 1) of \(entry.unseen.count), \(who)" + (version.isDeletion ? " (deleted)" : "") + ":\n"
+                + lines.map { "//   " + $0 }.joined(separator: "\n")
+        }
+        let text = prettyValue(initial) + "\n" + ValueEditor.ignoredFrom + "\n" + others.joined(separator: "\n")
+        return [.edit(.merge, EntryRef(context: entry.context, key: entry.key), initial: text)]
     case .newEntry:
         state.newEntryName = state.selectedContext.map { $0 + "/" } ?? ""
     case .newSnapshot:
@@ -341,10 +350,23 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
                                question: "Delete \(entry.context)/\(Escaped.text(entry.key)) on this device (published at the next sync)? [y/n]")
     case .nextDevice, .openDevice, .togglePause, .faster, .slower, .toggleOnline, .reinstall:
         return runDemo(command, &state)
-    case .keepLocal, .takeRemote:
+    case .keepLocal:
         guard state.selectedRow?.state == .conflict, let entry = state.selectedDetail else { return [] }
-        let ref = EntryRef(context: entry.context, key: entry.key)
-        return [.resolve(ref, command == .keepLocal ? .keepLocal : .takeRemote(device: entry.unseen.first?.origin))]
+        return [.resolve(EntryRef(context: entry.context, key: entry.key), .keepLocal)]
+    case .takeRemote:
+        guard state.selectedRow?.state == .conflict, let entry = state.selectedDetail, !entry.unseen.isEmpty else { return [] }
+        let chosen = entry.unseen[state.conflictVersion % entry.unseen.count]
+        return [.resolve(EntryRef(context: entry.context, key: entry.key), .takeVersion(chosen.vector))]
+    case .nextVersion, .previousVersion:
+        guard state.selectedRow?.state == .conflict, let entry = state.selectedDetail, entry.unseen.count > 1 else {
+            state.message = "this conflict has one other version"
+            return []
+        }
+        let count = entry.unseen.count
+        state.conflictVersion = ((state.conflictVersion % count) + (command == .nextVersion ? 1 : count - 1)) % count
+        let chosen = entry.unseen[state.conflictVersion]
+        state.message = "t takes version \(state.conflictVersion + 1) of \(count)"
+            + (state.snapshot.map { ", \($0.name(chosen.origin))'s" } ?? "")
     }
     return []
 }
@@ -419,6 +441,7 @@ private func move(_ state: inout AppState, by delta: Int) {
     let count = state.rowCount
     guard count > 0 else { return }
     state.selection[state.screen] = max(0, min(count - 1, state.selectedIndex + delta))
+    state.conflictVersion = 0
 }
 
 /// Typing the folder of a new snapshot: Enter starts it, Esc gives up.

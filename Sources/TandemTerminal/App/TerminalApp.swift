@@ -138,7 +138,7 @@ public final class TerminalApp: @unchecked Sendable {
                 let outcome = try store.write(context: ref.context, key: ref.key, value: text)
                 inbox.post(.finished(message: outcome == .unchanged ? "\(label): unchanged" : "\(label) written — press s to publish"))
             case .merge:
-                try store.resolve(context: ref.context, key: ref.key, .merge(value: text))
+                try store.resolve(context: ref.context, key: ref.key, .merge(value: ValueEditor.value(ofMergeFile: text)))
                 inbox.post(.finished(message: "merged \(label) — press s to publish"))
             }
         } catch let error as TandemError {

@@ -6,6 +6,16 @@ import Foundation
 /// Lets the person edit a JSON value in `$VISUAL`, `$EDITOR` or vi, in a
 /// private temporary file removed afterwards.
 enum ValueEditor {
+    /// A line of a merge file from which the rest is ignored: the versions
+    /// to merge from are listed under it.
+    static let ignoredFrom = "// ---- tandem: this line and everything below it are ignored; the versions to merge from ----"
+
+    /// The value a merge file holds: what comes before `ignoredFrom`.
+    static func value(ofMergeFile text: String) -> String {
+        guard let range = text.range(of: ignoredFrom) else { return text }
+        return String(text[..<range.lowerBound])
+    }
+
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }

@@ -23,7 +23,9 @@ struct ConflictsScreen {
         let column = (rect.width - x - 3) / 2
         let mine = entry.local
         let me = snapshot.device
-        let first = entry.unseen.first.map { snapshot.name($0.origin) } ?? "the vault"
+        let chosenIndex = entry.unseen.isEmpty ? 0 : state.conflictVersion % entry.unseen.count
+        let label = VersionLabels(entry.unseen, snapshot)
+        let chosen = entry.unseen.isEmpty ? "the vault" : label[chosenIndex]
         let left = "\(me) — this device" + (mine.map { ", \(snapshot.age($0.timestamp.wallMillis))" } ?? "")
         grid.put(left, x: x, y: rect.y, maxWidth: column, style: theme.title)
         let leftLines = valueLines(mine?.value, absent: "(absent)")
@@ -34,7 +36,9 @@ struct ConflictsScreen {
         var differing = Set<String>()
         for (index, version) in entry.unseen.enumerated() {
             if index > 0 { right.append(("", .plain)) }
-            right.append(("\(snapshot.name(version.origin)), \(snapshot.age(version.timestamp.wallMillis))", theme.title))
+            let marker = entry.unseen.count > 1 ? (index == chosenIndex ? "▸ " : "  ") : ""
+            right.append(("\(marker)\(label[index]), \(snapshot.age(version.timestamp.wallMillis))",
+                          index == chosenIndex && entry.unseen.count > 1 ? theme.selected : theme.title))
             let lines = valueLines(version.value)
             let diff = lineDiff(leftLines, lines)
             differing.formUnion(diff.filter { $0.1 < 0 }.map { String($0.0.dropFirst(2)) })
@@ -45,7 +49,23 @@ struct ConflictsScreen {
             grid.put(line, x: x, y: rect.y + 1 + index, maxWidth: column, style: differing.contains(line) ? theme.removed : .plain)
         }
         ListDrawing.text(&grid, right, x: x + column + 2, y: rect.y, width: column, height: room)
-        let help = "m  keeps \(me)'s value on every device     t  takes \(first)'s value on every device     e  merge in $EDITOR"
+        let choose = entry.unseen.count > 1 ? " (\(chosenIndex + 1) of \(entry.unseen.count); [ ] choose)" : ""
+        let help = "m keeps \(me)'s value everywhere · t takes \(chosen)'s\(choose) · e merges all in $EDITOR"
         grid.put(help, x: x, y: rect.y + rect.height - 1, maxWidth: rect.width - x - 1, style: theme.dim)
     }
+}
+
+/// Names for a conflict's versions: the device's, and where one device
+/// wrote two of them, its counter too, so that no two labels are the same.
+struct VersionLabels {
+    private let labels: [String]
+
+    init(_ versions: [EntryVersion], _ snapshot: Snapshot) {
+        let names = versions.map { snapshot.name($0.origin) }
+        labels = zip(versions, names).map { version, name in
+            names.filter { $0 == name }.count > 1 ? "\(name) #\(version.vector[version.origin])" : name
+        }
+    }
+
+    subscript(index: Int) -> String { labels[index] }
 }
