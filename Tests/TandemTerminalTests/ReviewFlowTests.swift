@@ -128,6 +128,18 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         return AppView(theme: theme).render(state)
     }
 
+    @Test func relativeTimesMoveWithTheClockWithoutAReload() {
+        var state = AppState()
+        state.size = (120, 30)
+        _ = step(&state, .loaded(sampleSnapshot()))
+        _ = step(&state, .key(.character("2")))
+        #expect(AppView(theme: .dark).render(state).text.contains("synced 12s ago"))
+        _ = step(&state, .tick(nowMillis: sampleSnapshot().nowMillis + 30_000))
+        let text = AppView(theme: .dark).render(state).text
+        #expect(text.contains("synced 42s ago"), "\(text)")
+        #expect(text.contains("2 min ago") || text.contains("3 min ago"), "row times move too: \(text)")
+    }
+
     @Test func headerAlwaysCountsWhatWaits() {
         let grid = render(.entries)
         #expect(grid.lines[0].contains("tandem · laptop · /vault · online · synced 12s ago"), "\(grid.text)")

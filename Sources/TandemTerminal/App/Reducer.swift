@@ -12,6 +12,8 @@ public enum Action: Sendable {
     case syncFailed(device: String, message: String)
     case failed(message: String)
     case resized(width: Int, height: Int)
+    /// A second passed: relative times ("synced 5s ago") move on.
+    case tick(nowMillis: Int64)
     /// The vault changed on disk (another device pushed).
     case vaultChanged
     /// The store changed behind the UI's back (another process, the demo).
@@ -150,6 +152,9 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
         return [.reload]
     case .resized(let width, let height):
         state.size = (width, height)
+        return []
+    case .tick(let now):
+        state.snapshot?.nowMillis = now
         return []
     case .storeChanged:
         return [.reload]

@@ -72,6 +72,11 @@ public final class TerminalApp: @unchecked Sendable {
                 perform(reduce(&state, change))
                 dirty = true
             }
+            let now = SystemClock().nowMillis()
+            if let shown = state.snapshot?.nowMillis, now / 1000 != shown / 1000 {
+                perform(reduce(&state, .tick(nowMillis: now)))
+                dirty = true
+            }
         }
         // A decision or a write still under way finishes before the store closes.
         running.waitUntilIdle(timeout: .seconds(30))
