@@ -59,6 +59,10 @@ extension DeviceStore {
         record.views.local = version
         record.views.refused = nil
         try record.save(db)
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO replaced_outbox (context, key, value, vv, origin)
+            SELECT context, key, value, vv, origin FROM outbox WHERE context = ? AND key = ?
+            """, arguments: [record.context, record.key])
         try db.execute(sql: "INSERT OR REPLACE INTO outbox (context, key, value, vv, wall, counter, origin, schema, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        arguments: StatementArguments([record.context, record.key] + EntryRecord.arguments(version) + [clock.nowMillis()]))
         return version

@@ -76,15 +76,28 @@ extension DeviceStore {
     /// store's outbox: the segment is this store's own push, placed before
     /// a crash kept it from recording it (or pushed by the store it is an
     /// older copy of, with exactly what this copy still had queued).
+    ///
+    /// A version that a newer write replaced in the outbox since counts too:
+    /// the crash may have come before the write.
     func outboxHolds(_ segment: Segment) throws(TandemError) -> Bool {
         try read { db in
             for change in segment.changes {
+                let expected = (change.version.value ?? "") + "|" + change.version.origin.rawValue
+                let arguments: StatementArguments = [change.context, change.key, change.version.vector.compactText]
                 let queued = try String.fetchOne(db.cachedStatement(sql: "SELECT coalesce(value, '') || '|' || origin FROM outbox WHERE context = ? AND key = ? AND vv = ?"),
-                                                 arguments: [change.context, change.key, change.version.vector.compactText])
-                guard queued == (change.version.value ?? "") + "|" + change.version.origin.rawValue else { return false }
+                                                 arguments: arguments)
+                let replaced = try String.fetchOne(db.cachedStatement(sql: "SELECT coalesce(value, '') || '|' || origin FROM replaced_outbox WHERE context = ? AND key = ? AND vv = ?"),
+                                                   arguments: arguments)
+                guard queued == expected || replaced == expected else { return false }
             }
             return true
         }
+    }
+
+    /// Forgets the replaced outbox versions once the own log holds no
+    /// segment this store has not recorded.
+    func forgetReplacedOutbox() throws(TandemError) {
+        try writeTransaction { db in try db.execute(sql: "DELETE FROM replaced_outbox") }
     }
 
     /// Moves the next push past `seq`, a file in this device's log that is not its segment.
@@ -196,6 +209,7 @@ extension DeviceStore {
                                arguments: StatementArguments([context, key] + EntryRecord.arguments(moved) + [row[8] as Int64]))
             }
             try db.execute(sql: "DELETE FROM undo")
+            try db.execute(sql: "DELETE FROM replaced_outbox")
             try db.execute(sql: "INSERT OR REPLACE INTO cursor (device, seq, hash) VALUES (?, ?, ?)",
                            arguments: [old.id.rawValue, Int64(old.pushedSeq), Data(old.pushedHash)])
             let values: [StoreMeta: String] = [

@@ -248,8 +248,8 @@ extension DeviceStore {
         try writeTransaction { db in
             try db.execute(sql: "DELETE FROM log_gap")
             for gap in gaps {
-                try db.execute(sql: "INSERT INTO log_gap (device, name, missing, pushed, latest) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [gap.device.rawValue, gap.name, Int64(gap.missing), Int64(gap.pushed), Int64(gap.latest)])
+                try db.execute(sql: "INSERT INTO log_gap (device, name, missing, pushed, latest, damaged) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [gap.device.rawValue, gap.name, Int64(gap.missing), Int64(gap.pushed), Int64(gap.latest), gap.damaged])
             }
         }
     }
@@ -257,10 +257,10 @@ extension DeviceStore {
     /// The gaps the last sync stopped at, with the names their devices go by.
     public func logGaps() throws(TandemError) -> [LogGap] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT device, name, missing, pushed, latest FROM log_gap ORDER BY device").compactMap { row in
+            try Row.fetchAll(db, sql: "SELECT device, name, missing, pushed, latest, damaged FROM log_gap ORDER BY device").compactMap { row in
                 guard let device = DeviceID(validating: row[0]) else { return nil }
                 return LogGap(device: device, name: row[1], missing: UInt64(row[2] as Int64),
-                              pushed: UInt64(row[3] as Int64), latest: UInt64(row[4] as Int64))
+                              pushed: UInt64(row[3] as Int64), latest: UInt64(row[4] as Int64), damaged: row[5])
             }
         }
     }

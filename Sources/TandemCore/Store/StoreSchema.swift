@@ -168,6 +168,20 @@ enum StoreSchema {
                 table.column("missing", .integer).notNull()
                 table.column("pushed", .integer).notNull()
                 table.column("latest", .integer).notNull()
+                table.column("damaged", .boolean).notNull().defaults(to: false)
+            }
+        }
+        // Outbox versions a newer write of the same entry replaced, kept until
+        // the next sync has checked the device's own log: a segment placed
+        // before a crash may hold one of them, and is still this store's own.
+        migrator.registerMigration("v8-replaced-outbox") { db in
+            try db.create(table: "replaced_outbox") { table in
+                table.column("context", .text).notNull()
+                table.column("key", .text).notNull()
+                table.column("value", .text)
+                table.column("vv", .text).notNull()
+                table.column("origin", .text).notNull()
+                table.primaryKey(["context", "key", "vv"])
             }
         }
         return migrator

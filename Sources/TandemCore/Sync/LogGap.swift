@@ -11,24 +11,31 @@ public struct LogGap: Sendable, Equatable, Codable, CustomStringConvertible {
     public var pushed: UInt64
     /// The highest seq of the device's log present in the vault.
     public var latest: UInt64
+    /// True when the file at `missing` is there but does not open or follow.
+    public var damaged: Bool
 
-    public init(device: DeviceID, name: String, missing: UInt64, pushed: UInt64, latest: UInt64) {
+    public init(device: DeviceID, name: String, missing: UInt64, pushed: UInt64, latest: UInt64, damaged: Bool = false) {
         self.device = device
         self.name = name
         self.missing = missing
         self.pushed = pushed
         self.latest = latest
+        self.damaged = damaged
     }
 
-    /// True when later segments of the device are in the vault: the file is
-    /// gone, not on its way (a vault restored from an older copy, a deleted
-    /// file), and the device is asked to publish its writes again.
-    public var isHole: Bool { latest > missing }
+    /// True when the segment is damaged, or later segments of the device are
+    /// in the vault: it is gone, not on its way (a vault restored from an
+    /// older copy, a deleted file), and the device is asked to publish its
+    /// writes again.
+    public var isHole: Bool { damaged || latest > missing }
 
     public var description: String {
-        isHole
+        damaged
+            ? "segment \(missing) of device \(Escaped.text(name)) (\(device)) does not open here; reading \(Escaped.text(name)) "
+              + "waits until it publishes its writes again, which its next sync does while it still syncs"
+            : isHole
             ? "segment \(missing) of device \(Escaped.text(name)) (\(device)) is missing from the vault, and later ones are there; "
-              + "reading \(Escaped.text(name)) waits until it publishes its writes again (its next sync does)"
+              + "reading \(Escaped.text(name)) waits until it publishes its writes again, which its next sync does while it still syncs"
             : "device \(Escaped.text(name)) (\(device)) pushed up to segment \(pushed), but the vault holds only up to \(latest) here; "
               + "the rest has not arrived (a synced folder still copying), or the vault was restored from an older copy"
     }

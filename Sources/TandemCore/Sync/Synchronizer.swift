@@ -131,13 +131,20 @@ public struct Synchronizer: Sendable {
             do {
                 found = try vault.readSegment(device: info.id, seq: seq)
             } catch {
+                // Only a file that is not this device's segment is pushed past;
+                // one that could not be read now (a permission, a network
+                // file system) may be its own, and the next sync tries again.
+                guard case .corruptSegment = error else { throw error }
                 let path = vault.segmentURL(device: info.id, seq: seq).path
                 report.problems.append(SyncProblem(path: path, message: "\(error.description); this device pushes past it"))
                 logger.error("\(error.description)")
                 try store.skipOwnSeq(seq)
                 continue
             }
-            guard let (segment, hash) = found else { break }
+            guard let (segment, hash) = found else {
+                try store.forgetReplacedOutbox()
+                break
+            }
             let chained = segment.previousSeq == info.pushedSeq && segment.previousHash == info.pushedHash
             let sameInstallation = segment.installation == info.installation
             let ownPush = sameInstallation ? try store.outboxHolds(segment) : false
@@ -174,10 +181,13 @@ public struct Synchronizer: Sendable {
         let info = try store.info()
         guard info.pushedSeq > 0 else { return false }
         if !vault.segmentExists(device: info.id, seq: info.pushedSeq) { return true }
+        // A seq that a reader waits at is lost when its file is gone or does
+        // not open; a restatement covers it only while it opens itself.
+        func opens(_ seq: UInt64) -> Bool { ((try? vault.readSegment(device: info.id, seq: seq)) ?? nil) != nil }
         let restated = try store.restatedSeq()
         return records.values.contains { record in
-            guard record.id != info.id, let waiting = record.waiting?[info.id.rawValue] else { return false }
-            return waiting <= info.pushedSeq && waiting > restated && !vault.segmentExists(device: info.id, seq: waiting)
+            guard record.id != info.id, let waiting = record.waiting?[info.id.rawValue], waiting <= info.pushedSeq else { return false }
+            return (waiting > restated || !opens(restated)) && !opens(waiting)
         }
     }
 
@@ -217,6 +227,10 @@ public struct Synchronizer: Sendable {
                         if let problem {
                             report.problems.append(SyncProblem(path: path, message: problem))
                             logger.error("\(problem)")
+                            // Its owner republishes what the damaged file held.
+                            gaps.append(LogGap(device: device, name: records[device]?.name ?? device.rawValue, missing: cursor.seq + 1,
+                                               pushed: pushed, latest: vault.segmentSeqs(device: device, after: cursor.seq).last ?? cursor.seq,
+                                               damaged: true))
                         } else if pushed > cursor.seq {
                             let gap = LogGap(device: device, name: records[device]?.name ?? device.rawValue, missing: cursor.seq + 1, pushed: pushed,
                                              latest: vault.segmentSeqs(device: device, after: cursor.seq).last ?? cursor.seq)
