@@ -70,6 +70,7 @@ enum WriteReport {
             if let restated = report.restated {
                 Output.warning("the vault had lost part of this device's log: republished the latest version of its \(restated) entries")
             }
+            for notice in report.notices { Output.warning(notice) }
         }
         if json {
             var members: [(key: String, value: JSONValue)] = [("context", .string(context)), ("key", .string(key))]

@@ -44,6 +44,7 @@ struct SyncCommand: AsyncParsableCommand {
         if let restated = report.restated {
             Output.warning("the vault had lost part of this device's log: republished the latest version of its \(restated) entries")
         }
+        for notice in report.notices { Output.warning(notice) }
         guard report.online else {
             Output.line("offline: the vault cannot be reached; \(report.waitingToPush) changes wait to be pushed")
             return

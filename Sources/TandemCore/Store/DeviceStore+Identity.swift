@@ -164,7 +164,14 @@ extension DeviceStore {
     ///
     /// A copy whose original may live on takes a name no device in `taken`
     /// has (`laptop-2`), so that lists and `--from` tell the two apart.
-    func becomeCopy(reason: String, replacing: Bool, taken: Set<String> = []) throws(TandemError) -> IdentityChange {
+    ///
+    /// With `rewound`, the old id's own published history is not trusted
+    /// either (the store and the vault came back from one older copy, and
+    /// readers hold later history of the old id): every version of the old
+    /// id that the vault view holds is written again under the new id, and
+    /// no version keeps the old id's counter. They meet what readers hold as
+    /// concurrent versions, a conflict where they differ.
+    func becomeCopy(reason: String, replacing: Bool, taken: Set<String> = [], rewound: Bool = false) throws(TandemError) -> IdentityChange {
         try writeTransaction { db in
             let old = try self.info(db)
             var name = old.name
@@ -194,7 +201,7 @@ extension DeviceStore {
                 guard let version = try EntryRecord.version(row, from: 2, path: self.path) else { continue }
                 let context: String = row[0], key: String = row[1]
                 guard var record = try self.record(db, context: context, key: key) else { continue }
-                let published = record.views.frontier.versions.map { $0.vector[old.id] }.max() ?? 0
+                let published = rewound ? 0 : record.views.frontier.versions.map { $0.vector[old.id] }.max() ?? 0
                 counter += 1
                 var vector = version.vector.removing(old.id)
                 if published > 0 { vector = vector.setting(old.id, to: published) }
@@ -207,6 +214,22 @@ extension DeviceStore {
                 try db.execute(sql: "DELETE FROM outbox WHERE context = ? AND key = ?", arguments: [context, key])
                 try db.execute(sql: "INSERT INTO outbox (context, key, value, vv, wall, counter, origin, schema, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                arguments: StatementArguments([context, key] + EntryRecord.arguments(moved) + [row[8] as Int64]))
+            }
+            if rewound {
+                let queuedKeys = Set(queued.map { ($0[0] as String) + "\u{0}" + ($0[1] as String) })
+                for var record in try self.records(db, sql: "", arguments: [])
+                where !queuedKeys.contains(record.context + "\u{0}" + record.key) {
+                    guard let version = record.views.frontier.versions.filter({ $0.origin == old.id }).deterministicWinner else { continue }
+                    counter += 1
+                    let moved = EntryVersion(value: version.value, vector: version.vector.removing(old.id).setting(new, to: counter),
+                                             timestamp: version.timestamp, origin: new, schema: version.schema)
+                    if record.views.local?.vector == version.vector {
+                        record.views.local = moved
+                        try record.save(db)
+                    }
+                    try db.execute(sql: "INSERT INTO outbox (context, key, value, vv, wall, counter, origin, schema, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                   arguments: StatementArguments([record.context, record.key] + EntryRecord.arguments(moved) + [self.clock.nowMillis()]))
+                }
             }
             try db.execute(sql: "DELETE FROM undo")
             try db.execute(sql: "DELETE FROM replaced_outbox")
@@ -244,6 +267,42 @@ extension DeviceStore {
         }
     }
 
+    // MARK: Relaying another device's versions
+
+    /// The cursor seq at which this device last republished `device`'s
+    /// versions, if it did.
+    func relayedAt(_ device: DeviceID) throws(TandemError) -> UInt64? {
+        try read { db in try Self.relayed(db)[device.rawValue] }
+    }
+
+    func noteRelayed(_ device: DeviceID, at seq: UInt64) throws(TandemError) {
+        try writeTransaction { db in
+            var relayed = try Self.relayed(db)
+            relayed[device.rawValue] = seq
+            let text = String(decoding: try JSONEncoder().encode(relayed), as: UTF8.self)
+            try StoreMeta.set(db, .relayed, text)
+        }
+    }
+
+    private static func relayed(_ db: Database) throws -> [String: UInt64] {
+        guard let text = try StoreMeta.get(db, .relayed) else { return [:] }
+        return (try? JSONDecoder().decode([String: UInt64].self, from: Data(text.utf8))) ?? [:]
+    }
+
+    /// The latest version of each entry that `device` wrote and this
+    /// device's vault view holds.
+    func versions(of device: DeviceID) throws(TandemError) -> [Change] {
+        try read { db in
+            var changes: [Change] = []
+            for record in try self.records(db, sql: "", arguments: []) {
+                for version in record.views.frontier.versions where version.origin == device {
+                    changes.append(Change(context: record.context, key: record.key, version: version))
+                }
+            }
+            return changes
+        }
+    }
+
     // MARK: Restatement
 
     /// The latest version of every entry this device wrote that the vault
@@ -251,16 +310,7 @@ extension DeviceStore {
     /// that another device's version superseded is left out; that version
     /// has seen it.
     func restatement() throws(TandemError) -> [Change] {
-        try read { db in
-            let me = try self.info(db).id
-            var changes: [Change] = []
-            for record in try self.records(db, sql: "", arguments: []) {
-                for version in record.views.frontier.versions where version.origin == me {
-                    changes.append(Change(context: record.context, key: record.key, version: version))
-                }
-            }
-            return changes
-        }
+        try versions(of: try info().id)
     }
 
     /// The seq of this device's latest restatement, 0 for none.

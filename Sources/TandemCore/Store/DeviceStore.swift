@@ -303,6 +303,10 @@ enum StoreMeta: String, CaseIterable {
     case copiedFrom = "copied_from"
     /// The seq of this device's latest restatement.
     case restatedSeq = "restated_seq"
+    /// JSON: for each device whose log in the vault went back below what
+    /// this device had read, the cursor seq at which it republished that
+    /// device's versions (so it does so once).
+    case relayed
     /// When a sync last removed temporary files a killed writer left.
     case leftoversSwept = "leftovers_swept"
     /// How the vault was sealed when this device joined: a vault.json that

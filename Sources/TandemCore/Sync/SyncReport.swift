@@ -30,6 +30,8 @@ public struct SyncReport: Sendable, Equatable, Codable {
     public var gaps: [LogGap] = []
     /// Versions this device republished because the vault had lost part of its log.
     public var restated: Int?
+    /// What the sync did that a person should know of, though nothing failed.
+    public var notices: [String] = []
 
     public init() {}
 

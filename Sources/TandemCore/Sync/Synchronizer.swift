@@ -165,12 +165,32 @@ public struct Synchronizer: Sendable {
             report.identityChange = try store.becomeCopy(reason: reason, replacing: sameInstallation, taken: Set(records.values.map(\.name)))
             return
         }
-        let info = try store.info()
-        if let reader = records.values.first(where: { $0.id != info.id && ($0.applied[info.id.rawValue] ?? 0) > info.pushedSeq }) {
-            let read = reader.applied[info.id.rawValue] ?? 0
-            let reason = "device \(Escaped.text(reader.name)) has read segment \(read) of this device's log, which this store never pushed (it was restored from an older copy, and the vault lost those segments)"
-            report.identityChange = try store.becomeCopy(reason: reason, replacing: true)
+        if let reason = try rewound(vault: vault, records: records) {
+            report.identityChange = try store.becomeCopy(reason: reason, replacing: true, taken: Set(records.values.map(\.name)), rewound: true)
         }
+    }
+
+    /// Why this store's own published history cannot be trusted, if it
+    /// cannot: another device has read further in its log than it pushed,
+    /// or read a segment of it whose hash is not the one in the vault now.
+    /// Both mean the store and the vault came back from an older copy, and
+    /// this device wrote new history over what others had read.
+    private func rewound(vault: Vault, records: [DeviceID: DeviceRecord]) throws(TandemError) -> String? {
+        let info = try store.info()
+        for reader in records.values where reader.id != info.id {
+            guard let read = reader.applied[info.id.rawValue], read > 0 else { continue }
+            let name = Escaped.text(reader.name)
+            if read > info.pushedSeq {
+                return "device \(name) has read segment \(read) of this device's log, which this store never pushed (it was restored from an older copy, and the vault lost those segments)"
+            }
+            guard let theirs = reader.appliedHashes?[info.id.rawValue] else { continue }
+            let ours = read == info.pushedSeq ? Digest.hex(info.pushedHash)
+                : (try? vault.readSegment(device: info.id, seq: read)).flatMap { $0.map { Digest.hex($0.hash) } }
+            if let ours, ours != theirs {
+                return "device \(name) read another segment \(read) of this device's log than the vault holds now (this store and the vault were restored from an older copy, and this device wrote over what \(name) had read)"
+            }
+        }
+        return nil
     }
 
     /// True when the vault lost part of what this device pushed: its last
@@ -242,7 +262,10 @@ public struct Synchronizer: Sendable {
                         }
                     }
                 }
-                guard let (segment, hash) = next else { break }
+                guard let (segment, hash) = next else {
+                    try relayIfRewound(device, at: cursor, vault: vault, records: records, policies: policies, report: &report)
+                    break
+                }
                 ahead = Self.readAhead(vault, device: device, seq: segment.seq + 1)
                 let (fresh, applied) = try store.apply(segment, hash: hash, after: cursor.seq, policies: policies)
                 logger.debug("applied segment \(segment.seq) of \(device): \(segment.changes.count) changes, \(fresh) new")
@@ -257,6 +280,33 @@ public struct Synchronizer: Sendable {
         for problem in report.problems {
             try store.log(problem.message, level: "error")
         }
+    }
+
+    /// When `device`'s log in the vault went back below this device's cursor
+    /// (its record says it pushed less, or another device replaced it, and
+    /// the segment at the cursor is gone or another one), this device holds
+    /// history of it that the vault lost and that its owner may never write
+    /// again: it republishes the versions of `device` it holds, once per
+    /// cursor, so every device gets them.
+    private func relayIfRewound(_ device: DeviceID, at cursor: Cursor, vault: Vault, records: [DeviceID: DeviceRecord],
+                                policies: PolicyMap, report: inout SyncReport) throws(TandemError) {
+        guard cursor.seq > 0, try store.relayedAt(device) != cursor.seq else { return }
+        let behind = (records[device]?.pushedSeq ?? cursor.seq) < cursor.seq
+        let replaced = records.values.contains { $0.replaces == device || $0.copiedFrom == device }
+        guard behind || replaced else { return }
+        let atCursor = (try? vault.readSegment(device: device, seq: cursor.seq)) ?? nil
+        // Looked at once per cursor: a replaced device's log is read again only when the cursor moves.
+        try store.noteRelayed(device, at: cursor.seq)
+        guard atCursor?.hash != cursor.hash else { return }
+        let name = records[device]?.name ?? device.rawValue
+        let changes = try store.versions(of: device)
+        guard !changes.isEmpty else { return }
+        try publish(changes, restating: false, vault: vault, policies: policies, report: &report)
+        let note = "the vault holds less of device \(Escaped.text(name))'s log than this device read (segment \(cursor.seq)): "
+            + "it was restored from an older copy; this device republished the \(changes.count) versions of \(Escaped.text(name)) it holds"
+        report.notices.append(note)
+        logger.warning("\(note)")
+        try store.log(note, level: "warning")
     }
 
     /// The segment of `device` past a bad or missing one that a reader at
@@ -362,13 +412,17 @@ public struct Synchronizer: Sendable {
         let now = store.clock.nowMillis()
         try store.recordSync(atMillis: now)
         var applied: [String: UInt64] = [:]
-        for (device, cursor) in try store.cursors() { applied[device.rawValue] = cursor.seq }
+        var hashes: [String: String] = [:]
+        for (device, cursor) in try store.cursors() {
+            applied[device.rawValue] = cursor.seq
+            hashes[device.rawValue] = Digest.hex(cursor.hash)
+        }
         let created = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(info.createdMillis) / 1000))
         let waiting = Dictionary(try store.logGaps().filter(\.isHole).map { ($0.device.rawValue, $0.missing) }, uniquingKeysWith: min)
         try vault.writeDeviceRecord(DeviceRecord(id: info.id, name: info.name, created: created, lastSyncMillis: now,
                                                  pushedSeq: info.pushedSeq, applied: applied, replaces: info.replaces,
                                                  copiedFrom: info.copiedFrom, installation: info.installation,
-                                                 waiting: waiting.isEmpty ? nil : waiting))
+                                                 waiting: waiting.isEmpty ? nil : waiting, appliedHashes: hashes))
     }
 
     private func summary(_ report: SyncReport) -> String {

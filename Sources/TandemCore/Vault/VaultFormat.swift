@@ -88,9 +88,15 @@ public struct DeviceRecord: Codable, Sendable, Equatable {
     /// For each device whose log has a hole here, the missing seq this device
     /// waits at: that device republishes what it wrote (a restatement).
     public var waiting: [String: UInt64]?
+    /// For each device in `applied`, the hash (hex) of the last of its
+    /// segments this device applied: a device whose own segment at that seq
+    /// has another hash was rewound (its store and the vault restored from
+    /// an older copy) and wrote new history over it.
+    public var appliedHashes: [String: String]?
 
     public init(id: DeviceID, name: String, created: String, lastSyncMillis: Int64? = nil, pushedSeq: UInt64 = 0, applied: [String: UInt64] = [:],
-                replaces: DeviceID? = nil, copiedFrom: DeviceID? = nil, installation: String? = nil, waiting: [String: UInt64]? = nil) {
+                replaces: DeviceID? = nil, copiedFrom: DeviceID? = nil, installation: String? = nil, waiting: [String: UInt64]? = nil,
+                appliedHashes: [String: String]? = nil) {
         self.format = VaultFormat.version
         self.id = id
         self.name = name
@@ -102,5 +108,6 @@ public struct DeviceRecord: Codable, Sendable, Equatable {
         self.copiedFrom = copiedFrom
         self.installation = installation
         self.waiting = waiting
+        self.appliedHashes = appliedHashes
     }
 }
