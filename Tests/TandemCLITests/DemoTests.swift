@@ -92,7 +92,7 @@ struct DemoTests {
     @Test func withoutATerminalTheDemoSaysWhatItNeeds() throws {
         let cli = CLI()
         let result = try cli.run(["demo", "--dir", cli.root.appendingPathComponent("demo").path])
-        #expect(result.status == 1)
+        #expect(result.status == 2)
         #expect(result.stderr.contains("needs a terminal"), "\(result.stderr)")
         #expect(result.stderr.contains("tandem simulate"))
     }

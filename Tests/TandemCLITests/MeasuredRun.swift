@@ -5,8 +5,10 @@ import Foundation
 
 /// One run of the `tandem` binary with a deadline and its peak memory: a
 /// hang is killed and reported instead of hanging the suite, and the peak
-/// comes from the kernel's own account of the child (`wait4`'s maximum
-/// resident set), so a short spike is not missed between two samples.
+/// is the kernel's high-water mark of the child's own memory (`VmHWM`), so
+/// a short spike is not missed between two samples. (`wait4`'s maximum
+/// resident set is not used: a child spawned from a large test process
+/// starts with the parent's resident set as its maximum.)
 struct MeasuredRun {
     var status: Int32
     var stdout: String
@@ -39,7 +41,9 @@ struct MeasuredRun {
         var waitStatus: Int32 = 0
         var usage = rusage()
         var killed = false
+        var highWater = 0
         while true {
+            highWater = max(highWater, Self.highWaterMark(of: pid) ?? 0)
             let done = wait4(pid, &waitStatus, WNOHANG, &usage)
             if done == pid { break }
             if done < 0 && errno != EINTR { throw POSIXError(.ECHILD) }
@@ -53,8 +57,16 @@ struct MeasuredRun {
         // Exit code as a shell reports it; a signal as 128 + its number.
         let signal = waitStatus & 0x7F
         status = signal == 0 ? (waitStatus >> 8) & 0xFF : 128 + signal
-        peakBytes = Int(usage.ru_maxrss) * 1024
+        peakBytes = highWater
         stdout = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         stderr = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+    }
+
+    /// `VmHWM` of a running process, in bytes; nil once it has exited.
+    static func highWaterMark(of pid: pid_t) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        return kilobytes * 1024
     }
 }

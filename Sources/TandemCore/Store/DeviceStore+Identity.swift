@@ -97,6 +97,9 @@ extension DeviceStore {
     /// Forgets the replaced outbox versions once the own log holds no
     /// segment this store has not recorded.
     func forgetReplacedOutbox() throws(TandemError) {
+        // Checked first: a DELETE without WHERE rewrites the table's pages
+        // even when it is empty, and most syncs have nothing to forget.
+        guard try read({ db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM replaced_outbox)") ?? false }) else { return }
         try writeTransaction { db in try db.execute(sql: "DELETE FROM replaced_outbox") }
     }
 

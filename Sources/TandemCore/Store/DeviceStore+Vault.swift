@@ -245,6 +245,8 @@ extension DeviceStore {
 
     /// Replaces the gaps recorded by the previous sync with `gaps`.
     public func recordLogGaps(_ gaps: [LogGap]) throws(TandemError) {
+        // Most syncs find the same gaps as the last one (none): nothing is written then.
+        guard try logGaps() != gaps else { return }
         try writeTransaction { db in
             try db.execute(sql: "DELETE FROM log_gap")
             for gap in gaps {
