@@ -109,6 +109,40 @@ struct TuiTests {
     }
 }
 
+/// Bulk decisions act on the list the person confirmed, while another
+/// device keeps pushing.
+@Suite(.serialized, .enabled(if: Tmux.available, "needs tmux; .ci/run installs it"))
+struct TuiBulkTests {
+    @Test func acceptAllWhileChangesArriveAcceptsWhatWasShownAndLeavesTheRest() throws {
+        let cli = CLI()
+        try cli.setUp(devices: ["laptop", "phone"])
+        for index in 1...5 { try cli.ok("put", "messages", "m\(index)", #""first""#, "--device", "phone", "--sync") }
+        let tui = try Tmux("\(CLI.binary.path) tui --device laptop", environment: ["TANDEM_HOME": cli.home.path])
+        tui.waitFor("[q] stop")
+        try tui.press("q")
+        tui.waitFor("2 Incoming (5)")
+        try tui.press("2")
+        try tui.press("A")
+        tui.waitFor("Accept all 5 incoming changes shown?")
+        // Meanwhile phone edits two of them, and laptop's vault watcher pulls the edits.
+        try cli.ok("put", "messages", "m2", #""second""#, "--device", "phone", "--sync")
+        try cli.ok("put", "messages", "m4", #""second""#, "--device", "phone", "--sync")
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, !(try cli.run(["incoming", "--device", "laptop", "--json"]).stdout.contains("second")) {
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        try tui.press("y")
+        tui.waitFor("accepted 3; 2 changed since and were left for review")
+        #expect(!tui.screen.contains("tandem incoming"), "no hint for the command line inside the UI")
+        try tui.quit()
+        for index in [1, 3, 5] {
+            #expect(try cli.ok("get", "messages", "m\(index)", "--device", "laptop", "--compact") == "\"first\"\n")
+        }
+        let left = try #require(try cli.run(["incoming", "--device", "laptop", "--json"]).json() as? [JSONObject])
+        #expect(Set(left.compactMap { $0["key"] as? String }) == ["m2", "m4"], "the edits that arrived wait for review")
+    }
+}
+
 /// A conflict of three devices: every version can be taken, and the merge
 /// file holds them all.
 @Suite(.serialized, .enabled(if: Tmux.available, "needs tmux; .ci/run installs it"))

@@ -21,3 +21,25 @@ import Testing
         #expect(try world.state("laptop", "friends", "alice") == .incoming)
     }
 }
+
+/// A decision names the version it was shown: one that arrived meanwhile is
+/// left for review, and nothing changes.
+@Suite struct ShownDecisionTests {
+    @Test func aChangeThatMovedSinceItWasShownIsNotDecided() async throws {
+        let world = try await TestWorld.incomingEdit()
+        let shown = try #require(try world["b"].entries(states: [.incoming]).first?.unseen.first)
+        let seen = ShownVersion(origin: shown.origin, wallMillis: shown.timestamp.wallMillis)
+        world.clocks["a"]!.advance(5_000)
+        try world.put("a", "c", "k", "3")
+        try await world.sync("a")
+        try await world.sync("b")
+        #expect(throws: TandemError.changedSince(context: "c", key: "k")) {
+            try world["b"].decide(.accept, context: "c", key: "k", shown: seen)
+        }
+        #expect(try world.state("b", "c", "k") == .incoming)
+        #expect(try world.value("b", "c", "k") == "1")
+        let now = try #require(try world["b"].entries(states: [.incoming]).first?.unseen.first)
+        try world["b"].decide(.accept, context: "c", key: "k", shown: ShownVersion(origin: now.origin, wallMillis: now.timestamp.wallMillis))
+        #expect(try world.value("b", "c", "k") == "3")
+    }
+}

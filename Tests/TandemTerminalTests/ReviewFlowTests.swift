@@ -90,8 +90,13 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         #expect(step(&state, .key(.enter)).isEmpty, "Enter is not a yes")
         #expect(state.modal == nil)
         _ = step(&state, .key(.character("A")))
-        let refs = ["bob", "carol"].map { EntryRef(context: "friends", key: $0) }
-        #expect(step(&state, .key(.character("y"))) == [.decide(.accept, refs)])
+        // The confirmed changes are the versions shown: who wrote each, and when.
+        let phone = DeviceID(validating: "00000000000000b2")!
+        let now: Int64 = 1_800_000_000_000
+        let shown = state.rows.filter { $0.state == .incoming }.map(ShownChange.init)
+        #expect(shown.map(\.ref.key) == ["bob", "carol"])
+        #expect(shown.map(\.version) == [ShownVersion(origin: phone, wallMillis: now - 120_000), ShownVersion(origin: phone, wallMillis: now - 30_000)])
+        #expect(step(&state, .key(.character("y"))) == [.decideShown(.accept, shown)])
     }
 
     @Test func conflictKeysResolveWithTheNamedSide() {

@@ -8,6 +8,8 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidDeviceName(String)
     case noSuchEntry(context: String, key: String)
     case noSuchChange(String)
+    /// The change waiting at an entry is not the one shown when the person decided.
+    case changedSince(context: String, key: String)
     case cannotUndo(reason: String)
     case notAConflict(context: String, key: String)
     case noSuchVersion(context: String, key: String, device: String)
@@ -65,6 +67,8 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "no entry \(context)/\(Escaped.quoted(key))"
         case .cannotUndo(let reason):
             "cannot undo: \(reason)"
+        case .changedSince(let context, let key):
+            "\(context)/\(Escaped.text(key)) changed since it was shown; nothing was decided"
         case .noSuchChange(let id):
             "no incoming change with id \(Escaped.quoted(id)) (see 'tandem incoming')"
         case .notAConflict(let context, let key):

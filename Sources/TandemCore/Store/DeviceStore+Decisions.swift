@@ -23,11 +23,27 @@ public enum Resolution: Sendable, Equatable {
     case merge(value: String?)
 }
 
+/// What a list showed of an incoming change: who wrote the version and when.
+public struct ShownVersion: Sendable, Hashable {
+    public var origin: DeviceID
+    public var wallMillis: Int64
+
+    public init(origin: DeviceID, wallMillis: Int64) {
+        self.origin = origin
+        self.wallMillis = wallMillis
+    }
+}
+
 extension DeviceStore {
     /// Applies `decision` to the change waiting at an entry. Accept and refuse
     /// need an incoming change; keep-mine also settles a refused change or a conflict.
+    ///
+    /// With `shown`, the change must still be the one a list showed (by its
+    /// writer and time), or `changedSince` is thrown and nothing changes: a
+    /// person who confirmed "accept all 39 shown" accepted those versions,
+    /// not ones that arrived while they read the question.
     @discardableResult
-    public func decide(_ decision: Decision, context: String, key: String) throws(TandemError) -> EntryStatus {
+    public func decide(_ decision: Decision, context: String, key: String, shown: ShownVersion? = nil) throws(TandemError) -> EntryStatus {
         let context = try Validation.contextName(context)
         let key = try Validation.key(key)
         return try writeTransaction { db in
@@ -38,6 +54,9 @@ extension DeviceStore {
             let waiting: Set<EntryState> = decision == .keepMine ? [.incoming, .refused, .conflict] : [.incoming, .refused]
             guard waiting.contains(state) else { throw TandemError.noSuchChange("\(context)/\(key)") }
             let version = record.views.unseen.deterministicWinner
+            if let shown, version.map({ ShownVersion(origin: $0.origin, wallMillis: $0.timestamp.wallMillis) }) != shown {
+                throw TandemError.changedSince(context: context, key: key)
+            }
             try self.recordingUndo(db, decision.rawValue, context: context, key: key) {
                 switch decision {
                 case .accept:

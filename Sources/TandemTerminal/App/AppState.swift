@@ -25,12 +25,29 @@ public enum Pane: Sendable, Equatable {
 
 /// An action on many entries, waiting for the person to confirm it.
 public enum PendingBulk: Sendable, Equatable {
-    case decide(Decision, [EntryRef])
+    /// Decide each change as it was shown when the question was asked.
+    case decide(Decision, [ShownChange])
     case delete(EntryRef)
     /// Quit with decisions or writes not published yet.
     case quit
     /// Wipe a demo device's store and restore it from the vault.
     case reinstall(String)
+}
+
+/// An incoming change as a list showed it: its entry, and which version.
+public struct ShownChange: Hashable, Sendable {
+    public var ref: EntryRef
+    public var version: ShownVersion?
+
+    public init(_ row: EntryRow) {
+        ref = EntryRef(row)
+        version = zip(row.origin, row.wallMillis).map(ShownVersion.init)
+    }
+}
+
+private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+    guard let a, let b else { return nil }
+    return (a, b)
 }
 
 /// One entry, by name.

@@ -33,6 +33,8 @@ public enum Effect: Sendable, Equatable {
     case reload
     case sync
     case decide(Decision, [EntryRef])
+    /// Decides each change as shown; those that changed since are left alone and counted.
+    case decideShown(Decision, [ShownChange])
     case resolve(EntryRef, Resolution)
     /// Takes back the latest decision not yet published.
     case undo
@@ -245,9 +247,9 @@ private func reduceModal(_ state: inout AppState, _ modal: Modal, _ key: Key) ->
             return []
         }
         switch bulk {
-        case .decide(let decision, let refs):
-            state.message = "\(decision.rawValue) \(refs.count) changes…"
-            return [.decide(decision, refs)]
+        case .decide(let decision, let shown):
+            state.message = "\(decision.rawValue) \(shown.count) changes…"
+            return [.decideShown(decision, shown)]
         case .delete(let ref):
             return [.delete(ref)]
         case .quit:
@@ -319,12 +321,12 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
         }
         return [.decide(decision, [EntryRef(entry)])]
     case .decideAll(let decision):
-        let refs = state.rows.filter { $0.state == .incoming }.map(EntryRef.init)
-        guard !refs.isEmpty else {
+        let shown = state.rows.filter { $0.state == .incoming }.map(ShownChange.init)
+        guard !shown.isEmpty else {
             state.message = "nothing to \(decision.rawValue)"
             return []
         }
-        state.modal = .confirm(.decide(decision, refs), question: "\(decision == .accept ? "Accept" : "Refuse") all \(refs.count) incoming changes shown? [y/n]")
+        state.modal = .confirm(.decide(decision, shown), question: "\(decision == .accept ? "Accept" : "Refuse") all \(shown.count) incoming changes shown? [y/n]")
     case .merge:
         guard state.selectedRow?.state == .conflict, let entry = state.selectedDetail else { return [] }
         let initial = entry.local?.value ?? entry.unseen.first?.value ?? "null"

@@ -182,7 +182,7 @@ public final class TerminalApp: @unchecked Sendable {
                 }
             case .snapshot(let folder):
                 inbox.post(.snapshotEnded(await Self.backUp(folder, store: store, inbox: inbox)))
-            case .decide, .resolve, .undo, .delete, .quit, .edit, .loadDetail, .switchDevice:
+            case .decide, .decideShown, .resolve, .undo, .delete, .quit, .edit, .loadDetail, .switchDevice:
                 break
             }
         } catch let error as TandemError {
@@ -194,7 +194,7 @@ public final class TerminalApp: @unchecked Sendable {
 
     static func keepsOrder(_ effect: Effect) -> Bool {
         switch effect {
-        case .decide, .resolve, .undo, .delete: true
+        case .decide, .decideShown, .resolve, .undo, .delete: true
         default: false
         }
     }
@@ -207,6 +207,19 @@ public final class TerminalApp: @unchecked Sendable {
                 for ref in refs { try store.decide(decision, context: ref.context, key: ref.key) }
                 let what = refs.count == 1 ? "\(refs[0].context)/\(Escaped.text(refs[0].key))" : "\(refs.count) changes"
                 inbox.post(.finished(message: "\(decision.rawValue): \(what)" + (decision == .keepMine ? " — press s to publish" : "")))
+            case .decideShown(let decision, let shown):
+                // What moved since the question was asked is left for review, never a stop halfway.
+                var done = 0, moved = 0
+                for change in shown {
+                    do {
+                        try store.decide(decision, context: change.ref.context, key: change.ref.key, shown: change.version)
+                        done += 1
+                    } catch .changedSince, .noSuchChange, .noSuchEntry {
+                        moved += 1
+                    }
+                }
+                let verb = decision == .accept ? "accepted" : "refused"
+                inbox.post(.finished(message: "\(verb) \(done)" + (moved > 0 ? "; \(moved) changed since and were left for review" : "")))
             case .resolve(let ref, let resolution):
                 try store.resolve(context: ref.context, key: ref.key, resolution)
                 inbox.post(.finished(message: "resolved \(ref.context)/\(Escaped.text(ref.key)) — press s to publish"))
