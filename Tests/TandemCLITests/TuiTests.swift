@@ -109,6 +109,39 @@ struct TuiTests {
     }
 }
 
+/// A decision waits its grace before a sync nobody asked for publishes it,
+/// so `u` still takes it back while other devices push.
+@Suite(.serialized, .enabled(if: Tmux.available, "needs tmux; .ci/run installs it"))
+struct TuiPublishingTests {
+    @Test func undoWorksWhileAnotherDevicePushesAndTheGraceThenPublishes() throws {
+        let cli = try TuiTests().story()
+        let tui = try Tmux("\(CLI.binary.path) tui --device laptop", environment: ["TANDEM_HOME": cli.home.path])
+        tui.waitFor("[q] stop")
+        try tui.press("q")
+        tui.waitFor("3 Conflicts (1)")
+        try tui.press("3")
+        tui.waitFor("laptop — this device")
+        try tui.press("m")
+        tui.waitFor("resolved settings/theme — published in 10 s (s now, u undoes it)")
+        tui.waitFor("1 publish in")
+        // phone pushes; laptop's vault watcher syncs, and leaves the resolution alone.
+        try cli.ok("put", "friends", "zoe", #"{"name":"Zoe"}"#, "--device", "phone", "--sync")
+        tui.waitFor("2 Incoming (3)")
+        try tui.press("u")
+        tui.waitFor("undid keep-local: settings/theme is conflict again")
+        // A new resolution is published by the UI itself once its grace ends, without s.
+        tui.waitFor("⚠ 1")
+        try tui.press("m")
+        tui.waitFor("1 publish in")
+        tui.waitUntil("the grace to end and a sync to publish", timeout: 20) { !$0.contains("publish in") && $0.contains("↑ 0") }
+        try tui.quit()
+        // tablet gets laptop's resolution, which has seen its own version: an edit to review.
+        try cli.ok("sync", "--device", "tablet")
+        let incoming = try cli.run(["incoming", "--device", "tablet", "--json"]).stdout
+        #expect(incoming.contains("theme") && incoming.contains("light"), "\(incoming)")
+    }
+}
+
 /// Bulk decisions act on the list the person confirmed, while another
 /// device keeps pushing.
 @Suite(.serialized, .enabled(if: Tmux.available, "needs tmux; .ci/run installs it"))

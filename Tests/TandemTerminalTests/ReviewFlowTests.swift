@@ -351,7 +351,7 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         var state = AppState()
         _ = step(&state, .loaded(sampleSnapshot()))
         _ = step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: false))
-        #expect(step(&state, .vaultChanged) == [.sync])
+        #expect(step(&state, .vaultChanged) == [.syncHoldingBack], "a sync nobody asked for leaves what was just decided alone")
         _ = step(&state, .synced(device: "laptop", message: "synced: pulled 2", broughtIncoming: true))
         #expect(state.modal == nil)
         #expect(state.message == "synced: pulled 2 — 2 reviews them")
@@ -364,12 +364,27 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         var state = AppState()
         _ = step(&state, .loaded(sampleSnapshot()))
         _ = step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: false))
-        #expect(step(&state, .vaultChanged) == [.sync])
+        #expect(step(&state, .vaultChanged) == [.syncHoldingBack])
         #expect(step(&state, .key(.character("s"))).isEmpty, "one sync at a time")
         #expect(step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: false)) == [.reload, .sync],
                 "the write made meanwhile is published by the sync that follows")
         #expect(state.syncing)
         #expect(step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: false)) == [.reload])
+    }
+
+    @Test func aChangeMadeHereIsPublishedWhenItsGraceEndsAndTheHeaderCountsDown() {
+        var state = AppState()
+        state.size = (120, 30)
+        var snapshot = sampleSnapshot()
+        snapshot.newestQueuedMillis = snapshot.nowMillis - 3_000
+        _ = step(&state, .loaded(snapshot))
+        _ = step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: false))
+        #expect(AppView(theme: .dark).render(state).text.contains("1 publish in 7 s (s now · u undo)"))
+        #expect(step(&state, .tick(nowMillis: snapshot.nowMillis + 1_000)).isEmpty)
+        #expect(AppView(theme: .dark).render(state).text.contains("1 publish in 6 s"))
+        #expect(step(&state, .tick(nowMillis: snapshot.nowMillis + 7_000)) == [.syncHoldingBack], "the grace ended")
+        #expect(step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: false)) == [.reload])
+        #expect(step(&state, .tick(nowMillis: snapshot.nowMillis + 8_000)).isEmpty, "handed to a sync once")
     }
 
     @Test func answersAboutTheDeviceShownBeforeASwitchAreDropped() {

@@ -141,11 +141,12 @@ extension DeviceStore {
 
     // MARK: Push
 
-    /// The changes waiting to be pushed, oldest first, at most `limit`.
-    public func outbox(limit: Int = .max) throws(TandemError) -> [Change] {
+    /// The changes waiting to be pushed, oldest first, at most `limit`; with
+    /// `queuedBefore`, only those queued before that time (milliseconds).
+    public func outbox(limit: Int = .max, queuedBefore: Int64 = .max) throws(TandemError) -> [Change] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT context, key, value, vv, wall, counter, origin, schema FROM outbox ORDER BY queued, context, key LIMIT ?",
-                             arguments: [limit]).compactMap { row in
+            try Row.fetchAll(db, sql: "SELECT context, key, value, vv, wall, counter, origin, schema FROM outbox WHERE queued <= ? ORDER BY queued, context, key LIMIT ?",
+                             arguments: [queuedBefore, limit]).compactMap { row in
                 guard let version = try EntryRecord.version(row, from: 2, path: self.path) else { return nil }
                 return Change(context: row[0], key: row[1], version: version)
             }
@@ -175,6 +176,11 @@ extension DeviceStore {
             try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [StoreMeta.nextSeq.rawValue])
             if segment.restates { try StoreMeta.set(db, .restatedSeq, String(segment.seq)) }
         }
+    }
+
+    /// When the newest change waiting in the outbox was queued; nil when none waits.
+    public func newestQueuedMillis() throws(TandemError) -> Int64? {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT max(queued) FROM outbox") }
     }
 
     /// Notes a sync that reached the vault.

@@ -15,6 +15,10 @@ public struct Synchronizer: Sendable {
     /// Bytes of values per segment at most, unless one change alone is
     /// larger: a reader holds a segment in memory while it applies it.
     public var maxValueBytesPerSegment = 8 << 20
+    /// When set, changes queued less than this many milliseconds ago stay
+    /// in the outbox: the terminal UI gives a person that long to take a
+    /// decision back before a sync it did not ask for publishes it.
+    public var holdBackMillis: Int64?
 
     public init(store: DeviceStore, logger: Logger = Logger(label: "tandem.sync")) {
         self.store = store
@@ -368,8 +372,9 @@ public struct Synchronizer: Sendable {
     }
 
     private func push(vault: Vault, policies: PolicyMap, report: inout SyncReport) throws(TandemError) {
+        let before = holdBackMillis.map { store.clock.nowMillis() - $0 } ?? .max
         while true {
-            let changes = try store.outbox(limit: maxChangesPerSegment)
+            let changes = try store.outbox(limit: maxChangesPerSegment, queuedBefore: before)
             guard !changes.isEmpty else { return }
             try publish(changes, restating: false, vault: vault, policies: policies, report: &report)
         }

@@ -83,6 +83,12 @@ public struct AppState: Sendable, Equatable {
     }
     public var selection: [Screen: Int] = [:]
     /// The filter of the entries list; `editingFilter` while it is typed.
+    /// How long a decision, resolution or write made here waits before a
+    /// sync the person did not ask for publishes it: `u` takes it back
+    /// meanwhile, and `s` publishes at once.
+    public static let publishGraceMillis: Int64 = 10_000
+    /// The newest queued change whose grace ended and was handed to a sync.
+    public var publishedThrough: Int64?
     /// Which of the selected conflict's other versions `t` takes (an index
     /// into its versions, kept in range where it is used).
     public var conflictVersion = 0

@@ -31,7 +31,11 @@ public enum Action: Sendable {
 /// Work the reducer asks for; it runs off the UI thread and answers with actions.
 public enum Effect: Sendable, Equatable {
     case reload
+    /// A sync the person asked for: it publishes everything.
     case sync
+    /// A sync the UI started (the vault changed, the grace ended): changes
+    /// made in the last `AppState.publishGraceMillis` stay unpublished.
+    case syncHoldingBack
     case decide(Decision, [EntryRef])
     /// Decides each change as shown; those that changed since are left alone and counted.
     case decideShown(Decision, [ShownChange])
@@ -132,7 +136,7 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
             state.syncing = true
             state.promptAfterSync = queued.prompt || asked
             state.promptOwed = state.promptOwed || (asked && broughtIncoming)
-            return [.reload, .sync]
+            return [.reload, state.promptAfterSync ? .sync : .syncHoldingBack]
         }
         let prompt = (asked && broughtIncoming) || state.promptOwed
         state.promptOwed = false
@@ -157,7 +161,14 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
         return []
     case .tick(let now):
         state.snapshot?.nowMillis = now
-        return []
+        // The grace of the newest unpublished change ended: publish it.
+        guard let snapshot = state.snapshot, snapshot.online, snapshot.counts.waitingToPush > 0, !state.syncing,
+              let newest = snapshot.newestQueuedMillis, now >= newest + AppState.publishGraceMillis,
+              state.publishedThrough != newest else { return [] }
+        state.publishedThrough = newest
+        state.syncing = true
+        state.promptAfterSync = false
+        return [.syncHoldingBack]
     case .storeChanged:
         return [.reload]
     case .vaultChanged:
@@ -167,7 +178,7 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
         }
         state.syncing = true
         state.promptAfterSync = false
-        return [.sync]
+        return [.syncHoldingBack]
     case .key(let key):
         return reduceKey(&state, key)
     }
@@ -358,10 +369,10 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
     case .nextDevice, .openDevice, .togglePause, .faster, .slower, .toggleOnline, .reinstall:
         return runDemo(command, &state)
     case .keepLocal:
-        guard state.selectedRow?.state == .conflict, let entry = state.selectedDetail else { return [] }
+        guard state.selectedRow?.state == .conflict, let entry = state.selectedDetail else { return notAConflict(&state) }
         return [.resolve(EntryRef(context: entry.context, key: entry.key), .keepLocal)]
     case .takeRemote:
-        guard state.selectedRow?.state == .conflict, let entry = state.selectedDetail, !entry.unseen.isEmpty else { return [] }
+        guard state.selectedRow?.state == .conflict, let entry = state.selectedDetail, !entry.unseen.isEmpty else { return notAConflict(&state) }
         let chosen = entry.unseen[state.conflictVersion % entry.unseen.count]
         return [.resolve(EntryRef(context: entry.context, key: entry.key), .takeVersion(chosen.vector))]
     case .nextVersion, .previousVersion:
@@ -375,6 +386,13 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
         state.message = "t takes version \(state.conflictVersion + 1) of \(count)"
             + (state.snapshot.map { ", \($0.name(chosen.origin))'s" } ?? "")
     }
+    return []
+}
+
+/// A conflict key on a row that is not (or no longer) a conflict says so
+/// instead of doing nothing.
+private func notAConflict(_ state: inout AppState) -> [Effect] {
+    state.message = state.selectedRow.map { "\($0.context)/\(Escaped.text($0.key)) is not in conflict" } ?? "no conflict selected"
     return []
 }
 

@@ -26,6 +26,8 @@ public struct Snapshot: Sendable, Equatable {
     public var demo: DemoStatus?
     /// Other devices' logs whose reading here stopped at a missing segment.
     public var gaps: [LogGap] = []
+    /// When the newest of this device's unpublished changes was made.
+    public var newestQueuedMillis: Int64?
 
     /// Reads everything the screens need from `store`.
     public static func load(_ store: DeviceStore, demo: DemoStatus? = nil) throws -> Snapshot {
@@ -47,7 +49,7 @@ public struct Snapshot: Sendable, Equatable {
             contexts: ContextSummary.summaries(of: rows, policies: try store.policies(), schemas: try store.schemaVersions()),
             rows: rows, names: names, devices: records, damagedRecords: listing.damaged, events: try store.events(limit: 200),
             nowMillis: SystemClock().nowMillis(), snapshots: ((try? store.snapshotSummaries().summaries) ?? []).reversed(), demo: demo,
-            gaps: try store.logGaps())
+            gaps: try store.logGaps(), newestQueuedMillis: try store.newestQueuedMillis())
     }
 
     /// True for a device record that a reinstall replaced.

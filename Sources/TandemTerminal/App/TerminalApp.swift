@@ -141,10 +141,10 @@ public final class TerminalApp: @unchecked Sendable {
             switch purpose {
             case .create, .update:
                 let outcome = try store.write(context: ref.context, key: ref.key, value: text)
-                inbox.post(.finished(message: outcome == .unchanged ? "\(label): unchanged" : "\(label) written — press s to publish"))
+                inbox.post(.finished(message: outcome == .unchanged ? "\(label): unchanged" : "\(label) written — \(Self.publishing)"))
             case .merge:
                 try store.resolve(context: ref.context, key: ref.key, .merge(value: ValueEditor.value(ofMergeFile: text)))
-                inbox.post(.finished(message: "merged \(label) — press s to publish"))
+                inbox.post(.finished(message: "merged \(label) — \(Self.publishing)"))
             }
         } catch let error as TandemError {
             inbox.post(.failed(message: "\(error.description); nothing was written"))
@@ -170,11 +170,13 @@ public final class TerminalApp: @unchecked Sendable {
                 inbox.post(.loaded(try Snapshot.load(store, demo: demo?.currentStatus)))
             case .demo(let request):
                 try steer(request)
-            case .sync:
+            case .sync, .syncHoldingBack:
                 do {
                     var policies = PolicyMap(contexts: try store.policies())
                     for (context, policy) in policies.contexts where policy == .handlers { policies.contexts[context] = .review }
-                    let report = try await Synchronizer(store: store).sync(policies: policies)
+                    var synchronizer = Synchronizer(store: store)
+                    if effect == .syncHoldingBack { synchronizer.holdBackMillis = AppState.publishGraceMillis }
+                    let report = try await synchronizer.sync(policies: policies)
                     inbox.post(.synced(device: device, message: Self.describe(report),
                                        broughtIncoming: report.changesPulled > 0 && report.waiting > 0))
                 } catch {
@@ -192,6 +194,9 @@ public final class TerminalApp: @unchecked Sendable {
         }
     }
 
+    /// What becomes of a change made here, said the same way everywhere.
+    static let publishing = "published in \(AppState.publishGraceMillis / 1000) s (s now, u undoes it)"
+
     static func keepsOrder(_ effect: Effect) -> Bool {
         switch effect {
         case .decide, .decideShown, .resolve, .undo, .delete: true
@@ -206,7 +211,7 @@ public final class TerminalApp: @unchecked Sendable {
             case .decide(let decision, let refs):
                 for ref in refs { try store.decide(decision, context: ref.context, key: ref.key) }
                 let what = refs.count == 1 ? "\(refs[0].context)/\(Escaped.text(refs[0].key))" : "\(refs.count) changes"
-                inbox.post(.finished(message: "\(decision.rawValue): \(what)" + (decision == .keepMine ? " — press s to publish" : "")))
+                inbox.post(.finished(message: "\(decision.rawValue): \(what)" + (decision == .keepMine ? " — \(Self.publishing)" : "")))
             case .decideShown(let decision, let shown):
                 // What moved since the question was asked is left for review, never a stop halfway.
                 var done = 0, moved = 0
@@ -222,14 +227,14 @@ public final class TerminalApp: @unchecked Sendable {
                 inbox.post(.finished(message: "\(verb) \(done)" + (moved > 0 ? "; \(moved) changed since and were left for review" : "")))
             case .resolve(let ref, let resolution):
                 try store.resolve(context: ref.context, key: ref.key, resolution)
-                inbox.post(.finished(message: "resolved \(ref.context)/\(Escaped.text(ref.key)) — press s to publish"))
+                inbox.post(.finished(message: "resolved \(ref.context)/\(Escaped.text(ref.key)) — \(Self.publishing)"))
             case .undo:
                 let undone = try store.undoLastDecision()
                 let entry = undone.status
                 inbox.post(.finished(message: "undid \(undone.label): \(entry.context)/\(Escaped.text(entry.key)) is \(entry.state.rawValue) again"))
             case .delete(let ref):
                 try store.write(context: ref.context, key: ref.key, value: nil)
-                inbox.post(.finished(message: "deleted \(ref.context)/\(Escaped.text(ref.key)) — press s to publish"))
+                inbox.post(.finished(message: "deleted \(ref.context)/\(Escaped.text(ref.key)) — \(Self.publishing)"))
             default:
                 break
             }

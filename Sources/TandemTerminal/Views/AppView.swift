@@ -47,6 +47,14 @@ public struct AppView {
         return grid
     }
 
+    /// Seconds until the newest unpublished change is published by a sync
+    /// the person did not ask for; nil when none is waiting for its grace.
+    static func graceLeft(_ snapshot: Snapshot) -> Int64? {
+        guard snapshot.counts.waitingToPush > 0, snapshot.online, let newest = snapshot.newestQueuedMillis else { return nil }
+        let left = newest + AppState.publishGraceMillis - snapshot.nowMillis
+        return left > 0 ? (left + 999) / 1000 : nil
+    }
+
     private func drawHeader(_ grid: inout Grid, _ state: AppState) {
         grid.fill(Rect(x: 0, y: 0, width: grid.width, height: 1), style: theme.header)
         guard let snapshot = state.snapshot else {
@@ -58,6 +66,9 @@ public struct AppView {
         let newer = counts.needsNewerApp > 0 ? "  ⇡ \(counts.needsNewerApp)" : ""
         let right = " ✓ \(counts.inSync)  ↑ \(counts.waitingToPush)  ↓ \(counts.incoming)  ⚠ \(counts.conflicts)  ⊘ \(counts.refused)\(newer) "
         var status = (snapshot.online ? "online" : "OFFLINE") + (state.syncing ? " · syncing…" : " · " + synced)
+        if let left = AppView.graceLeft(snapshot) {
+            status += " · \(counts.waitingToPush) publish in \(left) s (s now · u undo)"
+        }
         if let demo = snapshot.demo {
             status += demo.paused ? " · demo paused" : String(format: " · demo ×%g", demo.speed)
         }
