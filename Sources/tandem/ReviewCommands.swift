@@ -69,8 +69,10 @@ enum DecisionRunner {
             }
         }
         var results: [JSONValue] = []
+        // Decided together, taken back together by one tandem undo.
+        let action = chosen.count > 1 ? try store.newAction() : nil
         for entry in chosen {
-            let after = try store.decide(decision, context: entry.context, key: entry.key)
+            let after = try store.decide(decision, context: entry.context, key: entry.key, action: action)
             results.append(.object([("id", .string(entry.changeID ?? "")), ("context", .string(entry.context)),
                                     ("key", .string(entry.key)), ("state", .string(after.state.rawValue))]))
             if !json {
@@ -213,7 +215,8 @@ struct UndoCommand: ParsableCommand {
         abstract: "Take back the latest accept, refuse, keep-mine or resolve taken on this device, if nothing has changed the entry since.",
         discussion: """
             A keep-mine or a resolution can be taken back until a sync publishes it; an accept or a refuse until a \
-            sync, a write or another decision changes the entry. Run it again to take back the one before.
+            sync, a write or another decision changes the entry. Decisions taken together (accept --all, A in the UI) \
+            are taken back together. Run it again to take back the one before.
 
             Example: tandem accept 3f9c2a81d0 && tandem undo
             """)
@@ -225,7 +228,11 @@ struct UndoCommand: ParsableCommand {
         let entry = undone.status
         if output.json {
             Output.json(.object([("undone", .string(undone.label)), ("context", .string(entry.context)), ("key", .string(entry.key)),
-                                 ("state", .string(entry.state.rawValue))]))
+                                 ("state", .string(entry.state.rawValue)), ("count", .number(String(undone.count))),
+                                 ("changedSince", .number(String(undone.changedSince)))]))
+        } else if undone.count > 1 {
+            Output.line("undid \(undone.label) of \(undone.count - undone.changedSince) changes"
+                        + (undone.changedSince > 0 ? "; \(undone.changedSince) changed since and were left as they are" : ""))
         } else {
             Output.line("undid \(undone.label): \(entry.context)/\(Escaped.text(entry.key)) → \(entry.state.rawValue)")
         }

@@ -167,12 +167,16 @@ struct TuiBulkTests {
         try tui.press("y")
         tui.waitFor("accepted 3; 2 changed since and were left for review")
         #expect(!tui.screen.contains("tandem incoming"), "no hint for the command line inside the UI")
-        try tui.quit()
         for index in [1, 3, 5] {
             #expect(try cli.ok("get", "messages", "m\(index)", "--device", "laptop", "--compact") == "\"first\"\n")
         }
         let left = try #require(try cli.run(["incoming", "--device", "laptop", "--json"]).json() as? [JSONObject])
         #expect(Set(left.compactMap { $0["key"] as? String }) == ["m2", "m4"], "the edits that arrived wait for review")
+        // One undo takes back the whole accept, not only its last entry.
+        try tui.press("u")
+        tui.waitFor("undid accept of 3 changes")
+        tui.waitFor("2 Incoming (5)")
+        try tui.quit()
     }
 }
 

@@ -34,6 +34,42 @@ import Testing
         }
     }
 
+    /// An accept of many changes at once is one action: one undo takes all of
+    /// it back (not only the last entry), and more than the undo depth of
+    /// decisions fit in one action.
+    @Test func decisionsTakenTogetherAreTakenBackTogether() async throws {
+        let world = try TestWorld(devices: ["a", "b"])
+        for index in 0..<120 { try world.put("a", "c", "k\(index)", "\(index)") }
+        try world.put("a", "c", "alone", "1")
+        try await world.sync("a")
+        try await world.sync("b")
+        let store = world["b"]
+        try store.decide(.accept, context: "c", key: "alone")
+        let action = try store.newAction()
+        for index in 0..<120 { try store.decide(.accept, context: "c", key: "k\(index)", action: action) }
+        #expect(try store.entries(states: [.incoming]).isEmpty)
+        let undone = try store.undoLastDecision()
+        #expect(undone.count == 120 && undone.changedSince == 0)
+        #expect(try store.entries(states: [.incoming]).count == 120, "all of the action came back")
+        #expect(try world.state("b", "c", "alone") == .inSync, "the decision before it is another action")
+        #expect(try store.undoLastDecision().status.key == "alone")
+    }
+
+    @Test func anActionWhoseEntriesChangedSinceTakesBackTheRest() async throws {
+        let world = try TestWorld(devices: ["a", "b"])
+        for key in ["x", "y", "z"] { try world.put("a", "c", key, "1") }
+        try await world.sync("a")
+        try await world.sync("b")
+        let store = world["b"]
+        let action = try store.newAction()
+        for key in ["x", "y", "z"] { try store.decide(.accept, context: "c", key: key, action: action) }
+        try world.put("b", "c", "y", "2")
+        let undone = try store.undoLastDecision()
+        #expect(undone.count == 3 && undone.changedSince == 1)
+        #expect(try world.state("b", "c", "x") == .incoming && (try world.state("b", "c", "z")) == .incoming)
+        #expect(try world.value("b", "c", "y") == "2", "a write made since stays")
+    }
+
     @Test func aResolutionIsTakenBackUntilASyncPublishesIt() async throws {
         let world = try await TestWorld.concurrentEdit()
         let store = world["laptop"]

@@ -43,7 +43,11 @@ extension DeviceStore {
     /// person who confirmed "accept all 39 shown" accepted those versions,
     /// not ones that arrived while they read the question.
     @discardableResult
-    public func decide(_ decision: Decision, context: String, key: String, shown: ShownVersion? = nil) throws(TandemError) -> EntryStatus {
+    ///
+    /// Decisions given the same `action` (from ``newAction()``) are taken
+    /// back together by one ``undoLastDecision()``.
+    public func decide(_ decision: Decision, context: String, key: String, shown: ShownVersion? = nil,
+                       action: UndoAction? = nil) throws(TandemError) -> EntryStatus {
         let context = try Validation.contextName(context)
         let key = try Validation.key(key)
         return try writeTransaction { db in
@@ -57,7 +61,7 @@ extension DeviceStore {
             if let shown, version.map({ ShownVersion(origin: $0.origin, wallMillis: $0.timestamp.wallMillis) }) != shown {
                 throw TandemError.changedSince(context: context, key: key)
             }
-            try self.recordingUndo(db, decision.rawValue, context: context, key: key) {
+            try self.recordingUndo(db, decision.rawValue, context: context, key: key, action: action) {
                 switch decision {
                 case .accept:
                     try self.adopt(db, &record, version, catalog: try self.schemaCatalog(db))

@@ -5,12 +5,30 @@ import GRDB
 public struct UndoneDecision: Sendable {
     /// What was taken back: `accept`, `refuse`, `keep-mine`, `keep-local`, `merge` or `take-remote …`.
     public var label: String
+    /// The entry as it is now (of an action on several, the last one decided).
     public var status: EntryStatus
+    /// How many entries the action decided, and how many of them changed
+    /// since and were left as they are.
+    public var count = 1
+    public var changedSince = 0
+}
+
+/// Several decisions taken as one action (accept all shown), which one
+/// undo takes back; see ``DeviceStore/newAction()``.
+public struct UndoAction: Sendable, Hashable {
+    public let id: Int64
 }
 
 extension DeviceStore {
-    /// How many decisions are kept for undo; older ones are forgotten.
+    /// How many actions are kept for undo; older ones are forgotten.
     static let undoDepth = 50
+
+    /// A new action for decisions that one undo should take back together.
+    public func newAction() throws(TandemError) -> UndoAction {
+        try writeTransaction { db in
+            UndoAction(id: (try Int64.fetchOne(db, sql: "SELECT max(coalesce(action, 0)) FROM undo") ?? 0) + 1)
+        }
+    }
 
     /// Takes back the latest decision or resolution taken on this device,
     /// as long as nothing has changed the entry since: not a sync that
@@ -34,36 +52,66 @@ extension DeviceStore {
             throw .cannotUndo(reason: "the last sync wrote this device's changes to the vault (\(next.path)) and did not finish; run tandem sync")
         }
         let outcome: Result<UndoneDecision, TandemError> = try writeTransaction { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, context, key, label, before, after FROM undo ORDER BY id DESC LIMIT 1") else {
+            guard let last = try Row.fetchOne(db, sql: "SELECT id, action FROM undo ORDER BY id DESC LIMIT 1") else {
                 return .failure(.cannotUndo(reason: "no decision taken on this device is left to undo"))
             }
-            let id: Int64 = row["id"], context: String = row["context"], key: String = row["key"], label: String = row["label"]
-            try db.execute(sql: "DELETE FROM undo WHERE id = ?", arguments: [id])
-            guard let before = EntryRows(json: row["before"]), let after = EntryRows(json: row["after"]) else {
-                // Forgotten (the delete above commits), so the one before it can still be taken back.
-                return .failure(.cannotUndo(reason: "the record of \(label) of \(context)/\(Escaped.text(key)) in \(self.path) does not decode"))
+            // The latest action: one decision, or all decisions taken together.
+            let rows: [Row]
+            if let action = last["action"] as Int64? {
+                rows = try Row.fetchAll(db, sql: "SELECT id, context, key, label, before, after FROM undo WHERE action = ? ORDER BY id DESC", arguments: [action])
+                try db.execute(sql: "DELETE FROM undo WHERE action = ?", arguments: [action])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT id, context, key, label, before, after FROM undo WHERE id = ?", arguments: [last["id"] as Int64])
+                try db.execute(sql: "DELETE FROM undo WHERE id = ?", arguments: [last["id"] as Int64])
             }
-            let now = try EntryRows.read(db, context: context, key: key)
-            guard now == after else {
-                let why = after.outbox != nil && now.outbox == nil ? "a sync has published it" : "the entry changed since (a sync, a write or a later decision)"
-                return .failure(.cannotUndo(reason: "\(label) of \(context)/\(Escaped.text(key)): \(why)"))
+            var undone: UndoneDecision?
+            var refusal: TandemError?
+            var changed = 0
+            for row in rows {
+                let context: String = row["context"], key: String = row["key"], label: String = row["label"]
+                guard let before = EntryRows(json: row["before"]), let after = EntryRows(json: row["after"]) else {
+                    // Forgotten (the delete above commits), so the one before it can still be taken back.
+                    refusal = .cannotUndo(reason: "the record of \(label) of \(context)/\(Escaped.text(key)) in \(self.path) does not decode")
+                    changed += 1
+                    continue
+                }
+                let now = try EntryRows.read(db, context: context, key: key)
+                guard now == after else {
+                    let why = after.outbox != nil && now.outbox == nil ? "a sync has published it" : "the entry changed since (a sync, a write or a later decision)"
+                    refusal = .cannotUndo(reason: "\(label) of \(context)/\(Escaped.text(key)): \(why)")
+                    changed += 1
+                    continue
+                }
+                try before.restore(db, context: context, key: key)
+                try self.log(db, "undo \(label) \(context)/\(Escaped.text(key))")
+                let status = try self.status(db, context: context, key: key)
+                if undone == nil { undone = UndoneDecision(label: label, status: status) }
             }
-            try before.restore(db, context: context, key: key)
-            try self.log(db, "undo \(label) \(context)/\(Escaped.text(key))")
-            return .success(UndoneDecision(label: label, status: try self.status(db, context: context, key: key)))
+            guard var result = undone else { return .failure(refusal ?? .cannotUndo(reason: "nothing to undo")) }
+            result.count = rows.count
+            result.changedSince = changed
+            return .success(result)
         }
         return try outcome.get()
     }
 
     /// Runs `change` (a decision or a resolution) and records the entry's
     /// rows before and after it, for ``undoLastDecision()``.
-    func recordingUndo<T>(_ db: Database, _ label: String, context: String, key: String, _ change: () throws -> T) throws -> T {
+    func recordingUndo<T>(_ db: Database, _ label: String, context: String, key: String, action: UndoAction? = nil,
+                          _ change: () throws -> T) throws -> T {
         let before = try EntryRows.read(db, context: context, key: key)
         let result = try change()
         let after = try EntryRows.read(db, context: context, key: key)
-        try db.execute(sql: "INSERT INTO undo (at, context, key, label, before, after) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [clock.nowMillis(), context, key, label, try before.json(), try after.json()])
-        try db.execute(sql: "DELETE FROM undo WHERE id <= (SELECT max(id) FROM undo) - ?", arguments: [Self.undoDepth])
+        try db.execute(sql: "INSERT INTO undo (at, context, key, label, before, after, action) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       arguments: [clock.nowMillis(), context, key, label, try before.json(), try after.json(), action?.id])
+        // The oldest actions beyond the depth are forgotten; not while an
+        // action of many decisions records them (that would cost a scan each).
+        if action == nil {
+            try db.execute(sql: """
+                DELETE FROM undo WHERE coalesce(action, -id) NOT IN (
+                    SELECT action FROM (SELECT coalesce(action, -id) AS action, max(id) AS latest FROM undo GROUP BY 1 ORDER BY latest DESC LIMIT ?))
+                """, arguments: [Self.undoDepth])
+        }
         return result
     }
 }

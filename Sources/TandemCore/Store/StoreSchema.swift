@@ -184,6 +184,13 @@ enum StoreSchema {
                 table.primaryKey(["context", "key", "vv"])
             }
         }
+        // Decisions taken together (accept all shown) share an action, and
+        // one undo takes the whole action back.
+        migrator.registerMigration("v9-undo-actions") { db in
+            try db.alter(table: "undo") { table in
+                table.add(column: "action", .integer)
+            }
+        }
         return migrator
     }
 }

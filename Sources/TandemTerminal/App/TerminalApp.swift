@@ -215,9 +215,10 @@ public final class TerminalApp: @unchecked Sendable {
             case .decideShown(let decision, let shown):
                 // What moved since the question was asked is left for review, never a stop halfway.
                 var done = 0, moved = 0
+                let action = shown.count > 1 ? try store.newAction() : nil
                 for change in shown {
                     do {
-                        try store.decide(decision, context: change.ref.context, key: change.ref.key, shown: change.version)
+                        try store.decide(decision, context: change.ref.context, key: change.ref.key, shown: change.version, action: action)
                         done += 1
                     } catch .changedSince, .noSuchChange, .noSuchEntry {
                         moved += 1
@@ -231,7 +232,12 @@ public final class TerminalApp: @unchecked Sendable {
             case .undo:
                 let undone = try store.undoLastDecision()
                 let entry = undone.status
-                inbox.post(.finished(message: "undid \(undone.label): \(entry.context)/\(Escaped.text(entry.key)) is \(entry.state.rawValue) again"))
+                if undone.count > 1 {
+                    inbox.post(.finished(message: "undid \(undone.label) of \(undone.count - undone.changedSince) changes"
+                                         + (undone.changedSince > 0 ? "; \(undone.changedSince) changed since and were left as they are" : "")))
+                } else {
+                    inbox.post(.finished(message: "undid \(undone.label): \(entry.context)/\(Escaped.text(entry.key)) is \(entry.state.rawValue) again"))
+                }
             case .delete(let ref):
                 try store.write(context: ref.context, key: ref.key, value: nil)
                 inbox.post(.finished(message: "deleted \(ref.context)/\(Escaped.text(ref.key)) — \(Self.publishing)"))
