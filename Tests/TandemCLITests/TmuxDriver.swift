@@ -58,7 +58,8 @@ final class Tmux {
         try Self.run(["-S", socket, "resize-window", "-t", session, "-x", "\(width)", "-y", "\(height)"], capture: false)
     }
 
-    /// Quits the UI, confirming when it asks about unpublished changes, and
+    /// Quits the UI (stopping the review prompt first when it shows),
+    /// confirming when it asks about unpublished changes, and
     /// waits for the process to end with status 0.
     func quit(sourceLocation: SourceLocation = #_sourceLocation) throws {
         try press("q")
@@ -67,6 +68,8 @@ final class Tmux {
             let shown = screen
             if shown.contains("EXITED:0") { return }
             if shown.contains("Quit anyway?") { try press("y") }
+            // The review prompt takes q as "stop"; the next q quits.
+            if shown.contains("[q] stop") { try press("q") }
             Thread.sleep(forTimeInterval: 0.1)
         }
         Issue.record("the UI did not quit; the screen:\n\(screen)", sourceLocation: sourceLocation)

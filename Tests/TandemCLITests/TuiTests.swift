@@ -28,8 +28,8 @@ struct TuiTests {
         let cli = try story()
         let tui = try tui(cli, device: "laptop")
         // The first sync brought phone's changes: the prompt steps through them.
-        tui.waitFor("[a]ccept [r]efuse [o] keep mine [l]ater [d]iff [q] stop")
-        tui.waitFor("Remote edit from phone · friends/alice")
+        tui.waitFor("[a]ccept [r]efuse [o] keep mine [l]ater [d]iff whole [q] stop")
+        tui.waitFor("1 of 2 · Remote edit from phone · friends/alice")
         try tui.press("a")
         tui.waitFor("accept: friends/alice")
         tui.waitFor("Remote insert from phone · friends/bob")

@@ -319,8 +319,9 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         let state = afterSync()
         #expect(state.modal == .prompt(skipped: []))
         let text = AppView().render(state).text
-        #expect(text.contains("Remote edit from phone · friends/bob · 2 min ago"), "\(text)")
-        #expect(text.contains("[a]ccept [r]efuse [o] keep mine [l]ater [d]iff [q] stop"))
+        #expect(text.contains("1 of 2 · Remote edit from phone · friends/bob · 2 min ago"), "\(text)")
+        #expect(text.contains("[a]ccept [r]efuse [o] keep mine [l]ater [d]iff whole [q] stop"))
+        #expect(text.contains("┌") && text.contains("┘"), "a frame: \(text)")
     }
 
     @Test func keysDecideTheShownChangeAndLaterMovesOn() {
@@ -337,11 +338,17 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         #expect(other.modal == nil)
     }
 
-    @Test func diffOpensTheIncomingScreenOnThatChangeAndQStops() {
+    @Test func diffShowsTheWholeDiffInsideThePromptAndQStops() {
         var state = afterSync()
         _ = step(&state, .key(.character("d")))
-        #expect(state.screen == .incoming)
-        #expect(state.selectedRow?.key == "bob")
+        #expect(state.modal == .prompt(skipped: []), "d stays in the prompt")
+        #expect(state.promptExpanded && state.message == "the whole diff (d shows its start)")
+        #expect(AppView().render(state).text.contains("[d]iff start"))
+        _ = step(&state, .key(.character("l")))
+        #expect(state.message == "left friends/bob for later")
+        #expect(AppView().render(state).text.contains("2 of 2 · Remote insert from phone · friends/carol"))
+        _ = step(&state, .key(.character("z")))
+        #expect(state.message.contains("a accepts"), "a key that does nothing here says what does")
         var other = afterSync()
         _ = step(&other, .key(.character("q")))
         #expect(other.modal == nil)
@@ -419,6 +426,16 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         #expect(state.message == "error: vault.json is garbage")
         _ = step(&state, .detailLoaded(LoadedDetail(ref: EntryRef(context: "friends", key: "alice"), status: nil, error: "store is busy")))
         #expect(state.message == "error: store is busy")
+    }
+
+    @Test func sOpensThePromptWheneverChangesWaitEvenIfTheWatcherBroughtThem() {
+        var state = AppState()
+        _ = step(&state, .loaded(sampleSnapshot()))
+        _ = step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: false))
+        #expect(state.modal == nil, "the first sync brought nothing")
+        #expect(step(&state, .key(.character("s"))) == [.sync])
+        _ = step(&state, .synced(device: "laptop", message: "synced", broughtIncoming: false))
+        #expect(state.modal == .prompt(skipped: []), "two changes wait: s steps through them")
     }
 
     @Test func aSyncWithNothingNewDoesNotPrompt() {

@@ -87,6 +87,10 @@ public struct AppState: Sendable, Equatable {
     /// sync the person did not ask for publishes it: `u` takes it back
     /// meanwhile, and `s` publishes at once.
     public static let publishGraceMillis: Int64 = 10_000
+    /// Set by `s`: the prompt opens after that sync whenever changes wait.
+    public var promptWhenWaiting = false
+    /// The prompt shows the whole diff of its change (`d`), not its start.
+    public var promptExpanded = false
     /// The newest queued change whose grace ended and was handed to a sync.
     public var publishedThrough: Int64?
     /// Which of the selected conflict's other versions `t` takes (an index
@@ -209,6 +213,13 @@ public struct AppState: Sendable, Equatable {
     /// The change the prompt shows: the first incoming one not left for later.
     public func promptEntry(skipping skipped: Set<EntryRef>) -> EntryRow? {
         snapshot?.rows.first { $0.state == .incoming && !skipped.contains(EntryRef($0)) }
+    }
+
+    /// Where the prompt stands: the change it shows is number `position`
+    /// of `total` (those already decided or left for later count before it).
+    public func promptPosition(skipping skipped: Set<EntryRef>) -> (position: Int, total: Int) {
+        let waiting = snapshot?.rows.filter { $0.state == .incoming && !skipped.contains(EntryRef($0)) }.count ?? 0
+        return (skipped.count + 1, skipped.count + waiting)
     }
 
     /// The entry whose versions the screen needs now.

@@ -138,7 +138,12 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
             state.promptOwed = state.promptOwed || (asked && broughtIncoming)
             return [.reload, state.promptAfterSync ? .sync : .syncHoldingBack]
         }
-        let prompt = (asked && broughtIncoming) || state.promptOwed
+        // `s` steps through what waits, whether its sync brought it or the
+        // vault watcher's sync did a moment before; the first sync, only
+        // through what it brought.
+        let waiting = broughtIncoming || (state.snapshot?.counts.incoming ?? 0) > 0
+        let prompt = (asked && broughtIncoming) || (state.promptWhenWaiting && waiting) || state.promptOwed
+        state.promptWhenWaiting = false
         state.promptOwed = false
         if prompt && state.modal == nil && !state.editingFilter && state.newEntryName == nil && state.snapshotPath == nil {
             state.modal = .prompt(skipped: [])
@@ -230,6 +235,7 @@ private func reduceModal(_ state: inout AppState, _ modal: Modal, _ key: Key) ->
         func decide(_ decision: Decision) -> [Effect] {
             let next = skipped.union([ref])
             state.modal = state.promptEntry(skipping: next) == nil ? nil : .prompt(skipped: next)
+            state.promptExpanded = false
             return [.decide(decision, [ref])]
         }
         switch key {
@@ -239,15 +245,18 @@ private func reduceModal(_ state: inout AppState, _ modal: Modal, _ key: Key) ->
         case .character("l"):
             let next = skipped.union([ref])
             state.modal = state.promptEntry(skipping: next) == nil ? nil : .prompt(skipped: next)
+            state.promptExpanded = false
+            state.message = "left \(ref.context)/\(Escaped.text(ref.key)) for later"
         case .character("d"):
-            state.modal = nil
-            state.screen = .incoming
-            state.selection[.incoming] = state.rows.firstIndex { $0.context == ref.context && $0.key == ref.key } ?? 0
+            // The whole diff, inside the prompt; d again for its start.
+            state.promptExpanded.toggle()
+            state.message = state.promptExpanded ? "the whole diff (d shows its start)" : "the start of the diff (d shows it whole)"
         case .character("q"), .escape:
             state.modal = nil
+            state.promptExpanded = false
             state.message = "the rest wait on the incoming screen (2)"
         default:
-            break
+            state.message = "a accepts, r refuses, o keeps yours, l leaves it for later, d shows the whole diff, q stops"
         }
         return []
     case .confirm(let bulk, _):
@@ -302,11 +311,13 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
     case .sync:
         guard !state.syncing else {
             state.queuedSync = QueuedSync(prompt: true)
+            state.promptWhenWaiting = true
             state.message = "a sync is running; another follows it"
             return []
         }
         state.syncing = true
         state.promptAfterSync = true
+        state.promptWhenWaiting = true
         state.message = "syncing…"
         return [.sync]
     case .undo:

@@ -40,7 +40,8 @@ public struct AppView {
         case .confirm(_, let question)?: drawConfirm(&grid, question)
         case .prompt(let skipped)?:
             if let row = state.promptEntry(skipping: skipped), let snapshot = state.snapshot {
-                PromptOverlay(theme: theme).draw(&grid, row, state.detail(of: EntryRef(row)), snapshot)
+                PromptOverlay(theme: theme).draw(&grid, row, state.detail(of: EntryRef(row)), snapshot,
+                                                 position: state.promptPosition(skipping: skipped), expanded: state.promptExpanded)
             }
         case nil: break
         }
