@@ -37,3 +37,17 @@ import Testing
         try world.bringVaultBack()
     }
 }
+
+/// The log keeps what happened: a sync that moved nothing adds no line.
+@Suite struct SyncLogTests {
+    @Test func aSyncThatMovedNothingIsNotLogged() async throws {
+        let world = try TestWorld(devices: ["a", "b"])
+        try world.put("a", "c", "k", "1")
+        try await world.sync("a")
+        let lines = try world["a"].events(limit: 1000).count
+        for _ in 0..<5 { try await world.sync("a") }
+        #expect(try world["a"].events(limit: 1000).count == lines)
+        try await world.sync("b")
+        #expect(try world["b"].events(limit: 1).first?.message.hasPrefix("sync: pulled 1 changes") == true)
+    }
+}

@@ -73,7 +73,12 @@ public struct Synchronizer: Sendable {
             for path in vault.removeLeftovers(of: try store.info().id) { logger.info("removed \(path), left by a killed write") }
         }
         try fillCounts(&report)
-        try store.log(summary(report), level: report.isClean ? "info" : "warning")
+        // A sync that moved nothing and met nothing is not worth a line: the
+        // vault watcher runs one for every push of another device.
+        let moved = report.segmentsPulled + report.segmentsPushed + report.applied + report.refused > 0
+        if moved || !report.isClean || report.identityChange != nil || !report.notices.isEmpty {
+            try store.log(summary(report), level: report.isClean ? "info" : "warning")
+        }
         return report
     }
 
