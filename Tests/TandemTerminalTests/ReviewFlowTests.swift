@@ -145,6 +145,23 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         #expect(text.contains("2 min ago") || text.contains("3 min ago"), "row times move too: \(text)")
     }
 
+    @Test(arguments: [(120, 40), (80, 24), (60, 20)])
+    func everyTabShowsAtEverySize(width: Int, height: Int) {
+        let tabs = render(.entries, width: width, height: height).lines[1]
+        for screen in Screen.allCases {
+            #expect(tabs.contains(" \(screen.rawValue) \(screen.title.prefix(1))"), "tab \(screen.rawValue) at \(width)×\(height): \(tabs)")
+        }
+        #expect(!tabs.contains("…"), "no tab is cut: \(tabs)")
+        if width >= 120 { #expect(tabs.contains("2 Incoming (2)")) }
+    }
+
+    @Test(arguments: [(80, 24), (60, 20)])
+    func narrowIncomingListsKeepTheWholeKey(width: Int, height: Int) {
+        let lines = render(.incoming, width: width, height: height).lines
+        #expect(lines.contains { $0.contains("↓ ~ friends/bob phone 2 min") }, "\(lines.joined(separator: "\n"))")
+        #expect(lines.contains { $0.contains("↓ + friends/carol phone 30s") }, "\(lines.joined(separator: "\n"))")
+    }
+
     @Test func headerAlwaysCountsWhatWaits() {
         let grid = render(.entries)
         #expect(grid.lines[0].contains("tandem · laptop · /vault · online · synced 12s ago"), "\(grid.text)")

@@ -83,18 +83,27 @@ public struct AppView {
     }
 
     private func drawTabs(_ grid: inout Grid, _ state: AppState) {
-        var x = 1
-        for screen in Screen.allCases {
-            var label = " \(screen.rawValue) \(screen.title)"
-            if let counts = state.snapshot?.counts {
-                switch screen {
-                case .incoming: label += " (\(counts.incoming))"
-                case .conflicts: label += " (\(counts.conflicts))"
-                case .outgoing: label += " (\(counts.waitingToPush))"
-                default: break
+        // Every tab stays visible: names shorten to fit (Entries, Entr, E)
+        // before any tab is cut off.
+        func labels(_ letters: Int?) -> [String] {
+            Screen.allCases.map { screen in
+                let name = letters.map { String(screen.title.prefix($0)) } ?? screen.title
+                var label = " \(screen.rawValue) \(name)"
+                if let counts = state.snapshot?.counts {
+                    switch screen {
+                    case .incoming: label += letters == 1 ? "\(counts.incoming)" : " (\(counts.incoming))"
+                    case .conflicts: label += letters == 1 ? "\(counts.conflicts)" : " (\(counts.conflicts))"
+                    case .outgoing: label += letters == 1 ? "\(counts.waitingToPush)" : " (\(counts.waitingToPush))"
+                    default: break
+                    }
                 }
+                return label + " "
             }
-            label += " "
+        }
+        let fits = { (labels: [String]) in labels.reduce(1) { $0 + CellWidth.of($1) + 1 } <= grid.width }
+        let chosen = [nil, 5, 4, 3, 1].lazy.map(labels).first(where: fits) ?? labels(1)
+        var x = 1
+        for (screen, label) in zip(Screen.allCases, chosen) {
             x += grid.put(label, x: x, y: 1, style: screen == state.screen ? theme.activeTab : theme.tab) + 1
         }
     }

@@ -16,11 +16,24 @@ struct IncomingScreen {
         ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 1, width: listWidth, height: rect.height - 1), count: rows.count,
                          selected: state.selectedIndex, selectedStyle: theme.selected) { grid, index, y, selected in
             let entry = rows[index]
-            let from = entry.origin.map { snapshot.name($0) + (entry.wallMillis.map { " · " + snapshot.age($0) } ?? "") } ?? ""
+            // The key is what tells rows apart: where the list is narrow, the
+            // kind becomes a sign (+ insert, ~ edit, − deletion) and the time
+            // loses its "ago", so the key keeps the room.
+            let narrow = listWidth < 60
+            let age = entry.wallMillis.map { snapshot.age($0) }.map { narrow ? $0.replacingOccurrences(of: " ago", with: "") : $0 }
+            let from = entry.origin.map { snapshot.name($0) + (age.map { (narrow ? " " : " · ") + $0 } ?? "") } ?? ""
             let style = selected ? theme.selected : .plain
-            grid.put("↓ " + (entry.kind?.rawValue ?? "change"), x: 1, y: y, maxWidth: 11, style: selected ? style : theme.mark(.incoming))
-            let used = grid.put("\(entry.context)/\(entry.key)", x: 12, y: y, maxWidth: listWidth - 14 - min(20, from.count), style: style)
-            grid.put(from, x: 13 + used, y: y, maxWidth: listWidth - used - 14, style: selected ? style : theme.dim)
+            let kind: String = switch entry.kind {
+            case .insert?: narrow ? "+" : "insert"
+            case .edit?: narrow ? "~" : "edit"
+            case .deletion?: narrow ? "−" : "deletion"
+            case nil: narrow ? "?" : "change"
+            }
+            let keyX = narrow ? 5 : 12
+            grid.put("↓ " + kind, x: 1, y: y, maxWidth: keyX - 1, style: selected ? style : theme.mark(.incoming))
+            let fromWidth = min(CellWidth.of(from), narrow ? 14 : 20)
+            let used = grid.put("\(entry.context)/\(entry.key)", x: keyX, y: y, maxWidth: listWidth - keyX - 2 - fromWidth, style: style)
+            grid.put(from, x: keyX + used + 1, y: y, maxWidth: listWidth - keyX - used - 2, style: selected ? style : theme.dim)
         }
         guard let entry = state.selectedDetail, let version = entry.unseen.first else { return }
         let x = listWidth + 1
