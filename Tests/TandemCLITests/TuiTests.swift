@@ -78,7 +78,7 @@ struct TuiTests {
         try tui.press("q")
         tui.waitFor("? help  q quit")
         try tui.resize(width: 80, height: 20)
-        tui.waitFor("1 Entries")
+        tui.waitFor("1 Entr")
         let lines = tui.screen.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.allSatisfy { $0.count <= 80 })
         #expect(tui.screen.contains("? help  q quit"))

@@ -16,10 +16,11 @@ struct IncomingScreen {
         ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 1, width: listWidth, height: rect.height - 1), count: rows.count,
                          selected: state.selectedIndex, selectedStyle: theme.selected) { grid, index, y, selected in
             let entry = rows[index]
-            // The key is what tells rows apart: where the list is narrow, the
-            // kind becomes a sign (+ insert, ~ edit, − deletion) and the time
-            // loses its "ago", so the key keeps the room.
-            let narrow = listWidth < 60
+            // The key is what tells rows apart: where the row does not fit,
+            // the kind becomes a sign (+ insert, ~ edit, − deletion) and the
+            // time loses its "ago", so the key keeps the room.
+            let fullFrom = entry.origin.map { snapshot.name($0) + (entry.wallMillis.map { " · " + snapshot.age($0) } ?? "") } ?? ""
+            let narrow = 12 + CellWidth.of("\(entry.context)/\(entry.key)") + 1 + CellWidth.of(fullFrom) > listWidth - 1
             let age = entry.wallMillis.map { snapshot.age($0) }.map { narrow ? $0.replacingOccurrences(of: " ago", with: "") : $0 }
             let from = entry.origin.map { snapshot.name($0) + (age.map { (narrow ? " " : " · ") + $0 } ?? "") } ?? ""
             let style = selected ? theme.selected : .plain
