@@ -125,8 +125,9 @@ public struct Synchronizer: Sendable {
     /// - not a segment of this device at all: reported, and the next push
     ///   goes past it.
     ///
-    /// A store that was copied to another place, or that another device has
-    /// read further than it pushed, becomes a new device as well.
+    /// A store that was copied to another place, or whose log another device
+    /// has read further than it pushed, or read otherwise than the vault
+    /// holds it now, becomes a new device as well.
     func settleOwnLog(vault: Vault, records: [DeviceID: DeviceRecord], policies: PolicyMap, report: inout SyncReport) throws(TandemError) {
         if try store.isCopiedHere() {
             report.identityChange = try store.becomeCopy(reason: "its file is not where it was made (copied or moved)", replacing: false,
