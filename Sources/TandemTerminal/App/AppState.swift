@@ -41,13 +41,12 @@ public struct ShownChange: Hashable, Sendable {
 
     public init(_ row: EntryRow) {
         ref = EntryRef(row)
-        version = zip(row.origin, row.wallMillis).map(ShownVersion.init)
+        if let origin = row.origin, let wallMillis = row.wallMillis {
+            version = ShownVersion(origin: origin, wallMillis: wallMillis)
+        } else {
+            version = nil
+        }
     }
-}
-
-private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
-    guard let a, let b else { return nil }
-    return (a, b)
 }
 
 /// One entry, by name.
