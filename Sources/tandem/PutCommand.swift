@@ -65,12 +65,7 @@ enum WriteReport {
             shown = .written(local)
         }
         if let report, !json {
-            if let change = report.identityChange { Output.warning(change.description) }
-            for problem in report.problems { Output.error(problem.message) }
-            if let restated = report.restated {
-                Output.warning("the vault had lost part of this device's log: republished the latest version of its \(restated) entries")
-            }
-            for notice in report.notices { Output.warning(notice) }
+            SyncCommand.warn(report)
         }
         if json {
             var members: [(key: String, value: JSONValue)] = [("context", .string(context)), ("key", .string(key))]

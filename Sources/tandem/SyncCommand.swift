@@ -38,13 +38,8 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     static func describe(_ report: SyncReport) {
-        if let change = report.identityChange { Output.warning(change.description) }
-        for problem in report.problems { Output.error(problem.message) }
+        warn(report)
         for gap in report.gaps where !gap.isHole { Output.warning(gap.description) }
-        if let restated = report.restated {
-            Output.warning("the vault had lost part of this device's log: republished the latest version of its \(restated) entries")
-        }
-        for notice in report.notices { Output.warning(notice) }
         guard report.online else {
             Output.line("offline: the vault cannot be reached; \(report.waitingToPush) changes wait to be pushed")
             return
@@ -57,6 +52,18 @@ struct SyncCommand: AsyncParsableCommand {
         if report.needsNewerApp > 0 {
             Output.line("\(report.needsNewerApp) entries were written by a newer app and are kept untouched: tandem ls --state needs-newer-app")
         }
+    }
+
+    /// What a sync found that a person must read, on stderr: a store that
+    /// became a device of its own, the files it could not use, what it
+    /// republished. `sync` and `put --sync` say the same.
+    static func warn(_ report: SyncReport) {
+        if let change = report.identityChange { Output.warning(change.description) }
+        for problem in report.problems { Output.error(problem.message) }
+        if let restated = report.restated {
+            Output.warning("the vault had lost part of this device's log: republished the latest version of its \(restated) entries")
+        }
+        for notice in report.notices { Output.warning(notice) }
     }
 
     static func json(_ report: SyncReport) -> JSONValue {

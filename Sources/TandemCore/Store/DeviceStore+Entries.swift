@@ -63,9 +63,15 @@ extension DeviceStore {
             INSERT OR IGNORE INTO replaced_outbox (context, key, value, vv, origin)
             SELECT context, key, value, vv, origin FROM outbox WHERE context = ? AND key = ?
             """, arguments: [record.context, record.key])
-        try db.execute(sql: "INSERT OR REPLACE INTO outbox (context, key, value, vv, wall, counter, origin, schema, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       arguments: StatementArguments([record.context, record.key] + EntryRecord.arguments(version) + [clock.nowMillis()]))
+        try queue(db, context: record.context, key: record.key, version, queuedAt: clock.nowMillis())
         return version
+    }
+
+    /// Makes `version` the entry's change waiting in the outbox, in place of
+    /// the one waiting there, if any.
+    func queue(_ db: Database, context: String, key: String, _ version: EntryVersion, queuedAt: Int64) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO outbox (context, key, value, vv, wall, counter, origin, schema, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       arguments: StatementArguments([context, key] + EntryRecord.arguments(version) + [queuedAt]))
     }
 
     func record(_ db: Database, context: String, key: String) throws -> EntryRecord? {

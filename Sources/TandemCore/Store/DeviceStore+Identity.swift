@@ -8,7 +8,7 @@ import GRDB
 /// A store whose recorded place differs was copied (or moved) there.
 enum StorePlace {
     static func current(storePath: String) -> String {
-        machineID() + ":" + realPath(storePath)
+        machineID + ":" + realPath(storePath)
     }
 
     private static func realPath(_ path: String) -> String {
@@ -18,8 +18,11 @@ enum StorePlace {
     }
 
     /// The systemd machine id, else the host name: two machines cloned from
-    /// one image share a machine id, and then the path still tells copies apart.
-    static func machineID() -> String {
+    /// one image share a machine id, and then the path still tells copies
+    /// apart. Read once per process: every sync compares the place.
+    static let machineID = readMachineID()
+
+    private static func readMachineID() -> String {
         for file in ["/etc/machine-id", "/var/lib/dbus/machine-id"] {
             if let text = try? String(contentsOfFile: file, encoding: .utf8) {
                 let id = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -62,14 +65,13 @@ extension DeviceStore {
     /// place of a store made before places were recorded).
     func isCopiedHere() throws(TandemError) -> Bool {
         let here = StorePlace.current(storePath: path)
-        return try writeTransaction { db in
-            guard let recorded = try StoreMeta.get(db, .place) else {
-                try StoreMeta.set(db, .place, here)
-                if try StoreMeta.get(db, .installation) == nil { try StoreMeta.set(db, .installation, Digest.randomHex(bytes: 8)) }
-                return false
-            }
-            return recorded != here
+        // Read first: every sync asks, and a write transaction for nothing costs.
+        if let recorded = try read({ db in try StoreMeta.get(db, .place) }) { return recorded != here }
+        try writeTransaction { db in
+            try StoreMeta.set(db, .place, here)
+            if try StoreMeta.get(db, .installation) == nil { try StoreMeta.set(db, .installation, Digest.randomHex(bytes: 8)) }
         }
+        return false
     }
 
     /// True when every change of `segment` is a version waiting in this
@@ -193,45 +195,40 @@ extension DeviceStore {
             // (ids break ties between concurrent versions).
             let used = try StoreMeta.get(db, .writeCounter) ?? "0"
             let folders = URL(fileURLWithPath: self.path).pathComponents.suffix(3).joined(separator: "/")
-            let seed = "\(old.id) \(StorePlace.machineID()) \(folders) \(self.clock.nowMillis()) \(old.pushedSeq) \(used)"
+            let seed = "\(old.id) \(StorePlace.machineID) \(folders) \(self.clock.nowMillis()) \(old.pushedSeq) \(used)"
             let digest = Digest.hex(Digest.sha256(Array(seed.utf8)))
             guard let new = DeviceID(validating: String(digest.prefix(16))) else {
                 throw TandemError.storeFailed(path: self.path, reason: "cannot name the new device")
             }
             var counter: UInt64 = 0
-            let queued = try Row.fetchAll(db, sql: "SELECT context, key, value, vv, wall, counter, origin, schema, queued FROM outbox ORDER BY queued, context, key")
-            for row in queued {
-                guard let version = try EntryRecord.version(row, from: 2, path: self.path) else { continue }
-                let context: String = row[0], key: String = row[1]
-                guard var record = try self.record(db, context: context, key: key) else { continue }
-                let published = rewound ? 0 : record.views.frontier.versions.map { $0.vector[old.id] }.max() ?? 0
+            // Writes `version` again as the new id's next version, with
+            // `vector` as what it had seen, in the outbox and, where it was
+            // local, in the local view.
+            func move(_ version: EntryVersion, of record: inout EntryRecord, seen vector: VersionVector, queuedAt: Int64) throws {
                 counter += 1
-                var vector = version.vector.removing(old.id)
-                if published > 0 { vector = vector.setting(old.id, to: published) }
                 let moved = EntryVersion(value: version.value, vector: vector.setting(new, to: counter), timestamp: version.timestamp,
                                          origin: new, schema: version.schema)
                 if record.views.local?.vector == version.vector {
                     record.views.local = moved
                     try record.save(db)
                 }
-                try db.execute(sql: "DELETE FROM outbox WHERE context = ? AND key = ?", arguments: [context, key])
-                try db.execute(sql: "INSERT INTO outbox (context, key, value, vv, wall, counter, origin, schema, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                               arguments: StatementArguments([context, key] + EntryRecord.arguments(moved) + [row[8] as Int64]))
+                try self.queue(db, context: record.context, key: record.key, moved, queuedAt: queuedAt)
+            }
+            let queued = try Row.fetchAll(db, sql: "SELECT context, key, value, vv, wall, counter, origin, schema, queued FROM outbox ORDER BY queued, context, key")
+            for row in queued {
+                guard let version = try EntryRecord.version(row, from: 2, path: self.path),
+                      var record = try self.record(db, context: row[0], key: row[1]) else { continue }
+                let published = rewound ? 0 : record.views.frontier.versions.map { $0.vector[old.id] }.max() ?? 0
+                var vector = version.vector.removing(old.id)
+                if published > 0 { vector = vector.setting(old.id, to: published) }
+                try move(version, of: &record, seen: vector, queuedAt: row[8])
             }
             if rewound {
                 let queuedKeys = Set(queued.map { ($0[0] as String) + "\u{0}" + ($0[1] as String) })
                 for var record in try self.records(db, sql: "", arguments: [])
                 where !queuedKeys.contains(record.context + "\u{0}" + record.key) {
                     guard let version = record.views.frontier.versions.filter({ $0.origin == old.id }).deterministicWinner else { continue }
-                    counter += 1
-                    let moved = EntryVersion(value: version.value, vector: version.vector.removing(old.id).setting(new, to: counter),
-                                             timestamp: version.timestamp, origin: new, schema: version.schema)
-                    if record.views.local?.vector == version.vector {
-                        record.views.local = moved
-                        try record.save(db)
-                    }
-                    try db.execute(sql: "INSERT INTO outbox (context, key, value, vv, wall, counter, origin, schema, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                   arguments: StatementArguments([record.context, record.key] + EntryRecord.arguments(moved) + [self.clock.nowMillis()]))
+                    try move(version, of: &record, seen: version.vector.removing(old.id), queuedAt: self.clock.nowMillis())
                 }
             }
             try db.execute(sql: "DELETE FROM undo")
@@ -262,12 +259,10 @@ extension DeviceStore {
     /// the last day: listing the folders a device writes in costs too much
     /// for every sync.
     func isLeftoverSweepDue(now: Int64) throws(TandemError) -> Bool {
-        try writeTransaction { db in
-            let last = Int64(try StoreMeta.get(db, .leftoversSwept) ?? "0") ?? 0
-            guard now - last >= Int64(Vault.leftoverAge * 1000) || now < last else { return false }
-            try StoreMeta.set(db, .leftoversSwept, String(now))
-            return true
-        }
+        let last = Int64(try read { db in try StoreMeta.get(db, .leftoversSwept) } ?? "0") ?? 0
+        guard now - last >= Int64(Vault.leftoverAge * 1000) || now < last else { return false }
+        try writeTransaction { db in try StoreMeta.set(db, .leftoversSwept, String(now)) }
+        return true
     }
 
     // MARK: Relaying another device's versions

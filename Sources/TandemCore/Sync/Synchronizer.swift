@@ -253,17 +253,18 @@ public struct Synchronizer: Sendable {
                     if problem != nil || pushed > cursor.seq {
                         next = try laterSegment(vault, device: device, following: cursor)
                     }
+                    func gap(damaged: Bool) -> LogGap {
+                        LogGap(device: device, name: records[device]?.name ?? device.rawValue, missing: cursor.seq + 1, pushed: pushed,
+                               latest: vault.segmentSeqs(device: device, after: cursor.seq).last ?? cursor.seq, damaged: damaged)
+                    }
                     if next == nil {
                         if let problem {
                             report.problems.append(SyncProblem(path: path, message: problem))
                             logger.error("\(problem)")
                             // Its owner republishes what the damaged file held.
-                            gaps.append(LogGap(device: device, name: records[device]?.name ?? device.rawValue, missing: cursor.seq + 1,
-                                               pushed: pushed, latest: vault.segmentSeqs(device: device, after: cursor.seq).last ?? cursor.seq,
-                                               damaged: true))
+                            gaps.append(gap(damaged: true))
                         } else if pushed > cursor.seq {
-                            let gap = LogGap(device: device, name: records[device]?.name ?? device.rawValue, missing: cursor.seq + 1, pushed: pushed,
-                                             latest: vault.segmentSeqs(device: device, after: cursor.seq).last ?? cursor.seq)
+                            let gap = gap(damaged: false)
                             gaps.append(gap)
                             if gap.isHole {
                                 report.problems.append(SyncProblem(path: path, message: gap.description))
@@ -300,10 +301,10 @@ public struct Synchronizer: Sendable {
     /// cursor, so every device gets them.
     private func relayIfRewound(_ device: DeviceID, at cursor: Cursor, vault: Vault, records: [DeviceID: DeviceRecord],
                                 policies: PolicyMap, report: inout SyncReport) throws(TandemError) {
-        guard cursor.seq > 0, try store.relayedAt(device) != cursor.seq else { return }
+        // The records in memory first: the store is read only for a log that may have gone back.
         let behind = (records[device]?.pushedSeq ?? cursor.seq) < cursor.seq
         let replaced = records.values.contains { $0.replaces == device || $0.copiedFrom == device }
-        guard behind || replaced else { return }
+        guard cursor.seq > 0, behind || replaced, try store.relayedAt(device) != cursor.seq else { return }
         let atCursor = (try? vault.readSegment(device: device, seq: cursor.seq)) ?? nil
         // Looked at once per cursor: a replaced device's log is read again only when the cursor moves.
         try store.noteRelayed(device, at: cursor.seq)
