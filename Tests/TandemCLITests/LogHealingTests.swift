@@ -1,11 +1,16 @@
 import Foundation
 import Testing
 
+/// Logs that the vault lost or damaged, stores that crashed mid-push, and a
+/// whole machine restored from one backup: every write still reaches every
+/// device, or meets the others as a conflict.
 @Suite struct LogHealingTests {
     let helper = StoreIdentityTests()
 
-    /// The whole machine (store and the vault folder on it) comes back from last week's backup.
-    @Test func vaultAndStoreRestoredTogetherDoNotDiverge() throws {
+    /// a wrote k1 = v1, which b read; a's store and the vault folder were
+    /// copied aside; a wrote k1 = v2 and k2 = x, which b read; then both
+    /// copies were put back, as a whole machine restored from a backup.
+    func wholeMachineRestored() throws -> CLI {
         let cli = CLI()
         try cli.setUp(devices: ["a", "b"])
         try cli.ok("put", "c", "k1", #""v1""#, "--device", "a", "--sync")
@@ -21,13 +26,23 @@ import Testing
         #expect(try helper.value(cli, "b", "k1") == #""v2""#)
         try helper.copy(savedStore, to: store)
         try helper.copy(savedVault, to: cli.vault)
+        return cli
+    }
+
+    /// Syncs the devices in turn under accept; what each printed, for a failure message.
+    func syncInTurn(_ cli: CLI, _ devices: [String]) throws -> [String] {
+        try devices.map { device in
+            let result = try cli.run(["sync", "--device", device, "--policy", "accept"])
+            return "\(device): \(result.status) \(result.stdout) \(result.stderr)"
+        }
+    }
+
+    /// The whole machine (store and the vault folder on it) comes back from last week's backup.
+    @Test func vaultAndStoreRestoredTogetherDoNotDiverge() throws {
+        let cli = try wholeMachineRestored()
 
         try cli.ok("put", "c", "k1", #""v3-after-restore""#, "--device", "a", "--sync")
-        var outputs: [String] = []
-        for device in ["b", "a", "b", "a", "b"] {
-            let r = try cli.run(["sync", "--device", device, "--policy", "accept"])
-            outputs.append("\(device): \(r.status) \(r.stdout) \(r.stderr)")
-        }
+        let outputs = try syncInTurn(cli, ["b", "a", "b", "a", "b"])
         let a = try helper.value(cli, "a", "k1"), b = try helper.value(cli, "b", "k1")
         let conflicts = try helper.count(cli, "a", "conflicts") + helper.count(cli, "b", "conflicts")
         #expect(a == b || conflicts > 0, "a has \(a ?? "-"), b has \(b ?? "-"), no conflict anywhere:\n\(outputs.joined(separator: "\n"))")
@@ -69,11 +84,7 @@ import Testing
         var bytes = [UInt8](try Data(contentsOf: url))
         bytes[bytes.count - 5] ^= 0xff
         try Data(bytes).write(to: url)
-        var outputs: [String] = []
-        for device in ["b", "a", "b", "a", "b"] {
-            let r = try cli.run(["sync", "--device", device, "--policy", "accept"])
-            outputs.append("\(device): \(r.status) \(r.stdout) \(r.stderr)")
-        }
+        let outputs = try syncInTurn(cli, ["b", "a", "b", "a", "b"])
         #expect(try helper.value(cli, "b", "k3") == #""v3""#, "b never gets k3:\n\(outputs.joined(separator: "\n"))")
     }
 
@@ -89,11 +100,7 @@ import Testing
         try cli.ok("sync", "--device", "a")
         try cli.ok("put", "c", "k4", #""v4""#, "--device", "a", "--sync")
         try FileManager.default.removeItem(at: try helper.segment(cli, "a", 4))
-        var outputs: [String] = []
-        for device in ["b", "a", "b", "a", "b"] {
-            let r = try cli.run(["sync", "--device", device, "--policy", "accept"])
-            outputs.append("\(device): \(r.status) \(r.stdout) \(r.stderr)")
-        }
+        let outputs = try syncInTurn(cli, ["b", "a", "b", "a", "b"])
         #expect(try helper.value(cli, "b", "k4") == #""v4""#, "b stays at the hole:\n\(outputs.joined(separator: "\n"))")
     }
 
@@ -128,29 +135,12 @@ import Testing
         #expect(try helper.value(cli, "b", "k2") == #""after""#, "b never reads a again:\n\(outputs.joined(separator: "\n"))")
     }
 
-    /// As above, but b syncs first, so a's store does become a new device;
-    /// the writes only b still holds never reach a.
+    /// As above, but b syncs first: a's store becomes a new device, and the
+    /// writes only b still holds (the vault lost them) must still reach a.
     @Test func vaultAndStoreRestoredTogetherReaderFirst() throws {
-        let cli = CLI()
-        try cli.setUp(devices: ["a", "b"])
-        try cli.ok("put", "c", "k1", #""v1""#, "--device", "a", "--sync")
-        try cli.ok("sync", "--device", "b", "--policy", "accept")
-        let store = cli.home.appendingPathComponent("devices/a")
-        let savedStore = cli.root.appendingPathComponent("a-old")
-        let savedVault = cli.root.appendingPathComponent("vault-old")
-        try helper.copy(store, to: savedStore)
-        try helper.copy(cli.vault, to: savedVault)
-        try cli.ok("put", "c", "k1", #""v2""#, "--device", "a", "--sync")
-        try cli.ok("put", "c", "k2", #""x""#, "--device", "a", "--sync")
-        try cli.ok("sync", "--device", "b", "--policy", "accept")
-        try helper.copy(savedStore, to: store)
-        try helper.copy(savedVault, to: cli.vault)
+        let cli = try wholeMachineRestored()
 
-        var outputs: [String] = []
-        for device in ["b", "a", "b", "a", "b", "a"] {
-            let r = try cli.run(["sync", "--device", device, "--policy", "accept"])
-            outputs.append("\(device): \(r.status) \(r.stdout) \(r.stderr)")
-        }
+        let outputs = try syncInTurn(cli, ["b", "a", "b", "a", "b", "a"])
         let a1 = try helper.value(cli, "a", "k1"), b1 = try helper.value(cli, "b", "k1")
         let a2 = try helper.value(cli, "a", "k2"), b2 = try helper.value(cli, "b", "k2")
         #expect(a1 == b1 && a2 == b2, "a: k1 \(a1 ?? "-") k2 \(a2 ?? "-"); b: k1 \(b1 ?? "-") k2 \(b2 ?? "-")\n\(outputs.joined(separator: "\n"))")

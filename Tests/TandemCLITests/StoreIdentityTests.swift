@@ -39,7 +39,9 @@ import Testing
 
     // MARK: A store restored from an older copy
 
-    @Test func storeRestoredFromAnOlderCopyAdoptsItsLaterHistory() throws {
+    /// a wrote k1 = v1, which b read; a's store was copied aside; a then
+    /// wrote k2 = x and k1 = v2 and pushed them; the copy was put back.
+    func restoredFromLastWeek() throws -> CLI {
         let cli = CLI()
         try cli.setUp(devices: ["a", "b"])
         try cli.ok("put", "c", "k1", #""v1""#, "--device", "a", "--sync")
@@ -50,6 +52,11 @@ import Testing
         try cli.ok("put", "c", "k2", #""x""#, "--device", "a", "--sync")
         try cli.ok("put", "c", "k1", #""v2""#, "--device", "a", "--sync")
         try copy(saved, to: store)
+        return cli
+    }
+
+    @Test func storeRestoredFromAnOlderCopyAdoptsItsLaterHistory() throws {
+        let cli = try restoredFromLastWeek()
 
         try cli.ok("sync", "--device", "a")
         #expect(try value(cli, "a", "k1") == #""v2""#, "the restored store takes back its own later writes")
@@ -63,16 +70,7 @@ import Testing
     }
 
     @Test func storeRestoredFromAnOlderCopyThatWritesBeforeItSyncsLosesNothing() throws {
-        let cli = CLI()
-        try cli.setUp(devices: ["a", "b"])
-        try cli.ok("put", "c", "k1", #""v1""#, "--device", "a", "--sync")
-        try cli.ok("sync", "--device", "b", "--policy", "accept")
-        let store = cli.home.appendingPathComponent("devices/a")
-        let saved = cli.root.appendingPathComponent("a-last-week")
-        try copy(store, to: saved)
-        try cli.ok("put", "c", "k2", #""x""#, "--device", "a", "--sync")
-        try cli.ok("put", "c", "k1", #""v2""#, "--device", "a", "--sync")
-        try copy(saved, to: store)
+        let cli = try restoredFromLastWeek()
 
         // Written on the restored store before it has seen the vault: its
         // write counter would reuse the numbers of k2 and of v2.

@@ -20,6 +20,16 @@ struct TuiTests {
         return cli
     }
 
+    /// On laptop of the story: stops the review prompt and opens the
+    /// conflicts screen on settings/theme.
+    static func showTheConflict(_ tui: Tmux) throws {
+        tui.waitFor("[q] stop")
+        try tui.press("q")
+        tui.waitFor("3 Conflicts (1)")
+        try tui.press("3")
+        tui.waitFor("laptop — this device")
+    }
+
     func tui(_ cli: CLI, device: String, width: Int = 120, height: Int = 40) throws -> Tmux {
         try Tmux("\(CLI.binary.path) tui --device \(device)", width: width, height: height, environment: ["TANDEM_HOME": cli.home.path])
     }
@@ -116,11 +126,7 @@ struct TuiPublishingTests {
     @Test func undoWorksWhileAnotherDevicePushesAndTheGraceThenPublishes() throws {
         let cli = try TuiTests().story()
         let tui = try Tmux("\(CLI.binary.path) tui --device laptop", environment: ["TANDEM_HOME": cli.home.path])
-        tui.waitFor("[q] stop")
-        try tui.press("q")
-        tui.waitFor("3 Conflicts (1)")
-        try tui.press("3")
-        tui.waitFor("laptop — this device")
+        try TuiTests.showTheConflict(tui)
         try tui.press("m")
         tui.waitFor("resolved settings/theme — published in 10 s (s now, u undoes it)")
         tui.waitFor("1 publish in")
@@ -248,11 +254,7 @@ struct TuiEditorTests {
     @Test func mergeAConflictInTheEditor() throws {
         let cli = try TuiTests().story()
         let tui = try Tmux("\(CLI.binary.path) tui --device laptop", environment: ["TANDEM_HOME": cli.home.path, "EDITOR": try editor(cli, writing: "\"merged\"")])
-        tui.waitFor("[q] stop")
-        try tui.press("q")
-        tui.waitFor("3 Conflicts (1)")
-        try tui.press("3")
-        tui.waitFor("laptop — this device")
+        try TuiTests.showTheConflict(tui)
         try tui.press("e")
         tui.waitFor("merged settings/theme")
         try tui.press("s")
@@ -267,11 +269,7 @@ struct TuiEditorTests {
     func editAnEntryAndMergeAConflictWithRealVim() throws {
         let cli = try TuiTests().story()
         let tui = try Tmux("\(CLI.binary.path) tui --device laptop", environment: ["TANDEM_HOME": cli.home.path, "EDITOR": "vim -u NONE -N -n"])
-        tui.waitFor("[q] stop")
-        try tui.press("q")
-        tui.waitFor("3 Conflicts (1)")
-        try tui.press("3")
-        tui.waitFor("laptop — this device")
+        try TuiTests.showTheConflict(tui)
         try tui.press("e")
         tui.waitFor("tandem-")
         // Replace the whole file, then write and quit; r, R and a are also ways to act in the UI.
@@ -280,9 +278,13 @@ struct TuiEditorTests {
         tui.waitFor("merged settings/theme")
         try tui.press("s")
         tui.waitFor("3 Conflicts (0)")
+        // s steps through phone's two changes, which still wait: stop it.
+        tui.waitFor("[q] stop")
+        try tui.press("q")
+        tui.waitFor("the rest wait on the incoming screen")
 
         try tui.press("1")
-        tui.waitFor("1 Entries")
+        tui.waitFor("Contexts")
         try tui.press("n")
         tui.waitFor("new entry (context/key)")
         try tui.press("notes/from-vim", "Enter")
