@@ -43,7 +43,7 @@ extension Bench {
         let start = try syncSeconds {
             let opened = try DeviceStore.open(at: path)
             store = opened
-            state.size = (120, 40)
+            state.size = TerminalSize(120, 40)
             try frame(&state, .loaded(Snapshot.load(opened)), opened, view)
         }
         guard let store, state.rows.count == count else { throw BenchError(description: "the UI shows \(state.rows.count) of \(count) entries") }

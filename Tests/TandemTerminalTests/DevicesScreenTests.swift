@@ -20,7 +20,7 @@ import TandemCore
         let snapshot = try Snapshot.load(store)
         #expect(snapshot.damagedRecords.map(\.path) == [record.path])
         var state = AppState()
-        state.size = (120, 30)
+        state.size = TerminalSize(120, 30)
         _ = reduce(&state, .loaded(snapshot))
         _ = reduce(&state, .key(.character("5")))
         let text = AppView().render(state).text

@@ -127,7 +127,7 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
 @Suite struct ViewTests {
     func render(_ screen: Screen, width: Int = 120, height: Int = 30, theme: Theme = .dark) -> Grid {
         var state = AppState()
-        state.size = (width, height)
+        state.size = TerminalSize(width, height)
         _ = step(&state, .loaded(sampleSnapshot()))
         _ = step(&state, .key(.character(Character(String(screen.rawValue)))))
         return AppView(theme: theme).render(state)
@@ -135,7 +135,7 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
 
     @Test func relativeTimesMoveWithTheClockWithoutAReload() {
         var state = AppState()
-        state.size = (120, 30)
+        state.size = TerminalSize(120, 30)
         _ = step(&state, .loaded(sampleSnapshot()))
         _ = step(&state, .key(.character("2")))
         #expect(AppView(theme: .dark).render(state).text.contains("synced 12s ago"))
@@ -173,7 +173,7 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         var snapshot = sampleSnapshot()
         snapshot.counts.needsNewerApp = 2
         var state = AppState()
-        state.size = (120, 30)
+        state.size = TerminalSize(120, 30)
         _ = step(&state, .loaded(snapshot))
         #expect(AppView().render(state).lines[0].hasSuffix("⊘ 0  ⇡ 2"), "\(AppView().render(state).lines[0])")
     }
@@ -218,7 +218,7 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         var snapshot = sampleSnapshot()
         snapshot.names[tablet] = "tablet"
         var state = AppState()
-        state.size = (120, 30)
+        state.size = TerminalSize(120, 30)
         _ = reduce(&state, .loaded(snapshot))
         _ = reduce(&state, .key(.character("3")))
         _ = reduce(&state, .detailLoaded(LoadedDetail(ref: EntryRef(context: "friends", key: "dave"), status: status)))
@@ -235,7 +235,7 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         snapshot.contexts = []
         snapshot.counts = StateCounts()
         var state = AppState()
-        state.size = (120, 30)
+        state.size = TerminalSize(120, 30)
         _ = step(&state, .loaded(snapshot))
         let entries = AppView().render(state).text
         #expect(entries.contains("Entries (0)") && entries.contains("no entries"), "\(entries)")
@@ -257,28 +257,47 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         #expect(grid.cells.allSatisfy { $0.style.foreground == .terminalDefault && $0.style.background == .terminalDefault })
     }
 
-    @Test func theHelpOverlayListsEveryBinding() {
-        var state = AppState()
-        _ = step(&state, .loaded(sampleSnapshot()))
+    /// The help view at `size`, paged through to its end: every row it shows.
+    func helpText(_ state: AppState, size: TerminalSize) -> String {
+        var state = state
+        state.size = size
         _ = step(&state, .key(.character("?")))
-        state.size = (120, 40)
-        let text = AppView().render(state).text
-        for binding in KeyMap.bindings where !binding.demoOnly { #expect(text.contains(binding.description), "\(binding.description)") }
+        var text = AppView().render(state).text
+        for _ in 0..<20 {
+            _ = step(&state, .key(.pageDown))
+            text += AppView().render(state).text
+        }
+        return text
+    }
+
+    @Test(arguments: [(120, 40), (80, 24), (60, 20)])
+    func theHelpListsEveryBindingOfEveryModeInOneScrolledColumn(width: Int, height: Int) {
+        var state = AppState()
+        _ = step(&state, .key(.character("2")))
+        _ = step(&state, .loaded(sampleSnapshot()))
+        let text = helpText(state, size: TerminalSize(width, height))
+        for binding in KeyMap.bindings where !binding.demoOnly {
+            #expect(text.contains(binding.description), "\(binding.description) at \(width)×\(height)")
+        }
+        #expect(text.contains("On this screen (Incoming)") && text.contains("In the review prompt") && text.contains("While typing"))
         #expect(!text.contains("reinstall"), "the demo's keys only in the demo")
+        _ = step(&state, .key(.character("?")))
+        _ = step(&state, .key(.escape))
+        #expect(state.modal == nil, "Esc closes the help")
     }
 
     @Test func inTheDemoTheHelpAndTheBarListItsKeysToo() {
         var state = AppState()
         var snapshot = sampleSnapshot()
         snapshot.demo = DemoStatus(paused: false, speed: 1, steps: 0, devices: [])
+        snapshot.devices = [DeviceRecord(id: snapshot.deviceID, name: "laptop", created: "2026-01-01")]
         _ = step(&state, .loaded(snapshot))
         _ = step(&state, .key(.character("5")))
-        state.size = (120, 40)
+        state.size = TerminalSize(120, 40)
         let bar = AppView().render(state).lines.last ?? ""
         #expect(bar.contains("I reinstall it"), "\(bar)")
         #expect(bar.contains("o offline/online"), "\(bar)")
-        _ = step(&state, .key(.character("?")))
-        let text = AppView().render(state).text
+        let text = helpText(state, size: TerminalSize(120, 40))
         for binding in KeyMap.bindings { #expect(text.contains(binding.description), "\(binding.description)\n\(text)") }
     }
 }
@@ -294,11 +313,11 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
     @Test func newEntryAsksForItsNameThenOpensTheEditor() {
         var state = loaded(.entries)
         _ = step(&state, .key(.character("n")))
-        #expect(state.newEntryName == "")
+        #expect(state.textField == TextField(.newEntry))
         for character in "friends/zoe" { _ = step(&state, .key(.character(character))) }
         let effects = step(&state, .key(.enter))
         #expect(effects == [.edit(.create, EntryRef(context: "friends", key: "zoe"), initial: "{\n  \n}")])
-        #expect(state.newEntryName == nil)
+        #expect(state.textField == nil)
     }
 
     @Test func aBadNewEntryNameIsExplainedAndKept() {
@@ -307,7 +326,7 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         for character in "Bad Name" { _ = step(&state, .key(.character(character))) }
         #expect(step(&state, .key(.enter)).isEmpty)
         #expect(state.message.contains("context/key"))
-        #expect(state.newEntryName == "Bad Name")
+        #expect(state.textField == TextField(.newEntry, text: "Bad Name"))
     }
 
     @Test func deleteAsksFirst() {
@@ -398,7 +417,7 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
 
     @Test func aChangeMadeHereIsPublishedWhenItsGraceEndsAndTheHeaderCountsDown() {
         var state = AppState()
-        state.size = (120, 30)
+        state.size = TerminalSize(120, 30)
         var snapshot = sampleSnapshot()
         snapshot.newestQueuedMillis = snapshot.nowMillis - 3_000
         _ = step(&state, .loaded(snapshot))
@@ -509,7 +528,7 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
 
     @Test func scrollingToTheEndDrawsTheLastRowsOnly() {
         var state = AppState()
-        state.size = (120, 30)
+        state.size = TerminalSize(120, 30)
         _ = reduce(&state, .loaded(bigSnapshot(100_000)))
         _ = reduce(&state, .key(.character("G")))
         _ = reduce(&state, .key(.pageUp))

@@ -8,7 +8,7 @@ import TandemCore
 @Suite struct SnapshotsScreenTests {
     private func state() -> AppState {
         var state = AppState()
-        state.size = (120, 30)
+        state.size = TerminalSize(120, 30)
         _ = step(&state, .loaded(sampleSnapshot()))
         _ = step(&state, .key(.character("7")))
         return state
@@ -19,24 +19,24 @@ import TandemCore
         #expect(state.screen == .snapshots)
         #expect(AppView().render(state).text.contains("no snapshots yet — n backs up a folder"))
         _ = step(&state, .key(.character("n")))
-        #expect(state.snapshotPath == "")
+        #expect(state.textField == TextField(.snapshotFolder))
         for character in "/tmp/photos" { _ = step(&state, .key(.character(character))) }
         _ = step(&state, .key(.backspace))
         #expect(AppView().render(state).text.contains("snapshot of folder (Enter starts, Esc cancels): /tmp/photo▏"))
         #expect(step(&state, .key(.enter)) == [.snapshot("/tmp/photo")])
-        #expect(state.snapshotPath == nil)
+        #expect(state.textField == nil)
         #expect(state.backup?.running == true)
 
         // A second one waits for the first.
         _ = step(&state, .key(.character("n")))
-        #expect(state.snapshotPath == nil)
+        #expect(state.textField == nil)
         #expect(state.notice == "a snapshot is running; wait for it to end")
 
         var other = self.state()
         _ = step(&other, .key(.character("n")))
         _ = step(&other, .key(.character("x")))
         #expect(step(&other, .key(.escape)).isEmpty)
-        #expect(other.snapshotPath == nil && other.backup == nil)
+        #expect(other.textField == nil && other.backup == nil)
     }
 
     @Test func progressIsDrawnThenTheOutcome() {

@@ -112,7 +112,8 @@ extension DeviceStore {
     }
 
     /// Entries of one context (or all), optionally only those in `states`,
-    /// ordered by context and key.
+    /// in natural order of context and key (`k2` before `k10`); with a
+    /// `limit`, the first ones in byte order.
     public func entries(context: String? = nil, states: Set<EntryState>? = nil, limit: Int? = nil) throws(TandemError) -> [EntryStatus] {
         let context = try context.map { name throws(TandemError) in try Validation.contextName(name) }
         var conditions = ["state IS NOT NULL"]
@@ -127,10 +128,27 @@ extension DeviceStore {
             arguments += states.map(\.rawValue)
         }
         let sql = "WHERE \(conditions.joined(separator: " AND ")) ORDER BY context, key" + (limit.map { " LIMIT \($0)" } ?? "")
-        return try read { db in
+        let entries = try read { db in
             try self.records(db, sql: sql, arguments: StatementArguments(arguments)).compactMap { record in
                 record.views.state.map { EntryStatus(context: record.context, key: record.key, views: record.views, state: $0) }
             }
+        }
+        return limit == nil ? NaturalOrder.sorted(entries, context: \.context, key: \.key) : entries
+    }
+
+    /// The entries whose value here or in the vault contains `text`, ignoring
+    /// ASCII case: what a list filter matches beyond the start of a value
+    /// that its rows hold.
+    public func entryNames(withValueContaining text: String) throws(TandemError) -> Set<EntryName> {
+        guard !text.isEmpty else { return [] }
+        return try read { db in
+            var names = Set<EntryName>()
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT context, key FROM entry WHERE state IS NOT NULL
+                AND (instr(lower(local_value), lower(?1)) > 0 OR instr(lower(vault_value), lower(?1)) > 0)
+                """, arguments: [text])
+            while let row = try cursor.next() { names.insert(EntryName(context: row[0], key: row[1])) }
+            return names
         }
     }
 

@@ -284,6 +284,12 @@ public struct LogEvent: Sendable, Equatable, Codable {
     public var atMillis: Int64
     public var level: String
     public var message: String
+
+    public init(atMillis: Int64, level: String, message: String) {
+        self.atMillis = atMillis
+        self.level = level
+        self.message = message
+    }
 }
 
 /// Keys of the `meta` table.

@@ -47,10 +47,11 @@ public struct EntryRow: Sendable, Hashable {
 }
 
 extension DeviceStore {
-    /// Every entry as a list row, ordered by context and key: one narrow query
-    /// that reads no version vectors and only the start of each value.
+    /// Every entry as a list row, in natural order of context and key
+    /// (`k2` before `k10`): one narrow query that reads no version vectors
+    /// and only the start of each value.
     public func entryRows() throws(TandemError) -> [EntryRow] {
-        try read { db in try self.entryRows(db) }
+        NaturalOrder.sorted(try read { db in try self.entryRows(db) }, context: \.context, key: \.key)
     }
 
     func entryRows(_ db: Database) throws -> [EntryRow] {

@@ -50,22 +50,26 @@ public struct ShownChange: Hashable, Sendable {
 }
 
 /// One entry, by name.
-public struct EntryRef: Hashable, Sendable {
-    public var context: String
-    public var key: String
-
-    public init(context: String, key: String) {
-        self.context = context
-        self.key = key
-    }
-}
+public typealias EntryRef = EntryName
 
 /// What covers the screen, taking every key while it shows.
 public enum Modal: Sendable, Equatable {
-    case help
     case confirm(PendingBulk, question: String)
     /// Steps through incoming changes one by one; `skipped` were left for later.
     case prompt(skipped: Set<EntryRef>)
+    /// One entry's whole value, or the keys (help), scrolled and searched like a pager.
+    case value(ValueView)
+}
+
+/// The size of the terminal, in cells.
+public struct TerminalSize: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+
+    public init(_ width: Int, _ height: Int) {
+        self.width = width
+        self.height = height
+    }
 }
 
 /// Everything the UI is: drawing reads it, only ``reduce(_:_:)`` changes it.
@@ -81,7 +85,6 @@ public struct AppState: Sendable, Equatable {
         didSet { refreshRows() }
     }
     public var selection: [Screen: Int] = [:]
-    /// The filter of the entries list; `editingFilter` while it is typed.
     /// How long a decision, resolution or write made here waits before a
     /// sync the person did not ask for publishes it: `u` takes it back
     /// meanwhile, and `s` publishes at once.
@@ -95,14 +98,24 @@ public struct AppState: Sendable, Equatable {
     /// Which of the selected conflict's other versions `t` takes (an index
     /// into its versions, kept in range where it is used).
     public var conflictVersion = 0
-    public var filter = "" {
+    /// What `/` typed on each list: see ``ListFilter``.
+    public var filters: [Screen: String] = [:] {
         didSet { refreshRows() }
     }
-    public var editingFilter = false
-    /// The "context/key" of a new entry while it is typed.
-    public var newEntryName: String?
-    /// The folder typed for a new snapshot, while it is typed.
-    public var snapshotPath: String?
+    /// The entries whose whole value contains the filter's words, as the
+    /// store answered: rows hold only the start of each value.
+    public var valueMatches: ValueMatches? {
+        didSet { refreshRows() }
+    }
+    /// The log shows errors and warnings only.
+    public var logErrorsOnly = false {
+        didSet { refreshRows() }
+    }
+    /// Incoming changes marked with Space: `A` and `R` act on these when any are.
+    public var marked: Set<EntryRef> = []
+    /// The one line of text being typed: a filter, a new entry's name, a
+    /// snapshot's folder, a search in the value view.
+    public var textField: TextField?
     /// The snapshot running or last run from the UI.
     public var backup: BackupStatus?
     public var modal: Modal?
@@ -124,7 +137,7 @@ public struct AppState: Sendable, Equatable {
     /// before a switch) are dropped.
     public var device: String?
     public var quitting = false
-    public var size: (width: Int, height: Int) = (120, 40)
+    public var size = TerminalSize(120, 40)
     /// The versions of the entry on screen (the selected row, or the one the
     /// prompt shows), read on demand: a snapshot holds only rows.
     public var detail: LoadedDetail?
@@ -133,6 +146,8 @@ public struct AppState: Sendable, Equatable {
     /// The rows of the list the current screen shows, derived again only when
     /// what they come from changes, so that a frame never filters 100,000 rows.
     public private(set) var rows: [EntryRow] = []
+    /// The log lines shown, newest first, after the log's filter.
+    public private(set) var events: [LogEvent] = []
     private var rowsSource: RowsSource?
     /// How many snapshots have arrived: a new one invalidates the rows.
     private var loads = 0
@@ -143,15 +158,26 @@ public struct AppState: Sendable, Equatable {
         var screen: Screen
         var context: String?
         var filter: String
+        var valueMatches: ValueMatches?
+        var errorsOnly: Bool
     }
 
     public init() {}
 
-    public static func == (lhs: AppState, rhs: AppState) -> Bool {
-        lhs.snapshot == rhs.snapshot && lhs.screen == rhs.screen && lhs.focus == rhs.focus && lhs.contextIndex == rhs.contextIndex
-            && lhs.selection == rhs.selection && lhs.filter == rhs.filter && lhs.editingFilter == rhs.editingFilter && lhs.newEntryName == rhs.newEntryName
-            && lhs.modal == rhs.modal && lhs.message == rhs.message && lhs.notice == rhs.notice && lhs.syncing == rhs.syncing && lhs.quitting == rhs.quitting
-            && lhs.size == rhs.size && lhs.detail == rhs.detail
+    /// The filter typed on the current screen ("" when none).
+    public var filter: String {
+        filters[screen] ?? ""
+    }
+
+    /// Where the keys go now: see ``KeyMap``.
+    public var mode: Mode {
+        if textField != nil { return .textEntry }
+        switch modal {
+        case .confirm?: return .confirm
+        case .prompt?: return .prompt
+        case .value?: return .valueView
+        case nil: return .screen(screen)
+        }
     }
 
     /// The contexts pane: every context, "all" first.
@@ -166,28 +192,41 @@ public struct AppState: Sendable, Equatable {
     /// Derives the rows of the current list again when what they come from
     /// changed: a new snapshot, another screen, context or filter.
     private mutating func refreshRows() {
-        let source = RowsSource(loads: loads, screen: screen, context: selectedContext, filter: filter)
+        let source = RowsSource(loads: loads, screen: screen, context: screen == .entries ? selectedContext : nil, filter: filter,
+                                valueMatches: valueMatches, errorsOnly: logErrorsOnly)
         guard source != rowsSource else { return }
         rowsSource = source
-        guard let all = snapshot?.rows else {
+        guard let snapshot else {
             rows = []
+            events = []
             return
         }
+        let filter = ListFilter(source.filter, valueMatches: source.valueMatches)
+        let wanted: EntryState? = switch screen {
+        case .incoming: .incoming
+        case .conflicts: .conflict
+        case .outgoing: .outgoing
+        default: nil
+        }
         switch screen {
-        case .entries:
-            let needle = filter.lowercased()
-            if source.context == nil && needle.isEmpty {
-                rows = all
+        case .entries, .incoming, .conflicts, .outgoing:
+            if wanted == nil && source.context == nil && filter.isEmpty {
+                rows = snapshot.rows
             } else {
-                rows = all.filter { row in
-                    (source.context == nil || row.context == source.context)
-                        && (needle.isEmpty || "\(row.context)/\(row.key)".lowercased().contains(needle))
+                rows = snapshot.rows.filter { row in
+                    (wanted == nil || row.state == wanted) && (source.context == nil || row.context == source.context)
+                        && filter.matches(row, snapshot)
                 }
             }
-        case .incoming: rows = all.filter { $0.state == .incoming }
-        case .conflicts: rows = all.filter { $0.state == .conflict }
-        case .outgoing: rows = all.filter { $0.state == .outgoing }
-        case .devices, .log, .snapshots: rows = []
+            events = []
+        case .log:
+            rows = []
+            events = snapshot.events.filter { event in
+                (!source.errorsOnly || event.level != "info") && filter.matches(event, snapshot)
+            }
+        case .devices, .snapshots:
+            rows = []
+            events = []
         }
     }
 
@@ -195,7 +234,7 @@ public struct AppState: Sendable, Equatable {
     public var rowCount: Int {
         switch screen {
         case .devices: (snapshot?.devices.count ?? 0) + (snapshot?.damagedRecords.count ?? 0)
-        case .log: snapshot?.events.count ?? 0
+        case .log: events.count
         case .snapshots: snapshot?.snapshots.count ?? 0
         default: rows.count
         }
@@ -207,6 +246,11 @@ public struct AppState: Sendable, Equatable {
 
     public var selectedRow: EntryRow? {
         rows[safe: selectedIndex]
+    }
+
+    /// The marked changes still shown on the incoming list, in its order.
+    public var markedRows: [EntryRow] {
+        marked.isEmpty ? [] : rows.filter { $0.state == .incoming && marked.contains(EntryRef($0)) }
     }
 
     /// The change the prompt shows: the first incoming one not left for later.

@@ -3,6 +3,10 @@ import TandemSimulation
 
 /// What happened: a key, data that arrived, work that finished.
 public enum Action: Sendable {
+    /// The UI starts on a terminal of this size: the first reload and sync.
+    case started(TerminalSize)
+    /// A message that stays until the next key (a theme that could not be read).
+    case announce(String)
     case key(Key)
     case loaded(Snapshot)
     case finished(message: String)
@@ -26,6 +30,8 @@ public enum Action: Sendable {
     case snapshotProgress(SnapshotProgress)
     /// The snapshot started from the UI ended: its result line, or why it failed.
     case snapshotEnded(String)
+    /// The entries whose whole value holds a filter's words.
+    case valueMatches(ValueMatches)
 }
 
 /// Work the reducer asks for; it runs off the UI thread and answers with actions.
@@ -47,6 +53,8 @@ public enum Effect: Sendable, Equatable {
     case delete(EntryRef)
     /// Reads one entry's versions (one row by key: cheaper than a frame).
     case loadDetail(EntryRef)
+    /// Finds the entries whose whole value holds a filter's words.
+    case searchValues(String)
     /// Shows another device of the demo.
     case switchDevice(String)
     /// Steers the demo's simulated devices.
@@ -99,6 +107,11 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
         if case .prompt(let skipped)? = state.modal, state.promptEntry(skipping: skipped) == nil {
             state.modal = nil
         }
+        if !state.marked.isEmpty {
+            // A marked change decided elsewhere, or superseded, is no longer marked.
+            let waiting = Set(snapshot.rows.lazy.filter { $0.state == .incoming }.map(EntryRef.init))
+            state.marked.formIntersection(waiting)
+        }
         return []
     case .snapshotProgress(let progress):
         if state.backup?.running == true { state.backup?.progress = progress }
@@ -145,7 +158,7 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
         let prompt = (asked && broughtIncoming) || (state.promptWhenWaiting && waiting) || state.promptOwed
         state.promptWhenWaiting = false
         state.promptOwed = false
-        if prompt && state.modal == nil && !state.editingFilter && state.newEntryName == nil && state.snapshotPath == nil {
+        if prompt && state.modal == nil && state.textField == nil {
             state.modal = .prompt(skipped: [])
         } else if broughtIncoming && !prompt {
             state.message += " — 2 reviews them"
@@ -162,7 +175,20 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
         state.message = "error: " + message
         return [.reload]
     case .resized(let width, let height):
-        state.size = (width, height)
+        state.size = TerminalSize(width, height)
+        return []
+    case .started(let size):
+        state.size = size
+        state.syncing = true
+        state.promptAfterSync = true
+        return [.reload, .sync]
+    case .announce(let message):
+        state.notice = message
+        return []
+    case .valueMatches(let matches):
+        // An answer to words typed before the last ones is of no use.
+        guard ListFilter(state.filter).text == matches.text else { return [] }
+        state.valueMatches = matches
         return []
     case .tick(let now):
         state.snapshot?.nowMillis = now
@@ -191,94 +217,151 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
 
 private func reduceKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     state.notice = nil
-    if let modal = state.modal {
-        return reduceModal(&state, modal, key)
+    guard let binding = KeyMap.binding(for: key, in: state.mode, demo: state.snapshot?.demo != nil) else { return [] }
+    switch state.mode {
+    case .textEntry: return reduceText(&state, key)
+    case .prompt: return reducePrompt(&state, binding.command)
+    case .confirm: return reduceConfirm(&state, binding.command)
+    case .valueView: return reduceValueView(&state, binding.command)
+    case .screen: return run(binding.command, &state)
     }
-    if state.newEntryName != nil {
-        return reduceNewEntryName(&state, key)
-    }
-    if let path = state.snapshotPath {
-        return reduceSnapshotPath(&state, path, key)
-    }
-    if state.editingFilter {
-        switch key {
-        case .enter, .escape:
-            state.editingFilter = false
-            if key == .escape { state.filter = "" }
-        case .backspace:
-            if !state.filter.isEmpty { state.filter.removeLast() }
-        case .character(let character):
-            state.filter.append(character)
-        default:
-            break
-        }
-        state.selection[.entries] = 0
-        return []
-    }
-    guard let binding = KeyMap.binding(for: key, on: state.screen, demo: state.snapshot?.demo != nil) else { return [] }
-    return run(binding.command, &state)
 }
 
-private func reduceModal(_ state: inout AppState, _ modal: Modal, _ key: Key) -> [Effect] {
-    switch modal {
-    case .help:
+/// The review prompt: one change at a time.
+private func reducePrompt(_ state: inout AppState, _ command: Command) -> [Effect] {
+    guard case .prompt(let skipped)? = state.modal, let entry = state.promptEntry(skipping: skipped) else {
         state.modal = nil
         return []
-    case .prompt(let skipped):
-        guard let entry = state.promptEntry(skipping: skipped) else {
-            state.modal = nil
-            return []
-        }
-        let ref = EntryRef(entry)
-        // A decided change leaves the prompt at once: a quick next key must
-        // not land on it again before the store's answer arrives.
-        func decide(_ decision: Decision) -> [Effect] {
-            let next = skipped.union([ref])
-            state.modal = state.promptEntry(skipping: next) == nil ? nil : .prompt(skipped: next)
-            state.promptExpanded = false
-            return [.decide(decision, [ref])]
-        }
-        switch key {
-        case .character("a"): return decide(.accept)
-        case .character("r"): return decide(.refuse)
-        case .character("o"): return decide(.keepMine)
-        case .character("l"):
-            let next = skipped.union([ref])
-            state.modal = state.promptEntry(skipping: next) == nil ? nil : .prompt(skipped: next)
-            state.promptExpanded = false
-            state.message = "left \(ref.context)/\(Escaped.text(ref.key)) for later"
-        case .character("d"):
-            // The whole diff, inside the prompt; d again for its start.
-            state.promptExpanded.toggle()
-            state.message = state.promptExpanded ? "the whole diff (d shows its start)" : "the start of the diff (d shows it whole)"
-        case .character("q"), .escape:
-            state.modal = nil
-            state.promptExpanded = false
-            state.message = "the rest wait on the incoming screen (2)"
-        default:
-            state.message = "a accepts, r refuses, o keeps yours, l leaves it for later, d shows the whole diff, q stops"
-        }
-        return []
-    case .confirm(let bulk, _):
-        // Like Unison's final "proceed?", there is no default: only y confirms.
+    }
+    let ref = EntryRef(entry)
+    // A decided change leaves the prompt at once: a quick next key must
+    // not land on it again before the store's answer arrives.
+    func moveOn() {
+        let next = skipped.union([ref])
+        state.modal = state.promptEntry(skipping: next) == nil ? nil : .prompt(skipped: next)
+        state.promptExpanded = false
+    }
+    switch command {
+    case .promptDecide(let decision):
+        moveOn()
+        return [.decide(decision, [ref])]
+    case .promptLater:
+        moveOn()
+        state.message = "left \(ref.context)/\(Escaped.text(ref.key)) for later"
+    case .promptDiff:
+        // The whole diff, inside the prompt; d again for its start.
+        state.promptExpanded.toggle()
+        state.message = state.promptExpanded ? "the whole diff (d shows its start)" : "the start of the diff (d shows it whole)"
+    case .promptStop:
         state.modal = nil
-        guard key == .character("y") else {
-            state.message = "cancelled"
+        state.promptExpanded = false
+        state.message = "the rest wait on the incoming screen (2)"
+    default:
+        state.message = "a accepts, r refuses, o keeps yours, l leaves it for later, d shows the whole diff, q stops"
+    }
+    return []
+}
+
+/// A question: like Unison's final "proceed?", there is no default, only y confirms.
+private func reduceConfirm(_ state: inout AppState, _ command: Command) -> [Effect] {
+    guard case .confirm(let bulk, _)? = state.modal else { return [] }
+    state.modal = nil
+    guard command == .confirm else {
+        state.message = "cancelled"
+        return []
+    }
+    switch bulk {
+    case .decide(let decision, let shown):
+        state.message = "\(decision.rawValue) \(shown.count) changes…"
+        state.marked.subtract(shown.map(\.ref))
+        return [.decideShown(decision, shown)]
+    case .delete(let ref):
+        return [.delete(ref)]
+    case .quit:
+        state.quitting = true
+        return [.quit]
+    case .reinstall(let name):
+        state.message = "reinstalling \(name)…"
+        return [.demo(.reinstall(name))]
+    }
+}
+
+/// The value view: scrolling and searching.
+private func reduceValueView(_ state: inout AppState, _ command: Command) -> [Effect] {
+    guard case .value(var view)? = state.modal else { return [] }
+    let page = ValueView.pageHeight(state.size)
+    switch command {
+    case .up: view.scroll(by: -1, size: state.size)
+    case .down: view.scroll(by: 1, size: state.size)
+    case .pageUp: view.scroll(by: -page, size: state.size)
+    case .pageDown: view.scroll(by: page, size: state.size)
+    case .top: view.scroll(by: -Int.max / 2, size: state.size)
+    case .bottom: view.scroll(by: Int.max / 2, size: state.size)
+    case .search:
+        state.textField = TextField(.search)
+    case .nextMatch, .previousMatch:
+        if let word = view.search, !view.find(word, backwards: command == .previousMatch, size: state.size) {
+            state.message = "'\(word)' is not in this value"
+        }
+    case .close:
+        state.modal = nil
+        return []
+    default:
+        break
+    }
+    state.modal = .value(view)
+    return []
+}
+
+/// A line being typed: the same keys for every purpose; what Enter does
+/// depends on what the line is for.
+private func reduceText(_ state: inout AppState, _ key: Key) -> [Effect] {
+    guard var field = state.textField else { return [] }
+    let outcome = field.handle(key)
+    state.textField = field
+    switch (field.purpose, outcome) {
+    case (_, .ignored):
+        return []
+    case (.filter(let screen), _):
+        if outcome == .cancelled {
+            state.filters[screen] = nil
+            state.valueMatches = nil
+        } else {
+            state.filters[screen] = field.text.isEmpty ? nil : field.text
+        }
+        if outcome != .edited { state.textField = nil }
+        state.selection[screen] = 0
+        // Rows hold the start of each value: the store looks through whole ones.
+        let words = ListFilter(field.text).text
+        guard outcome == .edited, screen != .log, words.count >= 2, state.valueMatches?.text != words else { return [] }
+        return [.searchValues(words)]
+    case (_, .cancelled):
+        state.textField = nil
+        return []
+    case (_, .edited):
+        return []
+    case (.newEntry, .submitted):
+        let parts = field.text.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2, Validation.isValidName(parts[0]), (try? Validation.key(parts[1])) != nil else {
+            state.message = "type context/key: a context of a–z 0–9 . _ - and a key"
             return []
         }
-        switch bulk {
-        case .decide(let decision, let shown):
-            state.message = "\(decision.rawValue) \(shown.count) changes…"
-            return [.decideShown(decision, shown)]
-        case .delete(let ref):
-            return [.delete(ref)]
-        case .quit:
-            state.quitting = true
-            return [.quit]
-        case .reinstall(let name):
-            state.message = "reinstalling \(name)…"
-            return [.demo(.reinstall(name))]
-        }
+        state.textField = nil
+        return [.edit(.create, EntryRef(context: parts[0], key: parts[1]), initial: "{\n  \n}")]
+    case (.snapshotFolder, .submitted):
+        state.textField = nil
+        let folder = field.text.trimmingCharacters(in: .whitespaces)
+        guard !folder.isEmpty else { return [] }
+        state.backup = BackupStatus(source: folder)
+        state.message = "backing up \(folder)…"
+        return [.snapshot(folder)]
+    case (.search, .submitted):
+        state.textField = nil
+        guard case .value(var view)? = state.modal, !field.text.isEmpty else { return [] }
+        view.foundLine = nil
+        if !view.find(field.text, size: state.size) { state.message = "'\(field.text)' is not in this value" }
+        state.modal = .value(view)
+        return []
     }
 }
 
@@ -291,13 +374,41 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
     case .pageDown: move(&state, by: page)
     case .top: move(&state, by: -Int.max / 2)
     case .bottom: move(&state, by: Int.max / 2)
-    case .nextPane, .open:
+    case .otherPane:
+        if state.screen == .entries { state.focus = state.focus == .entries ? .contexts : .entries }
+    case .nextPane:
         if state.screen == .entries { state.focus = .entries }
     case .previousPane:
         if state.screen == .entries { state.focus = .contexts }
+    case .open:
+        if state.screen == .entries && state.focus == .contexts {
+            state.focus = .entries
+            return []
+        }
+        guard let row = state.selectedRow, let snapshot = state.snapshot else { return [] }
+        guard let entry = state.selectedDetail else {
+            state.message = "reading \(row.context)/\(Escaped.text(row.key))…"
+            return []
+        }
+        state.modal = .value(ValueView.of(entry, on: state.screen, snapshot))
+    case .mark:
+        guard let row = state.selectedRow, row.state == .incoming else { return [] }
+        let ref = EntryRef(row)
+        if state.marked.remove(ref) == nil { state.marked.insert(ref) }
+        state.message = "\(state.markedRows.count) marked: A and R act on them"
+        move(&state, by: 1)
+    case .errorsOnly:
+        state.logErrorsOnly.toggle()
+        state.selection[.log] = 0
+        state.message = state.logErrorsOnly ? "errors and warnings only (e shows every line)" : "every line"
+
     case .back:
-        if state.screen == .entries && state.focus == .entries && !state.filter.isEmpty {
-            state.filter = ""
+        if !state.filter.isEmpty {
+            state.filters[state.screen] = nil
+            state.valueMatches = nil
+        } else if state.screen == .incoming && !state.marked.isEmpty {
+            state.marked = []
+            state.message = "marks cleared"
         } else if state.screen != .entries {
             state.screen = .entries
         } else {
@@ -306,8 +417,8 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
     case .show(let screen):
         state.screen = screen
     case .filter:
-        state.focus = .entries
-        state.editingFilter = true
+        if state.screen == .entries { state.focus = .entries }
+        state.textField = TextField(.filter(state.screen), text: state.filter)
     case .sync:
         guard !state.syncing else {
             state.queuedSync = QueuedSync(prompt: true)
@@ -323,7 +434,7 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
     case .undo:
         return [.undo]
     case .help:
-        state.modal = .help
+        state.modal = .value(ValueView.help(for: state))
     case .quit:
         if let waiting = state.snapshot?.counts.waitingToPush, waiting > 0 {
             state.modal = .confirm(.quit, question: "\(waiting) changes of yours are not published yet (s publishes them). Quit anyway? [y/n]")
@@ -343,12 +454,16 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
         }
         return [.decide(decision, [EntryRef(entry)])]
     case .decideAll(let decision):
-        let shown = state.rows.filter { $0.state == .incoming }.map(ShownChange.init)
+        let marked = state.markedRows
+        let shown = (marked.isEmpty ? state.rows.filter { $0.state == .incoming } : marked).map(ShownChange.init)
         guard !shown.isEmpty else {
             state.message = "nothing to \(decision.rawValue)"
             return []
         }
-        state.modal = .confirm(.decide(decision, shown), question: "\(decision == .accept ? "Accept" : "Refuse") all \(shown.count) incoming changes shown? [y/n]")
+        let verb = decision == .accept ? "Accept" : "Refuse"
+        let what = !marked.isEmpty ? "the \(shown.count) marked changes"
+            : state.filter.isEmpty ? "all \(shown.count) incoming changes shown" : "all \(shown.count) incoming changes matching '\(state.filter)'"
+        state.modal = .confirm(.decide(decision, shown), question: "\(verb) \(what)? [y/n]")
     case .merge:
         guard state.selectedRow?.state == .conflict, let entry = state.selectedDetail else { return [] }
         let initial = entry.local?.value ?? entry.unseen.first?.value ?? "null"
@@ -363,13 +478,13 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
         let text = prettyValue(initial) + "\n" + ValueEditor.ignoredFrom + "\n" + others.joined(separator: "\n")
         return [.edit(.merge, EntryRef(context: entry.context, key: entry.key), initial: text)]
     case .newEntry:
-        state.newEntryName = state.selectedContext.map { $0 + "/" } ?? ""
+        state.textField = TextField(.newEntry, text: state.selectedContext.map { $0 + "/" } ?? "")
     case .newSnapshot:
         guard state.backup?.running != true else {
             state.notice = "a snapshot is running; wait for it to end"
             return []
         }
-        state.snapshotPath = ""
+        state.textField = TextField(.snapshotFolder)
     case .editEntry:
         guard let entry = state.selectedDetail else { return [] }
         return [.edit(.update, EntryRef(context: entry.context, key: entry.key), initial: prettyValue(entry.value ?? "null"))]
@@ -379,6 +494,10 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
                                question: "Delete \(entry.context)/\(Escaped.text(entry.key)) on this device (published at the next sync)? [y/n]")
     case .nextDevice, .openDevice, .togglePause, .faster, .slower, .toggleOnline, .reinstall:
         return runDemo(command, &state)
+    case .promptDecide, .promptLater, .promptDiff, .promptStop, .promptHint, .confirm, .cancel, .close, .search, .nextMatch, .previousMatch,
+         .type, .erase, .submit, .cancelText:
+        // Keys of the prompt, a question, the value view or a field: reduced where those are.
+        break
     case .keepLocal:
         guard state.selectedRow?.state == .conflict, let entry = state.selectedDetail else { return notAConflict(&state) }
         return [.resolve(EntryRef(context: entry.context, key: entry.key), .keepLocal)]
@@ -438,32 +557,6 @@ private func runDemo(_ command: Command, _ state: inout AppState) -> [Effect] {
     }
 }
 
-/// Typing the name of a new entry: "context/key", then Enter opens the editor.
-private func reduceNewEntryName(_ state: inout AppState, _ key: Key) -> [Effect] {
-    var name = state.newEntryName ?? ""
-    switch key {
-    case .escape:
-        state.newEntryName = nil
-        return []
-    case .backspace:
-        if !name.isEmpty { name.removeLast() }
-    case .character(let character):
-        name.append(character)
-    case .enter:
-        let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
-        guard parts.count == 2, Validation.isValidName(parts[0]), (try? Validation.key(parts[1])) != nil else {
-            state.message = "type context/key: a context of a–z 0–9 . _ - and a key"
-            return []
-        }
-        state.newEntryName = nil
-        return [.edit(.create, EntryRef(context: parts[0], key: parts[1]), initial: "{\n  \n}")]
-    default:
-        break
-    }
-    state.newEntryName = name
-    return []
-}
-
 func prettyValue(_ text: String) -> String {
     (try? JSONParser.parse(text))?.prettyText() ?? text
 }
@@ -478,29 +571,4 @@ private func move(_ state: inout AppState, by delta: Int) {
     guard count > 0 else { return }
     state.selection[state.screen] = max(0, min(count - 1, state.selectedIndex + delta))
     state.conflictVersion = 0
-}
-
-/// Typing the folder of a new snapshot: Enter starts it, Esc gives up.
-private func reduceSnapshotPath(_ state: inout AppState, _ typed: String, _ key: Key) -> [Effect] {
-    var path = typed
-    switch key {
-    case .escape:
-        state.snapshotPath = nil
-        return []
-    case .enter:
-        state.snapshotPath = nil
-        let folder = path.trimmingCharacters(in: .whitespaces)
-        guard !folder.isEmpty else { return [] }
-        state.backup = BackupStatus(source: folder)
-        state.message = "backing up \(folder)…"
-        return [.snapshot(folder)]
-    case .backspace:
-        if !path.isEmpty { path.removeLast() }
-    case .character(let character):
-        path.append(character)
-    default:
-        break
-    }
-    state.snapshotPath = path
-    return []
 }

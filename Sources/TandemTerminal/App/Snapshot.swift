@@ -30,7 +30,7 @@ public struct Snapshot: Sendable, Equatable {
     public var newestQueuedMillis: Int64?
 
     /// Reads everything the screens need from `store`.
-    public static func load(_ store: DeviceStore, demo: DemoStatus? = nil) throws -> Snapshot {
+    public static func load(_ store: DeviceStore, demo: DemoStatus? = nil, now: Int64 = SystemClock().nowMillis()) throws -> Snapshot {
         let info = try store.info()
         let vault = Vault(root: URL(fileURLWithPath: info.vaultPath))
         let listing = store.deviceRecordListing()
@@ -38,9 +38,7 @@ public struct Snapshot: Sendable, Equatable {
         let replaced = Set(all.compactMap(\.replaces))
         // Each device by name; installations replaced by a reinstall after the rest.
         let records = all.sorted { (replaced.contains($0.id) ? 1 : 0, $0.name) < (replaced.contains($1.id) ? 1 : 0, $1.name) }
-        var names: [DeviceID: String] = [:]
-        for record in records { names[record.id] = record.name }
-        names[info.id] = info.name
+        let names = distinctNames(records, this: (info.id, info.name))
         // One pass over the entries gives the rows, the counts and the contexts.
         let rows = try store.entryRows()
         return Snapshot(
@@ -48,8 +46,46 @@ public struct Snapshot: Sendable, Equatable {
             lastSyncMillis: info.lastSyncMillis, counts: StateCounts(rows: rows, waitingToPush: try store.outboxCount()),
             contexts: ContextSummary.summaries(of: rows, policies: try store.policies(), schemas: try store.schemaVersions()),
             rows: rows, names: names, devices: records, damagedRecords: listing.damaged, events: try store.events(limit: 200),
-            nowMillis: SystemClock().nowMillis(), snapshots: ((try? store.snapshotSummaries().summaries) ?? []).reversed(), demo: demo,
+            nowMillis: now, snapshots: ((try? store.snapshotSummaries().summaries) ?? []).reversed(), demo: demo,
             gaps: try store.logGaps(), newestQueuedMillis: try store.newestQueuedMillis())
+    }
+
+    /// Each device's name; where several share one (a reinstall keeps its
+    /// name, two stores may be given the same), a short id is added to all
+    /// but the one live device of that name, so no label is ambiguous.
+    static func distinctNames(_ records: [DeviceRecord], this: (id: DeviceID, name: String)) -> [DeviceID: String] {
+        let replaced = Set(records.compactMap(\.replaces))
+        var named: [String: [DeviceRecord]] = [:]
+        for record in records where record.id != this.id { named[record.name, default: []].append(record) }
+        var names: [DeviceID: String] = [this.id: this.name]
+        for (name, sharing) in named {
+            let live = sharing.filter { !replaced.contains($0.id) }
+            let plain = names.values.contains(name) ? nil : live.count == 1 && sharing.count > 1 ? live[0].id : sharing.count == 1 ? sharing[0].id : nil
+            for record in sharing { names[record.id] = record.id == plain ? name : "\(name)·\(record.id.rawValue.prefix(4))" }
+        }
+        return names
+    }
+
+    /// `text` with each device id in it (a log line's "take-remote
+    /// 13c3843450a2a1f1:24") written as the device's name.
+    public func readable(_ text: String) -> String {
+        guard !names.isEmpty, text.utf8.count >= 16 else { return text }
+        var result = ""
+        var run = ""
+        func flush() {
+            if run.count == 16, let id = DeviceID(validating: run), let name = names[id] { result += name } else { result += run }
+            run = ""
+        }
+        for character in text {
+            if character.isHexDigit && character.isASCII {
+                run.append(character)
+            } else {
+                flush()
+                result.append(character)
+            }
+        }
+        flush()
+        return result
     }
 
     /// True for a device record that a reinstall replaced.

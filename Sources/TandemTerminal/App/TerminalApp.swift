@@ -2,365 +2,95 @@ import Foundation
 import TandemCore
 import TandemSimulation
 
-/// Runs the UI: reads keys, reduces, draws; runs effects off the UI thread
-/// and feeds their results back as actions; watches the vault.
+/// The UI's loop: reads keys, reduces, draws; hands effects to the
+/// ``EffectRunner`` and reduces its answers; asks the ``VaultWatcher`` what
+/// changed elsewhere. Only ``reduce(_:_:)`` changes the state.
 public final class TerminalApp: @unchecked Sendable {
     private let backend: any TerminalBackend
     private let view: AppView
-    private let inbox = Inbox()
-    private let running = RunningEffects()
-    /// Where the person's changes run, one after another.
-    private let changes = DispatchQueue(label: "tandem.changes")
+    private let runner: EffectRunner
+    private let watcher = VaultWatcher()
+    private let clock: any WallClock
     private var state = AppState()
-    private var vaultNews: [String] = []
-    private var vaultReachable: Bool?
-    private var storeSignature: String?
-    private var lastDemoStatus: DemoStatus?
-    private var lastWatch = Date.distantPast
-    /// In `tandem demo`: the simulated devices, and the name of the one shown.
-    private let demo: LiveDemo?
-    private let storeLock = NSLock()
-    private var shownStore: DeviceStore
-    private var shownName: String?
+    /// Where the loop says it is idle, when `TANDEM_IDLE_FILE` names a file:
+    /// tests wait for it instead of polling the screen for text.
+    private let idleFile: String?
+    private var keysRead = 0
+    private var lastIdleMark: String?
 
-    public init(store: DeviceStore, backend: any TerminalBackend, theme: Theme, demo: LiveDemo? = nil) {
-        self.shownStore = store
-        self.shownName = try? store.info().name
+    public init(store: DeviceStore, backend: any TerminalBackend, theme: Theme, demo: LiveDemo? = nil, clock: any WallClock = SystemClock(),
+                idleFile: String? = ProcessInfo.processInfo.environment["TANDEM_IDLE_FILE"]) {
         self.backend = backend
         self.view = AppView(theme: theme)
-        self.demo = demo
+        self.clock = clock
+        self.runner = EffectRunner(store: store, backend: backend, demo: demo, clock: clock)
+        self.idleFile = idleFile.flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// The store of the device on screen; in the demo, looked up by name each
-    /// time, because a reinstall replaces a device's store.
-    private var store: DeviceStore {
-        storeLock.withLock {
-            if let demo, let shownName, let current = demo.store(named: shownName) { shownStore = current }
-            return shownStore
-        }
-    }
-
-    /// Shows `message` in the message line (a theme that could not be read, say).
+    /// Shows `message` in the message line until the next key (a theme that
+    /// could not be read, say).
     public func announce(_ message: String) {
-        state.notice = message
+        runner.inbox.post(.announce(message))
     }
+
+    /// The state now, for tests that drive the whole app.
+    var currentState: AppState { state }
 
     /// Runs until the person quits.
     public func run() {
-        state.size = backend.size
-        perform([.reload, .sync])
-        state.syncing = true
+        handle(.started(TerminalSize(backend.size.width, backend.size.height)))
         var dirty = true
         while !state.quitting {
-            for action in inbox.drain() {
-                perform(reduce(&state, action))
+            for action in runner.inbox.drain() {
+                handle(action)
                 dirty = true
             }
             if dirty {
                 backend.draw(view.render(state))
                 dirty = false
+                markIdle()
             }
             if let key = backend.readKey(timeoutMilliseconds: 100) {
+                keysRead += 1
                 if key == .resize {
-                    perform(reduce(&state, .resized(width: backend.size.width, height: backend.size.height)))
+                    handle(.resized(width: backend.size.width, height: backend.size.height))
                 } else {
-                    perform(reduce(&state, .key(key)))
+                    handle(.key(key))
                 }
                 dirty = true
             }
-            if let change = watch() {
-                perform(reduce(&state, change))
+            if let change = watcher.look(at: runner.store, demo: runner.demo?.currentStatus) {
+                handle(change)
                 dirty = true
             }
-            let now = SystemClock().nowMillis()
+            let now = clock.nowMillis()
             if let shown = state.snapshot?.nowMillis, now / 1000 != shown / 1000 {
-                perform(reduce(&state, .tick(nowMillis: now)))
+                handle(.tick(nowMillis: now))
                 dirty = true
             }
         }
         // A decision or a write still under way finishes before the store closes.
-        running.waitUntilIdle(timeout: .seconds(30))
+        runner.waitUntilIdle(timeout: .seconds(30))
     }
 
-    private func perform(_ effects: [Effect]) {
-        for effect in effects {
-            switch effect {
-            case .quit: continue
-            case .loadDetail(let ref):
-                // One row read by its key costs less than a frame: done here,
-                // the next frame already shows the entry's versions.
-                perform(reduce(&state, .detailLoaded(loadDetail(ref))))
-            case .switchDevice(let name):
-                switchDevice(to: name)
-            case .edit(let purpose, let ref, let initial):
-                // The editor needs the terminal: it runs here, with the UI suspended.
-                backend.suspend()
-                let result = ValueEditor.edit(initial)
-                backend.resume()
-                finishEdit(purpose, ref, result)
-            default:
-                // The device is the one on screen when the effect was asked
-                // for, whatever the person switches to while it runs.
-                let store = self.store
-                let device = storeLock.withLock { shownName } ?? ""
-                running.begin()
-                if Self.keepsOrder(effect) {
-                    // A person's changes run one at a time, in the order asked: `u` right
-                    // after `a` must take back that accept, not the one before it.
-                    changes.async { [self] in
-                        self.change(effect, on: store)
-                        running.end()
-                    }
-                } else {
-                    Task.detached { [self] in
-                        await self.execute(effect, on: store, device: device)
-                        running.end()
-                    }
-                }
-            }
+    /// Reduces `action`, then runs what it asks for, reducing the answers
+    /// that come at once.
+    private func handle(_ action: Action) {
+        if case .switchedDevice = action { watcher.reset() }
+        var pending = [action]
+        while !pending.isEmpty {
+            let next = pending.removeFirst()
+            for effect in reduce(&state, next) { pending += runner.run(effect) }
         }
     }
 
-    /// Shows another device of the demo; what the watcher knew was about the other one.
-    private func switchDevice(to name: String) {
-        guard let demo, let next = demo.store(named: name) else {
-            perform(reduce(&state, .failed(message: "no device \(name) in this demo")))
-            return
-        }
-        storeLock.withLock { (shownStore, shownName) = (next, name) }
-        vaultNews = []
-        vaultReachable = nil
-        storeSignature = nil
-        perform(reduce(&state, .switchedDevice(name)))
-    }
-
-    private func finishEdit(_ purpose: EditPurpose, _ ref: EntryRef, _ result: Result<String, ValueEditor.Failure>) {
-        let label = "\(ref.context)/\(Escaped.text(ref.key))"
-        do {
-            let text = try result.get()
-            switch purpose {
-            case .create, .update:
-                let outcome = try store.write(context: ref.context, key: ref.key, value: text)
-                inbox.post(.finished(message: outcome == .unchanged ? "\(label): unchanged" : "\(label) written — \(Self.publishing)"))
-            case .merge:
-                try store.resolve(context: ref.context, key: ref.key, .merge(value: ValueEditor.value(ofMergeFile: text)))
-                inbox.post(.finished(message: "merged \(label) — \(Self.publishing)"))
-            }
-        } catch let error as TandemError {
-            inbox.post(.failed(message: "\(error.description); nothing was written"))
-        } catch let error as ValueEditor.Failure {
-            inbox.post(.failed(message: error.description))
-        } catch {
-            inbox.post(.failed(message: String(describing: error)))
-        }
-    }
-
-    private func loadDetail(_ ref: EntryRef) -> LoadedDetail {
-        do {
-            return LoadedDetail(ref: ref, status: try store.entry(context: ref.context, key: ref.key))
-        } catch {
-            return LoadedDetail(ref: ref, status: nil, error: error.description)
-        }
-    }
-
-    private func execute(_ effect: Effect, on store: DeviceStore, device: String) async {
-        do {
-            switch effect {
-            case .reload:
-                inbox.post(.loaded(try Snapshot.load(store, demo: demo?.currentStatus)))
-            case .demo(let request):
-                try steer(request)
-            case .sync, .syncHoldingBack:
-                do {
-                    var policies = PolicyMap(contexts: try store.policies())
-                    for (context, policy) in policies.contexts where policy == .handlers { policies.contexts[context] = .review }
-                    var synchronizer = Synchronizer(store: store)
-                    if effect == .syncHoldingBack { synchronizer.holdBackMillis = AppState.publishGraceMillis }
-                    let report = try await synchronizer.sync(policies: policies)
-                    inbox.post(.synced(device: device, message: Self.describe(report),
-                                       broughtIncoming: report.changesPulled > 0 && report.waiting > 0))
-                } catch {
-                    inbox.post(.syncFailed(device: device, message: error.description))
-                }
-            case .snapshot(let folder):
-                inbox.post(.snapshotEnded(await Self.backUp(folder, store: store, inbox: inbox)))
-            case .decide, .decideShown, .resolve, .undo, .delete, .quit, .edit, .loadDetail, .switchDevice:
-                break
-            }
-        } catch let error as TandemError {
-            inbox.post(.failed(message: error.description))
-        } catch {
-            inbox.post(.failed(message: String(describing: error)))
-        }
-    }
-
-    /// What becomes of a change made here, said the same way everywhere.
-    static let publishing = "published in \(AppState.publishGraceMillis / 1000) s (s now, u undoes it)"
-
-    static func keepsOrder(_ effect: Effect) -> Bool {
-        switch effect {
-        case .decide, .decideShown, .resolve, .undo, .delete: true
-        default: false
-        }
-    }
-
-    /// A decision, resolution, undo or deletion the person asked for.
-    private func change(_ effect: Effect, on store: DeviceStore) {
-        do {
-            switch effect {
-            case .decide(let decision, let refs):
-                for ref in refs { try store.decide(decision, context: ref.context, key: ref.key) }
-                let what = refs.count == 1 ? "\(refs[0].context)/\(Escaped.text(refs[0].key))" : "\(refs.count) changes"
-                inbox.post(.finished(message: "\(decision.rawValue): \(what)" + (decision == .keepMine ? " — \(Self.publishing)" : "")))
-            case .decideShown(let decision, let shown):
-                // What moved since the question was asked is left for review, never a stop halfway.
-                var done = 0, moved = 0
-                let action = shown.count > 1 ? try store.newAction() : nil
-                for change in shown {
-                    do {
-                        try store.decide(decision, context: change.ref.context, key: change.ref.key, shown: change.version, action: action)
-                        done += 1
-                    } catch .changedSince, .noSuchChange, .noSuchEntry {
-                        moved += 1
-                    }
-                }
-                let verb = decision == .accept ? "accepted" : "refused"
-                inbox.post(.finished(message: "\(verb) \(done)" + (moved > 0 ? "; \(moved) changed since and were left for review" : "")))
-            case .resolve(let ref, let resolution):
-                try store.resolve(context: ref.context, key: ref.key, resolution)
-                inbox.post(.finished(message: "resolved \(ref.context)/\(Escaped.text(ref.key)) — \(Self.publishing)"))
-            case .undo:
-                let undone = try store.undoLastDecision()
-                let entry = undone.status
-                if undone.count > 1 {
-                    inbox.post(.finished(message: "undid \(undone.label) of \(undone.count - undone.changedSince) changes"
-                                         + (undone.changedSince > 0 ? "; \(undone.changedSince) changed since and were left as they are" : "")))
-                } else {
-                    inbox.post(.finished(message: "undid \(undone.label): \(entry.context)/\(Escaped.text(entry.key)) is \(entry.state.rawValue) again"))
-                }
-            case .delete(let ref):
-                try store.write(context: ref.context, key: ref.key, value: nil)
-                inbox.post(.finished(message: "deleted \(ref.context)/\(Escaped.text(ref.key)) — \(Self.publishing)"))
-            default:
-                break
-            }
-        } catch {
-            inbox.post(.failed(message: error.description))
-        }
-    }
-
-    /// Runs a snapshot on a thread of its own (it blocks on the disk, which
-    /// the shared async threads must not), reporting its progress as actions.
-    private static func backUp(_ folder: String, store: DeviceStore, inbox: Inbox) async -> String {
-        let path = NSString(string: folder).expandingTildeInPath
-        return await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                do {
-                    let result = try store.createSnapshot(of: path) { progress in inbox.post(.snapshotProgress(progress)) }
-                    var line = "snapshot \(result.snapshotID?.prefix(8) ?? ""): \(result.message) · \(result.fileCount) files"
-                    line += String(format: ", %.1f MB read, %.1f MB written in %.1f s", Double(result.bytesProcessed) / 1e6,
-                                   Double(result.bytesWritten) / 1e6, result.durationSeconds)
-                    continuation.resume(returning: line)
-                } catch {
-                    continuation.resume(returning: "snapshot of \(folder) failed: \(error)")
-                }
-            }
-        }
-    }
-
-    private func steer(_ request: DemoRequest) throws {
-        guard let demo else { return }
-        switch request {
-        case .pause(let paused): demo.setPaused(paused)
-        case .speed(let factor): demo.changeSpeed(by: factor)
-        case .toggleOnline(let name): try demo.toggleOnline(name)
-        case .reinstall(let name): try demo.requestReinstall(name)
-        }
-        inbox.post(.finished(message: describe(request, demo.currentStatus)))
-    }
-
-    private func describe(_ request: DemoRequest, _ status: DemoStatus) -> String {
-        switch request {
-        case .pause(let paused): paused ? "the simulated devices are paused (p resumes)" : "the simulated devices go on"
-        case .speed: String(format: "the simulated devices act at ×%g speed", status.speed)
-        case .toggleOnline(let name):
-            status.device(name)?.online == true ? "\(name) is back online" : "\(name) is offline: its writes queue"
-        case .reinstall(let name): "reinstalling \(name): its store is wiped and restored from the vault"
-        }
-    }
-
-    static func describe(_ report: SyncReport) -> String {
-        guard report.online else { return "offline: \(report.waitingToPush) changes wait to be pushed" }
-        if let change = report.identityChange { return change.description }
-        var text = "synced: pulled \(report.changesPulled), pushed \(report.changesPushed)"
-        if report.waiting > 0 { text += " · \(report.waiting) incoming" }
-        if report.conflicts > 0 { text += " · \(report.conflicts) conflicts" }
-        if let problem = report.problems.first { text += " · error: \(problem.message)" }
-        return text
-    }
-
-    /// Once a second, a cheap look for changes made elsewhere: the vault's
-    /// logs (another device pushed, or the vault came back) ask for a sync;
-    /// the store's write-ahead log (another process wrote here) or the demo's
-    /// devices ask for a reload.
-    private func watch() -> Action? {
-        guard Date().timeIntervalSince(lastWatch) >= 1 else { return nil }
-        lastWatch = Date()
-        if watchVault() { return .vaultChanged }
-        let wal = try? FileManager.default.attributesOfItem(atPath: store.path + "-wal")
-        let signature = "\(wal?[.size] ?? 0) \(wal?[.modificationDate] ?? 0)"
-        defer { storeSignature = signature }
-        let status = demo?.currentStatus
-        defer { lastDemoStatus = status }
-        if (storeSignature != nil && storeSignature != signature) || status != lastDemoStatus { return .storeChanged }
-        return nil
-    }
-
-    /// True when a sync would bring something: segments beyond this device's
-    /// cursors (compared with the store, not with an earlier look, so nothing
-    /// pushed around start-up is missed), or the vault just came back. The
-    /// same unreadable segment does not ask again and again.
-    private func watchVault() -> Bool {
-        let store = self.store
-        let synchronizer = Synchronizer(store: store)
-        let reachable = (try? store.info()).map { Vault(root: URL(fileURLWithPath: $0.vaultPath)).isReachable } ?? false
-        defer { vaultReachable = reachable }
-        if reachable && vaultReachable == false { return true }
-        let news = (try? synchronizer.vaultNews()) ?? []
-        defer { vaultNews = news }
-        return !news.isEmpty && news != vaultNews
-    }
-}
-
-/// Counts the effects running off the UI thread, so that quitting waits for them.
-final class RunningEffects: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-
-    func begin() { lock.withLock { count += 1 } }
-    func end() { lock.withLock { count -= 1 } }
-
-    func waitUntilIdle(timeout: Duration) {
-        let deadline = ContinuousClock.now + timeout
-        while lock.withLock({ count }) > 0 && ContinuousClock.now < deadline {
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-    }
-}
-
-/// Actions posted by effects running elsewhere, taken by the UI loop.
-final class Inbox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var actions: [Action] = []
-
-    func post(_ action: Action) {
-        lock.lock(); defer { lock.unlock() }
-        actions.append(action)
-    }
-
-    func drain() -> [Action] {
-        lock.lock(); defer { lock.unlock() }
-        defer { actions.removeAll() }
-        return actions
+    /// Writes "idle N" (N keys read so far) once a frame is drawn with
+    /// nothing running and nothing waiting to be reduced.
+    private func markIdle() {
+        guard let idleFile, runner.isIdle else { return }
+        let mark = "idle \(keysRead)\n"
+        guard mark != lastIdleMark else { return }
+        lastIdleMark = mark
+        try? Data(mark.utf8).write(to: URL(fileURLWithPath: idleFile), options: .atomic)
     }
 }

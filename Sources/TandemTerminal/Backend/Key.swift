@@ -9,6 +9,7 @@ public enum Key: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case .character(" "): "Space"
         case .character(let character): String(character)
         case .up: "↑"
         case .down: "↓"

@@ -30,13 +30,8 @@ public struct AppView {
         case .log: LogScreen(theme: theme).draw(&grid, body, state)
         case .snapshots: SnapshotsScreen(theme: theme).draw(&grid, body, state)
         }
-        let line = state.newEntryName.map { "new entry (context/key): \($0)▏" }
-            ?? state.snapshotPath.map { "snapshot of folder (Enter starts, Esc cancels): \($0)▏" }
-            ?? (state.editingFilter ? "filter: \(state.filter)▏" : state.notice ?? state.message)
-        grid.put(line, x: 1, y: grid.height - 2, style: theme.dim)
-        drawBar(&grid, state)
         switch state.modal {
-        case .help?: HelpOverlay(theme: theme).draw(&grid, state)
+        case .value(let view)?: ValueViewOverlay(theme: theme).draw(&grid, view)
         case .confirm(_, let question)?: drawConfirm(&grid, question)
         case .prompt(let skipped)?:
             if let row = state.promptEntry(skipping: skipped), let snapshot = state.snapshot {
@@ -45,6 +40,9 @@ public struct AppView {
             }
         case nil: break
         }
+        let line = state.textField.map { $0.label + $0.text + "▏" } ?? state.notice ?? state.message
+        grid.put(line, x: 1, y: grid.height - 2, maxWidth: grid.width - 2, style: state.textField == nil ? theme.dim : .plain)
+        drawBar(&grid, state)
         return grid
     }
 
@@ -111,22 +109,11 @@ public struct AppView {
     private func drawBar(_ grid: inout Grid, _ state: AppState) {
         var x = 1
         let y = grid.height - 1
-        let bindings: [(String, String)]
-        switch state.modal {
-        case .confirm?: bindings = [("y", "yes, do it"), ("any other key", "cancel")]
-        case .help?: bindings = [("any key", "close help")]
-        case .prompt?: bindings = [("a", "accept"), ("r", "refuse"), ("o", "keep mine"), ("l", "later"), ("d", "diff"), ("q", "stop")]
-        case nil:
-            if state.newEntryName != nil {
-                bindings = [("Enter", "edit its value"), ("Esc", "cancel")]
-            } else if state.editingFilter {
-                bindings = [("Enter", "keep filter"), ("Esc", "clear")]
-            } else {
-                bindings = KeyMap.bar(for: state.screen, demo: state.snapshot?.demo != nil).map { ($0.label, $0.description) }
-            }
-        }
-        // Help and quit always show, at the right end; the rest fill what is left.
-        let fixed = state.modal == nil && !state.editingFilter && state.newEntryName == nil && state.snapshotPath == nil ? [("?", "help"), ("q", "quit")] : []
+        // Every mode's keys come from the key map, and only those that do
+        // something where the cursor is.
+        let bindings = KeyMap.bar(for: state).map { ($0.label, $0.description) }
+        // On the screens, help and quit always show, at the right end; the rest fill what is left.
+        let fixed = state.mode == .screen(state.screen) ? [("?", "help"), ("q", "quit")] : []
         let fixedWidth = fixed.reduce(0) { $0 + CellWidth.of($1.0) + CellWidth.of($1.1) + 3 }
         var right = grid.width - fixedWidth
         for (key, description) in fixed {

@@ -8,9 +8,9 @@ struct ConflictsScreen {
     func draw(_ grid: inout Grid, _ rect: Rect, _ state: AppState) {
         let rows = state.rows
         let listWidth = max(28, rect.width / 4)
-        ListDrawing.title(&grid, "Conflicts (\(rows.count))", x: 1, y: rect.y, width: listWidth - 2, style: theme.title)
+        ListDrawing.title(&grid, ListDrawing.heading("Conflicts", count: rows.count, state), x: 1, y: rect.y, width: listWidth - 2, style: theme.title)
         guard let snapshot = state.snapshot, !rows.isEmpty else {
-            grid.put("no conflicts", x: 1, y: rect.y + 2, style: theme.dim)
+            grid.put(state.filter.isEmpty ? "no conflicts" : "none match (Esc clears the filter)", x: 1, y: rect.y + 2, style: theme.dim)
             return
         }
         ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 1, width: listWidth, height: rect.height - 1), count: rows.count,

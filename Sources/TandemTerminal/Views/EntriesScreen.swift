@@ -10,7 +10,9 @@ struct EntriesScreen {
         let listWidth = max(30, (rect.width - contextsWidth) / 2)
         let detailX = contextsWidth + listWidth + 1
         let names = state.contextNames
-        ListDrawing.title(&grid, "Contexts", x: 1, y: rect.y, width: contextsWidth - 2, style: theme.title)
+        // The pane with the cursor is the one whose title is lit and pointed at.
+        let focused = { (pane: Pane) in state.focus == pane ? theme.activeTab : theme.dim }
+        ListDrawing.title(&grid, (state.focus == .contexts ? "▸ " : "  ") + "Contexts", x: 0, y: rect.y, width: contextsWidth - 1, style: focused(.contexts))
         ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 1, width: contextsWidth - 1, height: rect.height - 1), count: names.count,
                          selected: state.contextIndex, selectedStyle: state.focus == .contexts ? theme.selected : theme.dim) { grid, index, y, selected in
             let summary = state.snapshot?.contexts.first { $0.name == names[index] }
@@ -19,10 +21,11 @@ struct EntriesScreen {
             grid.put(String(count), x: contextsWidth - 6, y: y, maxWidth: 5, style: theme.dim)
         }
         let rows = state.rows
-        let heading = state.filter.isEmpty ? "Entries (\(rows.count))" : "Entries matching '\(state.filter)' (\(rows.count))"
-        ListDrawing.title(&grid, heading, x: contextsWidth + 1, y: rect.y, width: listWidth - 2, style: theme.title)
+        let heading = (state.focus == .entries ? "▸ " : "  ") + ListDrawing.heading("Entries", count: rows.count, state)
+        ListDrawing.title(&grid, heading, x: contextsWidth, y: rect.y, width: listWidth - 1, style: focused(.entries))
         if rows.isEmpty {
-            grid.put(state.snapshot == nil ? "loading…" : "no entries", x: contextsWidth + 1, y: rect.y + 2, style: theme.dim)
+            grid.put(state.snapshot == nil ? "loading…" : state.filter.isEmpty ? "no entries" : "none match (Esc clears the filter)",
+                     x: contextsWidth + 1, y: rect.y + 2, style: theme.dim)
         }
         ListDrawing.draw(&grid, Rect(x: contextsWidth, y: rect.y + 1, width: listWidth, height: rect.height - 1), count: rows.count,
                          selected: state.selectedIndex, selectedStyle: state.focus == .entries ? theme.selected : theme.dim) { grid, index, y, selected in
@@ -30,8 +33,11 @@ struct EntriesScreen {
             let style = selected && state.focus == .entries ? theme.selected : .plain
             grid.put(entry.state.mark, x: contextsWidth + 1, y: y, style: selected ? style : theme.mark(entry.state))
             let label = state.selectedContext == nil ? "\(entry.context)/\(entry.key)" : entry.key
-            let used = grid.put(label, x: contextsWidth + 3, y: y, maxWidth: listWidth / 2, style: style)
-            grid.put(entry.preview ?? "(deleted)", x: contextsWidth + 4 + used, y: y, maxWidth: listWidth - used - 5, style: selected ? style : theme.dim)
+            // The name tells rows apart: it keeps the room, the value's start gets what is left.
+            let used = grid.put(label, x: contextsWidth + 3, y: y, maxWidth: listWidth - 4, style: style)
+            if listWidth - used - 5 >= 4 {
+                grid.put(entry.preview ?? "(deleted)", x: contextsWidth + 4 + used, y: y, maxWidth: listWidth - used - 5, style: selected ? style : theme.dim)
+            }
         }
         if let entry = state.selectedDetail, let snapshot = state.snapshot {
             EntryDetail(theme: theme).draw(&grid, Rect(x: detailX, y: rect.y, width: rect.width - detailX - 1, height: rect.height), entry, snapshot)

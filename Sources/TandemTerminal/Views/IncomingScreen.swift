@@ -8,9 +8,9 @@ struct IncomingScreen {
     func draw(_ grid: inout Grid, _ rect: Rect, _ state: AppState) {
         let rows = state.rows
         let listWidth = max(40, rect.width * 2 / 5)
-        ListDrawing.title(&grid, "Incoming changes (\(rows.count))", x: 1, y: rect.y, width: listWidth - 2, style: theme.title)
+        ListDrawing.title(&grid, ListDrawing.heading("Incoming changes", count: rows.count, state), x: 1, y: rect.y, width: listWidth - 2, style: theme.title)
         guard let snapshot = state.snapshot, !rows.isEmpty else {
-            grid.put("nothing waits for a decision", x: 1, y: rect.y + 2, style: theme.dim)
+            grid.put(state.filter.isEmpty ? "nothing waits for a decision" : "none match (Esc clears the filter)", x: 1, y: rect.y + 2, style: theme.dim)
             return
         }
         ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 1, width: listWidth, height: rect.height - 1), count: rows.count,
@@ -24,6 +24,7 @@ struct IncomingScreen {
             let age = entry.wallMillis.map { snapshot.age($0) }.map { narrow ? $0.replacingOccurrences(of: " ago", with: "") : $0 }
             let from = entry.origin.map { snapshot.name($0) + (age.map { (narrow ? " " : " · ") + $0 } ?? "") } ?? ""
             let style = selected ? theme.selected : .plain
+            if state.marked.contains(EntryRef(entry)) { grid.put("*", x: 0, y: y, style: selected ? style : theme.mark(.incoming)) }
             let kind: String = switch entry.kind {
             case .insert?: narrow ? "+" : "insert"
             case .edit?: narrow ? "~" : "edit"

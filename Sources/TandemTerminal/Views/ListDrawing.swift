@@ -22,6 +22,15 @@ struct ListDrawing {
         grid.put(text, x: x, y: y, maxWidth: width, style: style)
     }
 
+    /// A list's title: its name and count, the filter typed on it, how many are marked.
+    static func heading(_ name: String, count: Int, _ state: AppState) -> String {
+        var text = "\(name) (\(count))"
+        if !state.filter.isEmpty { text += " matching '\(state.filter)'" }
+        if state.screen == .incoming && !state.marked.isEmpty { text += " · \(state.markedRows.count) marked" }
+        if state.screen == .log && state.logErrorsOnly { text += " · errors only" }
+        return text
+    }
+
     /// Draws `lines` from `y` on, at most `height` of them.
     static func text(_ grid: inout Grid, _ lines: [(String, Style)], x: Int, y: Int, width: Int, height: Int) {
         for (index, line) in lines.prefix(max(0, height)).enumerated() {

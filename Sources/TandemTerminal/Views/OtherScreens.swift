@@ -7,8 +7,8 @@ struct ListScreen {
 
     func draw(_ grid: inout Grid, _ rect: Rect, _ state: AppState) {
         let rows = state.rows
-        ListDrawing.title(&grid, "\(state.screen.title) (\(rows.count))", x: 1, y: rect.y, width: rect.width - 2, style: theme.title)
-        if rows.isEmpty { grid.put(empty, x: 1, y: rect.y + 2, style: theme.dim) }
+        ListDrawing.title(&grid, ListDrawing.heading(state.screen.title, count: rows.count, state), x: 1, y: rect.y, width: rect.width - 2, style: theme.title)
+        if rows.isEmpty { grid.put(state.filter.isEmpty ? empty : "none match (Esc clears the filter)", x: 1, y: rect.y + 2, style: theme.dim) }
         ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 1, width: rect.width, height: rect.height - 1), count: rows.count,
                          selected: state.selectedIndex, selectedStyle: theme.selected) { grid, index, y, selected in
             let entry = rows[index]
@@ -50,7 +50,7 @@ struct DevicesScreen {
                 total + (other.pushedSeq - min(other.pushedSeq, device.applied[other.id.rawValue] ?? 0))
             }
             let seen = device.lastSyncMillis.map { snapshot.age($0) } ?? "never"
-            let name = device.id == snapshot.deviceID ? "\(device.name) (this)" : device.name
+            let name = device.id == snapshot.deviceID ? "\(snapshot.name(device.id)) (this)" : snapshot.name(device.id)
             let hole = snapshot.gaps.contains { $0.device == device.id && $0.isHole }
             let status = replaced ? "replaced" : hole ? "hole" : self.status(device, snapshot) ? "online" : "offline"
             var line = pad(name, 18) + pad(status, 10) + pad(seen, 12) + pad(String(device.pushedSeq), 8)
@@ -105,39 +105,15 @@ struct LogScreen {
 
     func draw(_ grid: inout Grid, _ rect: Rect, _ state: AppState) {
         guard let snapshot = state.snapshot else { return }
-        let events = snapshot.events
-        ListDrawing.title(&grid, "Log", x: 1, y: rect.y, width: rect.width - 2, style: theme.title)
+        let events = state.events
+        ListDrawing.title(&grid, ListDrawing.heading("Log", count: events.count, state), x: 1, y: rect.y, width: rect.width - 2, style: theme.title)
         ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 1, width: rect.width, height: rect.height - 1), count: events.count,
                          selected: state.selectedIndex, selectedStyle: theme.selected) { grid, index, y, selected in
             let event = events[index]
             let used = grid.put(pad(snapshot.age(event.atMillis), 12), x: 1, y: y, style: selected ? theme.selected : theme.dim)
-            grid.put(event.message, x: used + 2, y: y, maxWidth: rect.width - used - 3,
+            // Device ids read as the names of the devices.
+            grid.put(snapshot.readable(event.message), x: used + 2, y: y, maxWidth: rect.width - used - 3,
                      style: selected ? theme.selected : event.level == "info" ? .plain : theme.mark(.conflict))
-        }
-    }
-}
-
-/// Every key binding that works here, from the key map; in as many columns
-/// as the screen needs.
-struct HelpOverlay {
-    var theme: Theme
-
-    func draw(_ grid: inout Grid, _ state: AppState) {
-        let demo = state.snapshot?.demo != nil
-        let bindings = KeyMap.bindings.filter { demo || !$0.demoOnly }
-        let box = Rect(x: 0, y: 1, width: grid.width, height: grid.height - 2)
-        grid.fill(box)
-        grid.put("Keys — press any key to close", x: box.x + 2, y: box.y, style: theme.title)
-        let perColumn = max(1, box.height - 3)
-        let columns = (bindings.count + perColumn - 1) / perColumn
-        let columnWidth = (box.width - 2) / max(1, columns)
-        for (index, binding) in bindings.enumerated() {
-            let x = box.x + 2 + (index / perColumn) * columnWidth
-            let y = box.y + 2 + index % perColumn
-            let keys = binding.keys.map(\.description).joined(separator: " ")
-            let scope = binding.screens.map { " (" + $0.sorted { $0.rawValue < $1.rawValue }.map(\.title).joined(separator: ", ") + ")" } ?? ""
-            grid.put(pad(keys, 14), x: x, y: y, maxWidth: 14, style: theme.barKey)
-            grid.put(binding.description + scope, x: x + 15, y: y, maxWidth: columnWidth - 17)
         }
     }
 }

@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+@testable import TandemCore
+
+@Suite struct NaturalOrderTests {
+    @Test func numbersInNamesSortByTheirValue() {
+        let names = ["k10", "k2", "k1", "k11", "a", "k02", "k", "m-103", "m-20", "b9z", "b10a"]
+        let sorted = NaturalOrder.sorted(names.sorted(), context: { _ in "c" }, key: { $0 })
+        #expect(sorted == ["a", "b9z", "b10a", "k", "k1", "k02", "k2", "k10", "k11", "m-20", "m-103"])
+    }
+
+    @Test func theStoreListsEntriesInNaturalOrder() throws {
+        let world = try TestWorld(devices: ["laptop"])
+        let store = world["laptop"]
+        for key in ["k10", "k2", "k1"] { try store.write(context: "notes", key: key, value: "1") }
+        try store.write(context: "app2", key: "x", value: "1")
+        try store.write(context: "app10", key: "x", value: "1")
+        #expect(try store.entryRows().map { "\($0.context)/\($0.key)" } == ["app2/x", "app10/x", "notes/k1", "notes/k2", "notes/k10"])
+        #expect(try store.entries().map { "\($0.context)/\($0.key)" } == ["app2/x", "app10/x", "notes/k1", "notes/k2", "notes/k10"])
+    }
+
+    @Test func aValueSearchLooksThroughWholeValues() throws {
+        let world = try TestWorld(devices: ["laptop"])
+        let store = world["laptop"]
+        let padding = String(repeating: "x", count: EntryRow.previewLength + 10)
+        try store.write(context: "notes", key: "far", value: #"{"a":"\#(padding)","b":"Needle"}"#)
+        try store.write(context: "notes", key: "near", value: #"{"a":"hay"}"#)
+        #expect(try store.entryNames(withValueContaining: "needle") == [EntryName(context: "notes", key: "far")])
+    }
+}
