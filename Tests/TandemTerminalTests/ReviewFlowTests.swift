@@ -158,8 +158,9 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
     @Test(arguments: [(80, 24), (60, 20)])
     func narrowIncomingListsKeepTheWholeKey(width: Int, height: Int) {
         let lines = render(.incoming, width: width, height: height).lines
-        #expect(lines.contains { $0.contains("↓ ~ friends/bob phone 2 min") }, "\(lines.joined(separator: "\n"))")
-        #expect(lines.contains { $0.contains("↓ + friends/carol phone 30s") }, "\(lines.joined(separator: "\n"))")
+        // Narrow, the list takes the whole width (the diff goes under it).
+        #expect(lines.contains { $0.contains("↓ edit     friends/bob phone · 2 min ago") }, "\(lines.joined(separator: "\n"))")
+        #expect(lines.contains { $0.contains("↓ insert   friends/carol phone · 30s ago") }, "\(lines.joined(separator: "\n"))")
     }
 
     @Test func headerAlwaysCountsWhatWaits() {

@@ -92,12 +92,15 @@ public struct Binding: Sendable {
     /// Takes any key no other binding of its mode takes.
     public var otherKeys: Bool
     public var needs: Need
+    /// What a narrow bar says instead of `description`.
+    public var short: String
 
     init(_ keys: [Key], _ label: String, _ description: String, _ command: Command, on screens: Set<Screen>? = nil, in mode: Mode? = nil,
-         bar: Bool = true, demo: Bool = false, otherKeys: Bool = false, needs: Need = .nothing) {
+         bar: Bool = true, demo: Bool = false, otherKeys: Bool = false, needs: Need = .nothing, short: String? = nil) {
         self.keys = keys
         self.label = label
         self.description = description
+        self.short = short ?? description
         self.command = command
         self.modes = mode.map { [$0] } ?? screens.map { Set($0.map(Mode.screen)) }
         self.inBar = bar
@@ -148,32 +151,32 @@ public enum KeyMap {
         Binding([.pageDown, .control("f")], "PgDn", "page down", .pageDown, bar: false),
         Binding([.character("g"), .home], "g/G", "first", .top, bar: false),
         Binding([.character("G"), .end], "G", "last", .bottom, bar: false),
-        Binding([.tab, .backTab], "Tab", "other pane", .otherPane, on: [.entries]),
+        Binding([.tab, .backTab], "Tab", "other pane", .otherPane, on: [.entries], short: "pane"),
         Binding([.character("l"), .right], "l/→", "to the entries", .nextPane, on: [.entries], bar: false),
         Binding([.character("h"), .left], "h/←", "to the contexts", .previousPane, on: [.entries], bar: false),
-        Binding([.enter], "Enter", "whole value", .open, on: review, needs: .row),
+        Binding([.enter], "Enter", "whole value", .open, on: review, needs: .row, short: "value"),
         Binding([.escape], "Esc", "back", .back, bar: false),
         Binding([.character("/")], "/", "filter", .filter, on: lists),
         Binding([.character("a")], "a", "accept", .decide(.accept), on: [.incoming, .entries], needs: .undecided),
         Binding([.character("r")], "r", "refuse", .decide(.refuse), on: [.incoming, .entries], needs: .undecided),
-        Binding([.character("o")], "o", "keep mine everywhere", .decide(.keepMine), on: [.incoming, .entries], needs: .undecided),
+        Binding([.character("o")], "o", "keep mine everywhere", .decide(.keepMine), on: [.incoming, .entries], needs: .undecided, short: "mine"),
         Binding([.character("l")], "l", "later", .later, on: [.incoming], needs: .row),
         Binding([.character(" ")], "Space", "mark", .mark, on: [.incoming], needs: .row),
         Binding([.character("u")], "u", "undo", .undo, on: [.incoming]),
-        Binding([.character("A")], "A", "accept all shown or marked", .decideAll(.accept), on: [.incoming], needs: .incomingShown),
-        Binding([.character("R")], "R", "refuse all shown or marked", .decideAll(.refuse), on: [.incoming], needs: .incomingShown),
-        Binding([.character("m")], "m", "keep this device's value", .keepLocal, on: [.conflicts], needs: .conflict),
-        Binding([.character("t")], "t", "take the chosen version's value", .takeRemote, on: [.conflicts], needs: .conflict),
-        Binding([.character("]")], "[ ]", "choose the next or previous version", .nextVersion, on: [.conflicts], needs: .severalVersions),
+        Binding([.character("A")], "A", "accept all shown or marked", .decideAll(.accept), on: [.incoming], needs: .incomingShown, short: "all"),
+        Binding([.character("R")], "R", "refuse all shown or marked", .decideAll(.refuse), on: [.incoming], needs: .incomingShown, short: "all"),
+        Binding([.character("m")], "m", "keep this device's value", .keepLocal, on: [.conflicts], needs: .conflict, short: "mine"),
+        Binding([.character("t")], "t", "take the chosen version's value", .takeRemote, on: [.conflicts], needs: .conflict, short: "take"),
+        Binding([.character("]")], "[ ]", "choose the next or previous version", .nextVersion, on: [.conflicts], needs: .severalVersions, short: "choose"),
         Binding([.character("[")], "[", "choose the previous version", .previousVersion, on: [.conflicts], bar: false, needs: .severalVersions),
-        Binding([.character("e")], "e", "merge in $EDITOR", .merge, on: [.conflicts], needs: .conflict),
+        Binding([.character("e")], "e", "merge in $EDITOR", .merge, on: [.conflicts], needs: .conflict, short: "merge"),
         // After each screen's own actions in the bar; the same key on every review screen.
         Binding([.character("u")], "u", "undo", .undo, on: [.conflicts, .outgoing, .entries]),
         Binding([.character("n")], "n", "new entry", .newEntry, on: [.entries]),
         Binding([.character("n")], "n", "snapshot a folder", .newSnapshot, on: [.snapshots]),
-        Binding([.character("e")], "e", "edit in $EDITOR", .editEntry, on: [.entries], needs: .row),
+        Binding([.character("e")], "e", "edit in $EDITOR", .editEntry, on: [.entries], needs: .row, short: "edit"),
         Binding([.character("x")], "x", "delete", .deleteEntry, on: [.entries], needs: .value),
-        Binding([.character("e")], "e", "errors only / all", .errorsOnly, on: [.log]),
+        Binding([.character("e")], "e", "errors only / all", .errorsOnly, on: [.log], short: "errors"),
         Binding([.character("1")], "1-7", "screens", .show(.entries)),
         Binding([.character("2")], "2", "incoming", .show(.incoming), bar: false),
         Binding([.character("3")], "3", "conflicts", .show(.conflicts), bar: false),
@@ -181,7 +184,7 @@ public enum KeyMap {
         Binding([.character("5")], "5", "devices", .show(.devices), bar: false),
         Binding([.character("6")], "6", "log", .show(.log), bar: false),
         Binding([.character("7")], "7", "snapshots", .show(.snapshots), bar: false),
-        Binding([.character("v")], "v", "view next device", .nextDevice, demo: true),
+        Binding([.character("v")], "v", "view next device", .nextDevice, demo: true, short: "next device"),
         Binding([.enter], "Enter", "view it", .openDevice, on: [.devices], demo: true, needs: .row),
         Binding([.character("o")], "o", "offline/online", .toggleOnline, on: [.devices], demo: true, needs: .row),
         Binding([.character("I")], "I", "reinstall it", .reinstall, on: [.devices], demo: true, needs: .row),
@@ -206,8 +209,8 @@ public enum KeyMap {
         Binding([.escape, .character("q"), .enter], "Esc/q", "close", .close, in: .valueView),
         Binding([.character("j"), .down], "↑↓/jk", "scroll", .down, in: .valueView),
         Binding([.character("k"), .up], "k", "scroll up", .up, in: .valueView, bar: false),
-        Binding([.pageDown, .character(" "), .control("f")], "PgDn", "page down", .pageDown, in: .valueView),
-        Binding([.pageUp, .character("b"), .control("b")], "PgUp", "page up", .pageUp, in: .valueView),
+        Binding([.pageDown, .character(" "), .control("f")], "PgDn", "page down", .pageDown, in: .valueView, short: "page"),
+        Binding([.pageUp, .character("b"), .control("b")], "PgUp", "page up", .pageUp, in: .valueView, short: "back"),
         Binding([.character("g"), .home], "g/G", "start/end", .top, in: .valueView),
         Binding([.character("G"), .end], "G", "end", .bottom, in: .valueView, bar: false),
         Binding([.character("/")], "/", "search", .search, in: .valueView),

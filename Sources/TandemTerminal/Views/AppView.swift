@@ -111,7 +111,10 @@ public struct AppView {
         let y = grid.height - 1
         // Every mode's keys come from the key map, and only those that do
         // something where the cursor is.
-        let bindings = KeyMap.bar(for: state).map { ($0.label, $0.description) }
+        let shown = KeyMap.bar(for: state)
+        // Short words when the whole bar does not fit, so that more keys show.
+        let full = shown.reduce(30) { $0 + CellWidth.of($1.label) + CellWidth.of($1.description) + 3 }
+        let bindings = shown.map { ($0.label, full <= grid.width ? $0.description : $0.short) }
         // On the screens, help and quit always show, at the right end; the rest fill what is left.
         let fixed = state.mode == .screen(state.screen) ? [("?", "help"), ("q", "quit")] : []
         let fixedWidth = fixed.reduce(0) { $0 + CellWidth.of($1.0) + CellWidth.of($1.1) + 3 }

@@ -7,7 +7,10 @@ struct EntriesScreen {
 
     func draw(_ grid: inout Grid, _ rect: Rect, _ state: AppState) {
         let contextsWidth = 22
-        let listWidth = max(30, (rect.width - contextsWidth) / 2)
+        // The details pane shows only where it has room to be read; else
+        // the list takes it, and Enter shows the whole value.
+        let withDetail = (rect.width - contextsWidth) / 2 >= 36
+        let listWidth = withDetail ? (rect.width - contextsWidth) / 2 : rect.width - contextsWidth
         let detailX = contextsWidth + listWidth + 1
         let names = state.contextNames
         // The pane with the cursor is the one whose title is lit and pointed at.
@@ -39,7 +42,7 @@ struct EntriesScreen {
                 grid.put(entry.preview ?? "(deleted)", x: contextsWidth + 4 + used, y: y, maxWidth: listWidth - used - 5, style: selected ? style : theme.dim)
             }
         }
-        if let entry = state.selectedDetail, let snapshot = state.snapshot {
+        if withDetail, let entry = state.selectedDetail, let snapshot = state.snapshot {
             EntryDetail(theme: theme).draw(&grid, Rect(x: detailX, y: rect.y, width: rect.width - detailX - 1, height: rect.height), entry, snapshot)
         }
     }

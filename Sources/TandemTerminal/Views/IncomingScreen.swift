@@ -7,13 +7,16 @@ struct IncomingScreen {
 
     func draw(_ grid: inout Grid, _ rect: Rect, _ state: AppState) {
         let rows = state.rows
-        let listWidth = max(40, rect.width * 2 / 5)
+        // Narrow, the diff goes under the list, at the full width.
+        let stacked = rect.width < ConflictsScreen.sideBySideWidth
+        let listWidth = stacked ? rect.width : max(40, rect.width * 2 / 5)
+        let listHeight = stacked ? min(rows.count + 1, max(2, rect.height / 3)) : rect.height
         ListDrawing.title(&grid, ListDrawing.heading("Incoming changes", count: rows.count, state), x: 1, y: rect.y, width: listWidth - 2, style: theme.title)
         guard let snapshot = state.snapshot, !rows.isEmpty else {
             grid.put(state.filter.isEmpty ? "nothing waits for a decision" : "none match (Esc clears the filter)", x: 1, y: rect.y + 2, style: theme.dim)
             return
         }
-        ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 1, width: listWidth, height: rect.height - 1), count: rows.count,
+        ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 1, width: listWidth, height: listHeight - 1), count: rows.count,
                          selected: state.selectedIndex, selectedStyle: theme.selected) { grid, index, y, selected in
             let entry = rows[index]
             // The key is what tells rows apart: where the row does not fit,
@@ -38,7 +41,8 @@ struct IncomingScreen {
             grid.put(from, x: keyX + used + 1, y: y, maxWidth: listWidth - keyX - used - 2, style: selected ? style : theme.dim)
         }
         guard let entry = state.selectedDetail, let version = entry.unseen.first else { return }
-        let x = listWidth + 1
+        let x = stacked ? 1 : listWidth + 1
+        let y = stacked ? rect.y + listHeight + 1 : rect.y
         let width = rect.width - x - 1
         let kind = entry.incomingKind.map { "Remote \($0.rawValue)" } ?? "Change"
         var lines: [(String, Style)] = [
@@ -51,6 +55,6 @@ struct IncomingScreen {
         let other = snapshot.name(version.origin)
         lines += [("a  takes \(other)'s version here", theme.dim), ("r  keeps this device's data; not asked again", theme.dim),
                   ("o  publishes this device's data to every device", theme.dim), ("l  decide later", theme.dim)]
-        ListDrawing.text(&grid, lines, x: x, y: rect.y, width: width, height: rect.height)
+        ListDrawing.text(&grid, lines, x: x, y: y, width: width, height: rect.y + rect.height - y)
     }
 }

@@ -14,7 +14,8 @@ struct PromptOverlay {
         let from = row.origin.map { " from " + snapshot.name($0) } ?? ""
         let title = "\(position.position) of \(position.total) · \(kind)\(from) · \(row.context)/\(row.key)"
             + (row.wallMillis.map { " · " + snapshot.age($0) } ?? "")
-        let keys = "[a]ccept [r]efuse [o] keep mine [l]ater [d]iff \(expanded ? "start" : "whole") [q] stop"
+        let fullKeys = "[a]ccept [r]efuse [o] keep mine [l]ater [d]iff \(expanded ? "start" : "whole") [q] stop"
+        let keys = CellWidth.of(fullKeys) + 8 <= grid.width ? fullKeys : "[a]ccept [r]efuse [o]mine [l]ater [d]iff [q]stop"
         let diff: [(String, Int)]
         if let detail, let version = detail.unseen.first {
             diff = lineDiff(valueLines(detail.local?.value, absent: "(absent)"), valueLines(version.value)).filter { $0.1 != 0 }
