@@ -65,7 +65,7 @@ struct DemoTests {
         try phone.press("/")
         for character in "carol" { try phone.press(String(character)) }
         try phone.press("Enter")
-        phone.waitFor("Entries matching 'carol' (1)")
+        phone.waitFor("Entries (1) matching 'carol'")
         try phone.press("x")
         phone.waitFor("Delete friends/carol")
         try phone.press("y")

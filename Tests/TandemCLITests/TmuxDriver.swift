@@ -6,11 +6,17 @@ import Testing
 final class Tmux {
     let session: String
     let socket: String
+    /// Where the UI says it is idle after a frame ("idle N", N keys read).
+    let idleFile: String
+    /// How many keys were sent so far.
+    private(set) var keysSent = 0
 
     /// Starts `command` in a detached tmux session of the given size.
     init(_ command: String, width: Int = 120, height: Int = 40, environment: [String: String] = [:]) throws {
         session = "tandem-" + UUID().uuidString.prefix(8)
         socket = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(session)").path
+        idleFile = socket + ".idle"
+        let environment = environment.merging(["TANDEM_IDLE_FILE": idleFile]) { mine, _ in mine }
         let exports = environment.map { "export \($0.key)='\($0.value)';" }.joined(separator: " ")
         try Self.run(["-S", socket, "new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)",
                       "bash -c \"\(exports) \(command); echo EXITED:\\$?; sleep 30\""], capture: false)
@@ -19,6 +25,7 @@ final class Tmux {
     deinit {
         _ = try? Self.run(["-S", socket, "kill-server"], capture: false)
         try? FileManager.default.removeItem(atPath: socket)
+        try? FileManager.default.removeItem(atPath: idleFile)
     }
 
     static var available: Bool {
@@ -46,8 +53,33 @@ final class Tmux {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
+    /// Sends tmux keys ("q", "Enter", "Space", "PageDown"), each one key.
     func press(_ keys: String...) throws {
         try Self.run(["-S", socket, "send-keys", "-t", session] + keys, capture: false)
+        keysSent += keys.count
+    }
+
+    /// Types `text` literally, one key per character.
+    func type(_ text: String) throws {
+        try Self.run(["-S", socket, "send-keys", "-t", session, "-l", text], capture: false)
+        keysSent += text.count
+    }
+
+    /// Waits until the UI has read every key sent and drawn a frame with
+    /// nothing left running: what it writes to its idle file when asked,
+    /// rather than a guess at what text will show.
+    @discardableResult
+    func settle(timeout: Double = 15, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: idleFile, encoding: .utf8),
+               let read = Int(text.trimmingCharacters(in: .whitespacesAndNewlines).dropFirst("idle ".count)), read >= keysSent {
+                return true
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Issue.record("the UI did not settle after \(keysSent) keys; the screen:\n\(screen)", sourceLocation: sourceLocation)
+        return false
     }
 
     var screen: String {

@@ -61,7 +61,7 @@ struct TuiTests {
         try tui.press("3")
         tui.waitFor("laptop — this device")
         #expect(tui.screen.contains("m keeps laptop's value everywhere"))
-        #expect(tui.screen.contains("t takes tablet's · e merges all in $EDITOR"))
+        #expect(tui.screen.contains("t takes tablet's, ") && tui.screen.contains(" ago · e merges all in $EDITOR"), "\(tui.screen)")
         try tui.press("m")
         tui.waitFor("resolved settings/theme")
         try tui.press("s")

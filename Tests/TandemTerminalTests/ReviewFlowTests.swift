@@ -202,7 +202,7 @@ func sample() -> (snapshot: Snapshot, statuses: [EntryRef: EntryStatus]) {
         #expect(text.contains("laptop — this device, 5s ago"), "\(text)")
         #expect(text.contains("phone, 4s ago"), "\(text)")
         #expect(text.contains("m keeps laptop's value everywhere"), "\(text)")
-        #expect(text.contains("t takes phone's · e merges all in $EDITOR"), "\(text)")
+        #expect(text.contains("t takes phone's, 4s ago · e merges all in $EDITOR"), "\(text)")
     }
 
     @Test func everyOtherVersionOfAConflictIsShownWithWhoseItIs() {

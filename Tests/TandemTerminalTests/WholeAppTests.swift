@@ -77,17 +77,28 @@ struct FixedClock: WallClock {
         return (folder, laptop, phone)
     }
 
-    func run(_ store: DeviceStore, width: Int = 120, height: Int = 40, _ steps: [ScriptedBackend.Step]) -> ScriptedBackend {
+    func run(_ store: DeviceStore, width: Int = 120, height: Int = 40, _ steps: [ScriptedBackend.Step]) async -> ScriptedBackend {
         let backend = ScriptedBackend(width: width, height: height, steps)
-        let app = TerminalApp(store: store, backend: backend, theme: .dark, idleFile: nil)
-        app.run()
+        await Self.onThread(TerminalApp(store: store, backend: backend, theme: .dark, idleFile: nil))
         return backend
+    }
+
+    /// Runs the app's loop on a thread of its own, as `tandem tui` does: it
+    /// blocks, and on one of the few shared async threads it would starve
+    /// the syncs it starts.
+    static func onThread(_ app: TerminalApp) async {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                app.run()
+                continuation.resume()
+            }
+        }
     }
 
     @Test func aPersonMarksOneChangeAcceptsItFiltersAndReadsAValue() async throws {
         let (folder, laptop, _) = try await world()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let backend = run(laptop, [
+        let backend = await run(laptop, [
             // The first sync brought four changes: the prompt steps through them.
             after("1 of 4", .character("q")),
             after("the rest wait", .character("2")),
@@ -117,7 +128,7 @@ struct FixedClock: WallClock {
         let backend = ScriptedBackend(width: 80, height: 24, [after("1 of 4", .character("q")), after("the rest wait", .character("q"))])
         let app = TerminalApp(store: laptop, backend: backend, theme: .dark, idleFile: nil)
         app.announce("theme: no such theme; using the default")
-        app.run()
+        await Self.onThread(app)
         #expect(backend.stuck == nil, "\(backend.stuck ?? "")")
         #expect(backend.untaken == 0, "the app quit before the script ended")
         #expect(backend.frames.contains { $0.text.contains("theme: no such theme") }, "an announcement goes through reduce and shows")

@@ -30,7 +30,8 @@ public struct ValueView: Sendable, Equatable {
     public func rows(width: Int) -> [(text: String, tone: Tone, line: Int)] {
         var rows: [(String, Tone, Int)] = []
         for (index, line) in lines.enumerated() {
-            for piece in Self.wrap(line.text, width: max(1, width)) { rows.append((piece, line.tone, index)) }
+            // Escaped before it is wrapped, so that a piece fits as it is drawn.
+            for piece in Self.wrap(Escaped.text(line.text), width: max(1, width)) { rows.append((piece, line.tone, index)) }
         }
         return rows
     }

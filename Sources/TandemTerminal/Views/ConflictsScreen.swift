@@ -34,7 +34,9 @@ struct ConflictsScreen {
         let mine = entry.local
         let chosenIndex = entry.unseen.isEmpty ? 0 : state.conflictVersion % entry.unseen.count
         let label = VersionLabels(entry.unseen, snapshot)
-        let chosen = entry.unseen.isEmpty ? "the vault" : label[chosenIndex]
+        // The key that takes a version names whose it is and when it was written.
+        let chosen = entry.unseen.isEmpty ? "the vault's"
+            : "\(label[chosenIndex])'s, \(snapshot.age(entry.unseen[chosenIndex].timestamp.wallMillis))"
         let leftLines = valueLines(mine?.value, absent: "(absent)")
         // Each other version under the one before, labelled by whose it is;
         // lines that differ from this device's are marked on both sides.
@@ -54,7 +56,7 @@ struct ConflictsScreen {
         let heading = ("\(me) — this device" + (mine.map { ", \(snapshot.age($0.timestamp.wallMillis))" } ?? ""), theme.title)
         let mineLines = [heading] + leftLines.map { ($0, differing.contains($0) ? theme.removed : Style.plain) }
         let choose = entry.unseen.count > 1 ? " (\(chosenIndex + 1) of \(entry.unseen.count); [ ] choose)" : ""
-        let hints = ["m keeps \(me)'s value everywhere", "t takes \(chosen)'s\(choose)", "e merges all in $EDITOR"]
+        let hints = ["m keeps \(me)'s value everywhere", "t takes \(chosen)\(choose)", "e merges all in $EDITOR"]
         // The keys' line on one row when it fits, else one row each.
         let oneLine = hints.joined(separator: " · ")
         let hintLines = CellWidth.of(oneLine) <= area.width ? [oneLine] : hints
