@@ -74,8 +74,10 @@ public struct AppView {
         let rightWidth = CellWidth.of(right)
         // A long vault path gives way first: the status must stay readable.
         let room = grid.width - rightWidth - 1 - CellWidth.of(" tandem · \(snapshot.device) ·  · \(status)")
-        let path = snapshot.vaultPath.count <= max(room, 8) ? snapshot.vaultPath : "…" + snapshot.vaultPath.suffix(max(room, 8) - 1)
-        grid.put(" tandem · \(snapshot.device) · \(path) · \(status)", x: 0, y: 0,
+        let path = snapshot.vaultPath.count <= room ? snapshot.vaultPath : "…" + snapshot.vaultPath.suffix(max(room, 1) - 1)
+        // Too narrow for even the end of the path: it goes, the status stays.
+        let place = room >= 10 ? " · \(path)" : ""
+        grid.put(" tandem · \(snapshot.device)\(place) · \(status)", x: 0, y: 0,
                  maxWidth: grid.width - rightWidth - 1, style: theme.header)
         grid.put(right, x: grid.width - rightWidth, y: 0, style: theme.header)
     }
