@@ -76,7 +76,7 @@ public struct AppView {
         let room = grid.width - rightWidth - 1 - CellWidth.of(" tandem · \(snapshot.device) ·  · \(status)")
         let path = snapshot.vaultPath.count <= room ? snapshot.vaultPath : "…" + snapshot.vaultPath.suffix(max(room, 1) - 1)
         // Too narrow for even the end of the path: it goes, the status stays.
-        let place = room >= 10 ? " · \(path)" : ""
+        let place = snapshot.vaultPath.count <= room || room >= 10 ? " · \(path)" : ""
         grid.put(" tandem · \(snapshot.device)\(place) · \(status)", x: 0, y: 0,
                  maxWidth: grid.width - rightWidth - 1, style: theme.header)
         grid.put(right, x: grid.width - rightWidth, y: 0, style: theme.header)
