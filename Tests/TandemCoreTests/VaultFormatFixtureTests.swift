@@ -21,7 +21,7 @@ import Testing
                 Change(context: "friends", key: "bob", version: EntryVersion(value: #"{"age":41,"name":"Bob"}"#, vector: [laptop: 2], timestamp: HLCTimestamp(wallMillis: t0, counter: 1), origin: laptop)),
             ])),
         (laptop, 2, "499d8f037c18c426831082c38a9f10d1b40cf2f6c01d192579b9dc4eb496ac14", Segment(
-            device: laptop, seq: 2, previousHash: Digest.bytes(fromHex: "e837b5d5ed45f2e0624e8c40b08e0feb983beba8b92c7baae81d5b8da4a14a7b"),
+            device: laptop, seq: 2, previousHash: Digest.bytes(fromHex: "e837b5d5ed45f2e0624e8c40b08e0feb983beba8b92c7baae81d5b8da4a14a7b")!,
             created: HLCTimestamp(wallMillis: t0 + 5000), changes: [
                 Change(context: "friends", key: "bob", version: EntryVersion(value: nil, vector: [laptop: 3], timestamp: HLCTimestamp(wallMillis: t0 + 4000), origin: laptop)),
             ])),

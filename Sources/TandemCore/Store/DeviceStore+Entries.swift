@@ -197,7 +197,7 @@ extension DeviceStore {
         let context = try Validation.contextName(context)
         return try writeTransaction { db in
             try db.execute(sql: "DELETE FROM outbox WHERE context = ?", arguments: [context])
-            var arrival = Int64(try StoreMeta.get(db, .arrival) ?? "0") ?? 0
+            var arrival = try StoreMeta.number(db, .arrival, as: Int64.self) ?? 0
             var count = 0
             for var record in try self.records(db, sql: "WHERE context = ?", arguments: [context]) {
                 count += record.views.local == nil ? 0 : 1

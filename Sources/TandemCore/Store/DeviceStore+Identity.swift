@@ -123,8 +123,8 @@ extension DeviceStore {
         try writeTransaction { db in
             let info = try self.info(db)
             guard segment.device == info.id, segment.previousSeq == info.pushedSeq else { return }
-            var counter = UInt64(try StoreMeta.get(db, .writeCounter) ?? "0") ?? 0
-            var arrival = Int64(try StoreMeta.get(db, .arrival) ?? "0") ?? 0
+            var counter = try StoreMeta.number(db, .writeCounter, as: UInt64.self) ?? 0
+            var arrival = try StoreMeta.number(db, .arrival, as: Int64.self) ?? 0
             var batch = try RecordBatch(db, store: self, changes: segment.changes, schemas: try self.schemaVersions(db))
             var newest = HLCTimestamp.zero
             var applied = 0
@@ -259,7 +259,7 @@ extension DeviceStore {
     /// the last day: listing the folders a device writes in costs too much
     /// for every sync.
     func isLeftoverSweepDue(now: Int64) throws(TandemError) -> Bool {
-        let last = Int64(try read { db in try StoreMeta.get(db, .leftoversSwept) } ?? "0") ?? 0
+        let last = try read { db in try StoreMeta.number(db, .leftoversSwept, as: Int64.self) } ?? 0
         guard now - last >= Int64(Vault.leftoverAge * 1000) || now < last else { return false }
         try writeTransaction { db in try StoreMeta.set(db, .leftoversSwept, String(now)) }
         return true
@@ -313,6 +313,6 @@ extension DeviceStore {
 
     /// The seq of this device's latest restatement, 0 for none.
     func restatedSeq() throws(TandemError) -> UInt64 {
-        try read { db in UInt64(try StoreMeta.get(db, .restatedSeq) ?? "0") ?? 0 }
+        try read { db in try StoreMeta.number(db, .restatedSeq, as: UInt64.self) ?? 0 }
     }
 }

@@ -114,8 +114,8 @@ extension DeviceStore {
 
     private func rememberedKey() throws(TandemError) -> VaultKey? {
         guard let hex = try read({ db in try StoreMeta.get(db, .vaultKey) }) else { return nil }
-        guard let key = VaultKey(bytes: Digest.bytes(fromHex: hex)) else {
-            throw .storeCorrupt(path: path, reason: "the remembered vault key is not 32 bytes")
+        guard let bytes = Digest.bytes(fromHex: hex), let key = VaultKey(bytes: bytes) else {
+            throw .storeCorrupt(path: path, reason: "the remembered vault key is not 32 bytes of hex")
         }
         return key
     }

@@ -40,7 +40,7 @@ extension DeviceStore {
             let storedSeq = try Int64.fetchOne(db, sql: "SELECT seq FROM cursor WHERE device = ?", arguments: [segment.device.rawValue]) ?? 0
             // Another process may have applied it meanwhile.
             guard UInt64(storedSeq) == after, after < segment.seq else { return (0, 0) }
-            var arrival = Int64(try StoreMeta.get(db, .arrival) ?? "0") ?? 0
+            var arrival = try StoreMeta.number(db, .arrival, as: Int64.self) ?? 0
             let now = self.clock.nowMillis()
             var newest = HLCTimestamp.zero
             // Times too far ahead stay in their versions but are not adopted here.
@@ -161,7 +161,7 @@ extension DeviceStore {
         try writeTransaction { db in
             let info = try self.info(db)
             guard segment.device == info.id, segment.previousSeq == info.pushedSeq, segment.seq > info.pushedSeq else { return }
-            var arrival = Int64(try StoreMeta.get(db, .arrival) ?? "0") ?? 0
+            var arrival = try StoreMeta.number(db, .arrival, as: Int64.self) ?? 0
             var batch = try RecordBatch(db, store: self, changes: segment.changes, schemas: try self.schemaVersions(db))
             var applied = 0
             for change in segment.changes {

@@ -166,6 +166,7 @@ public final class DeviceStore: Sendable {
     /// A failed transaction rolled back: the store is as it was. Says why in
     /// words (a full disk, a busy store) rather than as SQLite's codes.
     func storeError(_ error: any Error) -> TandemError {
+        if let damaged = error as? StoreMeta.Damaged { return .storeCorrupt(path: path, reason: damaged.description) }
         guard let database = error as? DatabaseError else { return .storeFailed(path: path, reason: "\(error)") }
         switch database.resultCode {
         case .SQLITE_FULL: return .storeFailed(path: path, reason: "the disk is full")
@@ -191,15 +192,19 @@ public final class DeviceStore: Sendable {
         guard let id = DeviceID(validating: try required(.deviceID)) else {
             throw TandemError.storeCorrupt(path: path, reason: "bad device id")
         }
-        let pushedSeq = UInt64(try required(.pushedSeq)) ?? 0
+        guard let pushedSeq = UInt64(try required(.pushedSeq)) else { throw StoreMeta.Damaged(key: .pushedSeq, value: values[.pushedSeq] ?? "") }
+        guard let created = Int64(try required(.created)) else { throw StoreMeta.Damaged(key: .created, value: values[.created] ?? "") }
+        guard let pushedHash = Digest.bytes(fromHex: try required(.pushedHash)) else {
+            throw StoreMeta.Damaged(key: .pushedHash, value: values[.pushedHash] ?? "")
+        }
         return DeviceInfo(
             id: id, name: try required(.deviceName), vaultPath: try required(.vaultPath), vaultID: try required(.vaultID),
-            owner: try required(.owner), createdMillis: Int64(try required(.created)) ?? 0,
+            owner: try required(.owner), createdMillis: created,
             pushedSeq: pushedSeq,
-            pushedHash: Digest.bytes(fromHex: try required(.pushedHash)),
-            lastSyncMillis: values[.lastSync].flatMap { Int64($0) }, replaces: values[.replaces].flatMap(DeviceID.init(validating:)),
+            pushedHash: pushedHash,
+            lastSyncMillis: try StoreMeta.number(values, .lastSync), replaces: values[.replaces].flatMap(DeviceID.init(validating:)),
             installation: values[.installation] ?? "", copiedFrom: values[.copiedFrom].flatMap(DeviceID.init(validating:)),
-            nextSeq: values[.nextSeq].flatMap { UInt64($0) } ?? pushedSeq + 1)
+            nextSeq: try StoreMeta.number(values, .nextSeq) ?? pushedSeq + 1)
     }
 
     /// Points the device at its vault's new location (a drive mounted elsewhere).
@@ -218,8 +223,8 @@ public final class DeviceStore: Sendable {
     }
 
     func loadClock(_ db: Database) throws -> HybridLogicalClock {
-        let wall = Int64(try StoreMeta.get(db, .clockWall) ?? "0") ?? 0
-        let counter = UInt32(try StoreMeta.get(db, .clockCounter) ?? "0") ?? 0
+        let wall = try StoreMeta.number(db, .clockWall, as: Int64.self) ?? 0
+        let counter = try StoreMeta.number(db, .clockCounter, as: UInt32.self) ?? 0
         return HybridLogicalClock(last: HLCTimestamp(wallMillis: wall, counter: counter))
     }
 
@@ -230,7 +235,7 @@ public final class DeviceStore: Sendable {
 
     /// The next value of this device's write counter (its entry in version vectors).
     func nextWriteCounter(_ db: Database) throws -> UInt64 {
-        let next = (UInt64(try StoreMeta.get(db, .writeCounter) ?? "0") ?? 0) + 1
+        let next = (try StoreMeta.number(db, .writeCounter, as: UInt64.self) ?? 0) + 1
         try StoreMeta.set(db, .writeCounter, String(next))
         return next
     }
@@ -331,6 +336,25 @@ enum StoreMeta: String, CaseIterable {
     static func set(_ db: Database, _ key: StoreMeta, _ value: String) throws {
         try db.cachedStatement(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
             .execute(arguments: [key.rawValue, value])
+    }
+
+    /// A value of `meta` that should be a number and is not.
+    struct Damaged: Error, CustomStringConvertible {
+        var key: StoreMeta
+        var value: String
+        var description: String { "meta \(key.rawValue) holds '\(Escaped.text(value))', not a number" }
+    }
+
+    /// A number kept in `meta`: nil when it was never written. A value that
+    /// is not a number is damage, reported as such, never read as zero.
+    static func number<T: FixedWidthInteger>(_ db: Database, _ key: StoreMeta, as type: T.Type = T.self) throws -> T? {
+        try number(try get(db, key).map { [key: $0] } ?? [:], key)
+    }
+
+    static func number<T: FixedWidthInteger>(_ values: [StoreMeta: String], _ key: StoreMeta, as type: T.Type = T.self) throws -> T? {
+        guard let text = values[key] else { return nil }
+        guard let value = T(text) else { throw Damaged(key: key, value: text) }
+        return value
     }
 
     static func all(_ db: Database) throws -> [StoreMeta: String] {

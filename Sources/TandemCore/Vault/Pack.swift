@@ -43,7 +43,9 @@ enum Pack {
         var bytes: [UInt8] = [tableVersion]
         bytes.reserveCapacity(1 + entries.count * entrySize)
         for entry in entries {
-            bytes += Digest.bytes(fromHex: entry.address)
+            // Addresses are digests this process computed: hex by construction.
+            guard let address = Digest.bytes(fromHex: entry.address) else { preconditionFailure("a pack entry's address is hex: \(entry.address)") }
+            bytes += address
             bytes += bigEndian(UInt32(entry.offset))
             bytes += bigEndian(UInt32(entry.length))
         }
