@@ -21,6 +21,9 @@ public actor TandemDevice {
     public var coalescingDelay: Duration
     private var scheduled: Task<Void, Never>?
     private var running: Task<SyncReport, any Error>?
+    /// Syncs under way now, and the most there ever were at once (one).
+    private(set) var syncsRunning = 0
+    private(set) var mostSyncsAtOnce = 0
     /// The outcome of the last background sync.
     public private(set) var lastReport: SyncReport?
     public private(set) var lastError: TandemError?
@@ -111,14 +114,25 @@ public actor TandemDevice {
     }
 
     /// Pull, reconcile, push, now; waits for a sync already running first.
+    ///
+    /// Each sync's task waits for the one asked for before it, so syncs run
+    /// one at a time in the order asked however many callers wait, and
+    /// ``waitUntilIdle()`` waits for the last of them: a sync that ends
+    /// clears the marker only if no later one took its place.
     public func sync() async throws -> SyncReport {
-        if let running { _ = try? await running.value }
+        let previous = running
         let synchronizer = self.synchronizer
         let policies = self.policies
         let handlers = self.handlers
-        let task = Task { try await synchronizer.sync(policies: policies, handlers: handlers) }
+        let task = Task {
+            _ = try? await previous?.value
+            syncsRunning += 1
+            defer { syncsRunning -= 1 }
+            mostSyncsAtOnce = max(mostSyncsAtOnce, syncsRunning)
+            return try await synchronizer.sync(policies: policies, handlers: handlers)
+        }
         running = task
-        defer { running = nil }
+        defer { if running == task { running = nil } }
         do {
             let report = try await task.value
             lastReport = report
@@ -148,9 +162,16 @@ public actor TandemDevice {
 
     /// Waits until no background sync is scheduled or running.
     public func waitUntilIdle() async {
-        while let pending = scheduled ?? nil {
-            await pending.value
+        while true {
+            if let pending = scheduled {
+                await pending.value
+                continue
+            }
+            guard let current = running else { return }
+            _ = try? await current.value
+            // Its caller may not have cleared the marker yet; a newer sync
+            // has replaced it when it is another task.
+            if running == current { return }
         }
-        if let running { _ = try? await running.value }
     }
 }
