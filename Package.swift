@@ -67,7 +67,9 @@ let package = Package(
         ),
         .testTarget(
             name: "TandemTerminalTests",
-            dependencies: ["TandemTerminal", "TandemCore", "TandemSimulation"]
+            dependencies: ["TandemTerminal", "TandemCore", "TandemSimulation"],
+            // The golden frames are read from the source folder, not bundled.
+            exclude: ["Golden"]
         ),
         .testTarget(
             name: "TandemCLITests",

@@ -56,8 +56,7 @@ struct DecisionTargets: ParsableArguments {
 enum DecisionRunner {
     static func run(_ decision: Decision, targets: DecisionTargets, global: GlobalOptions, json: Bool) throws {
         let store = try global.openStore()
-        let states: Set<EntryState> = decision == .keepMine ? [.incoming, .refused, .conflict] : [.incoming, .refused]
-        let waiting = try store.entries(context: targets.context, states: targets.all ? [.incoming] : states)
+        let waiting = try store.entries(context: targets.context, states: targets.all ? [.incoming] : decision.appliesTo)
         var chosen: [EntryStatus] = []
         if targets.all {
             chosen = waiting

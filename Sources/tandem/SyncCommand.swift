@@ -25,9 +25,7 @@ struct SyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try global.openUnlockedStore()
-        var stored = try store.policies()
-        for (context, value) in stored where value == .handlers { stored[context] = .review }
-        let policies = policy.map { PolicyMap.all($0) } ?? PolicyMap(contexts: stored)
+        let policies = try policy.map { PolicyMap.all($0) } ?? PolicyMap.forPerson(stored: store.policies())
         let report = try await Synchronizer(store: store, logger: global.logger()).sync(policies: policies)
         if output.json {
             Output.json(SyncCommand.json(report))

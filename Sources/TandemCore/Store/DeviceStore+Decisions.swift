@@ -1,39 +1,5 @@
 import GRDB
 
-/// A person's decision on an incoming change (DESIGN §4).
-public enum Decision: String, Sendable, Codable, CaseIterable {
-    /// Local takes the vault version.
-    case accept
-    /// Local keeps its data; the vault version counts as seen and is not asked again.
-    case refuse
-    /// Publish the local data as a version that dominates the vault's.
-    case keepMine = "keep-mine"
-}
-
-/// How a conflict is resolved; each publishes one version dominating all.
-public enum Resolution: Sendable, Equatable {
-    /// Keep this device's version everywhere.
-    case keepLocal
-    /// Take a vault version: the one from `device`, or the deterministic winner.
-    case takeRemote(device: DeviceID?)
-    /// Take the vault version with this vector: any of a conflict's
-    /// versions, also one of two that one device wrote.
-    case takeVersion(VersionVector)
-    /// Publish a new value (canonical JSON is made from it).
-    case merge(value: String?)
-}
-
-/// What a list showed of an incoming change: who wrote the version and when.
-public struct ShownVersion: Sendable, Hashable {
-    public var origin: DeviceID
-    public var wallMillis: Int64
-
-    public init(origin: DeviceID, wallMillis: Int64) {
-        self.origin = origin
-        self.wallMillis = wallMillis
-    }
-}
-
 extension DeviceStore {
     /// Applies `decision` to the change waiting at an entry. Accept and refuse
     /// need an incoming change; keep-mine also settles a refused change or a conflict.
@@ -55,8 +21,7 @@ extension DeviceStore {
                 throw TandemError.noSuchEntry(context: context, key: key)
             }
             try Self.refuseIfNewer(record)
-            let waiting: Set<EntryState> = decision == .keepMine ? [.incoming, .refused, .conflict] : [.incoming, .refused]
-            guard waiting.contains(state) else { throw TandemError.noSuchChange("\(context)/\(key)") }
+            guard decision.appliesTo.contains(state) else { throw TandemError.noSuchChange("\(context)/\(key)") }
             let version = record.views.unseen.deterministicWinner
             if let shown, version.map({ ShownVersion(origin: $0.origin, wallMillis: $0.timestamp.wallMillis) }) != shown {
                 throw TandemError.changedSince(context: context, key: key)
@@ -196,7 +161,7 @@ extension DeviceStore {
                       winner != record.views.local else { return nil }
                 let localLive = record.views.local.map { !$0.isDeletion } ?? false
                 if winner.isDeletion && !localLive { return nil }
-                let kind: ChangeKind = winner.isDeletion ? .deletion : (localLive ? .edit : .insert)
+                let kind = ChangeKind(deletes: winner.isDeletion, localLive: localLive)
                 // The app sees the value at its own schema; one that cannot be
                 // migrated waits (applying it would fail the same way).
                 var value = winner.value

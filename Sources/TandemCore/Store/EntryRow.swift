@@ -71,7 +71,7 @@ extension DeviceStore {
             let localLive = localKind == .own ? !(row[5] as Bool) : localKind == .vaultHead ? !(row[7] as Bool) : false
             let waiting = state == .incoming || state == .refused
             var kind: ChangeKind?
-            if waiting { kind = (row[7] as Bool) && !(row[8] as Bool) ? .deletion : localLive ? .edit : .insert }
+            if waiting { kind = ChangeKind(deletes: (row[7] as Bool) && !(row[8] as Bool), localLive: localLive) }
             rows.append(EntryRow(context: row[0], key: row[1], state: state, kind: kind, preview: waiting ? vaultValue : localValue,
                                  origin: (row[9] as String?).flatMap(DeviceID.init(validating:)), wallMillis: row[10],
                                  schema: localLive ? row[11] : nil))

@@ -14,6 +14,12 @@ public struct PolicyMap: Sendable, Equatable {
         PolicyMap(fallback: policy)
     }
 
+    /// The stored policies, for a sync a person runs (the CLI, the UI):
+    /// handlers need an app's code, so their contexts wait for review.
+    public static func forPerson(stored: [String: SyncPolicy]) -> PolicyMap {
+        PolicyMap(contexts: stored.mapValues { $0 == .handlers ? .review : $0 })
+    }
+
     public subscript(context: String) -> SyncPolicy {
         contexts[context] ?? fallback
     }

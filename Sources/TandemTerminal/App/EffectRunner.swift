@@ -125,8 +125,7 @@ final class EffectRunner: @unchecked Sendable {
                 try steer(request)
             case .sync, .syncHoldingBack:
                 do {
-                    var policies = PolicyMap(contexts: try store.policies())
-                    for (context, policy) in policies.contexts where policy == .handlers { policies.contexts[context] = .review }
+                    let policies = PolicyMap.forPerson(stored: try store.policies())
                     var synchronizer = Synchronizer(store: store)
                     if effect == .syncHoldingBack { synchronizer.holdBackMillis = AppState.publishGraceMillis }
                     let report = try await synchronizer.sync(policies: policies)

@@ -447,8 +447,7 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
         move(&state, by: 1)
     case .decide(let decision):
         guard let entry = state.selectedRow else { return [] }
-        let allowed: Set<EntryState> = decision == .keepMine ? [.incoming, .refused, .conflict] : [.incoming, .refused]
-        guard allowed.contains(entry.state) else {
+        guard decision.appliesTo.contains(entry.state) else {
             state.message = "\(entry.context)/\(Escaped.text(entry.key)) has no incoming change"
             return []
         }
