@@ -41,3 +41,26 @@ import Testing
         #expect(Digest.bytes(fromHex: "") == [])
     }
 }
+
+/// The store's shipped migrations are frozen text; the queries that must use
+/// their partial indexes repeat the indexes' conditions word for word.
+@Suite struct FrozenSchemaTests {
+    @Test func theQueriesTermsAreTheIndexesConditions() throws {
+        let world = try TestWorld(devices: ["laptop"])
+        let queue = try DatabaseQueue(path: world["laptop"].path)
+        defer { try? queue.close() }
+        let definitions = try queue.read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+                .map { ($0[0] as String, $0[1] as String) })
+        }
+        #expect(definitions["entry_waiting"]?.hasSuffix("WHERE \(EntryRecord.waitingTerm)") == true, "\(definitions)")
+        #expect(definitions["entry_unsettled"]?.hasSuffix("WHERE \(EntryRecord.unsettledTerm)") == true, "\(definitions)")
+    }
+
+    @Test func anEntryReadsBackThroughItsNamedColumns() throws {
+        let world = try TestWorld(devices: ["laptop"])
+        try world.put("laptop", "c", "k", #"{"a":1}"#)
+        #expect(EntryRecord.columns.hasPrefix("id, context, key, local_kind, local_value"))
+        #expect(try world["laptop"].entry(context: "c", key: "k")?.value == #"{"a":1}"#)
+    }
+}

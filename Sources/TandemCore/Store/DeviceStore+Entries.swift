@@ -95,7 +95,7 @@ extension DeviceStore {
         let schemas = try schemaVersions(db)
         let statement = try db.cachedStatement(sql: "SELECT \(EntryRecord.columns) FROM entry " + sql)
         return try Row.fetchAll(statement, arguments: arguments).map { row in
-            try EntryRecord(row: row, path: path, knownSchema: schemas[row[1] as String] ?? 1) {
+            try EntryRecord(row: row, path: path, knownSchema: schemas[row[EntryRecord.Columns.context.index] as String] ?? 1) {
                 try self.conflictVersions(db, context: row[1], key: row[2])
             }
         }

@@ -26,11 +26,24 @@ struct EntryRecord: Sendable {
     /// each sync's cost to what changed.
     static let unsettledTerm = "state <> 'in-sync' AND conflict_settled = 0"
 
-    static let columns = """
-        id, context, key, local_kind, local_value, local_vv, local_wall, local_counter, local_origin, local_schema,
-        vault_value, vault_vv, vault_wall, vault_counter, vault_origin, vault_schema, vault_others, refused_vv, arrival,
-        conflict_settled
-        """
+    /// The columns a record is read from, in the order ``columns`` selects
+    /// them: a row is read by these names, and each name's place is worked
+    /// out once, so a read costs no lookup by string.
+    enum Columns: String, CaseIterable {
+        case id, context, key, localKind = "local_kind"
+        case localValue = "local_value", localVV = "local_vv", localWall = "local_wall", localCounter = "local_counter"
+        case localOrigin = "local_origin", localSchema = "local_schema"
+        case vaultValue = "vault_value", vaultVV = "vault_vv", vaultWall = "vault_wall", vaultCounter = "vault_counter"
+        case vaultOrigin = "vault_origin", vaultSchema = "vault_schema"
+        case vaultOthers = "vault_others", refusedVV = "refused_vv", arrival, conflictSettled = "conflict_settled"
+
+        /// Where the column is in a row selected with ``EntryRecord/columns``.
+        var index: Int { Self.indices[self]! }
+        private static let indices = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
+        var column: Column { Column(rawValue) }
+    }
+
+    static let columns = Columns.allCases.map(\.rawValue).joined(separator: ", ")
 
     enum LocalKind: Int64 {
         case absent = 0, vaultHead = 1, own = 2
@@ -39,26 +52,26 @@ struct EntryRecord: Sendable {
     /// Reads a row selected with ``columns``; the conflict versions, when the row
     /// says it has some, come from `others`.
     init(row: Row, path: String, knownSchema: Int, others: () throws -> [EntryVersion]) throws {
-        rowID = row[0]
-        context = row[1]
-        key = row[2]
-        arrival = row[18]
-        storedSettled = row[19]
-        let head = try Self.version(row, from: 10, path: path)
+        rowID = row[Columns.id.index]
+        context = row[Columns.context.index]
+        key = row[Columns.key.index]
+        arrival = row[Columns.arrival.index]
+        storedSettled = row[Columns.conflictSettled.index]
+        let head = try Self.version(row, from: .vaultValue, path: path)
         var frontier = Frontier(head.map { [$0] } ?? [])
-        if (row[16] as Int64) > 0 {
+        if (row[Columns.vaultOthers.index] as Int64) > 0 {
             for other in try others() { frontier.add(other) }
         }
         let local: EntryVersion?
-        switch LocalKind(rawValue: row[3]) {
+        switch LocalKind(rawValue: row[Columns.localKind.index]) {
         case .absent: local = nil
         case .vaultHead:
             guard let head else { throw TandemError.storeCorrupt(path: path, reason: "entry \(context)/\(Escaped.text(key)) points at a missing vault version") }
             local = head
-        case .own: local = try Self.version(row, from: 4, path: path)
+        case .own: local = try Self.version(row, from: .localValue, path: path)
         case nil: throw TandemError.storeCorrupt(path: path, reason: "entry \(context)/\(Escaped.text(key)) has an unknown local kind")
         }
-        let refused: VersionVector? = try (row[17] as String?).map { text in
+        let refused: VersionVector? = try (row[Columns.refusedVV.index] as String?).map { text in
             guard let vector = VersionVector(compactText: text) else { throw TandemError.storeCorrupt(path: path, reason: "bad refused vector") }
             return vector
         }
@@ -82,8 +95,13 @@ struct EntryRecord: Sendable {
         self.arrival = 0
     }
 
-    /// Reads the six columns of a version starting at `start`: value, vv, wall,
-    /// counter, origin, schema. Nil when the vv column is NULL.
+    /// Reads the six columns of a version starting at `first` (its value):
+    /// value, vv, wall, counter, origin, schema. Nil when the vv column is NULL.
+    static func version(_ row: Row, from first: Columns, path: String) throws -> EntryVersion? {
+        try version(row, from: first.index, path: path)
+    }
+
+    /// The same, from a row of another query whose six version columns start at `start`.
     static func version(_ row: Row, from start: Int, path: String) throws -> EntryVersion? {
         guard let vectorText = row[start + 1] as String? else { return nil }
         guard let vector = VersionVector(compactText: vectorText),
