@@ -27,7 +27,7 @@ extension Bench {
         _ = try run(restic, ["-r", repository, "init", "-q"], environment: environment)
 
         sync()
-        let tandemFirst = try syncSeconds { _ = try store.createSnapshot(of: corpus.path) }
+        let tandemFirst = try syncSeconds { _ = try SnapshotService(store).createSnapshot(of: corpus.path) }
         sync()
         let resticFirst = try syncSeconds { _ = try run(restic, ["-r", repository, "backup", "-q", corpus.path], environment: environment) }
         let tandemSize = try size(of: vaultURL.path), resticSize = try size(of: repository)
@@ -35,14 +35,14 @@ extension Bench {
         try changed.changeOnePercent()
         sync()
         var second = SnapshotResultBox()
-        let tandemSecond = try syncSeconds { second.result = try store.createSnapshot(of: corpus.path) }
+        let tandemSecond = try syncSeconds { second.result = try SnapshotService(store).createSnapshot(of: corpus.path) }
         sync()
         let resticSecond = try syncSeconds { _ = try run(restic, ["-r", repository, "backup", "-q", corpus.path], environment: environment) }
         let tandemGrowth = try size(of: vaultURL.path) - tandemSize, resticGrowth = try size(of: repository) - resticSize
 
         let latest = try require(second.result?.snapshotID)
         sync()
-        let tandemRestore = try syncSeconds { _ = try store.restoreSnapshot(latest, to: folder.appendingPathComponent("restored-tandem").path) }
+        let tandemRestore = try syncSeconds { _ = try SnapshotService(store).restoreSnapshot(latest, to: folder.appendingPathComponent("restored-tandem").path) }
         sync()
         let resticRestore = try syncSeconds {
             _ = try run(restic, ["-r", repository, "restore", "latest", "-q", "--target", folder.appendingPathComponent("restored-restic").path],
@@ -103,7 +103,7 @@ extension Bench {
             sync()
             sqliteTimes.append(try syncSeconds { _ = try run(sqlite3, [database, ".backup '\(copy)'"]) })
             sync()
-            tandemTimes.append(try syncSeconds { _ = try device.backupDatabase(at: database) })
+            tandemTimes.append(try syncSeconds { _ = try SnapshotService(device).backupDatabase(at: database) })
         }
         let sqliteSeconds = sqliteTimes.sorted()[1], tandemSeconds = tandemTimes.sorted()[1]
         let size = (try FileManager.default.attributesOfItem(atPath: database)[.size] as? Int) ?? 0

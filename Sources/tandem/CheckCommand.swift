@@ -18,7 +18,7 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let store = try global.openUnlockedStore()
-        let findings = try LogCheck(vault: try store.vault()).findings() + (try store.checkVault(readData: readData))
+        let findings = try LogCheck(vault: try store.vault()).findings() + (try SnapshotService(store).checkVault(readData: readData))
         if output.json {
             Output.json(.object([("findings", .array(findings.map(Self.json)))]))
         } else if findings.isEmpty {

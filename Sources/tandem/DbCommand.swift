@@ -24,7 +24,7 @@ struct DbCommand: ParsableCommand {
             let bar = ProgressBar("backing up")
             defer { bar.finish() }
             try SnapshotOutput.report(json: output.json, verb: "db backup", bar: bar) {
-                try store.backupDatabase(at: database, options: SnapshotOptions(name: name, tags: tag, compression: compression), progress: bar.update)
+                try SnapshotService(store).backupDatabase(at: database, options: SnapshotOptions(name: name, tags: tag, compression: compression), progress: bar.update)
             }
         }
     }
@@ -41,7 +41,7 @@ struct DbCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.openUnlockedStore()
-            try SnapshotOutput.report(json: output.json, verb: "db restore") { try store.restoreDatabase(id, to: database, force: force) }
+            try SnapshotOutput.report(json: output.json, verb: "db restore") { try SnapshotService(store).restoreDatabase(id, to: database, force: force) }
         }
     }
 
@@ -54,7 +54,7 @@ struct DbCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let ages = try global.openUnlockedStore(for: .reading).databaseAges(of: database)
+            let ages = try SnapshotService(global.openUnlockedStore(for: .reading)).databaseAges(of: database)
             if output.json {
                 Output.json(.object([("backupAge", .number(String(ages.backupAge))), ("databaseAge", .number(String(ages.databaseAge)))]))
             } else {

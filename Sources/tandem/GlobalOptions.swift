@@ -34,7 +34,7 @@ struct GlobalOptions: ParsableArguments {
         // A killed backup's plaintext copy, or a killed restore, must not wait
         // for the next backup; a store that cannot be written cannot clean up.
         if !store.isReadOnly {
-            do { try store.finishInterruptedWork() } catch { Output.warning(error.description) }
+            do { try SnapshotService(store).finishInterruptedWork() } catch { Output.warning(error.description) }
         }
         return store
     }

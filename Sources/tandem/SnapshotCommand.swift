@@ -38,7 +38,7 @@ struct SnapshotCommand: ParsableCommand {
             defer { bar.finish() }
             let options = SnapshotOptions(name: name, description: description, tags: tag, full: full, concurrency: concurrency, compression: compression)
             try SnapshotOutput.report(json: output.json, verb: "snapshot", bar: bar) {
-                try store.createSnapshot(of: path, options: options, progress: bar.update)
+                try SnapshotService(store).createSnapshot(of: path, options: options, progress: bar.update)
             }
         }
     }
@@ -50,7 +50,7 @@ struct SnapshotCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.openUnlockedStore(for: .reading)
-            let (manifests, problems) = try store.snapshots()
+            let (manifests, problems) = try SnapshotService(store).snapshots()
             let names = try DeviceNames(store: store)
             if output.json {
                 Output.json(.array(manifests.map { SnapshotOutput.summary($0, device: names[$0.device]) }))
@@ -107,7 +107,7 @@ struct SnapshotCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.openUnlockedStore(for: .reading)
-            let manifest = try store.snapshot(id)
+            let manifest = try SnapshotService(store).snapshot(id)
             let names = try DeviceNames(store: store)
             if output.json {
                 var summary = SnapshotOutput.summary(manifest, device: names[manifest.device])
@@ -155,7 +155,7 @@ struct SnapshotCommand: ParsableCommand {
             let bar = ProgressBar("restoring")
             defer { bar.finish() }
             try SnapshotOutput.report(json: output.json, verb: "restore", bar: bar) {
-                try store.restoreSnapshot(id, to: target, subpath: path, concurrency: max(1, concurrency), progress: bar.update)
+                try SnapshotService(store).restoreSnapshot(id, to: target, subpath: path, concurrency: max(1, concurrency), progress: bar.update)
             }
         }
     }
@@ -171,7 +171,7 @@ struct SnapshotCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.openUnlockedStore()
-            try SnapshotOutput.report(json: output.json, verb: "verify") { try store.verifySnapshot(id, readData: readData) }
+            try SnapshotOutput.report(json: output.json, verb: "verify") { try SnapshotService(store).verifySnapshot(id, readData: readData) }
         }
     }
 
@@ -204,8 +204,8 @@ struct SnapshotCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.openUnlockedStore()
-            let forgotten = try store.forgetSnapshots(RetentionPolicy(last: keepLast, daily: keepDaily, weekly: keepWeekly), dryRun: dryRun)
-            let pruned = prune ? try store.pruneObjects(grace: TimeInterval(grace), dryRun: dryRun) : nil
+            let forgotten = try SnapshotService(store).forgetSnapshots(RetentionPolicy(last: keepLast, daily: keepDaily, weekly: keepWeekly), dryRun: dryRun)
+            let pruned = prune ? try SnapshotService(store).pruneObjects(grace: TimeInterval(grace), dryRun: dryRun) : nil
             if output.json {
                 var members: [(key: String, value: JSONValue)] = [
                     ("forgotten", .array(forgotten.forgotten.map(JSONValue.string))), ("kept", .array(forgotten.kept.map(JSONValue.string))),

@@ -5,7 +5,7 @@ import Foundation
 import GRDB
 
 /// SQLite databases, backed up while their app keeps writing (DESIGN §7).
-extension DeviceStore {
+extension SnapshotService {
     /// Copies the database at `path` with SQLite's online backup API, and
     /// snapshots the copy while SQLite checks it (`PRAGMA quick_check`): a
     /// copy that fails the check gets no manifest.

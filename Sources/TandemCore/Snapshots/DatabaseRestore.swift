@@ -92,7 +92,7 @@ enum DatabaseRestore {
     /// Every restore folder in `folder` that no live process holds, finished
     /// or removed.
     static func finishInterrupted(in folder: String) throws(TandemError) {
-        for name in DeviceStore.names(in: folder) where name.hasPrefix(folderPrefix) {
+        for name in SnapshotService.names(in: folder) where name.hasPrefix(folderPrefix) {
             if let scratch = ScratchFolder.claim(folder + "/" + name) { try finishOrRemove(scratch) }
         }
     }

@@ -14,7 +14,7 @@ import Foundation
 /// (`restore-<id>`) to its folder beside the target, which may lie on
 /// another disk. Every such folder is locked by its process
 /// (`ScratchFolder`), so only those of dead processes are touched.
-extension DeviceStore {
+extension SnapshotService {
     var scratchRoot: String { (path as NSString).deletingLastPathComponent + "/scratch" }
 
     /// A new locked scratch folder for a database copy, removed on a signal too.

@@ -37,19 +37,19 @@ struct RestoreStaging {
         } catch {
             throw .io(path: parent, reason: error.localizedDescription)
         }
-        for leftover in DeviceStore.names(in: parent) where leftover.hasPrefix("." + name + Self.infix) {
+        for leftover in SnapshotService.names(in: parent) where leftover.hasPrefix("." + name + Self.infix) {
             ScratchFolder.claim(parent + "/" + leftover)?.remove()
         }
         if exists && (Self.isMountPoint(target, parent: parent) || access(parent, W_OK) != 0) {
             (path, scratch, record) = (target, nil, nil)
             return
         }
-        let folder = try ScratchFolder.create(at: parent + "/." + name + Self.infix + DeviceStore.newSnapshotID(), removedOnSignal: true)
+        let folder = try ScratchFolder.create(at: parent + "/." + name + Self.infix + SnapshotService.newSnapshotID(), removedOnSignal: true)
         scratch = folder
         path = folder.path
         do throws(TandemError) {
             guard mkdir(workRoot, 0o700) == 0 || errno == EEXIST else { throw TandemError.io(path: workRoot, reason: String(cString: strerror(errno))) }
-            let record = workRoot + "/restore-" + DeviceStore.newSnapshotID()
+            let record = workRoot + "/restore-" + SnapshotService.newSnapshotID()
             guard symlink(folder.path, record) == 0 else { throw TandemError.io(path: record, reason: String(cString: strerror(errno))) }
             ScratchFolders.register(record)
             self.record = record

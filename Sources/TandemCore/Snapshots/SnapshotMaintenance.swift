@@ -47,7 +47,7 @@ public struct MaintenanceReport: Sendable, Equatable {
     public var packsRewritten = 0
 }
 
-extension DeviceStore {
+extension SnapshotService {
     /// Removes the manifests `policy` does not keep; their chunks stay until
     /// `prune`.
     public func forgetSnapshots(_ policy: RetentionPolicy, dryRun: Bool = false) throws(TandemError) -> MaintenanceReport {

@@ -26,7 +26,7 @@ public struct SnapshotSummary: Sendable, Equatable {
     public var shortID: String { String(id.prefix(8)) }
 }
 
-extension DeviceStore {
+extension SnapshotService {
     /// Every snapshot's summary, oldest first; manifests that do not open are
     /// returned as problems. A manifest never changes once written, so each
     /// is read and opened once per process: a screen that lists snapshots

@@ -68,7 +68,7 @@ struct ObjectCheck {
     }
 }
 
-extension DeviceStore {
+extension SnapshotService {
     /// Checks that every chunk of snapshot `id` is in the vault; with
     /// `readData`, also opens each one and checks it against its address.
     /// Damage found is recorded in the vault, so no backup reuses it, and

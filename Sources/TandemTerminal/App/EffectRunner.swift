@@ -211,7 +211,7 @@ final class EffectRunner: @unchecked Sendable {
         return await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 do {
-                    let result = try store.createSnapshot(of: path) { progress in inbox.post(.snapshotProgress(progress)) }
+                    let result = try SnapshotService(store).createSnapshot(of: path) { progress in inbox.post(.snapshotProgress(progress)) }
                     var line = "snapshot \(result.snapshotID?.prefix(8) ?? ""): \(result.message) · \(result.fileCount) files"
                     line += String(format: ", %.1f MB read, %.1f MB written in %.1f s", Double(result.bytesProcessed) / 1e6,
                                    Double(result.bytesWritten) / 1e6, result.durationSeconds)

@@ -46,7 +46,7 @@ public struct Snapshot: Sendable, Equatable {
             lastSyncMillis: info.lastSyncMillis, counts: StateCounts(rows: rows, waitingToPush: try store.outboxCount()),
             contexts: ContextSummary.summaries(of: rows, policies: try store.policies(), schemas: try store.schemaVersions()),
             rows: rows, names: names, devices: records, damagedRecords: listing.damaged, events: try store.events(limit: 200),
-            nowMillis: now, snapshots: ((try? store.snapshotSummaries().summaries) ?? []).reversed(), demo: demo,
+            nowMillis: now, snapshots: ((try? SnapshotService(store).snapshotSummaries().summaries) ?? []).reversed(), demo: demo,
             gaps: try store.logGaps(), newestQueuedMillis: try store.newestQueuedMillis())
     }
 

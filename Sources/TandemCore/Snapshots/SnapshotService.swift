@@ -37,7 +37,35 @@ public struct SnapshotRecord: Sendable, Equatable {
     public var finishedMillis: Int64?
 }
 
-extension DeviceStore {
+/// Snapshots of folders and databases in a device's vault: a service beside
+/// the device's store, which keeps only the record of each run (the SQL of
+/// it is the store's); chunks, packs and manifests are the vault's.
+///
+/// ```swift
+/// let snapshots = SnapshotService(store)
+/// let result = try snapshots.createSnapshot(of: "/home/alice/photos")
+/// try snapshots.restoreSnapshot(result.snapshotID!, to: "/tmp/photos")
+/// ```
+public struct SnapshotService: Sendable {
+    public let store: DeviceStore
+
+    public init(_ store: DeviceStore) {
+        self.store = store
+    }
+
+    var path: String { store.path }
+    var clock: any WallClock { store.clock }
+
+    func vault() throws(TandemError) -> Vault {
+        try store.vault()
+    }
+
+    func info() throws(TandemError) -> DeviceInfo {
+        try store.info()
+    }
+}
+
+extension SnapshotService {
     /// Takes a snapshot of the folder (or single file) at `source`: full the
     /// first time, then incremental against the latest snapshot of the same
     /// source from this device, unless `options.full`.
@@ -72,12 +100,7 @@ extension DeviceStore {
         let id = Self.newSnapshotID()
         let started = clock.nowMillis()
         let timer = ContinuousClock.now
-        try writeTransaction { db in
-            // Only one snapshot runs per store (the lock says so), so one still `started` was killed.
-            try db.execute(sql: "UPDATE snapshot SET status = 'failed', message = 'interrupted' WHERE status = 'started'")
-            try db.execute(sql: "INSERT INTO snapshot (id, source, kind, status, started) VALUES (?, ?, ?, 'started', ?)",
-                           arguments: [id, root, kind, started])
-        }
+        try store.recordSnapshotStarted(id, source: root, kind: kind, atMillis: started)
         do throws(TandemError) {
             var tree = try FileTree.scan(copy)
             let parent = options.full ? nil : try latestSnapshot(of: root, kind: kind, device: info.id, in: vault)
@@ -115,16 +138,6 @@ extension DeviceStore {
         }
     }
 
-    /// This device's snapshot records, newest first.
-    public func snapshotRecords() throws(TandemError) -> [SnapshotRecord] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT id, source, kind, status, message, started, finished FROM snapshot ORDER BY started DESC, id").map {
-                SnapshotRecord(id: $0["id"], source: $0["source"], kind: $0["kind"], status: $0["status"], message: $0["message"],
-                               startedMillis: $0["started"], finishedMillis: $0["finished"])
-            }
-        }
-    }
-
     /// Every snapshot in the vault, oldest first. Manifests that do not open
     /// are returned as problems, by path.
     public func snapshots() throws(TandemError) -> (manifests: [SnapshotManifest], problems: [String]) {
@@ -155,11 +168,7 @@ extension DeviceStore {
 
     private func finishSnapshotRecord(_ id: String, status: String, message: String, result: SnapshotResult?) throws(TandemError) {
         let json = result.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
-        let finished = clock.nowMillis()
-        try writeTransaction { db in
-            try db.execute(sql: "UPDATE snapshot SET status = ?, message = ?, finished = ?, result = ? WHERE id = ?",
-                           arguments: [status, message, finished, json, id])
-        }
+        try store.recordSnapshotEnded(id, status: status, message: message, resultJSON: json, atMillis: clock.nowMillis())
     }
 
     static func newSnapshotID() -> String {
