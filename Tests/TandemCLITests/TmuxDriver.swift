@@ -95,7 +95,8 @@ final class Tmux {
     /// waits for the process to end with status 0.
     func quit(sourceLocation: SourceLocation = #_sourceLocation) throws {
         try press("q")
-        let deadline = Date().addingTimeInterval(10)
+        // The UI waits up to 30 s for work under way before it exits.
+        let deadline = Date().addingTimeInterval(35)
         while Date() < deadline {
             let shown = screen
             if shown.contains("EXITED:0") { return }

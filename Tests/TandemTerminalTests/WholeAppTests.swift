@@ -15,7 +15,8 @@ final class ScriptedBackend: TerminalBackend, @unchecked Sendable {
     let size: (width: Int, height: Int)
     private var steps: [Step]
     private(set) var frames: [Grid] = []
-    private let deadline = Date().addingTimeInterval(60)
+    /// Long, for a loaded machine: the whole suite runs beside it.
+    private let deadline = Date().addingTimeInterval(180)
     /// What the script waited for and never saw, with the last frame.
     private(set) var stuck: String?
 

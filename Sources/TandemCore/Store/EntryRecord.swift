@@ -27,23 +27,43 @@ struct EntryRecord: Sendable {
     static let unsettledTerm = "state <> 'in-sync' AND conflict_settled = 0"
 
     /// The columns a record is read from, in the order ``columns`` selects
-    /// them: a row is read by these names, and each name's place is worked
-    /// out once, so a read costs no lookup by string.
-    enum Columns: String, CaseIterable {
-        case id, context, key, localKind = "local_kind"
-        case localValue = "local_value", localVV = "local_vv", localWall = "local_wall", localCounter = "local_counter"
-        case localOrigin = "local_origin", localSchema = "local_schema"
-        case vaultValue = "vault_value", vaultVV = "vault_vv", vaultWall = "vault_wall", vaultCounter = "vault_counter"
-        case vaultOrigin = "vault_origin", vaultSchema = "vault_schema"
-        case vaultOthers = "vault_others", refusedVV = "refused_vv", arrival, conflictSettled = "conflict_settled"
+    /// them: a row is read by these names, and a name's place in the row is
+    /// its raw value, so a read costs no lookup by string.
+    enum Columns: Int, CaseIterable {
+        case id, context, key, localKind
+        case localValue, localVV, localWall, localCounter, localOrigin, localSchema
+        case vaultValue, vaultVV, vaultWall, vaultCounter, vaultOrigin, vaultSchema
+        case vaultOthers, refusedVV, arrival, conflictSettled
 
-        /// Where the column is in a row selected with ``EntryRecord/columns``.
-        var index: Int { Self.indices[self]! }
-        private static let indices = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
-        var column: Column { Column(rawValue) }
+        var index: Int { rawValue }
+
+        var name: String {
+            switch self {
+            case .id: "id"
+            case .context: "context"
+            case .key: "key"
+            case .localKind: "local_kind"
+            case .localValue: "local_value"
+            case .localVV: "local_vv"
+            case .localWall: "local_wall"
+            case .localCounter: "local_counter"
+            case .localOrigin: "local_origin"
+            case .localSchema: "local_schema"
+            case .vaultValue: "vault_value"
+            case .vaultVV: "vault_vv"
+            case .vaultWall: "vault_wall"
+            case .vaultCounter: "vault_counter"
+            case .vaultOrigin: "vault_origin"
+            case .vaultSchema: "vault_schema"
+            case .vaultOthers: "vault_others"
+            case .refusedVV: "refused_vv"
+            case .arrival: "arrival"
+            case .conflictSettled: "conflict_settled"
+            }
+        }
     }
 
-    static let columns = Columns.allCases.map(\.rawValue).joined(separator: ", ")
+    static let columns = Columns.allCases.map(\.name).joined(separator: ", ")
 
     enum LocalKind: Int64 {
         case absent = 0, vaultHead = 1, own = 2

@@ -11,6 +11,10 @@ final class EffectRunner: @unchecked Sendable {
     private let running = RunningEffects()
     /// Where the person's changes run, one after another.
     private let changes = DispatchQueue(label: "tandem.changes")
+    /// Where reads of the store run (a reload, a search): they block on the
+    /// disk, which the few shared async threads must not, or a sync would
+    /// wait for a thread while a long read holds it.
+    private let reads = DispatchQueue(label: "tandem.reads", attributes: .concurrent)
     private let clock: any WallClock
     /// In `tandem demo`: the simulated devices, and the name of the one shown.
     let demo: LiveDemo?
@@ -77,6 +81,11 @@ final class EffectRunner: @unchecked Sendable {
                     self.change(effect, on: store)
                     running.end()
                 }
+            } else if Self.isRead(effect) {
+                reads.async { [self] in
+                    self.read(effect, on: store)
+                    running.end()
+                }
             } else {
                 Task.detached { [self] in
                     await self.execute(effect, on: store, device: device)
@@ -119,8 +128,6 @@ final class EffectRunner: @unchecked Sendable {
     private func execute(_ effect: Effect, on store: DeviceStore, device: String) async {
         do {
             switch effect {
-            case .reload:
-                inbox.post(.loaded(try Snapshot.load(store, demo: demo?.currentStatus, now: clock.nowMillis())))
             case .demo(let request):
                 try steer(request)
             case .sync, .syncHoldingBack:
@@ -136,16 +143,37 @@ final class EffectRunner: @unchecked Sendable {
                 }
             case .snapshot(let folder):
                 inbox.post(.snapshotEnded(await Self.backUp(folder, store: store, inbox: inbox)))
-            case .searchValues(let text):
-                let names = try store.entryNames(withValueContaining: text)
-                inbox.post(.valueMatches(ValueMatches(text: text, names: names)))
-            case .decide, .decideShown, .resolve, .undo, .delete, .quit, .edit, .loadDetail, .switchDevice:
+            case .decide, .decideShown, .resolve, .undo, .delete, .quit, .edit, .loadDetail, .switchDevice, .reload, .searchValues:
                 break
             }
         } catch let error as TandemError {
             inbox.post(.failed(message: error.description))
         } catch {
             inbox.post(.failed(message: String(describing: error)))
+        }
+    }
+
+    static func isRead(_ effect: Effect) -> Bool {
+        switch effect {
+        case .reload, .searchValues: true
+        default: false
+        }
+    }
+
+    /// A read of the store: what the screens show, or a filter's matches.
+    private func read(_ effect: Effect, on store: DeviceStore) {
+        do {
+            switch effect {
+            case .reload:
+                inbox.post(.loaded(try Snapshot.load(store, demo: demo?.currentStatus, now: clock.nowMillis())))
+            case .searchValues(let text):
+                let names = try store.entryNames(withValueContaining: text)
+                inbox.post(.valueMatches(ValueMatches(text: text, names: names)))
+            default:
+                break
+            }
+        } catch {
+            inbox.post(.failed(message: (error as? TandemError)?.description ?? String(describing: error)))
         }
     }
 

@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+
+/// Pulling: each other device's log read from its cursor on, segment by
+/// segment, into the vault view; holes and damage become log gaps.
+extension Synchronizer {
+    /// Reads every other device's log from its cursor on. The next segment
+    /// is read and decoded on another thread while this one is applied, so a
+    /// restore keeps both cores busy.
+    ///
+    /// Where the next seq is bad or missing, a later segment that follows
+    /// the cursor (its device skipped a file that was not its own) or that
+    /// restates its device's writes is read instead; else the gap is
+    /// recorded, and reported when later segments are there.
+    func pull(vault: Vault, me: DeviceID, records: [DeviceID: DeviceRecord], policies: PolicyMap,
+                      report: inout SyncReport) async throws(TandemError) {
+        let cursors = try store.cursors()
+        var gaps: [LogGap] = []
+        for device in try vault.loggingDevices() where device != me {
+            var cursor = cursors[device] ?? .start
+            var ahead = Self.readAhead(vault, device: device, seq: cursor.seq + 1)
+            while true {
+                let path = vault.segmentURL(device: device, seq: cursor.seq + 1).path
+                var next: (segment: Segment, hash: [UInt8])?
+                var problem: String?
+                switch await ahead.value {
+                case .success(let value): next = value
+                case .failure(let error): problem = error.description
+                }
+                if let found = next, !found.segment.follows(cursor) {
+                    next = nil
+                    problem = TandemError.corruptSegment(path: path, reason: "does not follow segment \(cursor.seq) of its device (previous-segment hash differs)").description
+                }
+                if next == nil {
+                    let pushed = records[device]?.pushedSeq ?? 0
+                    if problem != nil || pushed > cursor.seq {
+                        next = try laterSegment(vault, device: device, following: cursor)
+                    }
+                    func gap(damaged: Bool) -> LogGap {
+                        LogGap(device: device, name: records[device]?.name ?? device.rawValue, missing: cursor.seq + 1, pushed: pushed,
+                               latest: vault.segmentSeqs(device: device, after: cursor.seq).last ?? cursor.seq, damaged: damaged)
+                    }
+                    if next == nil {
+                        if let problem {
+                            report.problems.append(SyncProblem(path: path, message: problem))
+                            logger.error("\(problem)")
+                            // Its owner republishes what the damaged file held.
+                            gaps.append(gap(damaged: true))
+                        } else if pushed > cursor.seq {
+                            let gap = gap(damaged: false)
+                            gaps.append(gap)
+                            if gap.isHole {
+                                report.problems.append(SyncProblem(path: path, message: gap.description))
+                                logger.error("\(gap.description)")
+                            }
+                        }
+                    }
+                }
+                guard let (segment, hash) = next else {
+                    try relayIfRewound(device, at: cursor, vault: vault, records: records, policies: policies, report: &report)
+                    break
+                }
+                ahead = Self.readAhead(vault, device: device, seq: segment.seq + 1)
+                let (fresh, applied) = try store.apply(segment, hash: hash, after: cursor.seq, policies: policies)
+                logger.debug("applied segment \(segment.seq) of \(device): \(segment.changes.count) changes, \(fresh) new")
+                report.segmentsPulled += 1
+                report.changesPulled += fresh
+                report.applied += applied
+                cursor = Cursor(seq: segment.seq, hash: hash)
+            }
+        }
+        try store.recordLogGaps(gaps)
+        report.gaps = gaps
+        for problem in report.problems {
+            try store.log(problem.message, level: "error")
+        }
+    }
+
+    /// When `device`'s log in the vault went back below this device's cursor
+    /// (its record says it pushed less, or another device replaced it, and
+    /// the segment at the cursor is gone or another one), this device holds
+    /// history of it that the vault lost and that its owner may never write
+    /// again: it republishes the versions of `device` it holds, once per
+    /// cursor, so every device gets them.
+    func relayIfRewound(_ device: DeviceID, at cursor: Cursor, vault: Vault, records: [DeviceID: DeviceRecord],
+                                policies: PolicyMap, report: inout SyncReport) throws(TandemError) {
+        // The records in memory first: the store is read only for a log that may have gone back.
+        let behind = (records[device]?.pushedSeq ?? cursor.seq) < cursor.seq
+        let replaced = records.values.contains { $0.replaces == device || $0.copiedFrom == device }
+        guard cursor.seq > 0, behind || replaced, try store.relayedAt(device) != cursor.seq else { return }
+        let atCursor = (try? vault.readSegment(device: device, seq: cursor.seq)) ?? nil
+        // Looked at once per cursor: a replaced device's log is read again only when the cursor moves.
+        try store.noteRelayed(device, at: cursor.seq)
+        guard atCursor?.hash != cursor.hash else { return }
+        let name = records[device]?.name ?? device.rawValue
+        let changes = try store.versions(of: device)
+        guard !changes.isEmpty else { return }
+        try publish(changes, restating: false, vault: vault, policies: policies, report: &report)
+        let note = "the vault holds less of device \(Escaped.text(name))'s log than this device read (segment \(cursor.seq)): "
+            + "it was restored from an older copy; this device republished the \(changes.count) versions of \(Escaped.text(name)) it holds"
+        report.notices.append(note)
+        logger.warning("\(note)")
+        try store.log(note, level: "warning")
+    }
+
+    /// The segment of `device` past a bad or missing one that a reader at
+    /// `cursor` may take: the first later one when it follows the cursor
+    /// (the device skipped a file), else the latest restatement.
+    func laterSegment(_ vault: Vault, device: DeviceID, following cursor: Cursor) throws(TandemError) -> (segment: Segment, hash: [UInt8])? {
+        let later = vault.segmentSeqs(device: device, after: cursor.seq + 1)
+        guard let first = later.first else { return nil }
+        if let found = try? vault.readSegment(device: device, seq: first), found.segment.follows(cursor) { return found }
+        for seq in later.reversed() {
+            if let found = try? vault.readSegment(device: device, seq: seq), found.segment.restates { return found }
+        }
+        return nil
+    }
+
+    static func readAhead(_ vault: Vault, device: DeviceID, seq: UInt64) -> Task<Result<(segment: Segment, hash: [UInt8])?, TandemError>, Never> {
+        Task.detached {
+            do throws(TandemError) {
+                return .success(try vault.readSegment(device: device, seq: seq))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+}
