@@ -85,7 +85,7 @@ public final class LiveDemo: @unchecked Sendable {
         // The watched device last: the CLI then takes it when no --device is given.
         for name in deviceNames.filter({ $0 != watched }) + [watched] {
             try FileManager.default.createSymbolicLink(at: demo.link(name), withDestinationURL: demo.vaultURL)
-            demo.stores[name] = try demo.home.createDevice(name: name, vaultPath: demo.link(name), credential: .key(key), remember: true)
+            demo.stores[name] = try demo.home.createDevice(name: name, vaultPath: demo.link(name), credential: .key(key), remember: true).store
         }
         try await demo.seedSampleData()
         return demo
@@ -94,7 +94,7 @@ public final class LiveDemo: @unchecked Sendable {
     /// Opens an existing demo workspace (its stores), without writing anything.
     public static func open(at workspace: URL, seed: UInt64, watched: String = "laptop") throws -> LiveDemo {
         let demo = LiveDemo(workspace: workspace, seed: seed, watched: watched)
-        for name in deviceNames { demo.stores[name] = try demo.home.open(name) }
+        for name in deviceNames { demo.stores[name] = try demo.home.open(name).store }
         return demo
     }
 
@@ -300,14 +300,14 @@ public final class LiveDemo: @unchecked Sendable {
         let fresh: DeviceStore
         do {
             // It checks again, under the device's lock, that nothing waits to be pushed.
-            fresh = try await home.reinstallDevice(name: name)
+            fresh = try await home.reinstallDevice(name: name).store
         } catch {
             let reopened = try DeviceStore.open(at: home.storePath(for: name))
             lock.withLock { stores[name] = reopened }
             throw error
         }
         lock.withLock { stores[name] = fresh }
-        let report = try await Synchronizer(store: fresh, logger: logger).sync(policies: .all(.accept))
+        let report = try await Synchronizer(device: Device(store: fresh), logger: logger).sync(policies: .all(.accept))
         let counts = try fresh.counts()
         let entries = counts.inSync + counts.outgoing + counts.incoming + counts.conflicts + counts.refused
         record(name, "reinstalled: read \(report.changesPulled) changes from the vault, holds \(entries) entries again")
@@ -316,7 +316,7 @@ public final class LiveDemo: @unchecked Sendable {
     @discardableResult
     private func sync(_ name: String) async throws -> SyncReport? {
         guard let store = store(named: name), currentStatus.device(name)?.online == true else { return nil }
-        return try await Synchronizer(store: store, logger: logger).sync(policies: .all(.accept))
+        return try await Synchronizer(device: Device(store: store), logger: logger).sync(policies: .all(.accept))
     }
 
     /// Notes what a device did; with no device, a problem of the background.

@@ -244,7 +244,7 @@ public final class Scenario: @unchecked Sendable {
                 policies.contexts[context] = .handlers
             }
         }
-        let result = try await Synchronizer(store: device.store, logger: logger).sync(policies: policies, handlers: handlers)
+        let result = try await Synchronizer(device: Device(store: device.store), logger: logger).sync(policies: policies, handlers: handlers)
         try follow(result.identityChange, of: device)
         report.syncs += 1
         report.conflictsSeen = max(report.conflictsSeen, result.conflicts)
@@ -313,7 +313,7 @@ public final class Scenario: @unchecked Sendable {
         for _ in 0..<8 {
             var moved = 0
             for device in devices {
-                let result = try await Synchronizer(store: device.store, logger: logger).sync(policies: .all(.accept))
+                let result = try await Synchronizer(device: Device(store: device.store), logger: logger).sync(policies: .all(.accept))
                 try follow(result.identityChange, of: device)
                 report.syncs += 1
                 guard result.problems.isEmpty else {

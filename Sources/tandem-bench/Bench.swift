@@ -106,7 +106,7 @@ struct Bench {
         let vault = try plain.unlocked(descriptor, with: key.map(VaultCredential.key))
         let seconds = try await Measure.seconds {
             let device = try DeviceStore.create(at: store, name: "restored", vault: vault, descriptor: descriptor)
-            let report = try await Synchronizer(store: device).sync(policies: .all(.accept))
+            let report = try await Synchronizer(device: Device(store: device, key: vault.key)).sync(policies: .all(.accept))
             guard report.changesPulled == 100_000, report.problems.isEmpty else {
                 throw BenchError(description: "restore pulled \(report.changesPulled) changes, problems: \(report.problems)")
             }
@@ -165,7 +165,7 @@ struct Bench {
         try generator.push(device: writer, context: "bench", keys: 0..<entries, perSegment: 100)
         let store = try DeviceStore.create(at: folder.appendingPathComponent("store.sqlite").path, name: "reader",
                                            vault: generator.vault, descriptor: generator.descriptor)
-        let synchronizer = Synchronizer(store: store)
+        let synchronizer = Synchronizer(device: Device(store: store, key: generator.vault.key))
         _ = try await synchronizer.sync(policies: .all(.accept))
         var times: [Double] = []
         for round in 0..<9 {

@@ -17,7 +17,7 @@ extension Bench {
             try generator.push(device: generator.devices[1], context: "friends", keys: (count / 2)..<count, perSegment: 1000)
             let path = folder.appendingPathComponent("store.sqlite").path
             let store = try DeviceStore.create(at: path, name: "laptop", vault: generator.vault, descriptor: generator.descriptor)
-            _ = try await Synchronizer(store: store).sync(policies: .all(.accept))
+            _ = try await Synchronizer(device: Device(store: store, key: generator.vault.key)).sync(policies: .all(.accept))
             try store.close()
             results[count] = try Measure.child(["ui-child", path, String(count)])
         }
@@ -44,7 +44,7 @@ extension Bench {
             let opened = try DeviceStore.open(at: path)
             store = opened
             state.size = TerminalSize(120, 40)
-            try frame(&state, .loaded(Snapshot.load(opened)), opened, view)
+            try frame(&state, .loaded(Snapshot.load(Device(store: opened))), opened, view)
         }
         guard let store, state.rows.count == count else { throw BenchError(description: "the UI shows \(state.rows.count) of \(count) entries") }
         let keys: [Key] = [.down, .down, .down, .pageDown, .down, .pageUp, .character("G"), .up, .character("g"), .pageDown]

@@ -17,8 +17,8 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let store = try global.openUnlockedStore()
-        let findings = try LogCheck(vault: try store.vault()).findings() + (try SnapshotService(store).checkVault(readData: readData))
+        let device = try global.openUnlockedDevice()
+        let findings = try LogCheck(vault: try device.vault()).findings() + (try device.snapshots.checkVault(readData: readData))
         if output.json {
             Output.json(.object([("findings", .array(findings.map(Self.json)))]))
         } else if findings.isEmpty {

@@ -20,11 +20,11 @@ struct DbCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let store = try global.openUnlockedStore()
+            let device = try global.openUnlockedDevice()
             let bar = ProgressBar("backing up")
             defer { bar.finish() }
             try SnapshotOutput.report(json: output.json, verb: "db backup", bar: bar) {
-                try SnapshotService(store).backupDatabase(at: database, options: SnapshotOptions(name: name, tags: tag, compression: compression), progress: bar.update)
+                try device.snapshots.backupDatabase(at: database, options: SnapshotOptions(name: name, tags: tag, compression: compression), progress: bar.update)
             }
         }
     }
@@ -40,8 +40,8 @@ struct DbCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let store = try global.openUnlockedStore()
-            try SnapshotOutput.report(json: output.json, verb: "db restore") { try SnapshotService(store).restoreDatabase(id, to: database, force: force) }
+            let device = try global.openUnlockedDevice()
+            try SnapshotOutput.report(json: output.json, verb: "db restore") { try device.snapshots.restoreDatabase(id, to: database, force: force) }
         }
     }
 
@@ -54,7 +54,7 @@ struct DbCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let ages = try SnapshotService(global.openUnlockedStore(for: .reading)).databaseAges(of: database)
+            let ages = try global.openUnlockedDevice(for: .reading).snapshots.databaseAges(of: database)
             if output.json {
                 Output.json(.object([("backupAge", .number(String(ages.backupAge))), ("databaseAge", .number(String(ages.databaseAge)))]))
             } else {

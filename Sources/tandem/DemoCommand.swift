@@ -38,7 +38,7 @@ struct DemoCommand: AsyncParsableCommand {
         let demo = try await LiveDemo.create(at: workspace, seed: seed)
         guard let laptop = demo.store(named: demo.watched) else { throw TandemError.noSuchDevice(name: demo.watched) }
         demo.start()
-        let outcome = await TerminalSession.run(store: laptop, theme: theme, demo: demo)
+        let outcome = await TerminalSession.run(device: Device(store: laptop), theme: theme, demo: demo)
         await demo.stop()
         try outcome.get()
         Output.lines("""

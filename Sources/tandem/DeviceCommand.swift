@@ -45,9 +45,9 @@ struct DeviceCommand: ParsableCommand {
             let create = { (credential: VaultCredential?) in
                 try global.deviceHome.createDevice(name: name, vaultPath: url, credential: credential, remember: rememberKey, owner: owner)
             }
-            let store = descriptor.isEncrypted
+            let store = (descriptor.isEncrypted
                 ? try recovery.credentials(global).withCredential(for: target.root.path) { try create($0) }
-                : try create(nil)
+                : try create(nil)).store
             let info = try store.info()
             if output.json {
                 Output.json(.object([("name", .string(info.name)), ("id", .string(info.id.rawValue)),
@@ -73,14 +73,15 @@ struct DeviceCommand: ParsableCommand {
             var rows: [JSONValue] = []
             var seen = Set<DeviceID>()
             var vaults: [String] = []
-            var storeOfVault: [String: DeviceStore] = [:]
+            var storeOfVault: [String: Device] = [:]
             for name in home.deviceNames() {
-                let store = try DeviceStore.open(at: home.storePath(for: name), for: .reading)
+                let device = Device(store: try DeviceStore.open(at: home.storePath(for: name), for: .reading))
+                let store = device.store
                 let info = try store.info()
                 seen.insert(info.id)
                 if !vaults.contains(info.vaultPath) { vaults.append(info.vaultPath) }
                 // One store per vault reads its records: one that has the key, if any.
-                if storeOfVault[info.vaultPath].map({ (try? $0.needsVaultKey()) == true }) ?? true { storeOfVault[info.vaultPath] = store }
+                if storeOfVault[info.vaultPath].map({ (try? $0.needsVaultKey()) == true }) ?? true { storeOfVault[info.vaultPath] = device }
                 rows.append(.object([
                     ("name", .string(info.name)), ("id", .string(info.id.rawValue)), ("here", .bool(true)),
                     ("current", .bool(name == current)), ("vault", .string(info.vaultPath)),

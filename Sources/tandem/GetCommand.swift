@@ -43,10 +43,11 @@ struct RmCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let store = try global.openStore()
-        if sync { try global.unlock(store) }
+        let device = try global.openDevice()
+        let store = device.store
+        if sync { try global.unlock(device) }
         let outcome = try store.write(context: context, key: key, value: nil)
-        try await WriteReport.print(outcome, store: store, context: context, key: key, verb: "deleted", json: output.json, sync: sync, global: global)
+        try await WriteReport.print(outcome, device: device, context: context, key: key, verb: "deleted", json: output.json, sync: sync, global: global)
     }
 }
 

@@ -28,31 +28,35 @@ struct GlobalOptions: ParsableArguments {
     /// Opens the device's store. A command that only reads says so: a store
     /// that cannot be written then opens read-only, where any other command
     /// is refused as read-only before it touches anything.
-    func openStore(for use: StoreUse = .writing) throws -> DeviceStore {
+    /// Opens the device a command acts on.
+    func openDevice(for use: StoreUse = .writing) throws -> Device {
         Logging.setUp(verbose: verbose)
-        let store = try deviceHome.open(device, for: use)
+        let device = try deviceHome.open(self.device, for: use)
         // A killed backup's plaintext copy, or a killed restore, must not wait
         // for the next backup; a store that cannot be written cannot clean up.
-        if !store.isReadOnly {
-            do { try SnapshotService(store).finishInterruptedWork() } catch { Output.warning(error.description) }
+        if !device.store.isReadOnly {
+            do { try device.snapshots.finishInterruptedWork() } catch { Output.warning(error.description) }
         }
-        return store
+        return device
     }
 
-    /// Opens the store, and unlocks its vault for this process when syncing
-    /// will need the key: the vault is encrypted, reachable, and its key is not
-    /// remembered here.
-    func openUnlockedStore(for use: StoreUse = .writing) throws -> DeviceStore {
-        let store = try openStore(for: use)
-        try unlock(store)
-        return store
+    /// The store of the device a command acts on, for what needs no vault.
+    func openStore(for use: StoreUse = .writing) throws -> DeviceStore {
+        try openDevice(for: use).store
     }
 
-    func unlock(_ store: DeviceStore) throws {
-        guard try store.needsVaultKey() else { return }
-        let info = try store.info()
+    /// The device, with the vault key asked for when it is needed and not known.
+    func openUnlockedDevice(for use: StoreUse = .writing) throws -> Device {
+        let device = try openDevice(for: use)
+        try unlock(device)
+        return device
+    }
+
+    func unlock(_ device: Device) throws {
+        guard try device.needsVaultKey() else { return }
+        let info = try device.store.info()
         guard Vault(root: URL(fileURLWithPath: info.vaultPath)).isReachable else { return }
-        try credentials.withCredential(for: info.vaultPath) { try store.unlock($0, remember: false) }
+        try credentials.withCredential(for: info.vaultPath) { try device.unlock($0, remember: false) }
     }
 
     func logger() -> Logger {

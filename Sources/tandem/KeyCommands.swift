@@ -30,9 +30,9 @@ struct UnlockCommand: ParsableCommand {
     @OptionGroup var recovery: RecoveryOptions
 
     func run() throws {
-        let store = try global.openStore()
-        let info = try store.info()
-        try recovery.credentials(global).withCredential(for: info.vaultPath) { try store.unlock($0, remember: true) }
+        let device = try global.openDevice()
+        let info = try device.store.info()
+        try recovery.credentials(global).withCredential(for: info.vaultPath) { try device.unlock($0, remember: true) }
         Output.line("the key of the vault at \(info.vaultPath) is remembered on \(info.name); 'tandem lock' forgets it")
     }
 }
@@ -46,9 +46,9 @@ struct LockCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let store = try global.openStore()
-        let name = try store.info().name
-        Output.line(try store.lock() ? "\(name) no longer remembers the vault key" : "\(name) did not remember the vault key; nothing changed")
+        let device = try global.openDevice()
+        let name = try device.store.info().name
+        Output.line(try device.lock() ? "\(name) no longer remembers the vault key" : "\(name) did not remember the vault key; nothing changed")
     }
 }
 

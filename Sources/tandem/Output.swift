@@ -99,11 +99,16 @@ struct DeviceNames {
     var names: [DeviceID: String]
     var me: DeviceID
 
+    /// With the store alone, the records open when the vault is plain or its key is remembered.
     init(store: DeviceStore) throws {
-        let info = try store.info()
+        try self.init(device: Device(store: store))
+    }
+
+    init(device: Device) throws {
+        let info = try device.store.info()
         me = info.id
         names = [info.id: info.name]
-        for record in store.readableDeviceRecords() where record.id != info.id {
+        for record in device.readableDeviceRecords() where record.id != info.id {
             names[record.id] = record.name
         }
     }

@@ -42,21 +42,23 @@ struct PutCommand: AsyncParsableCommand {
         } else {
             text = value ?? ""
         }
-        let store = try global.openStore()
+        let device = try global.openDevice()
+        let store = device.store
         // Asked before the write, so a wrong passphrase leaves nothing written.
-        if sync { try global.unlock(store) }
+        if sync { try global.unlock(device) }
         let outcome = try store.write(context: context, key: key, value: text)
-        try await WriteReport.print(outcome, store: store, context: context, key: key, verb: "written", json: output.json, sync: sync, global: global)
+        try await WriteReport.print(outcome, device: device, context: context, key: key, verb: "written", json: output.json, sync: sync, global: global)
     }
 }
 
 /// What the write commands print.
 enum WriteReport {
-    static func print(_ outcome: DeviceStore.WriteOutcome, store: DeviceStore, context: String, key: String, verb: String,
+    static func print(_ outcome: DeviceStore.WriteOutcome, device: Device, context: String, key: String, verb: String,
                       json: Bool, sync: Bool, global: GlobalOptions) async throws {
+        let store = device.store
         var report: SyncReport?
         if sync, outcome != .unchanged {
-            report = try await Synchronizer(store: store, logger: global.logger()).sync(policies: PolicyMap(contexts: try store.policies()))
+            report = try await Synchronizer(device: device, logger: global.logger()).sync(policies: PolicyMap.forPerson(stored: try store.policies()))
         }
         let label = "\(context)/\(Escaped.text(key))"
         // A sync that found this store to be a copy moved the write to the new device id.

@@ -223,7 +223,7 @@ struct UndoCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let undone = try global.openStore().undoLastDecision()
+        let undone = try global.openDevice().undoLastDecision()
         let entry = undone.status
         if output.json {
             Output.json(.object([("undone", .string(undone.label)), ("context", .string(entry.context)), ("key", .string(entry.key)),

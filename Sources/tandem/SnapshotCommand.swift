@@ -33,12 +33,12 @@ struct SnapshotCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try global.openUnlockedStore()
+            let device = try global.openUnlockedDevice()
             let bar = ProgressBar("backing up")
             defer { bar.finish() }
             let options = SnapshotOptions(name: name, description: description, tags: tag, full: full, concurrency: concurrency, compression: compression)
             try SnapshotOutput.report(json: output.json, verb: "snapshot", bar: bar) {
-                try SnapshotService(store).createSnapshot(of: path, options: options, progress: bar.update)
+                try device.snapshots.createSnapshot(of: path, options: options, progress: bar.update)
             }
         }
     }
@@ -49,9 +49,9 @@ struct SnapshotCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let store = try global.openUnlockedStore(for: .reading)
-            let (manifests, problems) = try SnapshotService(store).snapshots()
-            let names = try DeviceNames(store: store)
+            let device = try global.openUnlockedDevice(for: .reading)
+            let (manifests, problems) = try device.snapshots.snapshots()
+            let names = try DeviceNames(device: device)
             if output.json {
                 Output.json(.array(manifests.map { SnapshotOutput.summary($0, device: names[$0.device]) }))
             } else if manifests.isEmpty {
@@ -106,9 +106,9 @@ struct SnapshotCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let store = try global.openUnlockedStore(for: .reading)
-            let manifest = try SnapshotService(store).snapshot(id)
-            let names = try DeviceNames(store: store)
+            let device = try global.openUnlockedDevice(for: .reading)
+            let manifest = try device.snapshots.snapshot(id)
+            let names = try DeviceNames(device: device)
             if output.json {
                 var summary = SnapshotOutput.summary(manifest, device: names[manifest.device])
                 if case .object(var members) = summary {
@@ -151,11 +151,11 @@ struct SnapshotCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try global.openUnlockedStore()
+            let device = try global.openUnlockedDevice()
             let bar = ProgressBar("restoring")
             defer { bar.finish() }
             try SnapshotOutput.report(json: output.json, verb: "restore", bar: bar) {
-                try SnapshotService(store).restoreSnapshot(id, to: target, subpath: path, concurrency: max(1, concurrency), progress: bar.update)
+                try device.snapshots.restoreSnapshot(id, to: target, subpath: path, concurrency: max(1, concurrency), progress: bar.update)
             }
         }
     }
@@ -170,8 +170,8 @@ struct SnapshotCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let store = try global.openUnlockedStore()
-            try SnapshotOutput.report(json: output.json, verb: "verify") { try SnapshotService(store).verifySnapshot(id, readData: readData) }
+            let device = try global.openUnlockedDevice()
+            try SnapshotOutput.report(json: output.json, verb: "verify") { try device.snapshots.verifySnapshot(id, readData: readData) }
         }
     }
 
@@ -203,9 +203,9 @@ struct SnapshotCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try global.openUnlockedStore()
-            let forgotten = try SnapshotService(store).forgetSnapshots(RetentionPolicy(last: keepLast, daily: keepDaily, weekly: keepWeekly), dryRun: dryRun)
-            let pruned = prune ? try SnapshotService(store).pruneObjects(grace: TimeInterval(grace), dryRun: dryRun) : nil
+            let device = try global.openUnlockedDevice()
+            let forgotten = try device.snapshots.forgetSnapshots(RetentionPolicy(last: keepLast, daily: keepDaily, weekly: keepWeekly), dryRun: dryRun)
+            let pruned = prune ? try device.snapshots.pruneObjects(grace: TimeInterval(grace), dryRun: dryRun) : nil
             if output.json {
                 var members: [(key: String, value: JSONValue)] = [
                     ("forgotten", .array(forgotten.forgotten.map(JSONValue.string))), ("kept", .array(forgotten.kept.map(JSONValue.string))),

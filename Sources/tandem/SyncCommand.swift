@@ -24,9 +24,10 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try global.openUnlockedStore()
+        let device = try global.openUnlockedDevice()
+        let store = device.store
         let policies = try policy.map { PolicyMap.all($0) } ?? PolicyMap.forPerson(stored: store.policies())
-        let report = try await Synchronizer(store: store, logger: global.logger()).sync(policies: policies)
+        let report = try await Synchronizer(device: device, logger: global.logger()).sync(policies: policies)
         if output.json {
             Output.json(SyncCommand.json(report))
         } else {
@@ -91,13 +92,14 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let store = try global.openStore(for: .reading)
+        let device = try global.openDevice(for: .reading)
+        let store = device.store
         let info = try store.info()
         let vault = Vault(root: .init(fileURLWithPath: info.vaultPath))
         let online = vault.isReachable
         let counts = try store.counts()
         let gaps = try store.logGaps()
-        let records = store.deviceRecordListing()
+        let records = device.deviceRecordListing()
         var names = Dictionary(records.records.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         names[info.id] = info.name
         let clocksAhead = try store.clocksAhead()

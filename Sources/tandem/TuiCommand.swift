@@ -20,7 +20,7 @@ struct TuiCommand: AsyncParsableCommand {
     func run() async throws {
         try TerminalSession.requireTerminal(for: "tandem tui", instead: "from a script, use tandem incoming, accept, refuse and resolve")
         // The passphrase is asked before the screen is taken over, like ssh does.
-        try await TerminalSession.run(store: try global.openUnlockedStore(), theme: theme).get()
+        try await TerminalSession.run(device: try global.openUnlockedDevice(), theme: theme).get()
     }
 }
 
@@ -39,16 +39,16 @@ enum TerminalSession {
         }
     }
 
-    static func run(store: DeviceStore, theme: String?, demo: LiveDemo? = nil) async -> Result<Void, any Error> {
+    static func run(device: Device, theme: String?, demo: LiveDemo? = nil) async -> Result<Void, any Error> {
         await withCheckedContinuation { continuation in
             let thread = Thread {
-                continuation.resume(returning: Result { try runHere(store: store, theme: theme, demo: demo) })
+                continuation.resume(returning: Result { try runHere(device: device, theme: theme, demo: demo) })
             }
             thread.start()
         }
     }
 
-    private static func runHere(store: DeviceStore, theme: String?, demo: LiveDemo?) throws {
+    private static func runHere(device: Device, theme: String?, demo: LiveDemo?) throws {
         let environment = ProcessInfo.processInfo.environment
         let noColor = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         let name = theme ?? environment["TANDEM_THEME"].flatMap { $0.isEmpty ? nil : $0 } ?? "dark"
@@ -56,7 +56,7 @@ enum TerminalSession {
         NCursesBackend.installCrashHandlers()
         let backend = try NCursesBackend(monochrome: noColor)
         defer { NCursesBackend.restoreTerminal() }
-        let app = TerminalApp(store: store, backend: backend, theme: noColor || !backend.hasColor ? loaded.withoutColor : loaded, demo: demo)
+        let app = TerminalApp(device: device, backend: backend, theme: noColor || !backend.hasColor ? loaded.withoutColor : loaded, demo: demo)
         if let themeError { app.announce("theme: \(themeError.description); using the default") }
         app.run()
     }

@@ -19,14 +19,14 @@ import Testing
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try content.write(to: folder.appendingPathComponent("same.bin"))
         }
-        let first = try #require(try SnapshotService(laptop).createSnapshot(of: world.folder.path("on-laptop")).snapshotID)
-        let address = try #require(try SnapshotService(laptop).snapshot(first).nodes.first { $0.kind == .file }?.chunks?.first)
+        let first = try #require(try laptop.snapshots.createSnapshot(of: world.folder.path("on-laptop")).snapshotID)
+        let address = try #require(try laptop.snapshots.snapshot(first).nodes.first { $0.kind == .file }?.chunks?.first)
         let pack = try #require(try laptop.vault().objects().packURL(holding: address))
         var bytes = try Data(contentsOf: pack)
         bytes[40] ^= 0x40
         try bytes.write(to: pack)
 
-        let verified = try SnapshotService(laptop).verifySnapshot(first, readData: true)
+        let verified = try laptop.snapshots.verifySnapshot(first, readData: true)
         #expect(verified.status == 2)
         #expect(verified.errors.contains("this damage touches snapshot \(first) (same.bin)"), "\(verified.errors)")
         let recorded = try laptop.vault().damageRecords()
@@ -34,14 +34,14 @@ import Testing
         #expect(recorded.objects.map(\.address) == [address])
         #expect(recorded.objects.first?.pack == pack.lastPathComponent)
         // Without --read-data too, the recorded copy is named.
-        let looked = try SnapshotService(laptop).verifySnapshot(first, readData: false)
+        let looked = try laptop.snapshots.verifySnapshot(first, readData: false)
         #expect(looked.errors.first == "same.bin: \(pack.path): its object \(address), at byte 0, is recorded damaged", "\(looked.errors)")
 
         // The phone's first backup of the same content writes it again.
-        let other = try SnapshotService(phone).createSnapshot(of: world.folder.path("on-phone"))
+        let other = try phone.snapshots.createSnapshot(of: world.folder.path("on-phone"))
         #expect(other.chunksWritten == 1 && other.bytesWritten > 0, "\(other)")
-        #expect(try SnapshotService(phone).verifySnapshot(try #require(other.snapshotID), readData: true).status == 0)
-        #expect(try SnapshotService(laptop).verifySnapshot(first, readData: true).status == 0, "the laptop's snapshot reads the phone's copy")
-        #expect(try SnapshotService(laptop).checkVault(readData: true).isEmpty)
+        #expect(try phone.snapshots.verifySnapshot(try #require(other.snapshotID), readData: true).status == 0)
+        #expect(try laptop.snapshots.verifySnapshot(first, readData: true).status == 0, "the laptop's snapshot reads the phone's copy")
+        #expect(try laptop.snapshots.checkVault(readData: true).isEmpty)
     }
 }

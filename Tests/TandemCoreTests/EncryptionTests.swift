@@ -100,16 +100,16 @@ import Testing
     @Test func aRememberedKeyOutlivesTheProcessAndLockForgetsIt() async throws {
         let world = try TestWorld(devices: ["laptop"], encrypted: true)
         let path = world["laptop"].path
-        try world["laptop"].unlock(.passphrase(TestWorld.passphrase), remember: true)
+        try Device(store: world["laptop"]).unlock(.passphrase(TestWorld.passphrase), remember: true)
         try world["laptop"].close()
 
-        let reopened = try DeviceStore.open(at: path)
+        let reopened = Device(store: try DeviceStore.open(at: path))
         #expect(try reopened.needsVaultKey() == false)
-        #expect(try await Synchronizer(store: reopened, logger: TestWorld.quiet).sync(policies: .all(.review)).online)
+        #expect(try await Synchronizer(device: reopened, logger: TestWorld.quiet).sync(policies: .all(.review)).online)
         #expect(try reopened.lock())
-        try reopened.close()
+        try reopened.store.close()
 
-        let locked = try DeviceStore.open(at: path)
+        let locked = Device(store: try DeviceStore.open(at: path))
         #expect(try locked.needsVaultKey())
         #expect(throws: TandemError.vaultLocked(path: world.vault.root.path)) {
             try locked.vault()
@@ -138,9 +138,10 @@ import Testing
     @Test func filesAreReadableOnlyByTheirOwner() async throws {
         let world = try TestWorld(encrypted: true)
         let home = DeviceHome(root: world.folder.url.appendingPathComponent("home"))
-        let store = try home.createDevice(name: "laptop", vaultPath: world.vault.root, credential: .passphrase(TestWorld.passphrase), remember: true)
+        let device = try home.createDevice(name: "laptop", vaultPath: world.vault.root, credential: .passphrase(TestWorld.passphrase), remember: true)
+        let store = device.store
         try store.write(context: "c", key: "k", value: "1")
-        _ = try await Synchronizer(store: store, logger: TestWorld.quiet).sync(policies: .all(.review))
+        _ = try await Synchronizer(device: device, logger: TestWorld.quiet).sync(policies: .all(.review))
         func mode(_ path: String) throws -> Int {
             (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int ?? -1) & 0o777
         }

@@ -13,10 +13,10 @@ import Testing
         let source = world.folder.url.appendingPathComponent("source")
         try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
         try Data("first".utf8).write(to: source.appendingPathComponent("a.txt"))
-        _ = try SnapshotService(store).createSnapshot(of: source.path)
+        _ = try store.snapshots.createSnapshot(of: source.path)
 
         let vault = world.vault.root
-        let own = vault.appendingPathComponent("log/\(try store.info().id.rawValue)")
+        let own = vault.appendingPathComponent("log/\(try store.store.info().id.rawValue)")
         let other = vault.appendingPathComponent("log/00000000000000ff")
         let pack = try #require(try FileManager.default.contentsOfDirectory(atPath: vault.appendingPathComponent("packs").path).first)
         let folders = [vault, vault.appendingPathComponent("devices"), vault.appendingPathComponent("snapshots"),
@@ -29,7 +29,7 @@ import Testing
         }
 
         try Data("second".utf8).write(to: source.appendingPathComponent("b.txt"))
-        #expect(try SnapshotService(store).createSnapshot(of: source.path).status == 0)
+        #expect(try store.snapshots.createSnapshot(of: source.path).status == 0)
         for folder in folders {
             let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".tmp-") }.sorted()
             #expect(names == (folder == other ? [".tmp-new", ".tmp-old"] : [".tmp-new"]), "\(folder.path): \(names)")

@@ -8,11 +8,11 @@ import Testing
 /// or damaged input is refused with its path.
 @Suite struct SnapshotTests {
     /// A device of an encrypted world, with a home so that it has a store folder.
-    private func device() throws -> (TestWorld, DeviceStore) {
+    private func device() throws -> (TestWorld, Device) {
         let world = try TestWorld(encrypted: true)
         let home = DeviceHome(root: world.folder.url.appendingPathComponent("home"))
-        let store = try home.createDevice(name: "laptop", vaultPath: world.vault.root, credential: .passphrase(TestWorld.passphrase))
-        return (world, store)
+        let device = try home.createDevice(name: "laptop", vaultPath: world.vault.root, credential: .passphrase(TestWorld.passphrase))
+        return (world, device)
     }
 
     /// Incompressible bytes, from the kernel (a byte-by-byte generator is slow in debug builds).
@@ -65,10 +65,11 @@ import Testing
     }
 
     @Test func aFolderComesBackIdentical() throws {
-        let (world, store) = try device()
+        let (world, device) = try device()
+        let store = device.store
         let source = world.folder.url.appendingPathComponent("source")
         try makeTree(source)
-        let result = try SnapshotService(store).createSnapshot(of: source.path)
+        let result = try device.snapshots.createSnapshot(of: source.path)
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.skippedSpecial == 1)
         #expect(result.fileCount == 7)
@@ -80,36 +81,36 @@ import Testing
         var times = [timespec(tv_sec: Int(seen.mtime), tv_nsec: Int(seen.mtimeNanos)), timespec(tv_sec: Int(seen.mtime), tv_nsec: Int(seen.mtimeNanos))]
         #expect(utimensat(AT_FDCWD, folder, &times, 0) == 0)
         let target = world.folder.path("restored")
-        let restored = try SnapshotService(store).restoreSnapshot(try #require(result.snapshotID), to: target)
+        let restored = try device.snapshots.restoreSnapshot(try #require(result.snapshotID), to: target)
         #expect(restored.status == 0, "\(restored.errors)")
         let expected = try describe(source.path), actual = try describe(target)
         #expect(expected.count == 16)
         #expect(Set(actual.keys) == Set(expected.keys))
         for (path, text) in expected { #expect(actual[path] == text, "\(path)") }
-        #expect(try SnapshotService(store).verifySnapshot(try #require(result.snapshotID), readData: true).status == 0)
+        #expect(try device.snapshots.verifySnapshot(try #require(result.snapshotID), readData: true).status == 0)
         #expect(try store.snapshotRecords().map(\.status) == ["completed"])
     }
 
     @Test func afterChangingOnePercentOnlyTheNewChunksAreWritten() throws {
-        let (world, store) = try device()
+        let (world, device) = try device()
         let source = world.folder.url.appendingPathComponent("source")
         try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
         for index in 0..<100 { try random(64 * 1024).write(to: source.appendingPathComponent("file-\(index).bin")) }
-        let first = try SnapshotService(store).createSnapshot(of: source.path)
+        let first = try device.snapshots.createSnapshot(of: source.path)
         #expect(first.chunksWritten == 100)
         #expect(first.filesUnchanged == 0)
 
         try random(64 * 1024).write(to: source.appendingPathComponent("file-42.bin"))
-        let second = try SnapshotService(store).createSnapshot(of: source.path)
+        let second = try device.snapshots.createSnapshot(of: source.path)
         #expect(second.filesUnchanged == 99)
         #expect(second.chunksWritten == 1)
         #expect(second.bytesProcessed == 64 * 1024)
         #expect(second.bytesWritten > 64 * 1024 && second.bytesWritten < 64 * 1024 + 100, "\(second.bytesWritten)")
-        let manifest = try SnapshotService(store).snapshot(try #require(second.snapshotID))
+        let manifest = try device.snapshots.snapshot(try #require(second.snapshotID))
         #expect(manifest.parent == first.snapshotID)
 
         // --full reads everything again but still writes nothing it has.
-        let full = try SnapshotService(store).createSnapshot(of: source.path, options: SnapshotOptions(full: true))
+        let full = try device.snapshots.createSnapshot(of: source.path, options: SnapshotOptions(full: true))
         #expect(full.filesUnchanged == 0)
         #expect(full.chunksWritten == 0)
         #expect(full.bytesProcessed == 100 * 64 * 1024)
@@ -117,26 +118,26 @@ import Testing
 
     /// An edit early in a large file moves only the chunks around it.
     @Test func anInsertionInALargeFileRewritesFewChunks() throws {
-        let (world, store) = try device()
+        let (world, device) = try device()
         let source = world.folder.url.appendingPathComponent("source")
         try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
         var bytes = random(24 * 1024 * 1024)
         try bytes.write(to: source.appendingPathComponent("big.bin"))
-        let first = try SnapshotService(store).createSnapshot(of: source.path)
+        let first = try device.snapshots.createSnapshot(of: source.path)
         bytes.insert(contentsOf: Data("inserted".utf8), at: 3 * 1024 * 1024)
         try bytes.write(to: source.appendingPathComponent("big.bin"))
-        let second = try SnapshotService(store).createSnapshot(of: source.path)
+        let second = try device.snapshots.createSnapshot(of: source.path)
         #expect(first.chunksWritten >= 8)
         #expect(second.chunksWritten <= 2, "\(second.chunksWritten) of \(first.chunksWritten) chunks rewritten")
     }
 
     @Test func aManifestThatEscapesTheTargetIsRefusedAndWritesNothing() throws {
-        let (world, store) = try device()
+        let (world, device) = try device()
         let source = world.folder.url.appendingPathComponent("source")
         try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
         try Data("x".utf8).write(to: source.appendingPathComponent("ok.txt"))
-        let id = try #require(try SnapshotService(store).createSnapshot(of: source.path).snapshotID)
-        let vault = try store.vault()
+        let id = try #require(try device.snapshots.createSnapshot(of: source.path).snapshotID)
+        let vault = try device.vault()
         for bad in ["../escaped.txt", "/etc/escaped", "a/../../escaped.txt", "link/inside.txt"] {
             var manifest = try vault.readManifest(id)
             manifest.id = SnapshotService.newSnapshotID()
@@ -149,7 +150,7 @@ import Testing
             }
             try vault.writeManifest(manifest)
             let target = world.folder.path("target-\(manifest.id)")
-            #expect(throws: TandemError.self) { try SnapshotService(store).restoreSnapshot(manifest.id, to: target) }
+            #expect(throws: TandemError.self) { try device.snapshots.restoreSnapshot(manifest.id, to: target) }
             #expect(!FileManager.default.fileExists(atPath: world.folder.path("escaped.txt")))
             #expect(!FileManager.default.fileExists(atPath: world.folder.path("inside.txt")))
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).isEmpty)
@@ -157,27 +158,27 @@ import Testing
     }
 
     @Test func aDamagedChunkIsNamedByVerifyAndByRestore() throws {
-        let (world, store) = try device()
+        let (world, device) = try device()
         let source = world.folder.url.appendingPathComponent("source")
         try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
         try random(1000).write(to: source.appendingPathComponent("one.bin"))
-        let id = try #require(try SnapshotService(store).createSnapshot(of: source.path).snapshotID)
-        let manifest = try SnapshotService(store).snapshot(id)
+        let id = try #require(try device.snapshots.createSnapshot(of: source.path).snapshotID)
+        let manifest = try device.snapshots.snapshot(id)
         let address = try #require(manifest.nodes.first { $0.kind == .file }?.chunks?.first)
-        let path = try #require(try store.vault().objects().packURL(holding: address)).path
+        let path = try #require(try device.vault().objects().packURL(holding: address)).path
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         // The pack holds this one object first: flip a byte of it, not of the table of contents.
         bytes[40] ^= 0x40
         try bytes.write(to: URL(fileURLWithPath: path))
 
-        #expect(try SnapshotService(store).verifySnapshot(id, readData: false).status == 0)
-        let verified = try SnapshotService(store).verifySnapshot(id, readData: true)
+        #expect(try device.snapshots.verifySnapshot(id, readData: false).status == 0)
+        let verified = try device.snapshots.verifySnapshot(id, readData: true)
         #expect(verified.status == 2)
         #expect(verified.errors.first?.hasPrefix("one.bin: \(path)") == true, "\(verified.errors)")
-        let restored = try SnapshotService(store).restoreSnapshot(id, to: world.folder.path("restored"))
+        let restored = try device.snapshots.restoreSnapshot(id, to: world.folder.path("restored"))
         #expect(restored.status == 1)
         #expect(restored.errors.first?.contains(path) == true, "\(restored.errors)")
-        #expect(throws: TandemError.noSuchSnapshot("0123456789abcdef")) { try SnapshotService(store).snapshot("0123456789abcdef") }
+        #expect(throws: TandemError.noSuchSnapshot("0123456789abcdef")) { try device.snapshots.snapshot("0123456789abcdef") }
     }
 
     /// Each compression setting stores what it says, and every one restores
@@ -193,15 +194,15 @@ import Testing
         var written: [Compression: Int64] = [:]
         for compression in Compression.allCases {
             // A vault each: the same content in one vault would be stored once.
-            let (world, store) = try device()
+            let (world, device) = try device()
             let source = world.folder.url.appendingPathComponent("source")
             try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
             try Data(text.utf8).write(to: source.appendingPathComponent("notes.txt"))
-            let result = try SnapshotService(store).createSnapshot(of: source.path, options: SnapshotOptions(compression: compression))
+            let result = try device.snapshots.createSnapshot(of: source.path, options: SnapshotOptions(compression: compression))
             #expect(result.chunksWritten == 1, "\(compression): \(result)")
             written[compression] = result.bytesWritten
             let target = world.folder.path("restored")
-            #expect(try SnapshotService(store).restoreSnapshot(try #require(result.snapshotID), to: target).status == 0)
+            #expect(try device.snapshots.restoreSnapshot(try #require(result.snapshotID), to: target).status == 0)
             #expect(try Data(contentsOf: URL(fileURLWithPath: target + "/notes.txt")) == Data(text.utf8))
         }
         let size = Int64(text.utf8.count)
@@ -215,25 +216,25 @@ import Testing
     /// one of the names gives a copy; a manifest whose link names no file of
     /// the snapshot is refused.
     @Test func hardLinksComeBackAsLinks() throws {
-        let (world, store) = try device()
+        let (world, device) = try device()
         let source = world.folder.url.appendingPathComponent("source")
         try FileManager.default.createDirectory(at: source.appendingPathComponent("other"), withIntermediateDirectories: true)
         try random(5000).write(to: source.appendingPathComponent("first.bin"))
         #expect(link(source.appendingPathComponent("first.bin").path, source.appendingPathComponent("other/second.bin").path) == 0)
-        let result = try SnapshotService(store).createSnapshot(of: source.path)
+        let result = try device.snapshots.createSnapshot(of: source.path)
         #expect(result.chunksWritten == 1 && result.bytesProcessed == 5000, "\(result)")
         let id = try #require(result.snapshotID)
-        let manifest = try SnapshotService(store).snapshot(id)
+        let manifest = try device.snapshots.snapshot(id)
         #expect(manifest.nodes.first { $0.path == "other/second.bin" }?.hardLink == "first.bin")
 
         let target = world.folder.path("restored")
-        #expect(try SnapshotService(store).restoreSnapshot(id, to: target).status == 0)
+        #expect(try device.snapshots.restoreSnapshot(id, to: target).status == 0)
         let a = try #require(FileStatus(target + "/first.bin")), b = try #require(FileStatus(target + "/other/second.bin"))
         #expect(a.inode == b.inode && a.links == 2)
         #expect(try Data(contentsOf: URL(fileURLWithPath: target + "/other/second.bin")) == Data(contentsOf: source.appendingPathComponent("first.bin")))
 
         let part = world.folder.path("part")
-        #expect(try SnapshotService(store).restoreSnapshot(id, to: part, subpath: "other").status == 0)
+        #expect(try device.snapshots.restoreSnapshot(id, to: part, subpath: "other").status == 0)
         #expect(try Data(contentsOf: URL(fileURLWithPath: part + "/other/second.bin")) == Data(contentsOf: source.appendingPathComponent("first.bin")))
         #expect(try #require(FileStatus(part + "/other/second.bin")).links == 1)
 
@@ -244,8 +245,8 @@ import Testing
             if node.hardLink != nil { node.hardLink = "../../outside.bin" }
             return node
         }
-        try store.vault().writeManifest(hostile)
-        #expect(throws: TandemError.self) { try SnapshotService(store).restoreSnapshot(hostile.id, to: world.folder.path("hostile")) }
+        try device.vault().writeManifest(hostile)
+        #expect(throws: TandemError.self) { try device.snapshots.restoreSnapshot(hostile.id, to: world.folder.path("hostile")) }
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: world.folder.path("hostile"))) ?? []).isEmpty)
     }
 
@@ -296,16 +297,16 @@ import Testing
     /// Restoring a folder that holds two names of a file whose own name is
     /// elsewhere gives one copy and a link to it.
     @Test func aPartialRestoreKeepsTheLinkBetweenTheNamesItRestores() throws {
-        let (world, store) = try device()
+        let (world, device) = try device()
         let source = world.folder.url.appendingPathComponent("source")
         try FileManager.default.createDirectory(at: source.appendingPathComponent("z"), withIntermediateDirectories: true)
         try random(2000).write(to: source.appendingPathComponent("a.bin"))
         #expect(link(source.appendingPathComponent("a.bin").path, source.appendingPathComponent("z/one.bin").path) == 0)
         #expect(link(source.appendingPathComponent("a.bin").path, source.appendingPathComponent("z/two.bin").path) == 0)
-        let id = try #require(try SnapshotService(store).createSnapshot(of: source.path).snapshotID)
-        #expect(try SnapshotService(store).snapshot(id).bytes == 2000, "a file's other names are not counted again")
+        let id = try #require(try device.snapshots.createSnapshot(of: source.path).snapshotID)
+        #expect(try device.snapshots.snapshot(id).bytes == 2000, "a file's other names are not counted again")
         let part = world.folder.path("part")
-        let restored = try SnapshotService(store).restoreSnapshot(id, to: part, subpath: "z")
+        let restored = try device.snapshots.restoreSnapshot(id, to: part, subpath: "z")
         #expect(restored.status == 0 && restored.fileCount == 2, "\(restored)")
         let one = try #require(FileStatus(part + "/z/one.bin")), two = try #require(FileStatus(part + "/z/two.bin"))
         #expect(one.inode == two.inode && one.links == 2)
@@ -314,7 +315,7 @@ import Testing
     /// A name that is not UTF-8 cannot be written into the manifest: the file
     /// is left out, and the error says why instead of "no such file".
     @Test func aNameThatIsNotUTF8IsLeftOutAndSaysWhy() throws {
-        let (world, store) = try device()
+        let (world, device) = try device()
         let source = world.folder.url.appendingPathComponent("source")
         try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
         try Data("kept".utf8).write(to: source.appendingPathComponent("good.txt"))
@@ -323,7 +324,7 @@ import Testing
         let fd = open(name, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         #expect(fd >= 0)
         close(fd)
-        let result = try SnapshotService(store).createSnapshot(of: source.path)
+        let result = try device.snapshots.createSnapshot(of: source.path)
         #expect(result.status == 1 && result.fileCount == 1, "\(result)")
         #expect(result.errors.count == 1 && result.errors[0].contains("not UTF-8"), "\(result.errors)")
     }
@@ -331,12 +332,12 @@ import Testing
     /// A pack that holds an object still needed and one no longer needed is
     /// rewritten with the first only; what a killed writer left goes too.
     @Test func pruneRewritesAPackThatHoldsObjectsNoLongerNeeded() throws {
-        let (world, store) = try device()
+        let (world, device) = try device()
         let source = world.folder.url.appendingPathComponent("source")
         try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
         try random(3000).write(to: source.appendingPathComponent("gone.bin"))
         try random(3000).write(to: source.appendingPathComponent("kept.bin"))
-        _ = try SnapshotService(store).createSnapshot(of: source.path)
+        _ = try device.snapshots.createSnapshot(of: source.path)
         let packs = world.vault.root.appendingPathComponent("packs")
         func packFiles() -> [String] {
             (FileManager.default.enumerator(atPath: packs.path)?.allObjects as? [String] ?? []).filter { $0.count == 67 }
@@ -345,42 +346,42 @@ import Testing
         let leftover = try #require(packFiles().first).prefix(2) + "/" + AtomicFile.temporaryPrefix + "killed"
         try random(100).write(to: packs.appendingPathComponent(String(leftover)))
         try FileManager.default.removeItem(at: source.appendingPathComponent("gone.bin"))
-        let last = try #require(try SnapshotService(store).createSnapshot(of: source.path).snapshotID)
-        _ = try SnapshotService(store).forgetSnapshots(RetentionPolicy(last: 1))
+        let last = try #require(try device.snapshots.createSnapshot(of: source.path).snapshotID)
+        _ = try device.snapshots.forgetSnapshots(RetentionPolicy(last: 1))
 
-        let dry = try SnapshotService(store).pruneObjects(grace: 0, dryRun: true)
+        let dry = try device.snapshots.pruneObjects(grace: 0, dryRun: true)
         #expect(dry.objectsRemoved == 1 && dry.packsRewritten == 1)
         #expect(packFiles().count == 1 && FileManager.default.fileExists(atPath: packs.appendingPathComponent(String(leftover)).path))
-        let pruned = try SnapshotService(store).pruneObjects(grace: 0)
+        let pruned = try device.snapshots.pruneObjects(grace: 0)
         #expect(pruned.objectsRemoved == 1 && pruned.packsRewritten == 1 && pruned.packsRemoved == 0, "\(pruned)")
         #expect(packFiles().count == 1)
         #expect(!FileManager.default.fileExists(atPath: packs.appendingPathComponent(String(leftover)).path))
-        #expect(try SnapshotService(store).pruneObjects(grace: 0).objectsRemoved == 0)
-        #expect(try SnapshotService(store).verifySnapshot(last, readData: true).status == 0)
+        #expect(try device.snapshots.pruneObjects(grace: 0).objectsRemoved == 0)
+        #expect(try device.snapshots.verifySnapshot(last, readData: true).status == 0)
         let target = world.folder.path("restored")
-        #expect(try SnapshotService(store).restoreSnapshot(last, to: target).status == 0)
+        #expect(try device.snapshots.restoreSnapshot(last, to: target).status == 0)
         #expect(try Data(contentsOf: URL(fileURLWithPath: target + "/kept.bin")) == Data(contentsOf: source.appendingPathComponent("kept.bin")))
     }
 
     /// A pack whose table of contents is damaged is named by verify, and the
     /// next snapshot writes its objects again instead of trusting it.
     @Test func aDamagedPackIsNamedAndItsObjectsWrittenAgain() throws {
-        let (world, store) = try device()
+        let (world, device) = try device()
         let source = world.folder.url.appendingPathComponent("source")
         try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
         try random(3000).write(to: source.appendingPathComponent("one.bin"))
-        let first = try #require(try SnapshotService(store).createSnapshot(of: source.path).snapshotID)
-        let address = try #require(try SnapshotService(store).snapshot(first).nodes.first { $0.kind == .file }?.chunks?.first)
-        let path = try #require(try store.vault().objects().packURL(holding: address)).path
+        let first = try #require(try device.snapshots.createSnapshot(of: source.path).snapshotID)
+        let address = try #require(try device.snapshots.snapshot(first).nodes.first { $0.kind == .file }?.chunks?.first)
+        let path = try #require(try device.vault().objects().packURL(holding: address)).path
         try truncate(path, by: 1)
 
-        let verified = try SnapshotService(store).verifySnapshot(first, readData: false)
+        let verified = try device.snapshots.verifySnapshot(first, readData: false)
         #expect(verified.status == 2)
         #expect(verified.errors.contains { $0.hasPrefix(path) && $0.contains("trailer") }, "\(verified.errors)")
-        let second = try SnapshotService(store).createSnapshot(of: source.path)
+        let second = try device.snapshots.createSnapshot(of: source.path)
         #expect(second.status == 0 && second.filesUnchanged == 0 && second.chunksWritten == 1, "\(second)")
-        #expect(try SnapshotService(store).verifySnapshot(try #require(second.snapshotID), readData: true).status == 0)
-        #expect(try SnapshotService(store).verifySnapshot(first, readData: true).status == 0, "the same object, in the new pack")
+        #expect(try device.snapshots.verifySnapshot(try #require(second.snapshotID), readData: true).status == 0)
+        #expect(try device.snapshots.verifySnapshot(first, readData: true).status == 0, "the same object, in the new pack")
     }
 
     /// A prune on another device can remove a pack while a backup runs: an
@@ -467,85 +468,87 @@ import Testing
     }
 
     @Test func forgetKeepsWhatThePolicySaysAndPruneSparesYoungChunks() throws {
-        let (world, store) = try device()
+        let (world, device) = try device()
         let source = world.folder.url.appendingPathComponent("source")
         try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
         var ids: [String] = []
         for round in 0..<4 {
             try random(2000).write(to: source.appendingPathComponent("file-\(round).bin"))
-            ids.append(try #require(try SnapshotService(store).createSnapshot(of: source.path).snapshotID))
+            ids.append(try #require(try device.snapshots.createSnapshot(of: source.path).snapshotID))
         }
-        #expect(try SnapshotService(store).snapshotSummaries().summaries == SnapshotService(store).snapshots().manifests.map(SnapshotSummary.init))
-        let forgotten = try SnapshotService(store).forgetSnapshots(RetentionPolicy(last: 2))
+        #expect(try device.snapshots.snapshotSummaries().summaries == device.snapshots.snapshots().manifests.map(SnapshotSummary.init))
+        let forgotten = try device.snapshots.forgetSnapshots(RetentionPolicy(last: 2))
         #expect(Set(forgotten.forgotten) == Set(ids.prefix(2)))
-        #expect(try SnapshotService(store).snapshotSummaries().summaries.map(\.id) == ids.suffix(2), "a forgotten snapshot is still listed")
+        #expect(try device.snapshots.snapshotSummaries().summaries.map(\.id) == ids.suffix(2), "a forgotten snapshot is still listed")
         #expect(Set(forgotten.kept) == Set(ids.suffix(2)))
         // Every chunk is still referenced by the snapshots kept (files only grew).
-        let young = try SnapshotService(store).pruneObjects(grace: 0)
+        let young = try device.snapshots.pruneObjects(grace: 0)
         #expect(young.objectsRemoved == 0)
         try FileManager.default.removeItem(at: source.appendingPathComponent("file-0.bin"))
-        let last = try #require(try SnapshotService(store).createSnapshot(of: source.path).snapshotID)
-        _ = try SnapshotService(store).forgetSnapshots(RetentionPolicy(last: 1))
-        let spared = try SnapshotService(store).pruneObjects()
+        let last = try #require(try device.snapshots.createSnapshot(of: source.path).snapshotID)
+        _ = try device.snapshots.forgetSnapshots(RetentionPolicy(last: 1))
+        let spared = try device.snapshots.pruneObjects()
         #expect(spared.objectsRemoved == 0)
         #expect(spared.objectsSpared == 1)
-        let pruned = try SnapshotService(store).pruneObjects(grace: 0)
+        let pruned = try device.snapshots.pruneObjects(grace: 0)
         #expect(pruned.objectsRemoved == 1)
-        #expect(try SnapshotService(store).verifySnapshot(last, readData: true).status == 0)
-        #expect(try SnapshotService(store).restoreSnapshot(last, to: world.folder.path("restored")).status == 0)
+        #expect(try device.snapshots.verifySnapshot(last, readData: true).status == 0)
+        #expect(try device.snapshots.restoreSnapshot(last, to: world.folder.path("restored")).status == 0)
     }
 
     /// A vault that cannot take the chunks makes the snapshot fail: no
     /// manifest, the record says failed, and the last good one stays.
     @Test func aVaultWriteFailureFailsTheSnapshot() throws {
-        let (world, store) = try device()
+        let (world, device) = try device()
+        let store = device.store
         let source = world.folder.url.appendingPathComponent("source")
         try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
         try random(5000).write(to: source.appendingPathComponent("a.bin"))
-        let good = try #require(try SnapshotService(store).createSnapshot(of: source.path).snapshotID)
+        let good = try #require(try device.snapshots.createSnapshot(of: source.path).snapshotID)
         try random(5000).write(to: source.appendingPathComponent("b.bin"))
         let packs = world.vault.root.appendingPathComponent("packs")
         try FileManager.default.removeItem(at: packs)
         try Data().write(to: packs)
-        #expect(throws: TandemError.self) { try SnapshotService(store).createSnapshot(of: source.path) }
-        #expect(try store.vault().snapshotIDs() == [good])
+        #expect(throws: TandemError.self) { try device.snapshots.createSnapshot(of: source.path) }
+        #expect(try device.vault().snapshotIDs() == [good])
         #expect(try store.snapshotRecords().map(\.status) == ["failed", "completed"])
     }
 
     /// An unchanged file whose chunk went missing is read again, so the new
     /// snapshot is whole; a rewrite that puts the old mtime back is seen.
     @Test func incrementalSnapshotsDoNotTrustWhatChanged() throws {
-        let (world, store) = try device()
+        let (world, device) = try device()
         let source = world.folder.url.appendingPathComponent("source")
         try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
         let kept = source.appendingPathComponent("kept.bin"), edited = source.appendingPathComponent("edited.txt")
         try random(3000).write(to: kept)
         try Data("hello".utf8).write(to: edited)
-        let first = try #require(try SnapshotService(store).createSnapshot(of: source.path).snapshotID)
-        let address = try #require(try SnapshotService(store).snapshot(first).nodes.first { $0.path == "kept.bin" }?.chunks?.first)
-        try FileManager.default.removeItem(at: try #require(try store.vault().objects().packURL(holding: address)))
+        let first = try #require(try device.snapshots.createSnapshot(of: source.path).snapshotID)
+        let address = try #require(try device.snapshots.snapshot(first).nodes.first { $0.path == "kept.bin" }?.chunks?.first)
+        try FileManager.default.removeItem(at: try #require(try device.vault().objects().packURL(holding: address)))
         let seen = try #require(FileStatus(edited.path))
         Thread.sleep(forTimeInterval: 0.01)
         try Data("HELLO".utf8).write(to: edited)
         var times = [timespec(tv_sec: Int(seen.mtime), tv_nsec: Int(seen.mtimeNanos)), timespec(tv_sec: Int(seen.mtime), tv_nsec: Int(seen.mtimeNanos))]
         #expect(utimensat(AT_FDCWD, edited.path, &times, 0) == 0)
 
-        let second = try SnapshotService(store).createSnapshot(of: source.path)
+        let second = try device.snapshots.createSnapshot(of: source.path)
         #expect(second.filesUnchanged == 0, "\(second)")
         let id = try #require(second.snapshotID)
-        #expect(try SnapshotService(store).verifySnapshot(id, readData: true).status == 0)
+        #expect(try device.snapshots.verifySnapshot(id, readData: true).status == 0)
         let target = world.folder.path("restored")
-        #expect(try SnapshotService(store).restoreSnapshot(id, to: target).status == 0)
+        #expect(try device.snapshots.restoreSnapshot(id, to: target).status == 0)
         #expect(try String(contentsOfFile: target + "/edited.txt", encoding: .utf8) == "HELLO")
     }
 
     /// The device's own store is backed up like any app database, while it is open.
     @Test func theDevicesOwnStoreIsBackedUpWhileOpen() throws {
-        let (world, store) = try device()
+        let (world, device) = try device()
+        let store = device.store
         try store.write(context: "friends", key: "alice", value: #"{"age":30}"#)
-        let id = try #require(try SnapshotService(store).backupDatabase(at: store.path).snapshotID)
+        let id = try #require(try device.snapshots.backupDatabase(at: store.path).snapshotID)
         let copy = world.folder.path("store-copy.sqlite")
-        _ = try SnapshotService(store).restoreDatabase(id, to: copy, force: false)
+        _ = try device.snapshots.restoreDatabase(id, to: copy, force: false)
         let restored = try DeviceStore.open(at: copy)
         #expect(try restored.entry(context: "friends", key: "alice")?.value == #"{"age":30}"#)
         #expect(try restored.info().id == store.info().id)
@@ -555,7 +558,8 @@ import Testing
     /// backup API, but the check that runs beside the snapshot fails it: no
     /// manifest, and the record says why.
     @Test func aDamagedDatabaseGetsNoSnapshot() throws {
-        let (world, store) = try device()
+        let (world, device) = try device()
+        let store = device.store
         let database = world.folder.path("damaged.sqlite")
         let queue = try DatabaseQueue(path: database)
         try queue.write { db in
@@ -570,11 +574,11 @@ import Testing
         try handle.close()
 
         #expect {
-            try SnapshotService(store).backupDatabase(at: database)
+            try device.snapshots.backupDatabase(at: database)
         } throws: { error in
             (error as? TandemError)?.description.contains("fails SQLite's check") == true
         }
-        #expect(try store.vault().snapshotIDs().isEmpty)
+        #expect(try device.vault().snapshotIDs().isEmpty)
         let record = try #require(try store.snapshotRecords().first)
         #expect(record.status == "failed" && record.message?.contains("fails SQLite's check") == true, "\(record)")
     }
@@ -582,7 +586,8 @@ import Testing
     /// Stores made before the snapshot table was numbered v4 (it was v3 for
     /// a while) still open.
     @Test func aStoreWithTheSnapshotTableUnderItsOldMigrationNameOpens() throws {
-        let (world, store) = try device()
+        let (world, device) = try device()
+        let store = device.store
         defer { withExtendedLifetime(world) {} }
         let path = store.path
         try store.close()
@@ -597,7 +602,7 @@ import Testing
     }
 
     @Test func aDatabaseOfAnotherOwnerIsNotRestored() throws {
-        let (world, store) = try device()
+        let (world, device) = try device()
         let database = world.folder.path("app.sqlite")
         let queue = try DatabaseQueue(path: database)
         try queue.write { db in
@@ -605,23 +610,23 @@ import Testing
             try db.execute(sql: "INSERT INTO t VALUES (1), (2)")
         }
         try queue.close()
-        let id = try #require(try SnapshotService(store).backupDatabase(at: database).snapshotID)
-        let ages = try SnapshotService(store).databaseAges(of: database)
+        let id = try #require(try device.snapshots.backupDatabase(at: database).snapshotID)
+        let ages = try device.snapshots.databaseAges(of: database)
         #expect(ages.backupAge >= 0 && ages.databaseAge >= 0)
-        #expect(try SnapshotService(store).databaseAges(of: world.folder.path("none.sqlite")) == (backupAge: -1, databaseAge: -1))
+        #expect(try device.snapshots.databaseAges(of: world.folder.path("none.sqlite")) == (backupAge: -1, databaseAge: -1))
         #expect(throws: TandemError.restoreRefused(path: database, reason: "exists; pass --force to replace it")) {
-            try SnapshotService(store).restoreDatabase(id, to: database, force: false)
+            try device.snapshots.restoreDatabase(id, to: database, force: false)
         }
-        let vault = try store.vault()
+        let vault = try device.vault()
         var foreign = try vault.readManifest(id)
         foreign.id = SnapshotService.newSnapshotID()
         foreign.owner = "mallory"
         try vault.writeManifest(foreign)
         #expect(throws: TandemError.ownerMismatch(path: vault.manifestURL(foreign.id).path, vaultOwner: "alice", requested: "mallory")) {
-            try SnapshotService(store).restoreDatabase(foreign.id, to: world.folder.path("copy.sqlite"), force: false)
+            try device.snapshots.restoreDatabase(foreign.id, to: world.folder.path("copy.sqlite"), force: false)
         }
         #expect(!FileManager.default.fileExists(atPath: world.folder.path("copy.sqlite")))
-        _ = try SnapshotService(store).restoreDatabase(id, to: world.folder.path("copy.sqlite"), force: false)
+        _ = try device.snapshots.restoreDatabase(id, to: world.folder.path("copy.sqlite"), force: false)
         let copy = try DatabaseQueue(path: world.folder.path("copy.sqlite"))
         #expect(try copy.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") } == 2)
     }

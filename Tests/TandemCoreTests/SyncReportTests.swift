@@ -23,7 +23,7 @@ import Testing
     @Test func newsNamesTheSegmentsASyncWouldReadAndNothingOnceRead() async throws {
         let world = try TestWorld(devices: ["laptop", "phone"])
         try await world.sync("laptop")
-        let laptop = Synchronizer(store: world["laptop"])
+        let laptop = Synchronizer(device: world.device("laptop"))
         #expect(try laptop.vaultNews().isEmpty)
         try world.put("phone", "notes", "a", "1")
         try await world.sync("phone")

@@ -63,7 +63,7 @@ import Testing
     /// segments before `seq` only, and all of b's.
     private func expectSegmentCaught(_ fixture: Fixture, reader: DeviceStore, path: String, aApplied: Int, bApplied: Int = 2,
                                      _ label: String) async throws {
-        let report = try await Synchronizer(store: reader, logger: TestWorld.quiet).sync(policies: .all(.accept))
+        let report = try await Synchronizer(device: Device(store: reader, key: fixture.world.vault.key), logger: TestWorld.quiet).sync(policies: .all(.accept))
         #expect(report.problems.map(\.path) == [path], "\(label): \(report.problems.map(\.message))")
         #expect(report.problems.allSatisfy { $0.message.contains(path) }, "\(label)")
         let expected = Set((0..<aApplied).map { "a\($0 + 1)" } + (0..<bApplied).map { "b\($0 + 1)" })
@@ -159,7 +159,7 @@ import Testing
     /// changed id) and the reader's store holds nothing.
     private func expectStopped(_ reader: DeviceStore, _ fixture: Fixture, path: String, _ label: String) async throws -> Bool {
         do {
-            let report = try await Synchronizer(store: reader, logger: TestWorld.quiet).sync(policies: .all(.accept))
+            let report = try await Synchronizer(device: Device(store: reader, key: fixture.world.vault.key), logger: TestWorld.quiet).sync(policies: .all(.accept))
             // Only a flip the JSON reader cannot see (a space turned into another
             // white space) may leave the file working.
             #expect(report.problems.isEmpty && report.changesPulled == 5, "\(label): the sync ran on a damaged vault.json")

@@ -19,7 +19,7 @@ import Testing
             let before = try store.read { db in try EntryRows.read(db, context: "c", key: "k") }
             try store.decide(decision, context: "c", key: "k")
             #expect(try store.read { db in try EntryRows.read(db, context: "c", key: "k") } != before, "\(decision) changed nothing")
-            let undone = try store.undoLastDecision()
+            let undone = try Device(store: store).undoLastDecision()
             #expect(undone.label == decision.rawValue && undone.status.state == .incoming)
             #expect(try store.read { db in try EntryRows.read(db, context: "c", key: "k") } == before, "\(decision) did not come back exactly")
             #expect(try world.value("b", "c", "k") == "1")
@@ -27,9 +27,9 @@ import Testing
             // The change can be decided again, and nothing is left to undo.
             try store.decide(.accept, context: "c", key: "k")
             #expect(try world.value("b", "c", "k") == "2")
-            _ = try store.undoLastDecision()
+            _ = try Device(store: store).undoLastDecision()
             #expect(throws: TandemError.cannotUndo(reason: "no decision taken on this device is left to undo")) {
-                try store.undoLastDecision()
+                try Device(store: store).undoLastDecision()
             }
         }
     }
@@ -48,11 +48,11 @@ import Testing
         let action = try store.newAction()
         for index in 0..<120 { try store.decide(.accept, context: "c", key: "k\(index)", action: action) }
         #expect(try store.entries(states: [.incoming]).isEmpty)
-        let undone = try store.undoLastDecision()
+        let undone = try Device(store: store).undoLastDecision()
         #expect(undone.count == 120 && undone.changedSince == 0)
         #expect(try store.entries(states: [.incoming]).count == 120, "all of the action came back")
         #expect(try world.state("b", "c", "alone") == .inSync, "the decision before it is another action")
-        #expect(try store.undoLastDecision().status.key == "alone")
+        #expect(try Device(store: store).undoLastDecision().status.key == "alone")
     }
 
     @Test func anActionWhoseEntriesChangedSinceTakesBackTheRest() async throws {
@@ -64,7 +64,7 @@ import Testing
         let action = try store.newAction()
         for key in ["x", "y", "z"] { try store.decide(.accept, context: "c", key: key, action: action) }
         try world.put("b", "c", "y", "2")
-        let undone = try store.undoLastDecision()
+        let undone = try Device(store: store).undoLastDecision()
         #expect(undone.count == 3 && undone.changedSince == 1)
         #expect(try world.state("b", "c", "x") == .incoming && (try world.state("b", "c", "z")) == .incoming)
         #expect(try world.value("b", "c", "y") == "2", "a write made since stays")
@@ -75,13 +75,13 @@ import Testing
         let store = world["laptop"]
         #expect(try world.state("laptop", "friends", "alice") == .conflict)
         try store.resolve(context: "friends", key: "alice", .merge(value: #"{"age":40}"#))
-        #expect(try store.undoLastDecision().status.state == .conflict)
+        #expect(try Device(store: store).undoLastDecision().status.state == .conflict)
         #expect(try world.value("laptop", "friends", "alice") == #"{"age":31}"#)
 
         try store.resolve(context: "friends", key: "alice", .keepLocal)
         try await world.sync("laptop")
         #expect {
-            try store.undoLastDecision()
+            try Device(store: store).undoLastDecision()
         } throws: { error in
             (error as? TandemError)?.description.contains("a sync has published it") == true
         }
@@ -96,12 +96,12 @@ import Testing
         try await world.sync("a")
         try await world.sync("b")
         #expect {
-            try store.undoLastDecision()
+            try Device(store: store).undoLastDecision()
         } throws: { error in
             (error as? TandemError)?.description.contains("the entry changed since") == true
         }
         #expect(try world.state("b", "c", "k") == .incoming, "the newer change waits, untouched")
-        #expect(throws: TandemError.self) { try store.undoLastDecision() }
+        #expect(throws: TandemError.self) { try Device(store: store).undoLastDecision() }
     }
 
     @Test func decisionsAreTakenBackNewestFirst() async throws {
@@ -112,8 +112,8 @@ import Testing
         let store = world["b"]
         try store.decide(.accept, context: "c", key: "k")
         try store.decide(.keepMine, context: "c", key: "other")
-        #expect(try store.undoLastDecision().status.key == "other")
-        #expect(try store.undoLastDecision().status.key == "k")
+        #expect(try Device(store: store).undoLastDecision().status.key == "other")
+        #expect(try Device(store: store).undoLastDecision().status.key == "k")
         #expect(try world.state("b", "c", "k") == .incoming && world.state("b", "c", "other") == .incoming)
     }
 
@@ -126,7 +126,7 @@ import Testing
         do {
             let sync = try #require(try DeviceLock.take(path: store.path + ".lock"))
             #expect {
-                try store.undoLastDecision()
+                try Device(store: store).undoLastDecision()
             } throws: { error in
                 (error as? TandemError)?.description.contains("a sync of this device is running") == true
             }
@@ -137,11 +137,11 @@ import Testing
         try FileManager.default.createDirectory(at: next.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data("written, not recorded".utf8).write(to: next)
         #expect {
-            try store.undoLastDecision()
+            try Device(store: store).undoLastDecision()
         } throws: { error in
             (error as? TandemError)?.description.contains("did not finish; run tandem sync") == true
         }
         try FileManager.default.removeItem(at: next)
-        #expect(try store.undoLastDecision().status.state == .incoming, "the decision was kept for when it can be taken back")
+        #expect(try Device(store: store).undoLastDecision().status.state == .incoming, "the decision was kept for when it can be taken back")
     }
 }

@@ -74,7 +74,7 @@ import Testing
         defer { withExtendedLifetime(folder) {} }
         // The fixture holds an entry of schema 2 of friends: a device that knows it.
         try store.migrateContext("friends", to: 2)
-        let report = try await Synchronizer(store: store).sync(policies: .all(.accept))
+        let report = try await Synchronizer(device: Device(store: store)).sync(policies: .all(.accept))
         #expect(report.segmentsPulled == 3)
         #expect(report.problems.isEmpty)
         #expect(try store.entry(context: "friends", key: "alice")?.value == #"{"age":31,"name":"Alice"}"#)
@@ -86,7 +86,7 @@ import Testing
     @Test func aDeviceAtSchemaOneKeepsTheFixturesSchemaTwoEntryUntouched() async throws {
         let (folder, store) = try freshDevice()
         defer { withExtendedLifetime(folder) {} }
-        _ = try await Synchronizer(store: store).sync(policies: .all(.accept))
+        _ = try await Synchronizer(device: Device(store: store)).sync(policies: .all(.accept))
         let alice = try #require(try store.entry(context: "friends", key: "alice"))
         #expect(alice.state == .needsNewerApp)
         #expect(alice.newerSchema == 2)

@@ -17,7 +17,7 @@ import TandemCore
         let record = root.appendingPathComponent("devices/\(phone).json")
         try Data("{ not a record".utf8).write(to: record)
 
-        let snapshot = try Snapshot.load(store)
+        let snapshot = try Snapshot.load(Device(store: store))
         #expect(snapshot.damagedRecords.map(\.path) == [record.path])
         var state = AppState()
         state.size = TerminalSize(120, 30)

@@ -74,13 +74,13 @@ struct FixedClock: WallClock {
         for (key, value) in [("alice", #"{"age":30}"#), ("bob", #"{"note":"a long note about bob"}"#), ("k10", "10"), ("k2", "2")] {
             try phone.write(context: "friends", key: key, value: value)
         }
-        _ = try await Synchronizer(store: phone).sync(policies: .all(.accept))
+        _ = try await Synchronizer(device: Device(store: phone)).sync(policies: .all(.accept))
         return (folder, laptop, phone)
     }
 
     func run(_ store: DeviceStore, width: Int = 120, height: Int = 40, _ steps: [ScriptedBackend.Step]) async -> ScriptedBackend {
         let backend = ScriptedBackend(width: width, height: height, steps)
-        await Self.onThread(TerminalApp(store: store, backend: backend, theme: .dark, idleFile: nil))
+        await Self.onThread(TerminalApp(device: Device(store: store), backend: backend, theme: .dark, idleFile: nil))
         return backend
     }
 
@@ -127,7 +127,7 @@ struct FixedClock: WallClock {
         let (folder, laptop, _) = try await world()
         defer { try? FileManager.default.removeItem(at: folder) }
         let backend = ScriptedBackend(width: 80, height: 24, [after("1 of 4", .character("q")), after("the rest wait", .character("q"))])
-        let app = TerminalApp(store: laptop, backend: backend, theme: .dark, idleFile: nil)
+        let app = TerminalApp(device: Device(store: laptop), backend: backend, theme: .dark, idleFile: nil)
         app.announce("theme: no such theme; using the default")
         await Self.onThread(app)
         #expect(backend.stuck == nil, "\(backend.stuck ?? "")")

@@ -47,7 +47,7 @@ public struct DeviceHome: Sendable {
     @discardableResult
     public func createDevice(name: String, vaultPath: URL, credential: VaultCredential? = nil, remember: Bool = false, owner: String? = nil,
                              replacing: DeviceID? = nil, makeCurrent: Bool = true,
-                             clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
+                             clock: any WallClock = SystemClock()) throws(TandemError) -> Device {
         guard Validation.isValidName(name) else { throw .invalidDeviceName(name) }
         let plain = Vault(root: vaultPath)
         let descriptor = try plain.readDescriptor()
@@ -70,12 +70,12 @@ public struct DeviceHome: Sendable {
         }
         do {
             let store = try DeviceStore.create(at: path, name: name, vault: vault, descriptor: descriptor, replacing: replacing, clock: clock)
-            if remember, let key = vault.key { try store.unlock(.key(key), remember: true) }
+            if remember, let key = vault.key { try store.rememberKey(key) }
             let info = try store.info()
             try vault.writeDeviceRecord(DeviceRecord(id: info.id, name: name, created: ISO8601DateFormatter().string(from: Date()), replaces: replacing))
             try store.log("created device \(name) (\(info.id)) on vault \(vault.root.path)")
             if makeCurrent { setCurrent(name) }
-            return store
+            return Device(store: store, key: vault.key)
         } catch {
             // A device the vault never heard of is no device: leave nothing behind.
             try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
@@ -95,7 +95,7 @@ public struct DeviceHome: Sendable {
     /// store is moved aside and deleted only once the new one exists.
     @discardableResult
     public func reinstallDevice(name: String, credential: VaultCredential? = nil,
-                                clock: any WallClock = SystemClock()) async throws(TandemError) -> DeviceStore {
+                                clock: any WallClock = SystemClock()) async throws(TandemError) -> Device {
         let path = storePath(for: try resolveDevice(name))
         let lock = try await DeviceLock.acquire(path: path + ".lock")
         defer { withExtendedLifetime(lock) {} }
@@ -107,10 +107,10 @@ public struct DeviceHome: Sendable {
         do throws(TandemError) {
             let unpushed = try oldStore.outboxCount()
             // The new installation keeps the key only if the old one remembered it.
-            remembered = try oldStore.remembersVaultKey()
+            remembered = try oldStore.rememberedKey() != nil
             guard unpushed == 0 else { throw TandemError.unpushedChanges(device: name, count: unpushed) }
             guard Vault(root: vaultPath).isReachable else { throw TandemError.vaultUnreachable(path: old.vaultPath) }
-            key = try oldStore.vault(credential: credential).key
+            key = try Device(store: oldStore).vault(credential: credential).key
             try oldStore.close()
         } catch {
             try? oldStore.close()
@@ -126,10 +126,10 @@ public struct DeviceHome: Sendable {
         }
         do {
             // A reinstall in the background does not change which device commands act on.
-            let store = try createDevice(name: name, vaultPath: vaultPath, credential: key.map(VaultCredential.key),
-                                         remember: remembered, replacing: old.id, makeCurrent: false, clock: clock)
+            let device = try createDevice(name: name, vaultPath: vaultPath, credential: key.map(VaultCredential.key),
+                                          remember: remembered, replacing: old.id, makeCurrent: false, clock: clock)
             try? FileManager.default.removeItem(atPath: aside)
-            return store
+            return device
         } catch {
             try? FileManager.default.moveItem(atPath: aside, toPath: folder)
             throw error
@@ -155,13 +155,13 @@ public struct DeviceHome: Sendable {
         throw .ambiguousDevice(home: root.path, names: names)
     }
 
-    /// Opens a device's store and remembers it as the one used last. For
+    /// Opens a device and remembers it as the one used last. For
     /// `.reading`, a store that cannot be written opens read-only.
-    public func open(_ name: String?, for use: StoreUse = .writing, clock: any WallClock = SystemClock()) throws(TandemError) -> DeviceStore {
+    public func open(_ name: String?, for use: StoreUse = .writing, clock: any WallClock = SystemClock()) throws(TandemError) -> Device {
         let resolved = try resolveDevice(name)
         let store = try DeviceStore.open(at: storePath(for: resolved), for: use, clock: clock)
         setCurrent(resolved)
-        return store
+        return Device(store: store)
     }
 
     func setCurrent(_ name: String) {

@@ -42,22 +42,23 @@ public struct SnapshotRecord: Sendable, Equatable {
 /// it is the store's); chunks, packs and manifests are the vault's.
 ///
 /// ```swift
-/// let snapshots = SnapshotService(store)
+/// let snapshots = SnapshotService(device)
 /// let result = try snapshots.createSnapshot(of: "/home/alice/photos")
 /// try snapshots.restoreSnapshot(result.snapshotID!, to: "/tmp/photos")
 /// ```
 public struct SnapshotService: Sendable {
-    public let store: DeviceStore
+    public let device: Device
+    var store: DeviceStore { device.store }
 
-    public init(_ store: DeviceStore) {
-        self.store = store
+    public init(_ device: Device) {
+        self.device = device
     }
 
     var path: String { store.path }
     var clock: any WallClock { store.clock }
 
     func vault() throws(TandemError) -> Vault {
-        try store.vault()
+        try device.vault()
     }
 
     func info() throws(TandemError) -> DeviceInfo {

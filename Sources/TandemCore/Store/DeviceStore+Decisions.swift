@@ -11,7 +11,7 @@ extension DeviceStore {
     @discardableResult
     ///
     /// Decisions given the same `action` (from ``newAction()``) are taken
-    /// back together by one ``undoLastDecision()``.
+    /// back together by one ``Device/undoLastDecision()``.
     public func decide(_ decision: Decision, context: String, key: String, shown: ShownVersion? = nil,
                        action: UndoAction? = nil) throws(TandemError) -> EntryStatus {
         let context = try Validation.contextName(context)

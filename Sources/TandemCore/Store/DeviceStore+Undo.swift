@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// A decision taken back by ``DeviceStore/undoLastDecision()``.
+/// A decision taken back by ``Device/undoLastDecision()``.
 public struct UndoneDecision: Sendable {
     /// What was taken back: `accept`, `refuse`, `keep-mine`, `keep-local`, `merge` or `take-remote …`.
     public var label: String
@@ -30,27 +30,9 @@ extension DeviceStore {
         }
     }
 
-    /// Takes back the latest decision or resolution taken on this device,
-    /// as long as nothing has changed the entry since: not a sync that
-    /// published it (keep-mine and resolutions go out with the next sync)
-    /// or pulled a newer version, not a write, not another decision. The
-    /// entry's rows come back exactly as they were before it.
-    ///
-    /// A decision that can no longer be taken back is forgotten, and the
-    /// error says why; the next call looks at the one before it.
-    @discardableResult
-    public func undoLastDecision() throws(TandemError) -> UndoneDecision {
-        // A sync publishes in steps (the segment, then the record of it): undo
-        // must not fall between them, nor after a sync killed between them.
-        guard let lock = try DeviceLock.take(path: path + ".lock") else {
-            throw .cannotUndo(reason: "a sync of this device is running; try again when it ends")
-        }
-        defer { withExtendedLifetime(lock) {} }
-        let info = try info()
-        let next = Vault(root: URL(fileURLWithPath: info.vaultPath)).segmentURL(device: info.id, seq: info.pushedSeq + 1)
-        if FileManager.default.fileExists(atPath: next.path) {
-            throw .cannotUndo(reason: "the last sync wrote this device's changes to the vault (\(next.path)) and did not finish; run tandem sync")
-        }
+    /// Takes back the latest action in the store; ``Device/undoLastDecision()``
+    /// first makes sure no sync is publishing it.
+    func undoLatestAction() throws(TandemError) -> UndoneDecision {
         let outcome: Result<UndoneDecision, TandemError> = try writeTransaction { db in
             guard let last = try Row.fetchOne(db, sql: "SELECT id, action FROM undo ORDER BY id DESC LIMIT 1") else {
                 return .failure(.cannotUndo(reason: "no decision taken on this device is left to undo"))

@@ -22,8 +22,6 @@ public final class DeviceStore: Sendable {
     let clock: any WallClock
     /// Migration steps the app registered in code (stored ones are in the database).
     let registeredSteps = RegisteredSteps()
-    /// The vault key once unlocked in this process; never written unless remembered.
-    let sessionKey = SessionKey()
 
     /// Opens an existing store. One that cannot be written opens read-only
     /// when `use` is `.reading` (every write then fails as read-only), and is
@@ -71,7 +69,6 @@ public final class DeviceStore: Sendable {
             try StoreMeta.set(db, .place, StorePlace.current(storePath: path))
             try StoreMeta.set(db, .vaultSealing, descriptor.sealing)
         }
-        store.sessionKey.value = vault.key
         return store
     }
 

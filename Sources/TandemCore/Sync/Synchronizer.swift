@@ -8,7 +8,8 @@ import Logging
 /// publishes the outbox as new segments. The whole sync holds the device's
 /// lock, so two processes never push the same seq.
 public struct Synchronizer: Sendable {
-    public let store: DeviceStore
+    public let device: Device
+    var store: DeviceStore { device.store }
     public var logger: Logger
     /// Changes per segment at most; a larger outbox is pushed as several segments.
     public var maxChangesPerSegment = 1000
@@ -20,14 +21,14 @@ public struct Synchronizer: Sendable {
     /// decision back before a sync it did not ask for publishes it.
     public var holdBackMillis: Int64?
 
-    public init(store: DeviceStore, logger: Logger = Logger(label: "tandem.sync")) {
-        self.store = store
+    public init(device: Device, logger: Logger = Logger(label: "tandem.sync")) {
+        self.device = device
         self.logger = logger
     }
 
-    /// The vault this device belongs to, unlocked (see `DeviceStore.vault`).
+    /// The vault this device belongs to, unlocked (see ``Device/vault(credential:)``).
     public func vault() throws(TandemError) -> Vault {
-        try store.vault()
+        try device.vault()
     }
 
     /// Syncs once. An unreachable vault is not an error: the report says offline.
@@ -40,8 +41,8 @@ public struct Synchronizer: Sendable {
             try fillCounts(&report)
             return report
         }
-        let vault = try store.vault()
-        let lock = try await DeviceLock.acquire(path: store.path + ".lock")
+        let vault = try device.vault()
+        let lock = try await device.syncLock()
         defer { withExtendedLifetime(lock) {} }
 
         let records = Dictionary(vault.deviceRecords().records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })

@@ -4,7 +4,7 @@ import Logging
 /// write locally at once, and let syncs run in the background.
 ///
 /// ```swift
-/// let device = TandemDevice(store: try DeviceStore.open(at: path))
+/// let device = TandemDevice(device: Device(store: try DeviceStore.open(at: path)))
 /// await device.addSyncContext("friends",
 ///     onInsert: { change in model.insert(change); return .applied },
 ///     onModify: { change in model.update(change); return .applied },
@@ -13,7 +13,9 @@ import Logging
 /// let report = try await device.sync()
 /// ```
 public actor TandemDevice {
-    public nonisolated let store: DeviceStore
+    /// The device it drives: its store, its vault and key.
+    public nonisolated let device: Device
+    public nonisolated var store: DeviceStore { device.store }
     private var synchronizer: Synchronizer
     private var handlers: [String: ContextHandlers] = [:]
     private var policies: PolicyMap
@@ -28,10 +30,18 @@ public actor TandemDevice {
     public private(set) var lastReport: SyncReport?
     public private(set) var lastError: TandemError?
 
+    /// Drives `store` as a device of its own (for an encrypted vault, unlock
+    /// `device` first or remember the key in the store).
     public init(store: DeviceStore, policy: SyncPolicy = .review, coalescingDelay: Duration = .milliseconds(200),
                 logger: Logger = Logger(label: "tandem.sync")) {
-        self.store = store
-        self.synchronizer = Synchronizer(store: store, logger: logger)
+        self.init(device: Device(store: store), policy: policy, coalescingDelay: coalescingDelay, logger: logger)
+    }
+
+    public init(device: Device, policy: SyncPolicy = .review, coalescingDelay: Duration = .milliseconds(200),
+                logger: Logger = Logger(label: "tandem.sync")) {
+        let store = device.store
+        self.device = device
+        self.synchronizer = Synchronizer(device: device, logger: logger)
         self.coalescingDelay = coalescingDelay
         self.policies = PolicyMap(fallback: policy, contexts: (try? store.policies()) ?? [:])
     }

@@ -19,25 +19,30 @@ final class EffectRunner: @unchecked Sendable {
     /// In `tandem demo`: the simulated devices, and the name of the one shown.
     let demo: LiveDemo?
     private let storeLock = NSLock()
-    private var shownStore: DeviceStore
+    private var shownDevice: Device
     private var shownName: String?
 
-    init(store: DeviceStore, backend: any TerminalBackend, demo: LiveDemo?, clock: any WallClock) {
-        self.shownStore = store
-        self.shownName = try? store.info().name
+    init(device: Device, backend: any TerminalBackend, demo: LiveDemo?, clock: any WallClock) {
+        self.shownDevice = device
+        self.shownName = try? device.store.info().name
         self.backend = backend
         self.demo = demo
         self.clock = clock
     }
 
-    /// The store of the device on screen; in the demo, looked up by name each
-    /// time, because a reinstall replaces a device's store.
-    var store: DeviceStore {
+    /// The device on screen; in the demo, looked up by name each time,
+    /// because a reinstall replaces a device's store (the demo's devices
+    /// remember the vault key).
+    var device: Device {
         storeLock.withLock {
-            if let demo, let shownName, let current = demo.store(named: shownName) { shownStore = current }
-            return shownStore
+            if let demo, let shownName, let current = demo.store(named: shownName), current !== shownDevice.store {
+                shownDevice = Device(store: current)
+            }
+            return shownDevice
         }
     }
+
+    var store: DeviceStore { device.store }
 
     /// True when nothing runs and no answer waits to be taken.
     var isIdle: Bool { running.isIdle && inbox.isEmpty }
@@ -59,7 +64,7 @@ final class EffectRunner: @unchecked Sendable {
             return [.detailLoaded(loadDetail(ref))]
         case .switchDevice(let name):
             guard let demo, let next = demo.store(named: name) else { return [.failed(message: "no device \(name) in this demo")] }
-            storeLock.withLock { (shownStore, shownName) = (next, name) }
+            storeLock.withLock { (shownDevice, shownName) = (Device(store: next), name) }
             return [.switchedDevice(name)]
         case .edit(let purpose, let ref, let initial):
             // The editor needs the terminal: it runs here, with the UI suspended.
@@ -71,24 +76,24 @@ final class EffectRunner: @unchecked Sendable {
         default:
             // The device is the one on screen when the effect was asked
             // for, whatever the person switches to while it runs.
-            let store = self.store
-            let device = storeLock.withLock { shownName } ?? ""
+            let device = self.device
+            let name = storeLock.withLock { shownName } ?? ""
             running.begin()
             if Self.keepsOrder(effect) {
                 // A person's changes run one at a time, in the order asked: `u` right
                 // after `a` must take back that accept, not the one before it.
                 changes.async { [self] in
-                    self.change(effect, on: store)
+                    self.change(effect, on: device)
                     running.end()
                 }
             } else if Self.isRead(effect) {
                 reads.async { [self] in
-                    self.read(effect, on: store)
+                    self.read(effect, on: device)
                     running.end()
                 }
             } else {
                 Task.detached { [self] in
-                    await self.execute(effect, on: store, device: device)
+                    await self.execute(effect, on: device, name: name)
                     running.end()
                 }
             }
@@ -125,7 +130,8 @@ final class EffectRunner: @unchecked Sendable {
         }
     }
 
-    private func execute(_ effect: Effect, on store: DeviceStore, device: String) async {
+    private func execute(_ effect: Effect, on device: Device, name: String) async {
+        let store = device.store
         do {
             switch effect {
             case .demo(let request):
@@ -133,16 +139,16 @@ final class EffectRunner: @unchecked Sendable {
             case .sync, .syncHoldingBack:
                 do {
                     let policies = PolicyMap.forPerson(stored: try store.policies())
-                    var synchronizer = Synchronizer(store: store)
+                    var synchronizer = Synchronizer(device: device)
                     if effect == .syncHoldingBack { synchronizer.holdBackMillis = AppState.publishGraceMillis }
                     let report = try await synchronizer.sync(policies: policies)
-                    inbox.post(.synced(device: device, message: Self.describe(report),
+                    inbox.post(.synced(device: name, message: Self.describe(report),
                                        broughtIncoming: report.changesPulled > 0 && report.waiting > 0))
                 } catch {
-                    inbox.post(.syncFailed(device: device, message: error.description))
+                    inbox.post(.syncFailed(device: name, message: error.description))
                 }
             case .snapshot(let folder):
-                inbox.post(.snapshotEnded(await Self.backUp(folder, store: store, inbox: inbox)))
+                inbox.post(.snapshotEnded(await Self.backUp(folder, device: device, inbox: inbox)))
             case .decide, .decideShown, .resolve, .undo, .delete, .quit, .edit, .loadDetail, .switchDevice, .reload, .searchValues:
                 break
             }
@@ -161,11 +167,12 @@ final class EffectRunner: @unchecked Sendable {
     }
 
     /// A read of the store: what the screens show, or a filter's matches.
-    private func read(_ effect: Effect, on store: DeviceStore) {
+    private func read(_ effect: Effect, on device: Device) {
+        let store = device.store
         do {
             switch effect {
             case .reload:
-                inbox.post(.loaded(try Snapshot.load(store, demo: demo?.currentStatus, now: clock.nowMillis())))
+                inbox.post(.loaded(try Snapshot.load(device, demo: demo?.currentStatus, now: clock.nowMillis())))
             case .searchValues(let text):
                 let names = try store.entryNames(withValueContaining: text)
                 inbox.post(.valueMatches(ValueMatches(text: text, names: names)))
@@ -188,7 +195,8 @@ final class EffectRunner: @unchecked Sendable {
     }
 
     /// A decision, resolution, undo or deletion the person asked for.
-    private func change(_ effect: Effect, on store: DeviceStore) {
+    private func change(_ effect: Effect, on device: Device) {
+        let store = device.store
         do {
             switch effect {
             case .decide(let decision, let refs):
@@ -213,7 +221,7 @@ final class EffectRunner: @unchecked Sendable {
                 try store.resolve(context: ref.context, key: ref.key, resolution)
                 inbox.post(.finished(message: "resolved \(ref.context)/\(Escaped.text(ref.key)) — \(Self.publishing)"))
             case .undo:
-                let undone = try store.undoLastDecision()
+                let undone = try device.undoLastDecision()
                 let entry = undone.status
                 if undone.count > 1 {
                     inbox.post(.finished(message: "undid \(undone.label) of \(undone.count - undone.changedSince) changes"
@@ -234,12 +242,12 @@ final class EffectRunner: @unchecked Sendable {
 
     /// Runs a snapshot on a thread of its own (it blocks on the disk, which
     /// the shared async threads must not), reporting its progress as actions.
-    private static func backUp(_ folder: String, store: DeviceStore, inbox: Inbox) async -> String {
+    private static func backUp(_ folder: String, device: Device, inbox: Inbox) async -> String {
         let path = NSString(string: folder).expandingTildeInPath
         return await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 do {
-                    let result = try SnapshotService(store).createSnapshot(of: path) { progress in inbox.post(.snapshotProgress(progress)) }
+                    let result = try device.snapshots.createSnapshot(of: path) { progress in inbox.post(.snapshotProgress(progress)) }
                     var line = "snapshot \(result.snapshotID?.prefix(8) ?? ""): \(result.message) · \(result.fileCount) files"
                     line += String(format: ", %.1f MB read, %.1f MB written in %.1f s", Double(result.bytesProcessed) / 1e6,
                                    Double(result.bytesWritten) / 1e6, result.durationSeconds)

@@ -30,10 +30,11 @@ public struct Snapshot: Sendable, Equatable {
     public var newestQueuedMillis: Int64?
 
     /// Reads everything the screens need from `store`.
-    public static func load(_ store: DeviceStore, demo: DemoStatus? = nil, now: Int64 = SystemClock().nowMillis()) throws -> Snapshot {
+    public static func load(_ device: Device, demo: DemoStatus? = nil, now: Int64 = SystemClock().nowMillis()) throws -> Snapshot {
+        let store = device.store
         let info = try store.info()
         let vault = Vault(root: URL(fileURLWithPath: info.vaultPath))
-        let listing = store.deviceRecordListing()
+        let listing = device.deviceRecordListing()
         let all = listing.records
         let replaced = Set(all.compactMap(\.replaces))
         // Each device by name; installations replaced by a reinstall after the rest.
@@ -46,7 +47,7 @@ public struct Snapshot: Sendable, Equatable {
             lastSyncMillis: info.lastSyncMillis, counts: StateCounts(rows: rows, waitingToPush: try store.outboxCount()),
             contexts: ContextSummary.summaries(of: rows, policies: try store.policies(), schemas: try store.schemaVersions()),
             rows: rows, names: names, devices: records, damagedRecords: listing.damaged, events: try store.events(limit: 200),
-            nowMillis: now, snapshots: ((try? SnapshotService(store).snapshotSummaries().summaries) ?? []).reversed(), demo: demo,
+            nowMillis: now, snapshots: ((try? device.snapshots.snapshotSummaries().summaries) ?? []).reversed(), demo: demo,
             gaps: try store.logGaps(), newestQueuedMillis: try store.newestQueuedMillis())
     }
 

@@ -18,12 +18,12 @@ public final class TerminalApp: @unchecked Sendable {
     private var keysRead = 0
     private var lastIdleMark: String?
 
-    public init(store: DeviceStore, backend: any TerminalBackend, theme: Theme, demo: LiveDemo? = nil, clock: any WallClock = SystemClock(),
+    public init(device: Device, backend: any TerminalBackend, theme: Theme, demo: LiveDemo? = nil, clock: any WallClock = SystemClock(),
                 idleFile: String? = ProcessInfo.processInfo.environment["TANDEM_IDLE_FILE"]) {
         self.backend = backend
         self.view = AppView(theme: theme)
         self.clock = clock
-        self.runner = EffectRunner(store: store, backend: backend, demo: demo, clock: clock)
+        self.runner = EffectRunner(device: device, backend: backend, demo: demo, clock: clock)
         self.idleFile = idleFile.flatMap { $0.isEmpty ? nil : $0 }
     }
 
@@ -59,7 +59,7 @@ public final class TerminalApp: @unchecked Sendable {
                 }
                 dirty = true
             }
-            if let change = watcher.look(at: runner.store, demo: runner.demo?.currentStatus) {
+            if let change = watcher.look(at: runner.device, demo: runner.demo?.currentStatus) {
                 handle(change)
                 dirty = true
             }

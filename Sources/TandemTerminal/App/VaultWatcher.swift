@@ -21,10 +21,11 @@ final class VaultWatcher {
     }
 
     /// What changed since the last look, at most once a second.
-    func look(at store: DeviceStore, demo: DemoStatus?) -> Action? {
+    func look(at device: Device, demo: DemoStatus?) -> Action? {
+        let store = device.store
         guard Date().timeIntervalSince(lastLook) >= 1 else { return nil }
         lastLook = Date()
-        if vaultHasNews(store) { return .vaultChanged }
+        if vaultHasNews(device) { return .vaultChanged }
         let wal = try? FileManager.default.attributesOfItem(atPath: store.path + "-wal")
         let signature = "\(wal?[.size] ?? 0) \(wal?[.modificationDate] ?? 0)"
         defer { storeSignature = signature }
@@ -37,11 +38,12 @@ final class VaultWatcher {
     /// cursors (compared with the store, not with an earlier look, so nothing
     /// pushed around start-up is missed), or the vault just came back. The
     /// same unreadable segment does not ask again and again.
-    private func vaultHasNews(_ store: DeviceStore) -> Bool {
+    private func vaultHasNews(_ device: Device) -> Bool {
+        let store = device.store
         let reachable = (try? store.info()).map { Vault(root: URL(fileURLWithPath: $0.vaultPath)).isReachable } ?? false
         defer { vaultReachable = reachable }
         if reachable && vaultReachable == false { return true }
-        let news = (try? Synchronizer(store: store).vaultNews()) ?? []
+        let news = (try? Synchronizer(device: device).vaultNews()) ?? []
         defer { vaultNews = news }
         return !news.isEmpty && news != vaultNews
     }

@@ -48,6 +48,8 @@ final class TestWorld: @unchecked Sendable {
     let vault: Vault
     let descriptor: VaultDescriptor
     private(set) var stores: [String: DeviceStore] = [:]
+    /// Each store as a device, holding the vault key the world was made with.
+    private(set) var devices: [String: Device] = [:]
     private(set) var clocks: [String: TestClock] = [:]
 
     /// The passphrase of an encrypted world's vault.
@@ -73,6 +75,7 @@ final class TestWorld: @unchecked Sendable {
         let store = try DeviceStore.create(at: folder.path("\(name)-\(UUID().uuidString.prefix(6)).sqlite"), name: name,
                                            id: id ?? .random(), vault: vault, descriptor: descriptor, clock: clock)
         stores[name] = store
+        devices[name] = Device(store: store, key: vault.key)
         clocks[name] = clock
         return store
     }
@@ -113,7 +116,13 @@ final class TestWorld: @unchecked Sendable {
     func sync(_ name: String, _ policy: SyncPolicy = .review, handlers: [String: ContextHandlers] = [:]) async throws -> SyncReport {
         var policies = PolicyMap.all(policy)
         for context in handlers.keys { policies.contexts[context] = .handlers }
-        return try await Synchronizer(store: self[name], logger: Self.quiet).sync(policies: policies, handlers: handlers)
+        return try await Synchronizer(device: device(name), logger: Self.quiet).sync(policies: policies, handlers: handlers)
+    }
+
+    /// The device of `name`; a store put in its place (reopened, copied) is a device of its own.
+    func device(_ name: String) -> Device {
+        if let device = devices[name], device.store === stores[name] { return device }
+        return Device(store: self[name], key: vault.key)
     }
 
     func put(_ name: String, _ context: String, _ key: String, _ value: String) throws {
