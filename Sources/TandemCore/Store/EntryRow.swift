@@ -54,6 +54,12 @@ extension DeviceStore {
         NaturalOrder.sorted(try read { db in try self.entryRows(db) }, context: \.context, key: \.key)
     }
 
+    /// The columns of the rows query, by name; a name's place in the row is
+    /// its raw value.
+    private enum RowColumn: Int {
+        case context, key, state, localKind, localPreview, localIsNull, vaultPreview, vaultIsNull, vaultVVIsNull, vaultOrigin, vaultWall, schema
+    }
+
     func entryRows(_ db: Database) throws -> [EntryRow] {
         let length = EntryRow.previewLength
         var rows: [EntryRow] = []
@@ -64,17 +70,18 @@ extension DeviceStore {
             FROM entry WHERE state IS NOT NULL ORDER BY context, key
             """)
         while let row = try cursor.next() {
-            guard let state = EntryState(rawValue: row[2]) else { continue }
-            let localKind = EntryRecord.LocalKind(rawValue: row[3]) ?? .absent
-            let vaultValue: String? = row[6]
-            let localValue: String? = localKind == .own ? row[4] : localKind == .vaultHead ? vaultValue : nil
-            let localLive = localKind == .own ? !(row[5] as Bool) : localKind == .vaultHead ? !(row[7] as Bool) : false
+            guard let state = EntryState(rawValue: row[RowColumn.state.rawValue]) else { continue }
+            let localKind = EntryRecord.LocalKind(rawValue: row[RowColumn.localKind.rawValue]) ?? .absent
+            let vaultValue: String? = row[RowColumn.vaultPreview.rawValue]
+            let localValue: String? = localKind == .own ? row[RowColumn.localPreview.rawValue] : localKind == .vaultHead ? vaultValue : nil
+            let vaultIsNull: Bool = row[RowColumn.vaultIsNull.rawValue]
+            let localLive = localKind == .own ? !(row[RowColumn.localIsNull.rawValue] as Bool) : localKind == .vaultHead ? !vaultIsNull : false
             let waiting = state == .incoming || state == .refused
             var kind: ChangeKind?
-            if waiting { kind = ChangeKind(deletes: (row[7] as Bool) && !(row[8] as Bool), localLive: localLive) }
-            rows.append(EntryRow(context: row[0], key: row[1], state: state, kind: kind, preview: waiting ? vaultValue : localValue,
-                                 origin: (row[9] as String?).flatMap(DeviceID.init(validating:)), wallMillis: row[10],
-                                 schema: localLive ? row[11] : nil))
+            if waiting { kind = ChangeKind(deletes: vaultIsNull && !(row[RowColumn.vaultVVIsNull.rawValue] as Bool), localLive: localLive) }
+            rows.append(EntryRow(context: row[RowColumn.context.rawValue], key: row[RowColumn.key.rawValue], state: state, kind: kind, preview: waiting ? vaultValue : localValue,
+                                 origin: (row[RowColumn.vaultOrigin.rawValue] as String?).flatMap(DeviceID.init(validating:)), wallMillis: row[RowColumn.vaultWall.rawValue],
+                                 schema: localLive ? row[RowColumn.schema.rawValue] : nil))
         }
         return rows
     }
