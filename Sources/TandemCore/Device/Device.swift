@@ -44,7 +44,11 @@ public final class Device: Sendable {
     /// without one an encrypted vault throws `vaultLocked`.
     public func vault(credential: VaultCredential? = nil) throws(TandemError) -> Vault {
         let info = try store.info()
-        let plain = Vault(root: URL(fileURLWithPath: info.vaultPath))
+        return try vault(credential: credential, info: info, plain: Vault(root: URL(fileURLWithPath: info.vaultPath)))
+    }
+
+    /// The same, from the identity and the plain vault a caller already read.
+    func vault(credential: VaultCredential? = nil, info: DeviceInfo, plain: Vault) throws(TandemError) -> Vault {
         let descriptor = try plain.readDescriptor()
         guard descriptor.id == info.vaultID else {
             throw .wrongVault(path: plain.root.path, expected: info.vaultID, found: descriptor.id)

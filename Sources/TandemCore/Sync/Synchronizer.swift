@@ -35,13 +35,16 @@ public struct Synchronizer: Sendable {
     public func sync(policies: PolicyMap, handlers: [String: ContextHandlers] = [:]) async throws(TandemError) -> SyncReport {
         var report = SyncReport()
         let info = try store.info()
-        guard Vault(root: URL(fileURLWithPath: info.vaultPath)).isReachable else {
+        let plain = Vault(root: URL(fileURLWithPath: info.vaultPath))
+        guard plain.isReachable else {
             logger.info("vault \(info.vaultPath) unreachable: offline")
             report.online = false
             try fillCounts(&report)
             return report
         }
-        let vault = try device.vault()
+        // Read again only after the steps that may change it: settling the own
+        // log can make this store a new device, and each push moves its position.
+        let vault = try device.vault(info: info, plain: plain)
         let lock = try await device.syncLock()
         defer { withExtendedLifetime(lock) {} }
 
