@@ -243,3 +243,24 @@ import TandemSimulation
         #expect(!conflictBar.contains("keep this device") && !conflictBar.contains("merge"), "\(conflictBar)")
     }
 }
+
+/// Answers that arrive out of step with the sync that opened the prompt.
+@Suite struct PromptRaceTests {
+    @Test func aReloadFromBeforeTheSyncDoesNotCloseThePromptItsChangesOpen() {
+        var before = sampleSnapshot()
+        before.rows = before.rows.filter { $0.state != .incoming }
+        var state = AppState()
+        // The first reload and sync are asked; the reload reads the store before the sync applies anything.
+        #expect(step(&state, .started(TerminalSize(120, 40))) == [.reload, .sync])
+        _ = step(&state, .synced(device: "laptop", message: "synced: pulled 2, pushed 0 · 2 incoming", broughtIncoming: true))
+        #expect(state.modal == .prompt(skipped: []))
+        _ = step(&state, .loaded(before))
+        #expect(state.modal == .prompt(skipped: []), "the reload asked after the sync is still to come")
+        _ = step(&state, .loaded(sampleSnapshot()))
+        #expect(state.modal == .prompt(skipped: []))
+        #expect(AppView().render(state).text.contains("1 of 2"))
+        // With no reload left to come, a prompt with nothing to show closes.
+        _ = step(&state, .loaded(before))
+        #expect(state.modal == nil)
+    }
+}

@@ -143,6 +143,8 @@ public struct AppState: Sendable, Equatable {
     public var detail: LoadedDetail?
     /// The entry whose details were asked for and not yet answered.
     var requestedDetail: EntryRef?
+    /// Reloads asked for and not yet answered.
+    var reloadsPending = 0
     /// The rows of the list the current screen shows, derived again only when
     /// what they come from changes, so that a frame never filters 100,000 rows.
     public private(set) var rows: [EntryRow] = []

@@ -11,10 +11,11 @@ final class EffectRunner: @unchecked Sendable {
     private let running = RunningEffects()
     /// Where the person's changes run, one after another.
     private let changes = DispatchQueue(label: "tandem.changes")
-    /// Where reads of the store run (a reload, a search): they block on the
+    /// Where reads of the store run (a reload, a search), one after another
+    /// so that their answers arrive in the order asked: they block on the
     /// disk, which the few shared async threads must not, or a sync would
     /// wait for a thread while a long read holds it.
-    private let reads = DispatchQueue(label: "tandem.reads", attributes: .concurrent)
+    private let reads = DispatchQueue(label: "tandem.reads")
     private let clock: any WallClock
     /// In `tandem demo`: the simulated devices, and the name of the one shown.
     let demo: LiveDemo?

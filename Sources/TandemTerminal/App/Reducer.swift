@@ -82,6 +82,7 @@ public enum EditPurpose: Sendable, Equatable {
 /// entry on screen when they are not loaded yet.
 public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     var effects = reduceAction(&state, action)
+    state.reloadsPending += effects.filter { $0 == .reload }.count
     if let wanted = state.wantedDetail, state.detail?.ref != wanted, state.requestedDetail != wanted {
         state.requestedDetail = wanted
         effects.append(.loadDetail(wanted))
@@ -97,6 +98,7 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
         if let error = detail.error { state.message = "error: \(error)" }
         return []
     case .loaded(let snapshot):
+        state.reloadsPending = max(0, state.reloadsPending - 1)
         guard state.device == nil || state.device == snapshot.device else { return [] }
         state.device = snapshot.device
         state.snapshot = snapshot
@@ -104,7 +106,10 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
         state.detail = nil
         state.requestedDetail = nil
         state.contextIndex = min(state.contextIndex, state.contextNames.count - 1)
-        if case .prompt(let skipped)? = state.modal, state.promptEntry(skipping: skipped) == nil {
+        // A reload asked for before the sync that opened the prompt may
+        // arrive after it, without the changes: the prompt waits for the
+        // reload that has them, and closes only when none is left to come.
+        if case .prompt(let skipped)? = state.modal, state.promptEntry(skipping: skipped) == nil, state.reloadsPending == 0 {
             state.modal = nil
         }
         if !state.marked.isEmpty {
@@ -122,6 +127,7 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
         return [.reload]
     case .switchedDevice(let name):
         state.device = name
+        state.reloadsPending = 0
         state.queuedSync = nil
         state.promptOwed = false
         state.snapshot = nil
