@@ -264,3 +264,18 @@ import TandemSimulation
         #expect(state.modal == nil)
     }
 }
+
+/// What the header keeps when the terminal is narrow.
+@Suite struct NarrowHeaderTests {
+    @Test(arguments: [(80, 24), (60, 20)])
+    func theCountdownOfWhatWaitsToPublishStaysVisible(width: Int, height: Int) {
+        var snapshot = sampleSnapshot()
+        snapshot.newestQueuedMillis = snapshot.nowMillis - 3_000
+        var state = AppState()
+        state.size = TerminalSize(width, height)
+        _ = step(&state, .loaded(snapshot))
+        let header = AppView().render(state).lines[0]
+        #expect(header.contains("1 publish in 7 s"), "\(header)")
+        #expect(header.contains("↑ 1"), "the counts stay too: \(header)")
+    }
+}

@@ -64,21 +64,34 @@ public struct AppView {
         let synced = snapshot.lastSyncMillis.map { "synced " + snapshot.age($0) } ?? "never synced"
         let newer = counts.needsNewerApp > 0 ? "  ⇡ \(counts.needsNewerApp)" : ""
         let right = " ✓ \(counts.inSync)  ↑ \(counts.waitingToPush)  ↓ \(counts.incoming)  ⚠ \(counts.conflicts)  ⊘ \(counts.refused)\(newer) "
-        var status = (snapshot.online ? "online" : "OFFLINE") + (state.syncing ? " · syncing…" : " · " + synced)
-        if let left = AppView.graceLeft(snapshot) {
-            status += " · \(counts.waitingToPush) publish in \(left) s (s now · u undo)"
-        }
-        if let demo = snapshot.demo {
-            status += demo.paused ? " · demo paused" : String(format: " · demo ×%g", demo.speed)
-        }
         let rightWidth = CellWidth.of(right)
-        // A long vault path gives way first: the status must stay readable.
-        let room = grid.width - rightWidth - 1 - CellWidth.of(" tandem · \(snapshot.device) ·  · \(status)")
-        let path = snapshot.vaultPath.count <= room ? snapshot.vaultPath : "…" + snapshot.vaultPath.suffix(max(room, 1) - 1)
-        // Too narrow for even the end of the path: it goes, the status stays.
-        let place = snapshot.vaultPath.count <= room || room >= 10 ? " · \(path)" : ""
-        grid.put(" tandem · \(snapshot.device)\(place) · \(status)", x: 0, y: 0,
-                 maxWidth: grid.width - rightWidth - 1, style: theme.header)
+        let online = snapshot.online ? "online" : "OFFLINE"
+        let sync = state.syncing ? "syncing…" : synced
+        let demo = snapshot.demo.map { $0.paused ? " · demo paused" : String(format: " · demo ×%g", $0.speed) } ?? ""
+        // The countdown of what waits to publish matters more than when the
+        // last sync was: narrow, the hint goes first, then the sync time.
+        let grace = AppView.graceLeft(snapshot).map { left in
+            (full: " · \(counts.waitingToPush) publish in \(left) s (s now · u undo)", short: " · \(counts.waitingToPush) publish in \(left) s")
+        }
+        let width = grid.width - rightWidth - 1
+        let named = " tandem · \(snapshot.device) · ", bare = " \(snapshot.device) · "
+        // The longest that fits: the product's name gives way before the sync time.
+        var candidates = [
+            named + "\(online) · \(sync)\(grace?.full ?? "")\(demo)",
+            named + "\(online) · \(sync)\(grace?.short ?? "")\(demo)",
+            bare + "\(online) · \(sync)\(grace?.short ?? "")\(demo)",
+            bare + "\(online)\(state.syncing ? " · syncing…" : "")\(grace?.short ?? "")\(demo)",
+        ]
+        // Narrowest: the countdown alone ("online" goes; "OFFLINE" never does).
+        if let grace { candidates.append(bare + (snapshot.online ? "" : "OFFLINE · ") + grace.short.dropFirst(3)) }
+        var line = candidates.first { CellWidth.of($0) <= width } ?? candidates[candidates.count - 1]
+        // The vault path only where everything else shows whole, shortened from its start.
+        if line == candidates[0] {
+            let room = width - CellWidth.of(line) - 3
+            let path = snapshot.vaultPath.count <= room ? snapshot.vaultPath : room >= 10 ? "…" + snapshot.vaultPath.suffix(room - 1) : nil
+            if let path { line = named + path + " · " + line.dropFirst(named.count) }
+        }
+        grid.put(line, x: 0, y: 0, maxWidth: width, style: theme.header)
         grid.put(right, x: grid.width - rightWidth, y: 0, style: theme.header)
     }
 
