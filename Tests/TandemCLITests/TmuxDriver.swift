@@ -97,12 +97,19 @@ final class Tmux {
         try press("q")
         // The UI waits up to 30 s for work under way before it exits.
         let deadline = Date().addingTimeInterval(35)
+        var pressed = Date()
         while Date() < deadline {
             let shown = screen
             if shown.contains("EXITED:0") { return }
-            if shown.contains("Quit anyway?") { try press("y") }
-            // The review prompt takes q as "stop"; the next q quits.
-            if shown.contains("[q] stop") { try press("q") }
+            if shown.contains("Quit anyway?") {
+                try press("y")
+                pressed = Date()
+            } else if shown.contains("[q] stop") || shown.contains("the rest wait on the incoming screen") && Date().timeIntervalSince(pressed) > 2 {
+                // The review prompt takes q as "stop" (it may open just as
+                // q is pressed, when a sync brought changes); the next q quits.
+                try press("q")
+                pressed = Date()
+            }
             Thread.sleep(forTimeInterval: 0.1)
         }
         Issue.record("the UI did not quit; the screen:\n\(screen)", sourceLocation: sourceLocation)
