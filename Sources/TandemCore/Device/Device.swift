@@ -10,8 +10,9 @@ import Foundation
 /// try device.unlock(.passphrase(passphrase), remember: false)
 /// let report = try await Synchronizer(device: device).sync(policies: .all(.review))
 /// ```
-/// The vault key is held in memory once unlocked, and in the store only in memory once unlocked, and in the
-/// store only when the person asked to remember it there.
+///
+/// The vault key is held in memory once unlocked, and in the store only when
+/// the person asked to remember it there.
 ///
 /// A remembered key is as safe as the store file: mode 0600 in a 0700
 /// folder, readable by the person's own account and root. The store already
@@ -126,7 +127,6 @@ public final class Device: Sendable {
     ///
     /// A decision that can no longer be taken back is forgotten, and the
     /// error says why; the next call looks at the one before it.
-
     @discardableResult
     public func undoLastDecision() throws(TandemError) -> UndoneDecision {
         // A sync publishes in steps (the segment, then the record of it): undo
