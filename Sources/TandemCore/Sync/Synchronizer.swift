@@ -83,6 +83,7 @@ public struct Synchronizer: Sendable {
         if moved || !report.isClean || report.identityChange != nil || !report.notices.isEmpty {
             try store.log(summary(report), level: report.isClean ? "info" : "warning")
         }
+        try store.trimHistory()
         return report
     }
 
