@@ -38,6 +38,19 @@ import Testing
     }
 
     /// The whole machine (store and the vault folder on it) comes back from last week's backup.
+    /// a published k1 = v1 and wrote k1 = v2; its store was copied aside
+    /// before the push of v2, to be put back later.
+    func copiedBeforeAPush() throws -> (cli: CLI, store: URL, copy: URL) {
+        let cli = CLI()
+        try cli.setUp(devices: ["a", "b"])
+        try cli.ok("put", "c", "k1", #""v1""#, "--device", "a", "--sync")
+        try cli.ok("put", "c", "k1", #""v2""#, "--device", "a")
+        let store = cli.home.appendingPathComponent("devices/a")
+        let copy = cli.root.appendingPathComponent("a-before-push")
+        try helper.copy(store, to: copy)
+        return (cli, store, copy)
+    }
+
     @Test func vaultAndStoreRestoredTogetherDoNotDiverge() throws {
         let cli = try wholeMachineRestored()
 
@@ -51,13 +64,7 @@ import Testing
     /// A sync killed after placing its segment and before recording it, then a
     /// new write of the same key before the next sync.
     @Test func crashBetweenPlacingAndRecordingThenRewriteIsHarmless() throws {
-        let cli = CLI()
-        try cli.setUp(devices: ["a", "b"])
-        try cli.ok("put", "c", "k1", #""v1""#, "--device", "a", "--sync")
-        try cli.ok("put", "c", "k1", #""v2""#, "--device", "a")
-        let store = cli.home.appendingPathComponent("devices/a")
-        let beforePush = cli.root.appendingPathComponent("a-before-push")
-        try helper.copy(store, to: beforePush)
+        let (cli, store, beforePush) = try copiedBeforeAPush()
         let id = try helper.deviceID(cli, "a")
         try cli.ok("sync", "--device", "a")
         // The state a kill -9 between step 4 and 5 leaves: segment 2 placed, the store not told.
@@ -109,13 +116,7 @@ import Testing
     /// ESTALE on a network mount): a skips its own valid segment for good.
     @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
     func transientReadErrorAtOwnNextSeqDoesNotCutReadersOff() throws {
-        let cli = CLI()
-        try cli.setUp(devices: ["a", "b"])
-        try cli.ok("put", "c", "k1", #""v1""#, "--device", "a", "--sync")
-        try cli.ok("put", "c", "k1", #""v2""#, "--device", "a")
-        let store = cli.home.appendingPathComponent("devices/a")
-        let beforePush = cli.root.appendingPathComponent("a-before-push")
-        try helper.copy(store, to: beforePush)
+        let (cli, store, beforePush) = try copiedBeforeAPush()
         try cli.ok("sync", "--device", "a")
         try helper.copy(beforePush, to: store)
         let seg2 = try helper.segment(cli, "a", 2)

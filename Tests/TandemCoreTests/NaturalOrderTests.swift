@@ -28,3 +28,22 @@ import Testing
         #expect(try store.entryNames(withValueContaining: "needle") == [EntryName(context: "notes", key: "far")])
     }
 }
+
+/// The neighbour check (compare in place) and the sort (byte keys) are two
+/// readings of one order: they must agree on every pair.
+@Suite struct NaturalOrderAgreementTests {
+    @Test func theComparisonAndTheSortKeysAgree() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["a", "b", "-", "_", ".", "0", "00", "1", "9", "10", "007", "99", "k", "é", "/"]
+        let names = (0..<400).map { _ in (0..<Int.random(in: 0...5, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined() }
+        func key(_ name: String) -> [UInt8] {
+            var bytes: [UInt8] = []
+            NaturalOrder.appendSortKey(of: name, to: &bytes)
+            return bytes
+        }
+        for (a, b) in zip(names, names.shuffled(using: &generator)) {
+            let byKeys = key(a) == key(b) ? 0 : key(a).lexicographicallyPrecedes(key(b)) ? -1 : 1
+            #expect(NaturalOrder.compare(a, b) == byKeys, "\(a) vs \(b)")
+        }
+    }
+}

@@ -192,8 +192,12 @@ public final class DeviceStore: Sendable {
         guard let id = DeviceID(validating: try required(.deviceID)) else {
             throw TandemError.storeCorrupt(path: path, reason: "bad device id")
         }
-        guard let pushedSeq = UInt64(try required(.pushedSeq)) else { throw StoreMeta.Damaged(key: .pushedSeq, value: values[.pushedSeq] ?? "") }
-        guard let created = Int64(try required(.created)) else { throw StoreMeta.Damaged(key: .created, value: values[.created] ?? "") }
+        func requiredNumber<T: FixedWidthInteger>(_ key: StoreMeta) throws -> T {
+            guard let value: T = try StoreMeta.number(values, key) else { throw TandemError.storeCorrupt(path: path, reason: "missing \(key.rawValue)") }
+            return value
+        }
+        let pushedSeq: UInt64 = try requiredNumber(.pushedSeq)
+        let created: Int64 = try requiredNumber(.created)
         guard let pushedHash = Digest.bytes(fromHex: try required(.pushedHash)) else {
             throw StoreMeta.Damaged(key: .pushedHash, value: values[.pushedHash] ?? "")
         }
@@ -348,11 +352,16 @@ enum StoreMeta: String, CaseIterable {
     /// A number kept in `meta`: nil when it was never written. A value that
     /// is not a number is damage, reported as such, never read as zero.
     static func number<T: FixedWidthInteger>(_ db: Database, _ key: StoreMeta, as type: T.Type = T.self) throws -> T? {
-        try number(try get(db, key).map { [key: $0] } ?? [:], key)
+        try parse(try get(db, key), key)
     }
 
+    /// The same, from values already read with ``all(_:)``.
     static func number<T: FixedWidthInteger>(_ values: [StoreMeta: String], _ key: StoreMeta, as type: T.Type = T.self) throws -> T? {
-        guard let text = values[key] else { return nil }
+        try parse(values[key], key)
+    }
+
+    private static func parse<T: FixedWidthInteger>(_ text: String?, _ key: StoreMeta) throws -> T? {
+        guard let text else { return nil }
         guard let value = T(text) else { throw Damaged(key: key, value: text) }
         return value
     }
