@@ -40,9 +40,11 @@ public struct ListFilter: Sendable, Equatable {
         guard unknownStates.isEmpty, states.isEmpty || states.contains(row.state) else { return false }
         guard !words.isEmpty else { return true }
         if valueMatches?.contains(EntryRef(row)) == true { return true }
+        // Lowered only when a word is not found in what came before: a filter
+        // runs over every row at each key typed.
         let name = "\(row.context)/\(row.key)".lowercased()
-        let preview = row.preview?.lowercased() ?? ""
-        let device = row.origin.map { snapshot.name($0).lowercased() } ?? ""
+        lazy var preview = row.preview?.lowercased() ?? ""
+        lazy var device = row.origin.map { snapshot.name($0).lowercased() } ?? ""
         return words.allSatisfy { name.contains($0) || preview.contains($0) || device.contains($0) }
     }
 

@@ -126,19 +126,19 @@ public struct AppView {
         let y = grid.height - 1
         // Every mode's keys come from the key map, and only those that do
         // something where the cursor is.
-        let shown = KeyMap.bar(for: state)
-        // Short words when the whole bar does not fit, so that more keys show.
-        let full = shown.reduce(30) { $0 + CellWidth.of($1.label) + CellWidth.of($1.description) + 3 }
-        let bindings = shown.map { ($0.label, full <= grid.width ? $0.description : $0.short) }
         // On the screens, help and quit always show, at the right end; the rest fill what is left.
         let fixed = state.mode == .screen(state.screen) ? [("?", "help"), ("q", "quit")] : []
         let fixedWidth = fixed.reduce(0) { $0 + CellWidth.of($1.0) + CellWidth.of($1.1) + 3 }
+        let shown = KeyMap.bar(for: state).filter { binding in !fixed.contains { $0.0 == binding.label } }
+        // Short words when the whole bar does not fit, so that more keys show.
+        let full = shown.reduce(1) { $0 + CellWidth.of($1.label) + 1 + CellWidth.of($1.description) + 2 }
+        let bindings = shown.map { ($0.label, full < grid.width - fixedWidth ? $0.description : $0.short) }
         var right = grid.width - fixedWidth
         for (key, description) in fixed {
             right += grid.put(key, x: right, y: y, style: theme.barKey)
             right += grid.put(" " + description + "  ", x: right, y: y, style: theme.bar)
         }
-        for (key, description) in bindings where !fixed.contains(where: { $0.0 == key }) {
+        for (key, description) in bindings {
             let width = CellWidth.of(key) + 1 + CellWidth.of(description) + 2
             guard x + width < grid.width - fixedWidth else { break }
             x += grid.put(key, x: x, y: y, style: theme.barKey)
