@@ -28,13 +28,23 @@ public struct ScenarioConfiguration: Sendable, Equatable {
     /// A device (by index) that stays offline for the whole script: its
     /// writes all queue and must all arrive once it comes back at the end.
     public var offlineThroughout: Int?
+    /// Chance per step that a device compacts its log at once (`tandem
+    /// compact`, with no grace or a short one); with it, every sync also
+    /// compacts by itself after a few segments.
+    public var compactionRate: Double
+    /// Device 1 reaches the vault through a replica that receives each
+    /// file created, replaced or removed late and in random order (a
+    /// synced folder on another machine), and delivers its own files the same way.
+    public var laggingReplica: Bool
     public var contexts: [String]
     public var keysPerContext: Int
 
     public init(devices: Int = 3, steps: Int = 40, seed: UInt64 = 1, offlineRate: Double = 0.05, conflictRate: Double = 0.1,
                 handlerFailureRate: Double = 0.1, reinstallRate: Double = 0.01, storeCopyRate: Double = 0, storeRestoreRate: Double = 0,
-                cloneRate: Double = 0, offlineThroughout: Int? = nil,
+                cloneRate: Double = 0, offlineThroughout: Int? = nil, compactionRate: Double = 0, laggingReplica: Bool = false,
                 contexts: [String] = ["friends", "settings"], keysPerContext: Int = 6) {
+        self.compactionRate = compactionRate
+        self.laggingReplica = laggingReplica
         self.devices = devices
         self.steps = steps
         self.seed = seed
@@ -64,6 +74,9 @@ public struct ScenarioReport: Sendable, Equatable {
     public var clones = 0
     /// Writes made by devices while they could not reach the vault.
     public var offlineWrites = 0
+    /// Compactions asked for, and checkpoints placed by them or by syncs.
+    public var compactions = 0
+    public var checkpoints = 0
     public var converged = false
     /// Why the scenario is not a success: devices that differ, writes lost.
     public var failures: [String] = []
@@ -98,6 +111,8 @@ public final class Scenario: @unchecked Sendable {
     /// device's writes had then (a copy taken after its store became a new
     /// device holds them moved to the new id).
     private var copies: [String: StoreCopy] = [:]
+    private let vaultRoot: URL
+    private var replica: LaggingReplica?
 
     private struct StoreCopy {
         var url: URL
@@ -112,10 +127,15 @@ public final class Scenario: @unchecked Sendable {
         self.report = ScenarioReport(seed: configuration.seed)
         let vault = Vault(root: folder.appendingPathComponent("vault"))
         let descriptor = try Vault.create(at: vault.root, owner: "simulation", protection: .none).descriptor
+        vaultRoot = vault.root
+        if configuration.laggingReplica {
+            replica = try LaggingReplica(of: vault.root, at: folder.appendingPathComponent("replica", isDirectory: true))
+        }
         for index in 0..<configuration.devices {
             let skew = Int64.random(in: -3_600_000...3_600_000, using: &random)
             devices.append(try SimulatedDevice(name: "device\(index)", id: DeviceID.random(using: &random), folder: folder, vault: vault,
-                                               descriptor: descriptor, clock: clock.skewed(by: skew)))
+                                               descriptor: descriptor, clock: clock.skewed(by: skew),
+                                               reaching: index == 1 ? replica?.replica : nil))
         }
     }
 
@@ -130,6 +150,7 @@ public final class Scenario: @unchecked Sendable {
         let started = ContinuousClock.now
         for _ in 0..<configuration.steps {
             clock.advance(by: Int64.random(in: 1...5_000, using: &random))
+            replica?.deliver(chance: 0.3, using: &random)
             try await step()
         }
         try await settle()
@@ -187,8 +208,12 @@ public final class Scenario: @unchecked Sendable {
             try restore(device, from: copy)
             return
         }
+        if random.chance(configuration.compactionRate), device.isOnline {
+            try await compact(device)
+            return
+        }
         if random.chance(configuration.cloneRate), devices.count < 8 {
-            devices.append(try SimulatedDevice(cloning: device, name: "device\(devices.count)", folder: folder))
+            devices.append(try SimulatedDevice(cloning: device, name: "device\(devices.count)", folder: folder, reaching: vaultRoot))
             report.clones += 1
             return
         }
@@ -244,13 +269,35 @@ public final class Scenario: @unchecked Sendable {
                 policies.contexts[context] = .handlers
             }
         }
-        let result = try await Synchronizer(device: Device(store: device.store), logger: logger).sync(policies: policies, handlers: handlers)
+        let result = try await synchronizer(device).sync(policies: policies, handlers: handlers)
         try follow(result.identityChange, of: device)
         report.syncs += 1
         report.conflictsSeen = max(report.conflictsSeen, result.conflicts)
-        guard result.problems.isEmpty else {
+        if result.compaction?.checkpoint != nil { report.checkpoints += 1 }
+        // Through a lagging replica a log has holes for a while: the files after them came first.
+        let problems = replica == nil ? result.problems : result.problems.filter { FileManager.default.fileExists(atPath: $0.path) }
+        guard problems.isEmpty else {
             throw ScenarioError(description: "seed \(configuration.seed): \(result.problems.map(\.message).joined(separator: "; "))")
         }
+    }
+
+    /// A sync of `device`; with compaction on, it folds its log after a few segments.
+    private func synchronizer(_ device: SimulatedDevice) -> Synchronizer {
+        var synchronizer = Synchronizer(device: Device(store: device.store), logger: logger)
+        if configuration.compactionRate > 0 {
+            synchronizer.compactAfterSegments = 4
+            synchronizer.compactionGraceMillis = 10_000
+        }
+        return synchronizer
+    }
+
+    /// `tandem compact` on `device`: at once, or with a short grace.
+    private func compact(_ device: SimulatedDevice) async throws {
+        let grace: Int64 = random.chance(0.5) ? 0 : 20_000
+        let result = try await synchronizer(device).compact(graceMillis: grace, dryRun: false, upgrade: false)
+        if result.checkpoint != nil { report.checkpoints += 1 }
+        report.compactions += 1
+        report.operations += 1
     }
 
     /// The app on `device` is reinstalled. What it has not pushed would be lost
@@ -313,7 +360,8 @@ public final class Scenario: @unchecked Sendable {
         for _ in 0..<8 {
             var moved = 0
             for device in devices {
-                let result = try await Synchronizer(device: Device(store: device.store), logger: logger).sync(policies: .all(.accept))
+                replica?.deliverAll()
+                let result = try await synchronizer(device).sync(policies: .all(.accept))
                 try follow(result.identityChange, of: device)
                 report.syncs += 1
                 guard result.problems.isEmpty else {

@@ -15,13 +15,14 @@ public final class SimulatedDevice: @unchecked Sendable {
 
     /// Ids come from the scenario's seed, so that a seed replays exactly
     /// (ids break ties between concurrent versions).
-    init(name: String, id: DeviceID, folder: URL, vault: Vault, descriptor: VaultDescriptor, clock: any WallClock) throws {
+    /// `root` is the folder it reaches the vault by: the vault itself, or a replica of it.
+    init(name: String, id: DeviceID, folder: URL, vault: Vault, descriptor: VaultDescriptor, clock: any WallClock, reaching root: URL? = nil) throws {
         self.name = name
-        self.vaultRoot = vault.root
+        self.vaultRoot = root ?? vault.root
         let links = folder.appendingPathComponent("links", isDirectory: true)
         try FileManager.default.createDirectory(at: links, withIntermediateDirectories: true)
         vaultLink = links.appendingPathComponent(name)
-        try FileManager.default.createSymbolicLink(at: vaultLink, withDestinationURL: vault.root)
+        try FileManager.default.createSymbolicLink(at: vaultLink, withDestinationURL: vaultRoot)
         let storeFolder = folder.appendingPathComponent("devices/\(name)", isDirectory: true)
         try FileManager.default.createDirectory(at: storeFolder, withIntermediateDirectories: true)
         storePath = storeFolder.appendingPathComponent("store.sqlite").path
@@ -44,12 +45,12 @@ public final class SimulatedDevice: @unchecked Sendable {
 
     /// A device that opens a copy of `original`'s store files, as when a
     /// person copies a home to a second machine and keeps using both.
-    init(cloning original: SimulatedDevice, name: String, folder: URL) throws {
+    init(cloning original: SimulatedDevice, name: String, folder: URL, reaching root: URL) throws {
         self.name = name
-        self.vaultRoot = original.vaultRoot
+        self.vaultRoot = root
         let links = folder.appendingPathComponent("links", isDirectory: true)
         vaultLink = links.appendingPathComponent(name)
-        try FileManager.default.createSymbolicLink(at: vaultLink, withDestinationURL: original.vaultRoot)
+        try FileManager.default.createSymbolicLink(at: vaultLink, withDestinationURL: root)
         let storeFolder = folder.appendingPathComponent("devices/\(name)", isDirectory: true)
         try FileManager.default.createDirectory(at: storeFolder, withIntermediateDirectories: true)
         storePath = storeFolder.appendingPathComponent("store.sqlite").path

@@ -43,7 +43,8 @@ struct SyncCommand: AsyncParsableCommand {
             Output.line("offline: the vault cannot be reached; \(report.waitingToPush) changes wait to be pushed")
             return
         }
-        var line = "pulled \(report.changesPulled) changes (\(report.segmentsPulled) segments), pushed \(report.changesPushed) (\(report.segmentsPushed) segments)"
+        let read = report.checkpointsPulled > 0 ? "\(report.segmentsPulled) segments, \(report.checkpointsPulled) checkpoints" : "\(report.segmentsPulled) segments"
+        var line = "pulled \(report.changesPulled) changes (\(read)), pushed \(report.changesPushed) (\(report.segmentsPushed) segments)"
         if report.applied > 0 { line += ", applied \(report.applied)" }
         Output.line(line)
         if report.waiting > 0 { Output.line("\(report.waiting) incoming changes wait for a decision: tandem incoming") }
@@ -69,6 +70,7 @@ struct SyncCommand: AsyncParsableCommand {
         func number(_ value: Int) -> JSONValue { .number(String(value)) }
         return .object([
             ("online", .bool(report.online)), ("segmentsPulled", number(report.segmentsPulled)),
+            ("checkpointsPulled", number(report.checkpointsPulled)),
             ("changesPulled", number(report.changesPulled)), ("applied", number(report.applied)),
             ("refused", number(report.refused)), ("waiting", number(report.waiting)), ("conflicts", number(report.conflicts)),
             ("segmentsPushed", number(report.segmentsPushed)), ("changesPushed", number(report.changesPushed)),

@@ -32,6 +32,48 @@ import TandemSimulation
     }
 }
 
+/// The same property while devices compact their logs at random moments
+/// (at once or after a grace), retire installations by reinstalling, and
+/// one device sees the vault through a replica that receives every file
+/// created, replaced or removed late and in random order: zero divergence,
+/// zero lost writes, no deleted entry back. Replay one seed with
+/// `TANDEM_SEED=N swift test --filter CompactionConvergence`; more seeds
+/// with `TANDEM_SEEDS=N`.
+@Suite struct CompactionConvergenceTests {
+    static let seeds: [UInt64] = {
+        let environment = ProcessInfo.processInfo.environment
+        if let seed = environment["TANDEM_SEED"].flatMap(UInt64.init) { return [seed] }
+        return Array(1...(environment["TANDEM_SEEDS"].flatMap(UInt64.init) ?? 2000))
+    }()
+
+    @Test(arguments: seeds)
+    func devicesConvergeWhileCompacting(seed: UInt64) async throws {
+        await ConvergenceTests.gate.enter()
+        defer { Task { await ConvergenceTests.gate.leave() } }
+        let folder = TemporaryFolder()
+        var generator = SeededGenerator(seed: seed ^ 0xC0DE)
+        let configuration = ScenarioConfiguration(
+            devices: Int.random(in: 3...4, using: &generator), steps: Int.random(in: 25...50, using: &generator), seed: seed,
+            reinstallRate: 0.03, storeCopyRate: 0.03, storeRestoreRate: 0.02,
+            compactionRate: ProcessInfo.processInfo.environment["TANDEM_DEBUG_NOCOMPACT"] == nil ? 0.08 : 0, laggingReplica: true)
+        let report = try await Scenario(configuration, folder: folder.url).run()
+        #expect(report.converged, "seed \(seed) (replay: TANDEM_SEED=\(seed) swift test --filter CompactionConvergence): \(report.failures.joined(separator: "; "))")
+    }
+
+    /// The scenarios above do compact: a property that never met a checkpoint would prove nothing.
+    @Test func scenariosPlaceAndReadCheckpoints() async throws {
+        var placed = 0
+        for seed in UInt64(1)...5 {
+            let folder = TemporaryFolder()
+            let report = try await Scenario(ScenarioConfiguration(devices: 3, steps: 60, seed: seed, compactionRate: 0.08, laggingReplica: true),
+                                            folder: folder.url).run()
+            #expect(report.converged, "seed \(seed): \(report.failures.joined(separator: "; "))")
+            placed += report.checkpoints
+        }
+        #expect(placed >= 5)
+    }
+}
+
 /// A counting semaphore for async code.
 actor Gate {
     private var free: Int

@@ -18,9 +18,11 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case unpushedChanges(device: String, count: Int)
     case vaultAlreadyExists(path: String)
     case vaultUnsupportedFormat(path: String, format: Int)
+    case vaultFormatTooOld(path: String, format: Int, needed: Int)
     case vaultCorrupt(path: String, reason: String)
     case wrongVault(path: String, expected: String, found: String)
     case corruptSegment(path: String, reason: String)
+    case corruptCheckpoint(path: String, reason: String)
     case corruptObject(path: String, reason: String)
     case corruptManifest(path: String, reason: String)
     case noSuchSnapshot(String)
@@ -83,6 +85,9 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "the vault at \(path) cannot be reached (the device is offline); nothing was changed"
         case .vaultAlreadyExists(let path):
             "\(path) already holds a vault"
+        case .vaultFormatTooOld(let path, let format, let needed):
+            "\(path): vault format \(format) holds no checkpoints; compacting needs format \(needed), which devices running an older tandem "
+                + "cannot read. Once every device runs this version, run 'tandem compact --upgrade'; nothing was changed"
         case .vaultUnsupportedFormat(let path, let format):
             "\(path): vault format \(format) is newer than this tandem understands (format \(VaultFormat.version)); upgrade tandem"
         case .vaultCorrupt(let path, let reason):
@@ -91,6 +96,8 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(path) holds vault \(found), but this device belongs to vault \(expected)"
         case .corruptSegment(let path, let reason):
             "\(path): corrupt segment, not applied: \(reason)"
+        case .corruptCheckpoint(let path, let reason):
+            "\(path): damaged checkpoint, not applied: \(reason)"
         case .corruptObject(let path, let reason):
             "\(path): damaged object: \(reason); nothing restored from it"
         case .corruptManifest(let path, let reason):

@@ -118,7 +118,7 @@ extension SnapshotService {
             }
             if let failure { throw failure }
             let manifest = SnapshotManifest(
-                format: VaultFormat.version, id: id, kind: kind, name: options.name ?? (root as NSString).lastPathComponent,
+                format: VaultFormat.fileVersion, id: id, kind: kind, name: options.name ?? (root as NSString).lastPathComponent,
                 description: options.description, tags: options.tags, source: root, device: info.id, owner: info.owner,
                 parent: parent?.id, started: started, finished: clock.nowMillis(), nodes: tree.nodes,
                 skipped: tree.skippedSpecial, bytes: tree.nodes.filter { $0.hardLink == nil }.reduce(0) { $0 + $1.size })

@@ -36,18 +36,26 @@ extension DeviceStore {
     /// `after` is the cursor's seq the segment was read at: usually
     /// `segment.seq - 1`, less past a skipped file or before a restatement.
     public func apply(_ segment: Segment, hash: [UInt8], after: UInt64, policies: PolicyMap) throws(TandemError) -> (new: Int, applied: Int) {
+        try apply(segment.changes, of: segment.device, after: after, moveTo: Cursor(seq: segment.seq, hash: hash), policies: policies)
+    }
+
+    /// Applies `changes` read from `device`'s log while this device's cursor
+    /// there is at `after`; moves the cursor to `moveTo`, or leaves it
+    /// (a checkpoint moves it with its last part). Nothing is applied when
+    /// another process moved the cursor meanwhile.
+    func apply(_ changes: [Change], of device: DeviceID, after: UInt64, moveTo: Cursor?, policies: PolicyMap) throws(TandemError) -> (new: Int, applied: Int) {
         try writeTransaction { db in
-            let storedSeq = try Int64.fetchOne(db, sql: "SELECT seq FROM cursor WHERE device = ?", arguments: [segment.device.rawValue]) ?? 0
+            let storedSeq = try Int64.fetchOne(db, sql: "SELECT seq FROM cursor WHERE device = ?", arguments: [device.rawValue]) ?? 0
             // Another process may have applied it meanwhile.
-            guard UInt64(storedSeq) == after, after < segment.seq else { return (0, 0) }
+            guard UInt64(storedSeq) == after, after < moveTo?.seq ?? .max else { return (0, 0) }
             var arrival = try StoreMeta.number(db, .arrival, as: Int64.self) ?? 0
             let now = self.clock.nowMillis()
             var newest = HLCTimestamp.zero
             // Times too far ahead stay in their versions but are not adopted here.
             var tooFarAhead: [DeviceID: Int64] = [:]
             var fresh = 0, applied = 0
-            var batch = try RecordBatch(db, store: self, changes: segment.changes, schemas: try self.schemaVersions(db))
-            for change in segment.changes {
+            var batch = try RecordBatch(db, store: self, changes: changes, schemas: try self.schemaVersions(db))
+            for change in changes {
                 let stamp = change.version.timestamp
                 if HybridLogicalClock.isTooFarAhead(stamp, now: now) {
                     tooFarAhead[change.version.origin] = max(tooFarAhead[change.version.origin] ?? .min, stamp.wallMillis)
@@ -62,8 +70,10 @@ extension DeviceStore {
             try self.saveClock(db, hlc)
             for (device, wall) in tooFarAhead { try self.recordClockAhead(db, device: device, wallMillis: wall, now: now) }
             try StoreMeta.set(db, .arrival, String(arrival))
-            try db.execute(sql: "INSERT OR REPLACE INTO cursor (device, seq, hash) VALUES (?, ?, ?)",
-                           arguments: [segment.device.rawValue, Int64(segment.seq), Data(hash)])
+            if let moveTo {
+                try db.execute(sql: "INSERT OR REPLACE INTO cursor (device, seq, hash) VALUES (?, ?, ?)",
+                               arguments: [device.rawValue, Int64(moveTo.seq), Data(moveTo.hash)])
+            }
             return (fresh, applied)
         }
     }
@@ -256,8 +266,9 @@ extension DeviceStore {
         try writeTransaction { db in
             try db.execute(sql: "DELETE FROM log_gap")
             for gap in gaps {
-                try db.execute(sql: "INSERT INTO log_gap (device, name, missing, pushed, latest, damaged) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [gap.device.rawValue, gap.name, Int64(gap.missing), Int64(gap.pushed), Int64(gap.latest), gap.damaged])
+                try db.execute(sql: "INSERT INTO log_gap (device, name, missing, pushed, latest, damaged, checkpoint) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               arguments: [gap.device.rawValue, gap.name, Int64(gap.missing), Int64(gap.pushed), Int64(gap.latest), gap.damaged,
+                                           gap.awaitedCheckpoint.map(Int64.init)])
             }
         }
     }
@@ -265,10 +276,11 @@ extension DeviceStore {
     /// The gaps the last sync stopped at, with the names their devices go by.
     public func logGaps() throws(TandemError) -> [LogGap] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT device, name, missing, pushed, latest, damaged FROM log_gap ORDER BY device").compactMap { row in
+            try Row.fetchAll(db, sql: "SELECT device, name, missing, pushed, latest, damaged, checkpoint FROM log_gap ORDER BY device").compactMap { row in
                 guard let device = DeviceID(validating: row[0]) else { return nil }
                 return LogGap(device: device, name: row[1], missing: UInt64(row[2] as Int64),
-                              pushed: UInt64(row[3] as Int64), latest: UInt64(row[4] as Int64), damaged: row[5])
+                              pushed: UInt64(row[3] as Int64), latest: UInt64(row[4] as Int64), damaged: row[5],
+                              awaitedCheckpoint: (row[6] as Int64?).map(UInt64.init))
             }
         }
     }

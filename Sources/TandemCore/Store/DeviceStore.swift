@@ -329,6 +329,11 @@ enum StoreMeta: String, CaseIterable {
     case vaultSealing = "vault_sealing"
     /// The vault key, hex, when the person chose to remember it here.
     case vaultKey = "vault_key"
+    /// `<device id> <seq> <millis> <cleared>`: this device's latest
+    /// checkpoint, when it was placed by this device's clock (covered files
+    /// are removed a grace period after that), and 1 once they were. Another
+    /// id is an earlier identity's.
+    case checkpoint
 
     // Several of these run in every write and every sync: cached
     // statements, parsed once per connection.

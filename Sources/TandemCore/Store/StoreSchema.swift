@@ -194,6 +194,13 @@ enum StoreSchema {
                 table.add(column: "action", .integer)
             }
         }
+        // A gap may wait for a checkpoint its device placed that this copy
+        // of the vault has not received yet: not a hole, nothing to restate.
+        migrator.registerMigration("v10-awaited-checkpoints") { db in
+            try db.alter(table: "log_gap") { table in
+                table.add(column: "checkpoint", .integer)
+            }
+        }
         return migrator
     }
 }

@@ -20,11 +20,29 @@ public struct LogCheck: Sendable {
         return findings
     }
 
-    /// Walks one log in seq order as a reader would, without applying.
+    /// Walks one log in seq order as a reader would, without applying: from
+    /// its latest checkpoint that opens whole, when it has one.
     private func check(_ device: DeviceID) -> [VaultFinding] {
         var findings: [VaultFinding] = []
+        let listing = vault.listLog(of: device)
+        var start = Cursor.start
+        for seq in listing.checkpoints.keys.sorted().reversed() {
+            do {
+                if let cursor = try vault.readCheckpoint(device: device, seq: seq, { _ in }) {
+                    start = cursor
+                    break
+                }
+                let parts = listing.checkpoints[seq]?.count ?? 0
+                findings.append(VaultFinding(path: vault.checkpointURL(device: device, seq: seq, part: 1).path,
+                                             problem: "checkpoint \(seq) is incomplete here (\(parts) of its files present; a synced folder may still be copying)"))
+            } catch {
+                var path = vault.checkpointURL(device: device, seq: seq, part: 1).path
+                if case .corruptCheckpoint(let damaged, _) = error { path = damaged }
+                findings.append(VaultFinding(path: path, problem: error.description))
+            }
+        }
         var segments: [(segment: Segment, hash: [UInt8])] = []
-        for seq in vault.segmentSeqs(device: device, after: 0) {
+        for seq in listing.segments where seq > start.seq {
             do {
                 if let found = try vault.readSegment(device: device, seq: seq) { segments.append(found) }
             } catch {
@@ -33,7 +51,7 @@ public struct LogCheck: Sendable {
         }
         // A restatement covers every hole before it: readers take it wherever they stand.
         let restated = segments.last(where: { $0.segment.restates })?.segment.seq ?? 0
-        var cursor = Cursor.start
+        var cursor = start
         var hole: ClosedRange<UInt64>?
         for (segment, hash) in segments {
             let seq = segment.seq

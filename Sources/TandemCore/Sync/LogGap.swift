@@ -13,24 +13,34 @@ public struct LogGap: Sendable, Equatable, Codable, CustomStringConvertible {
     public var latest: UInt64
     /// True when the file at `missing` is there but does not open or follow.
     public var damaged: Bool
+    /// The seq of a checkpoint that covers `missing` and that this copy of
+    /// the vault has not received whole yet: the device compacted its log,
+    /// and the segments it removed arrived before the checkpoint did.
+    public var awaitedCheckpoint: UInt64?
 
-    public init(device: DeviceID, name: String, missing: UInt64, pushed: UInt64, latest: UInt64, damaged: Bool = false) {
+    public init(device: DeviceID, name: String, missing: UInt64, pushed: UInt64, latest: UInt64, damaged: Bool = false,
+                awaitedCheckpoint: UInt64? = nil) {
         self.device = device
         self.name = name
         self.missing = missing
         self.pushed = pushed
         self.latest = latest
         self.damaged = damaged
+        self.awaitedCheckpoint = awaitedCheckpoint
     }
 
     /// True when the segment is damaged, or later segments of the device are
     /// in the vault: it is gone, not on its way (a vault restored from an
     /// older copy, a deleted file), and the device is asked to publish its
     /// writes again.
-    public var isHole: Bool { damaged || latest > missing }
+    public var isHole: Bool { awaitedCheckpoint == nil && (damaged || latest > missing) }
 
     public var description: String {
-        damaged
+        if let awaitedCheckpoint {
+            return "device \(Escaped.text(name)) (\(device)) folded its log up to segment \(awaitedCheckpoint) into a checkpoint that has not "
+                + "arrived whole here yet (a synced folder still copying); reading \(Escaped.text(name)) goes on when it comes"
+        }
+        return damaged
             ? "segment \(missing) of device \(Escaped.text(name)) (\(device)) does not open here; reading \(Escaped.text(name)) "
               + "waits until it publishes its writes again, which its next sync does while it still syncs"
             : isHole

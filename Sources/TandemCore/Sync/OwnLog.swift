@@ -28,6 +28,10 @@ extension Synchronizer {
                                                          taken: Set(records.values.map(\.name)))
             return
         }
+        if let reason = try foldedPastPush(vault: vault, records: records) {
+            report.identityChange = try store.becomeCopy(reason: reason, replacing: true, taken: Set(records.values.map(\.name)))
+            return
+        }
         while true {
             let info = try store.info()
             let seq = info.nextSeq
@@ -74,6 +78,21 @@ extension Synchronizer {
         }
     }
 
+    /// Why this store is behind its own log, when a checkpoint there covers
+    /// a seq it never pushed: the segments the store would meet at its next
+    /// seq were folded and removed by a later copy of it (the store was
+    /// restored from an older copy). It becomes a new device, which reads
+    /// that checkpoint like any other device's. Its own record in the
+    /// vault, written by that later copy, says when to look.
+    func foldedPastPush(vault: Vault, records: [DeviceID: DeviceRecord]) throws(TandemError) -> String? {
+        let info = try store.info()
+        // No record at all (lost, or not arrived) says nothing either way: look.
+        let further = records[info.id].map { ($0.checkpoint ?? 0) >= info.nextSeq || $0.pushedSeq > info.pushedSeq } ?? (info.pushedSeq > 0)
+        guard further, let folded = vault.listLog(of: info.id).latestCheckpoint, folded >= info.nextSeq else { return nil }
+        return "this device's log was folded into a checkpoint up to segment \(folded), past what this store pushed (\(info.pushedSeq)): "
+            + "the store was restored from an older copy"
+    }
+
     /// Why this store's own published history cannot be trusted, if it
     /// cannot: another device has read further in its log than it pushed,
     /// or read a segment of it whose hash is not the one in the vault now.
@@ -104,7 +123,10 @@ extension Synchronizer {
     func ownHistoryLost(vault: Vault, records: [DeviceID: DeviceRecord]) throws(TandemError) -> Bool {
         let info = try store.info()
         guard info.pushedSeq > 0 else { return false }
-        if !vault.segmentExists(device: info.id, seq: info.pushedSeq) { return true }
+        // A checkpoint at the last pushed seq stands for the segment it covers.
+        let checkpointed = try store.ownCheckpoint()?.seq == info.pushedSeq
+            && FileManager.default.fileExists(atPath: vault.checkpointURL(device: info.id, seq: info.pushedSeq, part: 1).path)
+        if !vault.segmentExists(device: info.id, seq: info.pushedSeq) && !checkpointed { return true }
         // A seq that a reader waits at is lost when its file is gone or does
         // not open; a restatement covers it only while it opens itself.
         func opens(_ seq: UInt64) -> Bool { ((try? vault.readSegment(device: info.id, seq: seq)) ?? nil) != nil }

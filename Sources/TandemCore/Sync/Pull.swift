@@ -18,6 +18,21 @@ extension Synchronizer {
         var gaps: [LogGap] = []
         for device in try vault.loggingDevices() where device != me {
             var cursor = cursors[device] ?? .start
+            // Listed at most once per log and sync, and only when a checkpoint may be there.
+            var listing: LogListing?
+            var awaited: UInt64?
+            var damagedCheckpoint: SyncProblem?
+            // A reader that starts from nothing, or that the device's record says
+            // is behind its checkpoint, reads the checkpoint instead of the segments.
+            if cursor.seq == 0 || (records[device]?.checkpoint ?? 0) > cursor.seq {
+                listing = vault.listLog(of: device)
+                switch try takeCheckpoint(vault, device: device, at: cursor, listing: listing!, policies: policies, report: &report) {
+                case .applied(let moved): cursor = moved
+                case .notArrived(let seq): awaited = seq
+                case .damaged(let problem): damagedCheckpoint = problem
+                case .none: break
+                }
+            }
             var ahead = Self.readAhead(vault, device: device, seq: cursor.seq + 1)
             while true {
                 let path = vault.segmentURL(device: device, seq: cursor.seq + 1).path
@@ -31,22 +46,38 @@ extension Synchronizer {
                     next = nil
                     problem = TandemError.corruptSegment(path: path, reason: "does not follow segment \(cursor.seq) of its device (previous-segment hash differs)").description
                 }
+                if next == nil, listing == nil {
+                    // The segments after the cursor may have been folded into a checkpoint and removed.
+                    listing = vault.listLog(of: device)
+                    switch try takeCheckpoint(vault, device: device, at: cursor, listing: listing!, policies: policies, report: &report) {
+                    case .applied(let moved):
+                        cursor = moved
+                        ahead = Self.readAhead(vault, device: device, seq: cursor.seq + 1)
+                        continue
+                    case .notArrived(let seq): awaited = seq
+                    case .damaged(let problem): damagedCheckpoint = problem
+                    case .none: break
+                    }
+                }
                 if next == nil {
                     let pushed = records[device]?.pushedSeq ?? 0
                     if problem != nil || pushed > cursor.seq {
                         next = try laterSegment(vault, device: device, following: cursor)
                     }
+                    // The device's record says a checkpoint covers the missing seq.
+                    if awaited == nil, damagedCheckpoint == nil, let recorded = records[device]?.checkpoint, recorded > cursor.seq { awaited = recorded }
                     func gap(damaged: Bool) -> LogGap {
                         LogGap(device: device, name: records[device]?.name ?? device.rawValue, missing: cursor.seq + 1, pushed: pushed,
-                               latest: vault.segmentSeqs(device: device, after: cursor.seq).last ?? cursor.seq, damaged: damaged)
+                               latest: vault.segmentSeqs(device: device, after: cursor.seq).last ?? cursor.seq, damaged: damaged,
+                               awaitedCheckpoint: awaited)
                     }
                     if next == nil {
-                        if let problem {
-                            report.problems.append(SyncProblem(path: path, message: problem))
-                            logger.error("\(problem)")
+                        if let problem = damagedCheckpoint ?? problem.map({ SyncProblem(path: path, message: $0) }), awaited == nil {
+                            report.problems.append(problem)
+                            logger.error("\(problem.message)")
                             // Its owner republishes what the damaged file held.
                             gaps.append(gap(damaged: true))
-                        } else if pushed > cursor.seq {
+                        } else if pushed > cursor.seq || awaited != nil {
                             let gap = gap(damaged: false)
                             gaps.append(gap)
                             if gap.isHole {
@@ -55,6 +86,14 @@ extension Synchronizer {
                             }
                         }
                     }
+                }
+                if next != nil, let damaged = damagedCheckpoint {
+                    // Its segments are still there: read them instead, and say so.
+                    let note = "\(damaged.message); reading the segments it covers instead"
+                    report.notices.append(note)
+                    logger.warning("\(note)")
+                    try store.log(note, level: "warning")
+                    damagedCheckpoint = nil
                 }
                 guard let (segment, hash) = next else {
                     try relayIfRewound(device, at: cursor, vault: vault, records: records, policies: policies, report: &report)
@@ -76,6 +115,48 @@ extension Synchronizer {
         }
     }
 
+    enum CheckpointOutcome {
+        /// Applied; the reader now stands at this cursor.
+        case applied(Cursor)
+        /// None is there beyond the cursor.
+        case none
+        /// One is there, but not every part of it has arrived.
+        case notArrived(UInt64)
+        /// The latest one does not open: never applied whole, reported as
+        /// this problem unless the segments it covers are read instead.
+        case damaged(SyncProblem)
+    }
+
+    /// Applies `device`'s latest checkpoint when it covers more than the
+    /// cursor: its parts one by one (each its own transaction, since any
+    /// version of it may be applied early), the cursor moved with the last.
+    /// A part missing leaves the cursor where it was; a damaged checkpoint
+    /// is reported by path, and the reader goes on with segments.
+    func takeCheckpoint(_ vault: Vault, device: DeviceID, at cursor: Cursor, listing: LogListing, policies: PolicyMap,
+                        report: inout SyncReport) throws(TandemError) -> CheckpointOutcome {
+        guard let seq = listing.latestCheckpoint, seq > cursor.seq else { return .none }
+        var fresh = 0, applied = 0
+        let moved: Cursor?
+        do {
+            moved = try vault.readCheckpoint(device: device, seq: seq) { part throws(TandemError) in
+                let last = part.part == part.parts
+                let counts = try store.apply(part.changes, of: device, after: cursor.seq,
+                                             moveTo: last ? Cursor(seq: part.seq, hash: part.segmentHash) : nil, policies: policies)
+                fresh += counts.new
+                applied += counts.applied
+            }
+        } catch {
+            guard case .corruptCheckpoint(let path, _) = error else { throw error }
+            return .damaged(SyncProblem(path: path, message: error.description))
+        }
+        report.changesPulled += fresh
+        report.applied += applied
+        guard let moved else { return .notArrived(seq) }
+        report.checkpointsPulled += 1
+        logger.debug("applied checkpoint \(seq) of \(device): \(fresh) new changes")
+        return .applied(moved)
+    }
+
     /// When `device`'s log in the vault went back below this device's cursor
     /// (its record says it pushed less, or another device replaced it, and
     /// the segment at the cursor is gone or another one), this device holds
@@ -91,7 +172,7 @@ extension Synchronizer {
         let atCursor = (try? vault.readSegment(device: device, seq: cursor.seq)) ?? nil
         // Looked at once per cursor: a replaced device's log is read again only when the cursor moves.
         try store.noteRelayed(device, at: cursor.seq)
-        guard atCursor?.hash != cursor.hash else { return }
+        guard atCursor?.hash != cursor.hash, (vault.listLog(of: device).latestCheckpoint ?? 0) < cursor.seq else { return }
         let name = records[device]?.name ?? device.rawValue
         let changes = try store.versions(of: device)
         guard !changes.isEmpty else { return }

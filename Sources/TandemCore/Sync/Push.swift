@@ -60,6 +60,7 @@ extension Synchronizer {
         try vault.writeDeviceRecord(DeviceRecord(id: info.id, name: info.name, created: created, lastSyncMillis: now,
                                                  pushedSeq: info.pushedSeq, applied: applied, replaces: info.replaces,
                                                  copiedFrom: info.copiedFrom, installation: info.installation,
-                                                 waiting: waiting.isEmpty ? nil : waiting, appliedHashes: hashes))
+                                                 waiting: waiting.isEmpty ? nil : waiting, appliedHashes: hashes,
+                                                 checkpoint: try store.ownCheckpoint()?.seq))
     }
 }

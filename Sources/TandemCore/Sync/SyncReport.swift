@@ -5,6 +5,10 @@ public struct SyncReport: Sendable, Equatable, Codable {
     /// Segments read from other devices, and the changes in them that were new here.
     public var segmentsPulled = 0
     public var changesPulled = 0
+    /// Checkpoints read instead of the segments they cover.
+    public var checkpointsPulled = 0
+    /// What folding this device's own log did, when the sync looked at it.
+    public var compaction: CompactionReport?
     /// Incoming changes applied locally (by policy or handler).
     public var applied = 0
     /// Incoming changes a handler refused.

@@ -20,6 +20,11 @@ public struct Synchronizer: Sendable {
     /// in the outbox: the terminal UI gives a person that long to take a
     /// decision back before a sync it did not ask for publishes it.
     public var holdBackMillis: Int64?
+    /// A sync folds this device's log into a checkpoint once this many
+    /// segments were pushed since the last one (in a vault of format 3 or later).
+    public var compactAfterSegments = 100
+    /// How long the files a checkpoint covers stay after it was placed.
+    public var compactionGraceMillis = Synchronizer.defaultCompactionGraceMillis
 
     public init(device: Device, logger: Logger = Logger(label: "tandem.sync")) {
         self.device = device
@@ -72,6 +77,7 @@ public struct Synchronizer: Sendable {
                 try push(vault: vault, policies: policies, report: &report)
             }
         }
+        report.compaction = try compactIfAllowed(vault: vault)
         try publishDeviceRecord(vault: vault)
         if try store.isLeftoverSweepDue(now: store.clock.nowMillis()) {
             for path in vault.removeLeftovers(of: try store.info().id) { logger.info("removed \(path), left by a killed write") }
@@ -101,10 +107,20 @@ public struct Synchronizer: Sendable {
             let next = device == info.id ? info.nextSeq : (cursors[device]?.seq ?? 0) + 1
             let path = vault.segmentURL(device: device, seq: next).path
             if FileManager.default.fileExists(atPath: path) { return path }
+            // A log folder changed since the last sync may hold a checkpoint past the cursor.
+            if device != info.id, Self.modifiedMillis(vault.logFolder(of: device).path) >= (info.lastSyncMillis ?? 0),
+               let seq = vault.listLog(of: device).latestCheckpoint, seq >= next {
+                return vault.checkpointURL(device: device, seq: seq, part: 1).path
+            }
             // Past a hole, news is a segment later than any there was.
             guard let gap = gaps[device], let latest = vault.segmentSeqs(device: device, after: gap.latest).last else { return nil }
             return vault.segmentURL(device: device, seq: latest).path
         }
+    }
+
+    private static func modifiedMillis(_ path: String) -> Int64 {
+        guard let date = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else { return 0 }
+        return Int64(date.timeIntervalSince1970 * 1000)
     }
 
     func fillCounts(_ report: inout SyncReport) throws(TandemError) {

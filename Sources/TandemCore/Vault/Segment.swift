@@ -89,7 +89,7 @@ public struct SegmentCodec: Sendable {
     /// The bytes of `segment` in `format` (the current one unless a test
     /// asks for format 1, which cannot hold an installation, a restatement
     /// or a skipped seq).
-    public func encode(_ segment: Segment, format: Int = VaultFormat.version) throws -> [UInt8] {
+    public func encode(_ segment: Segment, format: Int = VaultFormat.fileVersion) throws -> [UInt8] {
         if format < 2, !segment.installation.isEmpty || segment.restates || segment.previousSeq != segment.seq - 1 {
             throw EncodeError(description: "format 1 holds no installation, restatement or skipped seq")
         }
@@ -104,8 +104,17 @@ public struct SegmentCodec: Sendable {
             body.string(segment.installation)
             body.byte(segment.restates ? Self.restatesFlag : 0)
         }
-        body.varint(UInt64(segment.changes.count))
-        for change in segment.changes {
+        Self.writeChanges(segment.changes, into: &body)
+        let header = header(format: format)
+        let sealed = try sealer.seal(body.bytes, associatedData: Self.associatedData(device: segment.device, seq: segment.seq, header: header))
+        return header + sealed
+    }
+
+    /// Writes `changes` as a count and each change (the grammar's `change`),
+    /// the part of a body that segments and checkpoints share.
+    static func writeChanges(_ changes: [Change], into body: inout BinaryWriter) {
+        body.varint(UInt64(changes.count))
+        for change in changes {
             let version = change.version
             body.byte(version.isDeletion ? Self.deleteKind : Self.putKind)
             body.string(change.context)
@@ -122,9 +131,6 @@ public struct SegmentCodec: Sendable {
             }
             if let value = version.value { body.string(value) }
         }
-        let header = header(format: format)
-        let sealed = try sealer.seal(body.bytes, associatedData: Self.associatedData(device: segment.device, seq: segment.seq, header: header))
-        return header + sealed
     }
 
     /// Why a segment's bytes were refused.
@@ -138,8 +144,8 @@ public struct SegmentCodec: Sendable {
         guard bytes.count >= 6 else { throw DecodeError(description: "file is only \(bytes.count) bytes long") }
         guard Array(bytes[0..<4]) == VaultFormat.segmentMagic else { throw DecodeError(description: "not a segment file (bad magic bytes)") }
         let format = Int(bytes[4])
-        guard format <= VaultFormat.version else {
-            throw DecodeError(description: "segment format \(format) is newer than this tandem understands (format \(VaultFormat.version)); upgrade tandem")
+        guard format <= VaultFormat.fileVersion else {
+            throw DecodeError(description: "segment format \(format) is newer than this tandem understands (format \(VaultFormat.fileVersion)); upgrade tandem")
         }
         guard format >= 1 else { throw DecodeError(description: "unknown segment format \(format)") }
         guard bytes[5] == sealer.kind else {
@@ -178,8 +184,16 @@ public struct SegmentCodec: Sendable {
             guard flags & ~Self.restatesFlag == 0 else { throw .init(description: "has unknown flags \(flags)") }
             restates = flags & Self.restatesFlag != 0
         }
+        let changes = try Self.readChanges(&reader, limit: body.count)
+        guard reader.isAtEnd else { throw .init(description: "unexpected bytes after the last change") }
+        return Segment(device: device, seq: seq, previousSeq: previousSeq, previousHash: previous, created: created,
+                       installation: installation, restates: restates, changes: changes)
+    }
+
+    /// Reads what `writeChanges` wrote, checking every field.
+    static func readChanges(_ reader: inout BinaryReader, limit: Int) throws(BinaryReader.Failure) -> [Change] {
         let count = try reader.varint("change count")
-        guard count <= UInt64(body.count) else { throw .init(description: "change count \(count) exceeds the segment's size") }
+        guard count <= UInt64(limit) else { throw .init(description: "change count \(count) exceeds the segment's size") }
         var changes: [Change] = []
         changes.reserveCapacity(Int(count))
         var known = KnownDevices()
@@ -208,9 +222,7 @@ public struct SegmentCodec: Sendable {
             let value = kind == Self.putKind ? try reader.string("value") : nil
             changes.append(Change(context: context, key: key, version: EntryVersion(value: value, vector: vector, timestamp: timestamp, origin: origin, schema: Int(schema))))
         }
-        guard reader.isAtEnd else { throw .init(description: "unexpected bytes after the last change") }
-        return Segment(device: device, seq: seq, previousSeq: previousSeq, previousHash: previous, created: created,
-                       installation: installation, restates: restates, changes: changes)
+        return changes
     }
 
     /// The few device ids of a segment, decoded once each: every change

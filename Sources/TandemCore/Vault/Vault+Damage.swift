@@ -83,7 +83,7 @@ extension Vault {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let plain: Data
-        do { plain = try encoder.encode(DamageRecord(format: VaultFormat.version, device: device.rawValue, objects: objects)) } catch {
+        do { plain = try encoder.encode(DamageRecord(format: VaultFormat.fileVersion, device: device.rawValue, objects: objects)) } catch {
             throw .io(path: damageRecordURL(device).path, reason: "cannot encode: \(error)")
         }
         try writeSealedJSON(plain, to: damageRecordURL(device), purpose: .damageRecords,

@@ -184,6 +184,19 @@ public struct Vault: Sendable {
         return descriptor.sealedWithChecksum
     }
 
+    /// Raises `vault.json`'s format to the one that allows checkpoints; no
+    /// other member changes. Devices running a Tandem that knows only an
+    /// earlier format are refused by this vault from then on, with a
+    /// message that says to upgrade, before they write anything.
+    @discardableResult
+    public func upgradeFormat() throws(TandemError) -> Bool {
+        var descriptor = try readDescriptor()
+        guard descriptor.format < VaultFormat.version else { return false }
+        descriptor.format = VaultFormat.version
+        try writeJSON(descriptor.checksum == nil ? descriptor : descriptor.sealedWithChecksum, to: descriptorURL, replacing: true)
+        return true
+    }
+
     // MARK: Segments
 
     /// Reads `device`'s segment `seq`; nil when it is not there (yet).
@@ -252,10 +265,7 @@ public struct Vault: Sendable {
     /// folder: what a reader looks at when the next seq is missing or bad.
     public func segmentSeqs(device: DeviceID, after seq: UInt64) -> [UInt64] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: logFolder(of: device).path)) ?? []
-        return names.compactMap { name -> UInt64? in
-            guard name.hasSuffix(".seg"), name.count == VaultFormat.seqDigits + 4 else { return nil }
-            return UInt64(name.dropLast(4))
-        }.filter { $0 > seq }.sorted()
+        return names.compactMap(VaultFormat.segmentSeq).filter { $0 > seq }.sorted()
     }
 
     /// The devices that have a log folder; folders whose names are not device
@@ -295,7 +305,7 @@ public struct Vault: Sendable {
         do { sealed = try AESGCMSealer(key: key.subkey(purpose)).seal(Array(plain), associatedData: associatedData) } catch {
             throw .io(path: url.path, reason: "cannot seal: \(error)")
         }
-        try writeJSON(SealedRecord(format: VaultFormat.version, sealed: Data(sealed).base64EncodedString()), to: url, replacing: replacing)
+        try writeJSON(SealedRecord(format: VaultFormat.fileVersion, sealed: Data(sealed).base64EncodedString()), to: url, replacing: replacing)
     }
 
     /// The JSON written by `writeSealedJSON`, opened; a file over `limit`

@@ -2,16 +2,50 @@ import Foundation
 
 /// Constants of the vault's on-disk format (see the VaultFormat article).
 public enum VaultFormat {
-    /// The format this build writes; it reads this one and every earlier one.
-    public static let version = 2
+    /// The vault format this build knows: it reads this one and every
+    /// earlier one, and makes new vaults in it. Format 3 added checkpoints.
+    public static let version = 3
+    /// The format of the segments, device records and other files this
+    /// build writes: checkpoints changed none of them, so a format-2 vault
+    /// that was not upgraded keeps holding only what format-2 builds read.
+    public static let fileVersion = 2
+    /// The first vault format whose logs may hold checkpoints.
+    public static let checkpointsSince = 3
     /// Magic bytes that open every segment file.
     static let segmentMagic: [UInt8] = Array("TDSG".utf8)
     /// Digits of a segment's zero-padded sequence number in its file name.
     static let seqDigits = 12
 
     static func segmentName(_ seq: UInt64) -> String {
+        padded(seq) + ".seg"
+    }
+
+    /// `<seq>-<part>.ckp`: part `part` (from 1) of the checkpoint that covers the log up to `seq`.
+    static func checkpointName(_ seq: UInt64, part: Int) -> String {
+        let digits = String(part)
+        return padded(seq) + "-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits + ".ckp"
+    }
+
+    /// The seq of a segment's file name; nil for any other name.
+    static func segmentSeq(_ name: String) -> UInt64? {
+        guard name.hasSuffix(".seg"), name.utf8.count == seqDigits + 4 else { return nil }
+        return UInt64(name.dropLast(4))
+    }
+
+    /// The seq and part of a checkpoint's file name; nil for any other name.
+    static func checkpointPosition(_ name: String) -> (seq: UInt64, part: Int)? {
+        guard name.hasSuffix(".ckp"), name.utf8.count >= seqDigits + 9 else { return nil }
+        let stem = name.dropLast(4)
+        let seqText = stem.prefix(seqDigits)
+        let rest = stem.dropFirst(seqDigits)
+        guard rest.first == "-", let seq = UInt64(seqText), seqText.allSatisfy(\.isASCII), let part = Int(rest.dropFirst()), part >= 1,
+              rest.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return (seq, part)
+    }
+
+    private static func padded(_ seq: UInt64) -> String {
         let digits = String(seq)
-        return String(repeating: "0", count: max(0, seqDigits - digits.count)) + digits + ".seg"
+        return String(repeating: "0", count: max(0, seqDigits - digits.count)) + digits
     }
 }
 
@@ -93,11 +127,16 @@ public struct DeviceRecord: Codable, Sendable, Equatable {
     /// has another hash was rewound (its store and the vault restored from
     /// an older copy) and wrote new history over it.
     public var appliedHashes: [String: String]?
+    /// The seq its latest checkpoint covers, once it has placed one: a
+    /// reader whose copy of the vault lacks the segments up to there waits
+    /// for the checkpoint instead of asking for a restatement.
+    public var checkpoint: UInt64?
 
     public init(id: DeviceID, name: String, created: String, lastSyncMillis: Int64? = nil, pushedSeq: UInt64 = 0, applied: [String: UInt64] = [:],
                 replaces: DeviceID? = nil, copiedFrom: DeviceID? = nil, installation: String? = nil, waiting: [String: UInt64]? = nil,
-                appliedHashes: [String: String]? = nil) {
-        self.format = VaultFormat.version
+                appliedHashes: [String: String]? = nil, checkpoint: UInt64? = nil) {
+        self.checkpoint = checkpoint
+        self.format = VaultFormat.fileVersion
         self.id = id
         self.name = name
         self.created = created

@@ -150,6 +150,34 @@ final class TestWorld: @unchecked Sendable {
         return result
     }
 
+    /// Copies `name`'s store files as they are on disk (a backup of its
+    /// home while the app is idle); returns the copy's path.
+    func saveCopy(_ name: String) throws -> String {
+        let folder = folder.path("\(name)-copy-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let copy = folder + "/store.sqlite"
+        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: self[name].path + suffix) {
+            try FileManager.default.copyItem(atPath: self[name].path + suffix, toPath: copy + suffix)
+        }
+        return copy
+    }
+
+    /// Puts `name`'s store back from a copy `saveCopy` made, in its own
+    /// place (the backup restored), and opens it.
+    func putBack(_ name: String, from copy: String) throws {
+        let path = self[name].path
+        try self[name].close()
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            try FileManager.default.removeItem(atPath: path + suffix)
+        }
+        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: copy + suffix) {
+            try FileManager.default.copyItem(atPath: copy + suffix, toPath: path + suffix)
+        }
+        let store = try DeviceStore.open(at: path, clock: clocks[name]!)
+        stores[name] = store
+        devices[name] = Device(store: store, key: vault.key)
+    }
+
     /// Moves the vault away so every device sees it as offline; `back` restores it.
     func takeVaultOffline() throws {
         try FileManager.default.moveItem(at: vault.root, to: folder.url.appendingPathComponent("vault-away"))

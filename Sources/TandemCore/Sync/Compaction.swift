@@ -1,0 +1,214 @@
+import Foundation
+import Logging
+
+/// What a compaction of this device's own log did, or would do.
+public struct CompactionReport: Sendable, Equatable, Codable {
+    /// The seq of the checkpoint it placed (or would place); nil when the
+    /// latest checkpoint already covers everything this device pushed.
+    public var checkpoint: UInt64?
+    /// The segments folded into it, and the versions and files it holds.
+    public var segmentsFolded = 0
+    public var versions = 0
+    public var files = 0
+    /// Covered files removed (or that would be): segments and older checkpoints.
+    public var removed: [String] = []
+    public var removedBytes: Int64 = 0
+    /// Covered files kept until the grace period after their checkpoint passes.
+    public var kept = 0
+    /// When the kept files may go, milliseconds since 1970.
+    public var removableAtMillis: Int64?
+    public var dryRun = false
+    /// True when the vault was upgraded to the format that allows checkpoints.
+    public var upgraded = false
+
+    /// True when it changed nothing.
+    public var isEmpty: Bool { checkpoint == nil && removed.isEmpty && !upgraded }
+}
+
+/// Compaction (VaultFormat, "Checkpoints"): a device folds its own log into
+/// a checkpoint, and removes the files it covers once the grace has passed.
+extension Synchronizer {
+    /// How long covered segments stay after their checkpoint was placed, by
+    /// default: a replica still copying has time to bring the checkpoint
+    /// before the segments go (a reader that misses both waits, and loses nothing).
+    public static let defaultCompactionGraceMillis: Int64 = 3_600_000
+
+    /// What a sync folds and removes by itself: nothing in a vault of a
+    /// format before checkpoints (older builds would not read them).
+    func compactIfAllowed(vault: Vault) throws(TandemError) -> CompactionReport? {
+        let info = try store.info()
+        let latest = try store.ownCheckpoint()
+        let due = info.pushedSeq >= (latest?.seq ?? 0) + UInt64(compactAfterSegments)
+            || latest.map { !$0.cleared && store.clock.nowMillis() - $0.placedMillis >= compactionGraceMillis } ?? false
+        guard due, try vault.readDescriptor().format >= VaultFormat.checkpointsSince else { return nil }
+        let report = try compact(vault: vault, graceMillis: compactionGraceMillis, force: false, dryRun: false)
+        return report.isEmpty ? nil : report
+    }
+
+    /// Compacts this device's own log now, as `tandem compact` does: a
+    /// checkpoint of everything pushed so far, and the covered files removed
+    /// once `graceMillis` have passed since their checkpoint. A vault of a
+    /// format before checkpoints is upgraded only when `upgrade` is set;
+    /// else it is refused, and nothing is written.
+    public func compact(graceMillis: Int64, dryRun: Bool, upgrade: Bool) async throws(TandemError) -> CompactionReport {
+        let info = try store.info()
+        let plain = Vault(root: URL(fileURLWithPath: info.vaultPath))
+        guard plain.isReachable else { throw .vaultUnreachable(path: info.vaultPath) }
+        let vault = try device.vault(info: info, plain: plain)
+        let lock = try await device.syncLock()
+        defer { withExtendedLifetime(lock) {} }
+        var upgraded = false
+        let format = try vault.readDescriptor().format
+        if format < VaultFormat.checkpointsSince {
+            guard upgrade else { throw .vaultFormatTooOld(path: vault.descriptorURL.path, format: format, needed: VaultFormat.checkpointsSince) }
+            if !dryRun { try vault.upgradeFormat() }
+            upgraded = true
+        }
+        var report = try compact(vault: vault, graceMillis: graceMillis, force: true, dryRun: dryRun)
+        report.upgraded = upgraded
+        if !dryRun, !report.isEmpty {
+            try publishDeviceRecord(vault: vault)
+            try store.log("compact: " + (report.checkpoint.map { "checkpoint \($0) of \(report.versions) versions, " } ?? "")
+                          + "removed \(report.removed.count) files" + (report.kept > 0 ? ", \(report.kept) kept until the grace passes" : ""),
+                          level: "info")
+        }
+        return report
+    }
+
+    /// Folds this device's log into a checkpoint when `force` is set, or when
+    /// at least `compactAfterSegments` segments were pushed since the last
+    /// one; then removes the files that the latest checkpoint covers, when
+    /// it was placed at least `graceMillis` ago. With `dryRun`, writes and
+    /// removes nothing and reports exactly what it would do. The caller
+    /// holds the device lock.
+    func compact(vault: Vault, graceMillis: Int64, force: Bool, dryRun: Bool) throws(TandemError) -> CompactionReport {
+        // Cheap enough for every sync: the store alone says whether anything is due.
+        var report = CompactionReport(dryRun: dryRun)
+        let info = try store.info()
+        let now = store.clock.nowMillis()
+        var latest = try store.ownCheckpoint()
+        let since = latest?.seq ?? 0
+        let due = force ? info.pushedSeq > since : info.pushedSeq >= since + UInt64(compactAfterSegments)
+        let removalDue = latest.map { !$0.cleared && (force || now - $0.placedMillis >= graceMillis) } ?? false
+        guard due || removalDue else { return report }
+        let listing = vault.listLog(of: info.id)
+        if due, info.pushedSeq > 0 {
+            let changes = try foldedLog(vault: vault, through: info.pushedSeq, after: latest, listing: listing)
+            let parts = checkpointParts(changes, info: info, created: try store.nextTimestamp())
+            report.checkpoint = info.pushedSeq
+            report.segmentsFolded = listing.segments.filter { $0 > since && $0 <= info.pushedSeq }.count
+            report.versions = changes.count
+            report.files = parts.count
+            latest = DeviceStore.OwnCheckpoint(seq: info.pushedSeq, placedMillis: now, cleared: false)
+            if !dryRun, let latest {
+                try place(parts, vault: vault, listing: listing)
+                try store.recordOwnCheckpoint(latest)
+                logger.info("placed checkpoint \(info.pushedSeq) of this device: \(changes.count) versions in \(parts.count) files")
+            }
+        }
+        guard let latest else { return report }
+        // Every segment up to the checkpoint, and every older checkpoint.
+        var covered = listing.segments.filter { $0 <= latest.seq }.map { vault.segmentURL(device: info.id, seq: $0) }
+        for (seq, parts) in listing.checkpoints where seq < latest.seq {
+            covered += parts.sorted().map { vault.checkpointURL(device: info.id, seq: seq, part: $0) }
+        }
+        guard !covered.isEmpty else {
+            if !dryRun, !latest.cleared {
+                var cleared = latest
+                cleared.cleared = true
+                try store.recordOwnCheckpoint(cleared)
+            }
+            return report
+        }
+        if now - latest.placedMillis < graceMillis {
+            report.kept = covered.count
+            report.removableAtMillis = latest.placedMillis + graceMillis
+            return report
+        }
+        let sizes = covered.map { (try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int64) ?? 0 }
+        if dryRun {
+            report.removed = covered.map(\.path)
+            report.removedBytes = sizes.reduce(0, +)
+        } else {
+            // Oldest first, so a removal cut short leaves a log that still reads from its checkpoint.
+            let half = covered.count / 2
+            report.removed = try vault.removeLogFiles(Array(covered.prefix(half)))
+            PausePoint.reached("compaction-remove")
+            report.removed += try vault.removeLogFiles(Array(covered.dropFirst(half)))
+            var cleared = latest
+            cleared.cleared = true
+            try store.recordOwnCheckpoint(cleared)
+            report.removedBytes = zip(covered, sizes).filter { report.removed.contains($0.0.path) }.reduce(0) { $0 + $1.1 }
+            logger.info("removed \(report.removed.count) files that checkpoint \(latest.seq) covers")
+        }
+        return report
+    }
+
+    /// The versions a checkpoint through `seq` holds: every version the log
+    /// carried up to there (the previous checkpoint and the segments after
+    /// it), and every version of this device the vault view holds, less
+    /// those that a later version supersedes. The vault view's versions
+    /// cover what a damaged or lost part of the log held of this device.
+    private func foldedLog(vault: Vault, through seq: UInt64, after previous: DeviceStore.OwnCheckpoint?,
+                           listing: LogListing) throws(TandemError) -> [Change] {
+        let me = try store.info().id
+        var frontiers: [EntryName: Frontier] = [:]
+        func fold(_ changes: [Change]) {
+            for change in changes { frontiers[EntryName(context: change.context, key: change.key), default: Frontier()].add(change.version) }
+        }
+        if let previous, listing.checkpoints[previous.seq] != nil {
+            do {
+                _ = try vault.readCheckpoint(device: me, seq: previous.seq) { part in fold(part.changes) }
+            } catch {
+                // The vault view still holds this device's versions; another
+                // origin's that only the damaged checkpoint carried is relayed
+                // again by whichever device holds it.
+                logger.warning("\(error.description); folding the segments and the vault view instead")
+            }
+        }
+        for segmentSeq in listing.segments where segmentSeq > (previous?.seq ?? 0) && segmentSeq <= seq {
+            guard let (segment, _) = try? vault.readSegment(device: me, seq: segmentSeq) else { continue }
+            fold(segment.changes)
+        }
+        fold(try store.versions(of: me))
+        let folded = frontiers.sorted { ($0.key.context, $0.key.key) < ($1.key.context, $1.key.key) }.flatMap { name, frontier in
+            frontier.versions.map { Change(context: name.context, key: name.key, version: $0) }
+        }
+        return try store.unsuperseded(folded)
+    }
+
+    /// The checkpoint's files: as many changes and value bytes to a file as
+    /// a segment holds, at least one file.
+    private func checkpointParts(_ changes: [Change], info: DeviceInfo, created: HLCTimestamp) -> [CheckpointPart] {
+        var groups: [[Change]] = []
+        var start = 0
+        repeat {
+            var end = start
+            var bytes = 0
+            while end < changes.count, end - start < maxChangesPerSegment {
+                let size = changes[end].version.value?.utf8.count ?? 0
+                if end > start, bytes + size > maxValueBytesPerSegment { break }
+                bytes += size
+                end += 1
+            }
+            groups.append(Array(changes[start..<end]))
+            start = end
+        } while start < changes.count
+        return groups.enumerated().map { index, group in
+            CheckpointPart(device: info.id, seq: info.pushedSeq, segmentHash: info.pushedHash, created: created,
+                           installation: info.installation, part: index + 1, parts: groups.count, changes: group)
+        }
+    }
+
+    /// Places the parts. Parts at that seq from a compaction killed before
+    /// it recorded its checkpoint are this device's own and were never
+    /// recorded: they are removed first (a reader that took some of them
+    /// applied only versions the new checkpoint holds too).
+    private func place(_ parts: [CheckpointPart], vault: Vault, listing: LogListing) throws(TandemError) {
+        guard let first = parts.first else { return }
+        if let stale = listing.checkpoints[first.seq] {
+            _ = try vault.removeLogFiles(stale.sorted().map { vault.checkpointURL(device: first.device, seq: first.seq, part: $0) })
+        }
+        try vault.placeCheckpoint(parts)
+    }
+}
