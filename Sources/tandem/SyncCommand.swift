@@ -43,7 +43,7 @@ struct SyncCommand: AsyncParsableCommand {
             Output.line("offline: the vault cannot be reached; \(report.waitingToPush) changes wait to be pushed")
             return
         }
-        let read = report.checkpointsPulled > 0 ? "\(report.segmentsPulled) segments, \(report.checkpointsPulled) checkpoints" : "\(report.segmentsPulled) segments"
+        let read = report.checkpointsPulled > 0 ? "\(report.segmentsPulled) segments, \(report.checkpointsPulled) checkpoint\(report.checkpointsPulled == 1 ? "" : "s")" : "\(report.segmentsPulled) segments"
         var line = "pulled \(report.changesPulled) changes (\(read)), pushed \(report.changesPushed) (\(report.segmentsPushed) segments)"
         if report.applied > 0 { line += ", applied \(report.applied)" }
         Output.line(line)

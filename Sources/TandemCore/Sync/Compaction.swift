@@ -102,6 +102,8 @@ extension Synchronizer {
             latest = DeviceStore.OwnCheckpoint(seq: info.pushedSeq, placedMillis: now, cleared: false)
             if !dryRun, let latest {
                 try place(parts, vault: vault, listing: listing)
+                // Killed here, the checkpoint is in the vault but not recorded; the next compaction places it again.
+                PausePoint.reached("checkpoint-placed")
                 try store.recordOwnCheckpoint(latest)
                 logger.info("placed checkpoint \(info.pushedSeq) of this device: \(changes.count) versions in \(parts.count) files")
             }
@@ -180,20 +182,7 @@ extension Synchronizer {
     /// The checkpoint's files: as many changes and value bytes to a file as
     /// a segment holds, at least one file.
     private func checkpointParts(_ changes: [Change], info: DeviceInfo, created: HLCTimestamp) -> [CheckpointPart] {
-        var groups: [[Change]] = []
-        var start = 0
-        repeat {
-            var end = start
-            var bytes = 0
-            while end < changes.count, end - start < maxChangesPerSegment {
-                let size = changes[end].version.value?.utf8.count ?? 0
-                if end > start, bytes + size > maxValueBytesPerSegment { break }
-                bytes += size
-                end += 1
-            }
-            groups.append(Array(changes[start..<end]))
-            start = end
-        } while start < changes.count
+        let groups = fileRanges(changes).map { Array(changes[$0]) }
         return groups.enumerated().map { index, group in
             CheckpointPart(device: info.id, seq: info.pushedSeq, segmentHash: info.pushedHash, created: created,
                            installation: info.installation, part: index + 1, parts: groups.count, changes: group)

@@ -17,6 +17,29 @@ extension Synchronizer {
     /// an empty restatement still lets readers past a hole). A restatement's
     /// first segment carries the mark.
     func publish(_ changes: [Change], restating: Bool, vault: Vault, policies: PolicyMap, report: inout SyncReport) throws(TandemError) {
+        for range in fileRanges(changes) {
+            let part = Array(changes[range])
+            let info = try store.info()
+            let segment = Segment(device: info.id, seq: info.nextSeq, previousSeq: info.pushedSeq, previousHash: info.pushedHash,
+                                  created: try store.nextTimestamp(), installation: info.installation,
+                                  restates: restating && range.lowerBound == 0, changes: part)
+            let sealed = try vault.sealSegment(segment)
+            try vault.placeSegment(sealed)
+            try store.markPushed(segment, hash: sealed.hash, policies: policies)
+            logger.debug("pushed segment \(segment.seq): \(part.count) changes\(segment.restates ? " (restating)" : "")")
+            if segment.restates {
+                try store.log("republished \(changes.count) versions of this device's entries: the vault had lost part of its log", level: "warning")
+            }
+            report.segmentsPushed += 1
+            report.changesPushed += part.count
+        }
+    }
+
+    /// How `changes` split into files: at most `maxChangesPerSegment`
+    /// changes and `maxValueBytesPerSegment` bytes of values to a file,
+    /// unless one change alone is larger; one empty file for no changes.
+    func fileRanges(_ changes: [Change]) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
         var start = 0
         repeat {
             var end = start
@@ -27,22 +50,10 @@ extension Synchronizer {
                 bytes += size
                 end += 1
             }
-            let part = Array(changes[start..<max(end, min(start + 1, changes.count))])
-            let info = try store.info()
-            let segment = Segment(device: info.id, seq: info.nextSeq, previousSeq: info.pushedSeq, previousHash: info.pushedHash,
-                                  created: try store.nextTimestamp(), installation: info.installation,
-                                  restates: restating && start == 0, changes: part)
-            let sealed = try vault.sealSegment(segment)
-            try vault.placeSegment(sealed)
-            try store.markPushed(segment, hash: sealed.hash, policies: policies)
-            logger.debug("pushed segment \(segment.seq): \(part.count) changes\(segment.restates ? " (restating)" : "")")
-            if segment.restates {
-                try store.log("republished \(changes.count) versions of this device's entries: the vault had lost part of its log", level: "warning")
-            }
-            report.segmentsPushed += 1
-            report.changesPushed += part.count
-            start += part.count
+            ranges.append(start..<end)
+            start = end
         } while start < changes.count
+        return ranges
     }
 
     func publishDeviceRecord(vault: Vault) throws(TandemError) {

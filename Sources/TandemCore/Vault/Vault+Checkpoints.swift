@@ -86,9 +86,7 @@ extension Vault {
         } catch {
             throw .io(path: folder.path, reason: error.localizedDescription)
         }
-        for (index, part) in parts.reversed().enumerated() {
-            // A compaction killed here leaves parts that were never recorded; the next one replaces them.
-            if index == 1 { PausePoint.reached("checkpoint-place") }
+        for part in parts.reversed() {
             let url = checkpointURL(device: device, seq: part.seq, part: part.part)
             let bytes: [UInt8]
             do { bytes = try checkpointCodec.encode(part) } catch { throw .io(path: url.path, reason: "cannot seal: \(error)") }
