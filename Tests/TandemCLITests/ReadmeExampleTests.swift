@@ -205,6 +205,8 @@ import Testing
         try story.run("tandem status")
         try story.run("tandem wipe friends")
         try story.run("tandem log")
+        try story.run("tandem compact --dry-run")
+        try story.run("tandem compact --grace")
 
         // What needs a terminal says so; the simulations converge.
         try story.run("tandem tui", status: 2)
