@@ -76,6 +76,8 @@ public struct ScenarioReport: Sendable, Equatable {
     public var offlineWrites = 0
     /// Compactions asked for, and checkpoints placed by them or by syncs.
     public var compactions = 0
+    /// Stores refused as a retired device's, which rejoined as new devices.
+    public var rejoins = 0
     public var checkpoints = 0
     public var converged = false
     /// Why the scenario is not a success: devices that differ, writes lost.
@@ -269,7 +271,7 @@ public final class Scenario: @unchecked Sendable {
                 policies.contexts[context] = .handlers
             }
         }
-        let result = try await synchronizer(device).sync(policies: policies, handlers: handlers)
+        guard let result = try await syncUnlessRetired(device, policies: policies, handlers: handlers) else { return }
         try follow(result.identityChange, of: device)
         report.syncs += 1
         report.conflictsSeen = max(report.conflictsSeen, result.conflicts)
@@ -278,6 +280,21 @@ public final class Scenario: @unchecked Sendable {
         let problems = replica == nil ? result.problems : result.problems.filter { FileManager.default.fileExists(atPath: $0.path) }
         guard problems.isEmpty else {
             throw ScenarioError(description: "seed \(configuration.seed): \(result.problems.map(\.message).joined(separator: "; "))")
+        }
+    }
+
+    /// Syncs `device`; nil when its store was refused as a retired
+    /// device's (a copy put back from before it was reinstalled, say). As
+    /// the message offers, it then rejoins as a new device that keeps what
+    /// it had not published, and syncs at its next turn.
+    private func syncUnlessRetired(_ device: SimulatedDevice, policies: PolicyMap,
+                                   handlers: [String: ContextHandlers] = [:]) async throws -> SyncReport? {
+        do {
+            return try await synchronizer(device).sync(policies: policies, handlers: handlers)
+        } catch TandemError.deviceRetired {
+            try follow(try await synchronizer(device).rejoin(), of: device)
+            report.rejoins += 1
+            return nil
         }
     }
 
@@ -361,7 +378,10 @@ public final class Scenario: @unchecked Sendable {
             var moved = 0
             for device in devices {
                 replica?.deliverAll()
-                let result = try await synchronizer(device).sync(policies: .all(.accept))
+                guard let result = try await syncUnlessRetired(device, policies: .all(.accept)) else {
+                    moved += 1
+                    continue
+                }
                 try follow(result.identityChange, of: device)
                 report.syncs += 1
                 guard result.problems.isEmpty else {

@@ -19,6 +19,8 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case vaultAlreadyExists(path: String)
     case vaultUnsupportedFormat(path: String, format: Int)
     case vaultFormatTooOld(path: String, format: Int, needed: Int)
+    case deviceRetired(device: String, by: String, at: String, unpublished: Int)
+    case cannotRetire(reason: String)
     case vaultCorrupt(path: String, reason: String)
     case wrongVault(path: String, expected: String, found: String)
     case corruptSegment(path: String, reason: String)
@@ -85,6 +87,13 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "the vault at \(path) cannot be reached (the device is offline); nothing was changed"
         case .vaultAlreadyExists(let path):
             "\(path) already holds a vault"
+        case .deviceRetired(let device, let by, let at, let unpublished):
+            "this device (\(device)) was retired by \(by) on \(at): the vault no longer takes its writes"
+                + (unpublished > 0 ? "; this store holds \(unpublished) changes it did not publish itself" : "")
+                + ". Run 'tandem device rejoin' to make this store a new device that keeps what it holds, or make the device anew with "
+                + "'tandem device create NAME --vault PATH' (its data comes back from the vault); nothing was written"
+        case .cannotRetire(let reason):
+            "cannot retire: \(reason); nothing was changed"
         case .vaultFormatTooOld(let path, let format, let needed):
             "\(path): vault format \(format) holds no checkpoints; compacting needs format \(needed), which devices running an older tandem "
                 + "cannot read. Once every device runs this version, run 'tandem compact --upgrade'; nothing was changed"

@@ -19,7 +19,7 @@ extension DeviceStore {
             guard let text = try StoreMeta.get(db, .checkpoint) else { return nil }
             let parts = text.split(separator: " ")
             guard parts.count == 4, let seq = UInt64(parts[1]), let millis = Int64(parts[2]), parts[3] == "0" || parts[3] == "1" else {
-                throw StoreMeta.Damaged(key: .checkpoint, value: text)
+                throw StoreMeta.Damaged(key: .checkpoint, value: text, expected: "a checkpoint position")
             }
             guard String(parts[0]) == (try self.info(db)).id.rawValue else { return nil }
             return OwnCheckpoint(seq: seq, placedMillis: millis, cleared: parts[3] == "1")

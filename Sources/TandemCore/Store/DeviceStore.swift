@@ -334,6 +334,9 @@ enum StoreMeta: String, CaseIterable {
     /// are removed a grace period after that), and 1 once they were. Another
     /// id is an earlier identity's.
     case checkpoint
+    /// JSON: the devices this device retired, and how far it has folded
+    /// each one's log into its own.
+    case retired
 
     // Several of these run in every write and every sync: cached
     // statements, parsed once per connection.
@@ -351,7 +354,8 @@ enum StoreMeta: String, CaseIterable {
     struct Damaged: Error, CustomStringConvertible {
         var key: StoreMeta
         var value: String
-        var description: String { "meta \(key.rawValue) holds '\(Escaped.text(value))', not a number" }
+        var expected = "a number"
+        var description: String { "meta \(key.rawValue) holds '\(Escaped.text(value))', not \(expected)" }
     }
 
     /// A number kept in `meta`: nil when it was never written. A value that

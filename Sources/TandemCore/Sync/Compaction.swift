@@ -51,10 +51,7 @@ extension Synchronizer {
     /// format before checkpoints is upgraded only when `upgrade` is set;
     /// else it is refused, and nothing is written.
     public func compact(graceMillis: Int64, dryRun: Bool, upgrade: Bool) async throws(TandemError) -> CompactionReport {
-        let info = try store.info()
-        let plain = Vault(root: URL(fileURLWithPath: info.vaultPath))
-        guard plain.isReachable else { throw .vaultUnreachable(path: info.vaultPath) }
-        let vault = try device.vault(info: info, plain: plain)
+        let vault = try reachableVault(info: try store.info())
         let lock = try await device.syncLock()
         defer { withExtendedLifetime(lock) {} }
         var upgraded = false
@@ -154,13 +151,10 @@ extension Synchronizer {
     private func foldedLog(vault: Vault, through seq: UInt64, after previous: DeviceStore.OwnCheckpoint?,
                            listing: LogListing) throws(TandemError) -> [Change] {
         let me = try store.info().id
-        var frontiers: [EntryName: Frontier] = [:]
-        func fold(_ changes: [Change]) {
-            for change in changes { frontiers[EntryName(context: change.context, key: change.key), default: Frontier()].add(change.version) }
-        }
+        var changes: [Change] = []
         if let previous, listing.checkpoints[previous.seq] != nil {
             do {
-                _ = try vault.readCheckpoint(device: me, seq: previous.seq) { part in fold(part.changes) }
+                _ = try vault.readCheckpoint(device: me, seq: previous.seq) { part in changes += part.changes }
             } catch {
                 // The vault view still holds this device's versions; another
                 // origin's that only the damaged checkpoint carried is relayed
@@ -170,13 +164,20 @@ extension Synchronizer {
         }
         for segmentSeq in listing.segments where segmentSeq > (previous?.seq ?? 0) && segmentSeq <= seq {
             guard let (segment, _) = try? vault.readSegment(device: me, seq: segmentSeq) else { continue }
-            fold(segment.changes)
+            changes += segment.changes
         }
-        fold(try store.versions(of: me))
-        let folded = frontiers.sorted { ($0.key.context, $0.key.key) < ($1.key.context, $1.key.key) }.flatMap { name, frontier in
+        changes += try store.versions(of: me)
+        return try store.unsuperseded(Self.frontiers(of: changes))
+    }
+
+    /// `changes` less every version another of them supersedes or repeats,
+    /// in context and key order.
+    static func frontiers(of changes: [Change]) -> [Change] {
+        var frontiers: [EntryName: Frontier] = [:]
+        for change in changes { frontiers[EntryName(context: change.context, key: change.key), default: Frontier()].add(change.version) }
+        return frontiers.sorted { ($0.key.context, $0.key.key) < ($1.key.context, $1.key.key) }.flatMap { name, frontier in
             frontier.versions.map { Change(context: name.context, key: name.key, version: $0) }
         }
-        return try store.unsuperseded(folded)
     }
 
     /// The checkpoint's files: as many changes and value bytes to a file as

@@ -55,6 +55,8 @@ public struct Synchronizer: Sendable {
 
         let records = Dictionary(vault.deviceRecords().records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         try settleOwnLog(vault: vault, records: records, policies: policies, report: &report)
+        // After settling: a copy of a retired device's store has become a device of its own by now.
+        try refuseIfRetired(records: records)
         let restate = try ownHistoryLost(vault: vault, records: records)
         try await pull(vault: vault, me: try store.info().id, records: records, policies: policies, report: &report)
         try reconcile(policies: policies, report: &report)
@@ -63,6 +65,8 @@ public struct Synchronizer: Sendable {
             try publish(changes, restating: true, vault: vault, policies: policies, report: &report)
             report.restated = changes.count
         }
+        try retireReplaced(records: records, gaps: report.gaps)
+        try foldRetired(vault: vault, policies: policies, report: &report)
         let handled = try await runHandlers(handlers, policies: policies, report: &report)
         if handled {
             do {

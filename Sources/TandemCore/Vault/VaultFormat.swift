@@ -131,11 +131,17 @@ public struct DeviceRecord: Codable, Sendable, Equatable {
     /// reader whose copy of the vault lacks the segments up to there waits
     /// for the checkpoint instead of asking for a restatement.
     public var checkpoint: UInt64?
+    /// The devices this one retired: a device it replaced, once it had
+    /// restored, or one a person retired here. No device waits for them,
+    /// this device folds their logs into its own and then removes them, and
+    /// a retired device that syncs again is refused.
+    public var retired: [RetiredDevice]?
 
     public init(id: DeviceID, name: String, created: String, lastSyncMillis: Int64? = nil, pushedSeq: UInt64 = 0, applied: [String: UInt64] = [:],
                 replaces: DeviceID? = nil, copiedFrom: DeviceID? = nil, installation: String? = nil, waiting: [String: UInt64]? = nil,
-                appliedHashes: [String: String]? = nil, checkpoint: UInt64? = nil) {
+                appliedHashes: [String: String]? = nil, checkpoint: UInt64? = nil, retired: [RetiredDevice]? = nil) {
         self.checkpoint = checkpoint
+        self.retired = retired
         self.format = VaultFormat.fileVersion
         self.id = id
         self.name = name
@@ -148,5 +154,20 @@ public struct DeviceRecord: Codable, Sendable, Equatable {
         self.installation = installation
         self.waiting = waiting
         self.appliedHashes = appliedHashes
+    }
+}
+
+/// A device another device retired (see `DeviceRecord.retired`).
+public struct RetiredDevice: Codable, Sendable, Equatable {
+    public var id: DeviceID
+    /// Its name when it was retired: its record goes with its log.
+    public var name: String
+    /// When it was retired, milliseconds since 1970.
+    public var atMillis: Int64
+
+    public init(id: DeviceID, name: String, atMillis: Int64) {
+        self.id = id
+        self.name = name
+        self.atMillis = atMillis
     }
 }
