@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import TandemCore
 
-struct DeviceCommand: ParsableCommand {
+struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device",
-        abstract: "Create and list devices.",
-        subcommands: [Create.self, List.self])
+        abstract: "Create, list and retire devices.",
+        subcommands: [Create.self, List.self, Retire.self, Rejoin.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -112,8 +112,31 @@ struct DeviceCommand: ParsableCommand {
                 }
             }
             rows = rows.map { row in Self.marking(row, damaged: damaged) }
+            // Retired devices are listed apart, also once their records are gone from the vault.
+            var retired: [(device: RetiredDevice, by: String, vault: String)] = []
+            for path in vaults {
+                let records = storeOfVault[path]?.readableDeviceRecords() ?? []
+                for record in records {
+                    for device in record.retired ?? [] where !retired.contains(where: { $0.device.id == device.id }) {
+                        retired.append((device, record.name, path))
+                    }
+                }
+            }
+            let retiredIDs = Set(retired.map { JSONValue.string($0.device.id.rawValue) })
+            rows = rows.filter { row in
+                guard case .object(let members) = row, let id = members.first(where: { $0.key == "id" })?.value else { return true }
+                return !retiredIDs.contains(id)
+            }.map { row in
+                guard case .object(let members) = row else { return row }
+                return .object(members + [("retired", .null)])
+            }
+            let retiredRows: [JSONValue] = retired.map { entry in
+                .object([("name", .string(entry.device.name)), ("id", .string(entry.device.id.rawValue)), ("here", .bool(false)),
+                         ("current", .bool(false)), ("vault", .string(entry.vault)),
+                         ("retired", .object([("by", .string(entry.by)), ("at", .string(Output.time(entry.device.atMillis)))]))])
+            }
             if output.json {
-                Output.json(.array(rows))
+                Output.json(.array(rows + retiredRows))
                 return
             }
             DeviceNotes.warn(damaged, suffix: "; its device is listed by its id")
@@ -132,6 +155,13 @@ struct DeviceCommand: ParsableCommand {
                       + pad(unknown ? "?" : text(field["pushedSeq"]), 8) + pad(lastSync, 22)
                       + (field["here"] == .bool(true) ? "this machine" : unknown ? "not here" : "other machine")
                       + (isDamaged ? " · damaged record" : ""))
+            }
+            if !retired.isEmpty {
+                Output.line("retired (no longer synced or waited for; their logs are folded into the retiring device's):")
+                for entry in retired {
+                    Output.line("  " + pad(Escaped.text(entry.device.name), 16) + pad(entry.device.id.rawValue, 18)
+                                + "by \(Escaped.text(entry.by)) on \(Output.time(entry.device.atMillis))")
+                }
             }
             for (path, store) in storeOfVault.sorted(by: { $0.key < $1.key }) where (try? store.needsVaultKey()) == true {
                 Output.line("(the other devices of the encrypted vault at \(path) show once a device here has its key: tandem unlock)")

@@ -24,6 +24,11 @@ enum Output {
         FileHandle.standardError.write(Data(("tandem: error: " + Escaped.text(message) + "\n").utf8))
     }
 
+    /// A question on stderr, without a newline: the answer is read from stdin.
+    static func prompt(_ question: String) {
+        FileHandle.standardError.write(Data(Escaped.text(question).utf8))
+    }
+
     static func warning(_ message: String) {
         FileHandle.standardError.write(Data(("tandem: warning: " + Escaped.text(message) + "\n").utf8))
     }

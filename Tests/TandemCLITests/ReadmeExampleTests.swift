@@ -207,6 +207,14 @@ import Testing
         try story.run("tandem log")
         try story.run("tandem compact --dry-run")
         try story.run("tandem compact --grace")
+        // A third device, retired from phone; when it syncs again it is refused, and rejoins.
+        story.cli.passphrase = story.passphrase
+        _ = try story.cli.run(["device", "create", "tablet", "--vault", story.cli.vault.path, "--remember-key"], environment: story.environment)
+        _ = try story.ok("sync", "--device", "tablet")
+        _ = try story.ok("status", "--device", "phone")
+        try story.run("tandem device retire")
+        #expect(try story.cli.run(["sync", "--device", "tablet"], environment: story.environment).stderr.contains("tandem device rejoin"))
+        try story.run("tandem device rejoin")
 
         // What needs a terminal says so; the simulations converge.
         try story.run("tandem tui", status: 2)

@@ -118,7 +118,7 @@ import Testing
         let before = files(world.vault.root)
         let refused = try await refusal(Synchronizer(device: world.device("old"), logger: TestWorld.quiet))
         #expect(refused.contains("was retired by laptop"), "\(refused)")
-        #expect(refused.contains("this store holds 1 changes it did not publish itself"))
+        #expect(refused.contains("this store holds 1 change it did not publish itself"))
         #expect(refused.contains("tandem device rejoin"))
         #expect(files(world.vault.root) == before)
         // Rejoining makes it a new device that keeps its late write.

@@ -89,7 +89,7 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(path) already holds a vault"
         case .deviceRetired(let device, let by, let at, let unpublished):
             "this device (\(device)) was retired by \(by) on \(at): the vault no longer takes its writes"
-                + (unpublished > 0 ? "; this store holds \(unpublished) changes it did not publish itself" : "")
+                + (unpublished > 0 ? "; this store holds \(unpublished) change\(unpublished == 1 ? "" : "s") it did not publish itself" : "")
                 + ". Run 'tandem device rejoin' to make this store a new device that keeps what it holds, or make the device anew with "
                 + "'tandem device create NAME --vault PATH' (its data comes back from the vault); nothing was written"
         case .cannotRetire(let reason):

@@ -18,6 +18,9 @@ public struct Snapshot: Sendable, Equatable {
     public var devices: [DeviceRecord]
     /// Device record files that do not open or decode, listed after `devices`.
     public var damagedRecords: [DamagedDeviceRecord] = []
+    /// Retired devices and the names of the devices that retired them; those
+    /// whose records are gone from the vault are listed after the damaged ones.
+    public var retired: [RetiredEntry] = []
     public var events: [LogEvent]
     public var nowMillis: Int64
     /// The vault's snapshots, newest first (none while the vault is locked).
@@ -36,8 +39,14 @@ public struct Snapshot: Sendable, Equatable {
         let vault = Vault(root: URL(fileURLWithPath: info.vaultPath))
         let listing = device.deviceRecordListing()
         let all = listing.records
-        let replaced = Set(all.compactMap(\.replaces))
-        // Each device by name; installations replaced by a reinstall after the rest.
+        var retired: [RetiredEntry] = []
+        for record in all {
+            for device in record.retired ?? [] where !retired.contains(where: { $0.device.id == device.id }) {
+                retired.append(RetiredEntry(device: device, by: record.name))
+            }
+        }
+        let replaced = Set(all.compactMap(\.replaces)).union(retired.map(\.device.id))
+        // Each device by name; installations replaced or retired after the rest.
         let records = all.sorted { (replaced.contains($0.id) ? 1 : 0, $0.name) < (replaced.contains($1.id) ? 1 : 0, $1.name) }
         let names = distinctNames(records, this: (info.id, info.name))
         // One pass over the entries gives the rows, the counts and the contexts.
@@ -46,7 +55,7 @@ public struct Snapshot: Sendable, Equatable {
             device: info.name, deviceID: info.id, vaultPath: info.vaultPath, online: vault.isReachable,
             lastSyncMillis: info.lastSyncMillis, counts: StateCounts(rows: rows, waitingToPush: try store.outboxCount()),
             contexts: ContextSummary.summaries(of: rows, policies: try store.policies(), schemas: try store.schemaVersions()),
-            rows: rows, names: names, devices: records, damagedRecords: listing.damaged, events: try store.events(limit: 200),
+            rows: rows, names: names, devices: records, damagedRecords: listing.damaged, retired: retired, events: try store.events(limit: 200),
             nowMillis: now, snapshots: ((try? device.snapshots.snapshotSummaries().summaries) ?? []).reversed(), demo: demo,
             gaps: try store.logGaps(), newestQueuedMillis: try store.newestQueuedMillis())
     }
@@ -89,9 +98,19 @@ public struct Snapshot: Sendable, Equatable {
         return result
     }
 
-    /// True for a device record that a reinstall replaced.
+    /// True for a device record that a reinstall replaced, or that was retired.
     public func isReplaced(_ record: DeviceRecord) -> Bool {
-        devices.contains { $0.replaces == record.id }
+        devices.contains { $0.replaces == record.id } || retiredEntry(record.id) != nil
+    }
+
+    /// The retirement of `id`, when it is retired.
+    public func retiredEntry(_ id: DeviceID) -> RetiredEntry? {
+        retired.first { $0.device.id == id }
+    }
+
+    /// Retired devices whose records are gone from the vault.
+    public var retiredWithoutRecords: [RetiredEntry] {
+        retired.filter { entry in !devices.contains { $0.id == entry.device.id } }
     }
 
     /// A device's name, or its id when the vault has no record of it.
@@ -108,4 +127,10 @@ public struct Snapshot: Sendable, Equatable {
     public func age(_ millis: Int64) -> String {
         RelativeTime.ago(millis, now: nowMillis)
     }
+}
+
+/// A retired device, and the name of the device that retired it.
+public struct RetiredEntry: Sendable, Equatable {
+    public var device: RetiredDevice
+    public var by: String
 }

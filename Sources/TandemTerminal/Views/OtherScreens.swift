@@ -30,13 +30,21 @@ struct DevicesScreen {
         guard let snapshot = state.snapshot else { return }
         let devices = snapshot.devices
         let damaged = snapshot.damagedRecords
-        ListDrawing.title(&grid, "Devices (\(devices.count))" + (damaged.isEmpty ? "" : " · \(damaged.count) damaged record\(damaged.count == 1 ? "" : "s")"),
+        let gone = snapshot.retiredWithoutRecords
+        ListDrawing.title(&grid, "Devices (\(devices.count + gone.count))" + (damaged.isEmpty ? "" : " · \(damaged.count) damaged record\(damaged.count == 1 ? "" : "s")")
+                          + (snapshot.retired.isEmpty ? "" : " · \(snapshot.retired.count) retired"),
                           x: 1, y: rect.y, width: rect.width - 2, style: theme.title)
         let last = snapshot.demo == nil ? "APPLIED (device:segment)" : "DOING"
         grid.put(pad("NAME", 18) + pad("STATUS", 10) + pad("LAST SEEN", 12) + pad("PUSHED", 8) + pad("BEHIND", 9) + last,
                  x: 1, y: rect.y + 1, style: theme.dim)
-        ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 2, width: rect.width, height: rect.height - 2), count: devices.count + damaged.count,
+        ListDrawing.draw(&grid, Rect(x: 0, y: rect.y + 2, width: rect.width, height: rect.height - 2), count: devices.count + damaged.count + gone.count,
                          selected: state.selectedIndex, selectedStyle: theme.selected) { grid, index, y, selected in
+            if let entry = gone[safe: index - devices.count - damaged.count] {
+                grid.put(pad(entry.device.name, 18) + pad("retired", 10) + "by \(entry.by) \(snapshot.age(entry.device.atMillis)); "
+                         + "its log and record are gone, what it held is in \(entry.by)'s log",
+                         x: 1, y: y, maxWidth: rect.width - 2, style: selected ? theme.selected : theme.dim)
+                return
+            }
             guard let device = devices[safe: index] else {
                 // Its name is in the file that does not open: the id is all there is.
                 let record = damaged[index - devices.count]
@@ -52,11 +60,13 @@ struct DevicesScreen {
             let seen = device.lastSyncMillis.map { snapshot.age($0) } ?? "never"
             let name = device.id == snapshot.deviceID ? "\(snapshot.name(device.id)) (this)" : snapshot.name(device.id)
             let hole = snapshot.gaps.contains { $0.device == device.id && $0.isHole }
-            let status = replaced ? "replaced" : hole ? "hole" : self.status(device, snapshot) ? "online" : "offline"
+            let retirement = snapshot.retiredEntry(device.id)
+            let status = retirement != nil ? "retired" : replaced ? "replaced" : hole ? "hole" : self.status(device, snapshot) ? "online" : "offline"
             var line = pad(name, 18) + pad(status, 10) + pad(seen, 12) + pad(String(device.pushedSeq), 8)
                 + pad(replaced ? "–" : "\(behind) seg", 9)
             if let demo = snapshot.demo {
-                line += replaced ? "an earlier installation; its log stays in the vault" : demo.device(device.name)?.lastAction ?? ""
+                line += retirement.map { "retired by \($0.by); its log is folded into \($0.by)'s, then removed" }
+                    ?? (replaced ? "an earlier installation; it is retired once the new one has restored" : demo.device(device.name)?.lastAction ?? "")
             } else {
                 line += device.applied.sorted { $0.key < $1.key }
                     .map { "\(snapshot.name(DeviceID(validating: $0.key) ?? device.id)):\($0.value)" }.joined(separator: " ")
@@ -64,7 +74,7 @@ struct DevicesScreen {
             let style = selected ? theme.selected : replaced ? theme.dim : status == "online" ? Style.plain : theme.mark(.conflict)
             grid.put(line, x: 1, y: y, maxWidth: rect.width - 2, style: style)
         }
-        guard rect.height > devices.count + damaged.count + 7 else { return }
+        guard rect.height > devices.count + damaged.count + gone.count + 7 else { return }
         if let record = damaged[safe: state.selectedIndex - devices.count] {
             let lines: [(String, Style)] = [
                 (record.description, theme.title),
