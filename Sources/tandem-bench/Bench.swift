@@ -6,7 +6,7 @@ import TandemCore
 /// all measured in this run on this machine.
 ///
 /// `swift run -c release tandem-bench` runs every figure; `tandem-bench restore`,
-/// `tandem-bench incremental` or `tandem-bench ui` runs one.
+/// `incremental`, `ui`, `snapshots` or `history` runs one.
 @main
 struct Bench {
     static func main() async {
@@ -21,13 +21,15 @@ struct Bench {
             case "restore": try await restoreFigure()
             case "incremental": try await incrementalFigure()
             case "snapshots": try await snapshotFigure()
+            case "history": try await historyFigure()
             case nil:
                 try await restoreFigure()
                 try await incrementalFigure()
                 try await uiFigure()
                 try await snapshotFigure()
+                try await historyFigure()
             default:
-                print("usage: tandem-bench [restore|incremental|ui|snapshots]")
+                print("usage: tandem-bench [restore|incremental|ui|snapshots|history]")
                 exit(2)
             }
         } catch {
