@@ -86,7 +86,11 @@ public struct CheckpointCodec: Sendable {
         body.string(part.installation)
         body.varint(UInt64(part.part))
         body.varint(UInt64(part.parts))
-        SegmentCodec.writeChanges(part.changes, into: &body)
+        // The part's devices once, in id order; each change names them by index.
+        let devices = Set(part.changes.flatMap { [$0.version.origin] + $0.version.vector.counters.keys }).sorted()
+        body.varint(UInt64(devices.count))
+        for device in devices { body.string(device.rawValue) }
+        SegmentCodec.writeChanges(part.changes, into: &body, table: Dictionary(uniqueKeysWithValues: devices.enumerated().map { ($1, $0) }))
         let header = Self.magic + [Self.version, sealer.kind]
         return header + (try sealer.seal(body.bytes, associatedData: Self.associatedData(device: part.device, seq: part.seq, part: part.part, header: header)))
     }
@@ -122,7 +126,15 @@ public struct CheckpointCodec: Sendable {
             let parts = try reader.varint("parts")
             guard storedPart == UInt64(part) else { throw .init(description: "is part \(storedPart), but its name says \(part)") }
             guard parts >= 1, storedPart <= parts, parts <= 1 << 20 else { throw .init(description: "claims to be part \(storedPart) of \(parts)") }
-            let changes = try SegmentCodec.readChanges(&reader, limit: body.count)
+            let count = try reader.varint("device table size")
+            guard count <= 1 << 16 else { throw .init(description: "has a device table of \(count) devices") }
+            var devices: [DeviceID] = []
+            for _ in 0..<count {
+                let text = try reader.string("device id", max: 64)
+                guard let id = DeviceID(validating: text) else { throw .init(description: "its device table holds an invalid device id") }
+                devices.append(id)
+            }
+            let changes = try SegmentCodec.readChanges(&reader, limit: body.count, table: devices)
             guard reader.isAtEnd else { throw .init(description: "unexpected bytes after the last change") }
             return CheckpointPart(device: device, seq: seq, segmentHash: hash, created: created, installation: installation,
                                   part: part, parts: Int(parts), changes: changes)

@@ -111,8 +111,14 @@ public struct SegmentCodec: Sendable {
     }
 
     /// Writes `changes` as a count and each change (the grammar's `change`),
-    /// the part of a body that segments and checkpoints share.
-    static func writeChanges(_ changes: [Change], into body: inout BinaryWriter) {
+    /// the part of a body that segments and checkpoints share. With a
+    /// `table`, each device id is written as its index there (checkpoints:
+    /// a version vector of twenty devices would otherwise take more bytes
+    /// than a typical value).
+    static func writeChanges(_ changes: [Change], into body: inout BinaryWriter, table: [DeviceID: Int]? = nil) {
+        func device(_ id: DeviceID) {
+            if let table, let index = table[id] { body.varint(UInt64(index)) } else { body.string(id.rawValue) }
+        }
         body.varint(UInt64(changes.count))
         for change in changes {
             let version = change.version
@@ -122,11 +128,11 @@ public struct SegmentCodec: Sendable {
             body.varint(UInt64(version.schema))
             body.uint64(UInt64(bitPattern: version.timestamp.wallMillis))
             body.uint32(version.timestamp.counter)
-            body.string(version.origin.rawValue)
+            device(version.origin)
             let counters = version.vector.sorted
             body.varint(UInt64(counters.count))
-            for (device, counter) in counters {
-                body.string(device.rawValue)
+            for (member, counter) in counters {
+                device(member)
                 body.varint(counter)
             }
             if let value = version.value { body.string(value) }
@@ -191,12 +197,18 @@ public struct SegmentCodec: Sendable {
     }
 
     /// Reads what `writeChanges` wrote, checking every field.
-    static func readChanges(_ reader: inout BinaryReader, limit: Int) throws(BinaryReader.Failure) -> [Change] {
+    static func readChanges(_ reader: inout BinaryReader, limit: Int, table: [DeviceID]? = nil) throws(BinaryReader.Failure) -> [Change] {
         let count = try reader.varint("change count")
         guard count <= UInt64(limit) else { throw .init(description: "change count \(count) exceeds the segment's size") }
         var changes: [Change] = []
         changes.reserveCapacity(Int(count))
         var known = KnownDevices()
+        func device(_ index: Int) throws(BinaryReader.Failure) -> DeviceID {
+            guard let table else { return try known.read(&reader, index) }
+            let position = try reader.varint("device index")
+            guard position < UInt64(table.count) else { throw .init(description: "change \(index + 1) names device \(position) of a table of \(table.count)") }
+            return table[Int(position)]
+        }
         for index in 0..<Int(count) {
             let kind = try reader.byte("change kind")
             guard kind == Self.putKind || kind == Self.deleteKind else {
@@ -209,12 +221,12 @@ public struct SegmentCodec: Sendable {
             let schema = try reader.varint("schema")
             guard schema >= 1, schema <= UInt64(Int32.max) else { throw .init(description: "change \(index + 1) has an invalid schema version") }
             let timestamp = HLCTimestamp(wallMillis: Int64(bitPattern: try reader.uint64("timestamp")), counter: try reader.uint32("timestamp"))
-            let origin = try known.read(&reader, index)
+            let origin = try device(index)
             let vectorCount = try reader.varint("version vector size")
             guard vectorCount <= 1 << 16 else { throw .init(description: "change \(index + 1) has an oversized version vector") }
             var counters: [DeviceID: UInt64] = [:]
             for _ in 0..<vectorCount {
-                let member = try known.read(&reader, index)
+                let member = try device(index)
                 counters[member] = try reader.varint("counter")
             }
             let vector = VersionVector(counters)
