@@ -46,8 +46,11 @@ extension Synchronizer {
                     next = nil
                     problem = TandemError.corruptSegment(path: path, reason: "does not follow segment \(cursor.seq) of its device (previous-segment hash differs)").description
                 }
-                if next == nil, listing == nil {
-                    // The segments after the cursor may have been folded into a checkpoint and removed.
+                // The segments after the cursor may have been folded into a checkpoint and
+                // removed; listed only when the device's record says it went further (most
+                // syncs find nothing new, and a long log is a long listing).
+                let further = (records[device]?.pushedSeq ?? 0) > cursor.seq || (records[device]?.checkpoint ?? 0) > cursor.seq
+                if next == nil, listing == nil, problem != nil || further {
                     listing = vault.listLog(of: device)
                     switch try takeCheckpoint(vault, device: device, at: cursor, listing: listing!, policies: policies, report: &report) {
                     case .applied(let moved):
@@ -64,7 +67,9 @@ extension Synchronizer {
                     if problem != nil || pushed > cursor.seq {
                         next = try laterSegment(vault, device: device, following: cursor)
                     }
-                    // The device's record says a checkpoint covers the missing seq.
+                    // A checkpoint read past by segments meanwhile is no longer awaited;
+                    // the device's record may name one that covers the missing seq.
+                    if let seq = awaited, seq <= cursor.seq { awaited = nil }
                     if awaited == nil, damagedCheckpoint == nil, let recorded = records[device]?.checkpoint, recorded > cursor.seq { awaited = recorded }
                     func gap(damaged: Bool) -> LogGap {
                         LogGap(device: device, name: records[device]?.name ?? device.rawValue, missing: cursor.seq + 1, pushed: pushed,
