@@ -61,7 +61,7 @@ import Testing
         let entries = try cli.ok("ls")
         let refused = try cli.run(["compact"])
         #expect(refused.status != 0)
-        #expect(refused.stderr.contains("vault format 1 holds no checkpoints") && refused.stderr.contains("tandem compact --upgrade"))
+        #expect(refused.stderr.contains("vault format 1 holds no checkpoints or retired devices") && refused.stderr.contains("tandem compact --upgrade"))
         #expect(refused.stderr.contains("nothing was changed"))
         #expect(cli.files().filter { $0.key.hasPrefix(cli.vault.path) } == before)
         #expect(try cli.ok("ls") == entries)

@@ -286,4 +286,50 @@ import Testing
         #expect(try world.data("b") == ["notes/k": "4", "notes/other": "\"x\""])
         #expect(try world.data("a") == world.data("b"))
     }
+
+    /// A recorded checkpoint that is not there any more (a replica lost it,
+    /// or the vault folder came back from before it) is placed again before
+    /// anything it covers is removed.
+    @Test func segmentsAreNotRemovedOnTheWordOfACheckpointThatIsGone() async throws {
+        let world = try await Self.history()
+        _ = try await Self.compact(world, "a", graceMillis: 3_600_000)
+        let checkpoint = world.vault.checkpointURL(device: try world["a"].info().id, seq: 11, part: 1)
+        try FileManager.default.removeItem(at: checkpoint)
+        world.clocks["a"]!.advance(3_600_001)
+        try await world.sync("a")
+        #expect(FileManager.default.fileExists(atPath: checkpoint.path), "placed again")
+        #expect(try Self.logFiles(world, "a").count == 12, "the segments wait for the new checkpoint's grace")
+        try world.addDevice("c")
+        try await world.sync("c", .accept)
+        #expect(try world.data("c") == world.data("a"))
+    }
+
+    /// The latest checkpoint is damaged and an older one is whole: the
+    /// reader takes the older one and the segments after it, and says so.
+    @Test func anOlderCheckpointStandsInForADamagedLatestOne() async throws {
+        let world = try await Self.history()
+        _ = try await Self.compact(world, "a", graceMillis: 3_600_000)
+        try world.put("a", "notes", "later", "1")
+        try await world.sync("a")
+        _ = try await Self.compact(world, "a", graceMillis: 3_600_000)
+        let latest = world.vault.checkpointURL(device: try world["a"].info().id, seq: 12, part: 1)
+        try Data("not a checkpoint".utf8).write(to: latest)
+        try world.addDevice("c")
+        let report = try await world.sync("c", .accept)
+        #expect(report.checkpointsPulled == 1 && report.segmentsPulled == 1)
+        #expect(report.notices.contains { $0.contains(latest.path) && $0.contains("read the older checkpoint 11") })
+        #expect(try world.data("c") == world.data("a"))
+    }
+
+    /// `compact` on a store that is not its device any more (copied
+    /// elsewhere) is refused until a sync settles what it is.
+    @Test func aCopiedStoreMustSyncBeforeItCompacts() async throws {
+        let world = try await Self.history()
+        let copy = try world.saveCopy("a")
+        let copied = Device(store: try DeviceStore.open(at: copy, clock: world.clocks["a"]!))
+        await #expect(throws: TandemError.self) {
+            try await Synchronizer(device: copied, logger: TestWorld.quiet).compact(graceMillis: 0, dryRun: false, upgrade: false)
+        }
+        #expect(try Self.logFiles(world, "a").count == 11)
+    }
 }

@@ -156,4 +156,35 @@ import Testing
         try await world.sync("new", .accept)
         #expect(try world.data("new") == ["notes/first": "1", "notes/late": "2"])
     }
+
+    /// The retired device pushes once more after its log was removed (it
+    /// had not seen its retirement, and a replica brought its segment
+    /// late): the log is back, and is folded and removed again.
+    @Test func aLogThatComesBackAfterRemovalIsFoldedAgain() async throws {
+        let world = try TestWorld(devices: ["laptop", "old"])
+        try world.put("old", "notes", "first", "1")
+        try await world.sync("old")
+        try await world.sync("laptop", .accept)
+        let oldID = try world["old"].info().id
+        let laptop = synchronizer(world.device("laptop"), grace: 0)
+        _ = try await laptop.retire(oldID)
+        _ = try await laptop.sync(policies: .all(.accept))
+        _ = try await laptop.sync(policies: .all(.accept))
+        #expect(try world.vault.loggingDevices().contains(oldID) == false)
+
+        let record = world.vault.deviceRecordURL(try world["laptop"].info().id)
+        let aside = world.folder.url.appendingPathComponent("record-in-transit")
+        try FileManager.default.moveItem(at: record, to: aside)
+        try world.put("old", "notes", "late", "2")
+        try await world.sync("old")
+        try FileManager.default.moveItem(at: aside, to: record)
+        #expect(try world.vault.loggingDevices().contains(oldID))
+
+        _ = try await laptop.sync(policies: .all(.accept))
+        _ = try await laptop.sync(policies: .all(.accept))
+        #expect(try world.vault.loggingDevices().contains(oldID) == false)
+        try world.addDevice("new")
+        try await world.sync("new", .accept)
+        #expect(try world.data("new") == ["notes/first": "1", "notes/late": "2"])
+    }
 }

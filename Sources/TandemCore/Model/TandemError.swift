@@ -21,6 +21,7 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case vaultFormatTooOld(path: String, format: Int, needed: Int)
     case deviceRetired(device: String, by: String, at: String, unpublished: Int)
     case cannotRetire(reason: String)
+    case syncFirst(reason: String)
     case vaultCorrupt(path: String, reason: String)
     case wrongVault(path: String, expected: String, found: String)
     case corruptSegment(path: String, reason: String)
@@ -92,11 +93,13 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
                 + (unpublished > 0 ? "; this store holds \(unpublished) change\(unpublished == 1 ? "" : "s") it did not publish itself" : "")
                 + ". Run 'tandem device rejoin' to make this store a new device that keeps what it holds, or make the device anew with "
                 + "'tandem device create NAME --vault PATH' (its data comes back from the vault); nothing was written"
+        case .syncFirst(let reason):
+            "\(reason): run 'tandem sync' first, which settles what this store is; nothing was changed"
         case .cannotRetire(let reason):
             "cannot retire: \(reason); nothing was changed"
         case .vaultFormatTooOld(let path, let format, let needed):
-            "\(path): vault format \(format) holds no checkpoints; compacting needs format \(needed), which devices running an older tandem "
-                + "cannot read. Once every device runs this version, run 'tandem compact --upgrade'; nothing was changed"
+            "\(path): vault format \(format) holds no checkpoints or retired devices; this needs format \(needed), which devices running an older "
+                + "tandem cannot read. Once every device runs this version, run 'tandem compact --upgrade'; nothing was changed"
         case .vaultUnsupportedFormat(let path, let format):
             "\(path): vault format \(format) is newer than this tandem understands (format \(VaultFormat.version)); upgrade tandem"
         case .vaultCorrupt(let path, let reason):

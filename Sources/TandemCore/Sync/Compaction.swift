@@ -54,6 +54,15 @@ extension Synchronizer {
         let vault = try reachableVault(info: try store.info())
         let lock = try await device.syncLock()
         defer { withExtendedLifetime(lock) {} }
+        // Only a store that is still its device compacts that device's log.
+        let records = Dictionary(vault.deviceRecords().records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        try refuseIfRetired(records: records)
+        let info = try store.info()
+        if try store.isCopiedHere() { throw .syncFirst(reason: "this store's file is not where it was made (copied or moved)") }
+        if let reason = try foldedPastPush(vault: vault, records: records) { throw .syncFirst(reason: reason) }
+        if vault.segmentExists(device: info.id, seq: info.nextSeq) {
+            throw .syncFirst(reason: "the vault holds segment \(info.nextSeq) of this device, which this store has not recorded")
+        }
         var upgraded = false
         let format = try vault.readDescriptor().format
         if format < VaultFormat.checkpointsSince {
@@ -85,12 +94,19 @@ extension Synchronizer {
         let now = store.clock.nowMillis()
         var latest = try store.ownCheckpoint()
         let since = latest?.seq ?? 0
-        let due = force ? info.pushedSeq > since : info.pushedSeq >= since + UInt64(compactAfterSegments)
+        var due = force ? info.pushedSeq > since : info.pushedSeq >= since + UInt64(compactAfterSegments)
         let removalDue = latest.map { !$0.cleared && (force || now - $0.placedMillis >= graceMillis) } ?? false
         guard due || removalDue else { return report }
         let listing = vault.listLog(of: info.id)
+        // Nothing goes on the word of a checkpoint that does not open whole here (lost by a
+        // replica, damaged, or a vault folder restored from before it): it is placed again first.
+        var previousOpens = true
+        if let recorded = latest {
+            previousOpens = ((try? vault.readCheckpoint(device: info.id, seq: recorded.seq) { _ in }) ?? nil) != nil
+            if !previousOpens, !recorded.cleared { due = true }
+        }
         if due, info.pushedSeq > 0 {
-            let changes = try foldedLog(vault: vault, through: info.pushedSeq, after: latest, listing: listing)
+            let changes = try foldedLog(vault: vault, through: info.pushedSeq, after: previousOpens ? latest : nil, listing: listing)
             let parts = checkpointParts(changes, info: info, created: try store.nextTimestamp())
             report.checkpoint = info.pushedSeq
             report.segmentsFolded = listing.segments.filter { $0 > since && $0 <= info.pushedSeq }.count
@@ -152,21 +168,24 @@ extension Synchronizer {
                            listing: LogListing) throws(TandemError) -> [Change] {
         let me = try store.info().id
         var changes: [Change] = []
-        if let previous, listing.checkpoints[previous.seq] != nil {
-            do {
-                _ = try vault.readCheckpoint(device: me, seq: previous.seq) { part in changes += part.changes }
-            } catch {
-                // The vault view still holds this device's versions; another
-                // origin's that only the damaged checkpoint carried is relayed
-                // again by whichever device holds it.
-                logger.warning("\(error.description); folding the segments and the vault view instead")
-            }
+        if let previous {
+            // The caller checked that it opens whole.
+            _ = try vault.readCheckpoint(device: me, seq: previous.seq) { part in changes += part.changes }
         }
         for segmentSeq in listing.segments where segmentSeq > (previous?.seq ?? 0) && segmentSeq <= seq {
             guard let (segment, _) = try? vault.readSegment(device: me, seq: segmentSeq) else { continue }
             changes += segment.changes
         }
         changes += try store.versions(of: me)
+        if previous == nil {
+            // Without a previous checkpoint that opens, part of what this log carried for
+            // others may be readable nowhere: the versions of the devices it republishes
+            // for (those it retired, and those whose logs are gone) come from the vault view.
+            let logging = Set(try vault.loggingDevices())
+            var others = Set(try store.retirements().map(\.device.id))
+            for cursor in try store.cursors().keys where !logging.contains(cursor) { others.insert(cursor) }
+            for other in others.subtracting([me]) { changes += try store.versions(of: other) }
+        }
         return try store.unsuperseded(Self.frontiers(of: changes))
     }
 
@@ -191,12 +210,17 @@ extension Synchronizer {
     }
 
     /// Places the parts. Parts at that seq from a compaction killed before
-    /// it recorded its checkpoint are this device's own and were never
-    /// recorded: they are removed first (a reader that took some of them
-    /// applied only versions the new checkpoint holds too).
+    /// it recorded its checkpoint are this device's own: whole, they stand
+    /// (every reader sees one checkpoint there); cut short, they are removed
+    /// first (a reader that took some of them applied only versions the new
+    /// checkpoint holds too).
     private func place(_ parts: [CheckpointPart], vault: Vault, listing: LogListing) throws(TandemError) {
         guard let first = parts.first else { return }
         if let stale = listing.checkpoints[first.seq] {
+            // Whole, and this installation's at this very segment: the killed run placed it all; it stands.
+            var header: CheckpointPart?
+            let whole = ((try? vault.readCheckpoint(device: first.device, seq: first.seq) { part in if header == nil { header = part } }) ?? nil) != nil
+            if whole, header?.installation == first.installation, header?.segmentHash == first.segmentHash { return }
             _ = try vault.removeLogFiles(stale.sorted().map { vault.checkpointURL(device: first.device, seq: first.seq, part: $0) })
         }
         try vault.placeCheckpoint(parts)

@@ -128,8 +128,17 @@ extension Synchronizer {
             && FileManager.default.fileExists(atPath: vault.checkpointURL(device: info.id, seq: info.pushedSeq, part: 1).path)
         if !vault.segmentExists(device: info.id, seq: info.pushedSeq) && !checkpointed { return true }
         // A seq that a reader waits at is lost when its file is gone or does
-        // not open; a restatement covers it only while it opens itself.
-        func opens(_ seq: UInt64) -> Bool { ((try? vault.readSegment(device: info.id, seq: seq)) ?? nil) != nil }
+        // not open, and no checkpoint of this device that opens whole covers it
+        // (read only when someone waits); a restatement covers it only while
+        // it opens itself.
+        let own = try store.ownCheckpoint()?.seq ?? 0
+        var checkpointOpens: Bool?
+        func opens(_ seq: UInt64) -> Bool {
+            if ((try? vault.readSegment(device: info.id, seq: seq)) ?? nil) != nil { return true }
+            guard seq <= own else { return false }
+            if checkpointOpens == nil { checkpointOpens = ((try? vault.readCheckpoint(device: info.id, seq: own) { _ in }) ?? nil) != nil }
+            return checkpointOpens ?? false
+        }
         let restated = try store.restatedSeq()
         return records.values.contains { record in
             guard record.id != info.id, let waiting = record.waiting?[info.id.rawValue], waiting <= info.pushedSeq else { return false }

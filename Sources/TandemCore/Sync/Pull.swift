@@ -64,7 +64,9 @@ extension Synchronizer {
                 }
                 if next == nil {
                     let pushed = records[device]?.pushedSeq ?? 0
-                    if problem != nil || pushed > cursor.seq {
+                    // A restatement holds only its device's own versions: not taken over an
+                    // awaited checkpoint, which may also carry versions it republished for others.
+                    if problem != nil || pushed > cursor.seq, awaited == nil {
                         next = try laterSegment(vault, device: device, following: cursor)
                     }
                     // A checkpoint read past by segments meanwhile is no longer awaited;
@@ -132,34 +134,50 @@ extension Synchronizer {
         case damaged(SyncProblem)
     }
 
-    /// Applies `device`'s latest checkpoint when it covers more than the
-    /// cursor: its parts one by one (each its own transaction, since any
+    /// Applies `device`'s latest checkpoint that opens whole and covers more
+    /// than the cursor: its parts one by one (each its own transaction, since any
     /// version of it may be applied early), the cursor moved with the last.
     /// A part missing leaves the cursor where it was; a damaged checkpoint
     /// is reported by path, and the reader goes on with segments.
     func takeCheckpoint(_ vault: Vault, device: DeviceID, at cursor: Cursor, listing: LogListing, policies: PolicyMap,
                         report: inout SyncReport) throws(TandemError) -> CheckpointOutcome {
-        guard let seq = listing.latestCheckpoint, seq > cursor.seq else { return .none }
-        var fresh = 0, applied = 0
-        let moved: Cursor?
-        do {
-            moved = try vault.readCheckpoint(device: device, seq: seq) { part throws(TandemError) in
-                let last = part.part == part.parts
-                let counts = try store.apply(part.changes, of: device, after: cursor.seq,
-                                             moveTo: last ? Cursor(seq: part.seq, hash: part.segmentHash) : nil, policies: policies)
-                fresh += counts.new
-                applied += counts.applied
+        // The latest first; an older one that opens whole still saves reading what it covers.
+        let candidates = listing.checkpoints.keys.filter { $0 > cursor.seq }.sorted(by: >)
+        guard let latest = candidates.first else { return .none }
+        var outcome = CheckpointOutcome.none
+        for seq in candidates {
+            var fresh = 0, applied = 0
+            let moved: Cursor?
+            do {
+                moved = try vault.readCheckpoint(device: device, seq: seq) { part throws(TandemError) in
+                    let last = part.part == part.parts
+                    let counts = try store.apply(part.changes, of: device, after: cursor.seq,
+                                                 moveTo: last ? Cursor(seq: part.seq, hash: part.segmentHash) : nil, policies: policies)
+                    fresh += counts.new
+                    applied += counts.applied
+                }
+            } catch {
+                guard case .corruptCheckpoint(let path, _) = error else { throw error }
+                if case .none = outcome { outcome = .damaged(SyncProblem(path: path, message: error.description)) }
+                continue
             }
-        } catch {
-            guard case .corruptCheckpoint(let path, _) = error else { throw error }
-            return .damaged(SyncProblem(path: path, message: error.description))
+            report.changesPulled += fresh
+            report.applied += applied
+            guard let moved else {
+                if case .none = outcome { outcome = .notArrived(latest) }
+                continue
+            }
+            report.checkpointsPulled += 1
+            logger.debug("applied checkpoint \(seq) of \(device): \(fresh) new changes")
+            if case .damaged(let problem) = outcome {
+                let note = "\(problem.message); read the older checkpoint \(seq) instead"
+                report.notices.append(note)
+                logger.warning("\(note)")
+                try store.log(note, level: "warning")
+            }
+            return .applied(moved)
         }
-        report.changesPulled += fresh
-        report.applied += applied
-        guard let moved else { return .notArrived(seq) }
-        report.checkpointsPulled += 1
-        logger.debug("applied checkpoint \(seq) of \(device): \(fresh) new changes")
-        return .applied(moved)
+        return outcome
     }
 
     /// When `device`'s log in the vault went back below this device's cursor

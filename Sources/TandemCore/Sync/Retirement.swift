@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Logging
 
@@ -44,6 +47,10 @@ extension Synchronizer {
         let vault = try reachableVault(info: info)
         let lock = try await self.device.syncLock()
         defer { withExtendedLifetime(lock) {} }
+        let format = try vault.readDescriptor().format
+        guard format >= VaultFormat.checkpointsSince else {
+            throw .vaultFormatTooOld(path: vault.descriptorURL.path, format: format, needed: VaultFormat.checkpointsSince)
+        }
         let records = Dictionary(vault.deviceRecords().records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         guard let record = records[device] else {
             throw .cannotRetire(reason: "no device \(device) has a record in the vault")
@@ -96,6 +103,13 @@ extension Synchronizer {
     /// retirement yet) is folded again before anything is removed.
     func foldRetired(vault: Vault, policies: PolicyMap, report: inout SyncReport) throws(TandemError) {
         var retirements = try store.retirements()
+        // A removed log that is back (the retired device pushed before it saw its
+        // retirement, and a replica delivered that late) is folded and removed again.
+        let logging = Set(try vault.loggingDevices())
+        for index in retirements.indices where retirements[index].removed && logging.contains(retirements[index].device.id) {
+            retirements[index].removed = false
+            try store.saveRetirements(retirements)
+        }
         guard retirements.contains(where: { !$0.removed }) else { return }
         let cursors = try store.cursors()
         let now = store.clock.nowMillis()
@@ -104,7 +118,8 @@ extension Synchronizer {
             let listing = vault.listLog(of: id)
             let read = cursors[id]?.seq ?? 0
             if read > retirements[index].foldedSeq {
-                let changes = try store.unsuperseded(Self.frontiers(of: carried(by: id, in: vault, listing: listing, after: retirements[index].foldedSeq, through: read)))
+                guard let carried = try carried(by: id, in: vault, listing: listing, after: retirements[index].foldedSeq, through: read) else { continue }
+                let changes = try store.unsuperseded(Self.frontiers(of: carried))
                 if !changes.isEmpty {
                     try publish(changes, restating: false, vault: vault, policies: policies, report: &report)
                     logger.info("republished \(changes.count) versions of retired device \(id)")
@@ -121,7 +136,8 @@ extension Synchronizer {
             let files = listing.segments.map { vault.segmentURL(device: id, seq: $0) }
                 + listing.checkpoints.flatMap { seq, parts in parts.map { vault.checkpointURL(device: id, seq: seq, part: $0) } }
             let removed = try vault.removeLogFiles(files + [vault.deviceRecordURL(id)])
-            try? FileManager.default.removeItem(at: vault.logFolder(of: id))
+            // rmdir, not a recursive removal: a segment that arrived since the listing keeps the folder, and is folded next time.
+            _ = rmdir(vault.logFolder(of: id).path)
             retirements[index].removed = true
             try store.saveRetirements(retirements)
             let note = "removed the log and record of retired device \(Escaped.text(retirements[index].device.name)) (\(id)): \(removed.count) files; "
@@ -133,16 +149,17 @@ extension Synchronizer {
 
     /// The versions `device`'s log carried from after seq `after` through
     /// `through` (its latest checkpoint within that range, then the
-    /// segments after it), and its versions this device's vault view holds.
-    private func carried(by device: DeviceID, in vault: Vault, listing: LogListing, after: UInt64, through: UInt64) throws(TandemError) -> [Change] {
-        // Its own versions that this device's vault view holds cover what a damaged file of its log held.
+    /// segments after it), and its versions this device's vault view holds;
+    /// nil while that checkpoint does not open whole.
+    private func carried(by device: DeviceID, in vault: Vault, listing: LogListing, after: UInt64, through: UInt64) throws(TandemError) -> [Change]? {
         var changes = try store.versions(of: device)
         let checkpoint = listing.checkpoints.keys.filter { $0 > after && $0 <= through }.max()
         if let checkpoint {
-            do {
-                _ = try vault.readCheckpoint(device: device, seq: checkpoint) { part in changes += part.changes }
-            } catch {
-                logger.warning("\(error.description); republishing the versions of \(device) this device holds instead")
+            // Folded only from a checkpoint that opens whole: what it carried for other
+            // devices is in no other file, and the log goes once it is folded.
+            guard ((try? vault.readCheckpoint(device: device, seq: checkpoint) { part in changes += part.changes }) ?? nil) != nil else {
+                logger.warning("checkpoint \(checkpoint) of retired device \(device) does not open whole here; its log is folded once it does")
+                return nil
             }
         }
         for seq in listing.segments where seq > max(after, checkpoint ?? 0) && seq <= through {

@@ -65,8 +65,11 @@ public struct Synchronizer: Sendable {
             try publish(changes, restating: true, vault: vault, policies: policies, report: &report)
             report.restated = changes.count
         }
-        try retireReplaced(records: records, gaps: report.gaps)
-        try foldRetired(vault: vault, policies: policies, report: &report)
+        // Retirement removes files a format-2 build would read as lost: only in vaults of format 3.
+        if try vault.readDescriptor().format >= VaultFormat.checkpointsSince {
+            try retireReplaced(records: records, gaps: report.gaps)
+            try foldRetired(vault: vault, policies: policies, report: &report)
+        }
         let handled = try await runHandlers(handlers, policies: policies, report: &report)
         if handled {
             do {
