@@ -23,6 +23,17 @@ import Testing
         return result
     }
 
+    /// old writes and pushes while laptop's record (which retired it) has not
+    /// reached it yet, as through a replica still copying.
+    private func lateWrite(_ world: TestWorld) async throws {
+        let record = world.vault.deviceRecordURL(try world["laptop"].info().id)
+        let aside = world.folder.url.appendingPathComponent("record-in-transit")
+        try FileManager.default.moveItem(at: record, to: aside)
+        try world.put("old", "notes", "late", "2")
+        try await world.sync("old")
+        try FileManager.default.moveItem(at: aside, to: record)
+    }
+
     /// What a sync that must be refused says.
     private func refusal(_ synchronizer: Synchronizer) async throws -> String {
         do {
@@ -142,12 +153,7 @@ import Testing
         _ = try await laptop.sync(policies: .all(.accept))
 
         // old does not see laptop's record yet, and pushes.
-        let record = world.vault.deviceRecordURL(try world["laptop"].info().id)
-        let aside = world.folder.url.appendingPathComponent("record-in-transit")
-        try FileManager.default.moveItem(at: record, to: aside)
-        try world.put("old", "notes", "late", "2")
-        try await world.sync("old")
-        try FileManager.default.moveItem(at: aside, to: record)
+        try await lateWrite(world)
 
         _ = try await laptop.sync(policies: .all(.accept))
         _ = try await laptop.sync(policies: .all(.accept))
@@ -172,12 +178,7 @@ import Testing
         _ = try await laptop.sync(policies: .all(.accept))
         #expect(try world.vault.loggingDevices().contains(oldID) == false)
 
-        let record = world.vault.deviceRecordURL(try world["laptop"].info().id)
-        let aside = world.folder.url.appendingPathComponent("record-in-transit")
-        try FileManager.default.moveItem(at: record, to: aside)
-        try world.put("old", "notes", "late", "2")
-        try await world.sync("old")
-        try FileManager.default.moveItem(at: aside, to: record)
+        try await lateWrite(world)
         #expect(try world.vault.loggingDevices().contains(oldID))
 
         _ = try await laptop.sync(policies: .all(.accept))
