@@ -81,7 +81,17 @@ public struct VersionVector: Hashable, Sendable, ExpressibleByDictionaryLiteral 
     /// Compact text form `id:n,id:n` (sorted), used in the store.
     public var compactText: String {
         if counters.count == 1, let (device, counter) = counters.first { return "\(device.rawValue):\(counter)" }
-        return sorted.map { "\($0.device.rawValue):\($0.counter)" }.joined(separator: ",")
+        // One string grown in place: after many reinstalls a vector has twenty
+        // entries, and every stored version writes one or two of these.
+        var text = ""
+        text.reserveCapacity(counters.count * 24)
+        for (index, entry) in counters.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { text.append(",") }
+            text.append(entry.key.rawValue)
+            text.append(":")
+            text.append(String(entry.value))
+        }
+        return text
     }
 
     /// Parses ``compactText``; nil when it is not of that form.
