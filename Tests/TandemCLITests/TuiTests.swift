@@ -60,8 +60,9 @@ struct TuiTests {
         tui.waitFor("refuse: friends/bob")
         try tui.press("3")
         tui.waitFor("laptop — this device")
-        #expect(tui.screen.contains("m keeps laptop's value everywhere"))
-        #expect(tui.screen.contains("t takes tablet's, ") && tui.screen.contains(" ago · e merges all in $EDITOR"), "\(tui.screen)")
+        // Waited for, not read at once: a capture may catch a frame half drawn on a busy machine.
+        tui.waitFor("m keeps laptop's value everywhere")
+        tui.waitUntil("the conflict's keys naming tablet") { $0.contains("t takes tablet's, ") && $0.contains(" ago · e merges all in $EDITOR") }
         try tui.press("m")
         tui.waitFor("resolved settings/theme")
         try tui.press("s")
