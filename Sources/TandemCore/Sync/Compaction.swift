@@ -102,7 +102,7 @@ extension Synchronizer {
         // replica, damaged, or a vault folder restored from before it): it is placed again first.
         var previousOpens = true
         if let recorded = latest {
-            previousOpens = ((try? vault.readCheckpoint(device: info.id, seq: recorded.seq) { _ in }) ?? nil) != nil
+            previousOpens = vault.checkpointOpens(device: info.id, seq: recorded.seq)
             if !previousOpens, !recorded.cleared { due = true }
         }
         if due, info.pushedSeq > 0 {

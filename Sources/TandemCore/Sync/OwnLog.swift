@@ -123,20 +123,20 @@ extension Synchronizer {
     func ownHistoryLost(vault: Vault, records: [DeviceID: DeviceRecord]) throws(TandemError) -> Bool {
         let info = try store.info()
         guard info.pushedSeq > 0 else { return false }
+        let own = try store.ownCheckpoint()?.seq ?? 0
         // A checkpoint at the last pushed seq stands for the segment it covers.
-        let checkpointed = try store.ownCheckpoint()?.seq == info.pushedSeq
+        let checkpointed = own == info.pushedSeq
             && FileManager.default.fileExists(atPath: vault.checkpointURL(device: info.id, seq: info.pushedSeq, part: 1).path)
         if !vault.segmentExists(device: info.id, seq: info.pushedSeq) && !checkpointed { return true }
         // A seq that a reader waits at is lost when its file is gone or does
         // not open, and no checkpoint of this device that opens whole covers it
         // (read only when someone waits); a restatement covers it only while
         // it opens itself.
-        let own = try store.ownCheckpoint()?.seq ?? 0
         var checkpointOpens: Bool?
         func opens(_ seq: UInt64) -> Bool {
             if ((try? vault.readSegment(device: info.id, seq: seq)) ?? nil) != nil { return true }
             guard seq <= own else { return false }
-            if checkpointOpens == nil { checkpointOpens = ((try? vault.readCheckpoint(device: info.id, seq: own) { _ in }) ?? nil) != nil }
+            if checkpointOpens == nil { checkpointOpens = vault.checkpointOpens(device: info.id, seq: own) }
             return checkpointOpens ?? false
         }
         let restated = try store.restatedSeq()

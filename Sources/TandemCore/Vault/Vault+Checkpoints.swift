@@ -75,6 +75,12 @@ extension Vault {
         return Cursor(seq: seq, hash: first.segmentHash)
     }
 
+    /// True when `device`'s checkpoint at `seq` is here whole and every part
+    /// opens: what a device checks before it trusts one in place of segments.
+    public func checkpointOpens(device: DeviceID, seq: UInt64) -> Bool {
+        ((try? readCheckpoint(device: device, seq: seq) { _ in }) ?? nil) != nil
+    }
+
     /// Places a checkpoint's parts, the last one first: a reader that finds
     /// part 1 finds every part its writer placed (it may still wait for a
     /// replica to bring the others). Never replaces a file.
