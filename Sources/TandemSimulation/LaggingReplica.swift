@@ -14,10 +14,17 @@ final class LaggingReplica: @unchecked Sendable {
     let replica: URL
     /// Each path's content when both sides last agreed on it.
     private var agreed: [String: Data] = [:]
+    /// When each pending difference was first seen, by the scenario's clock.
+    private var pendingSince: [String: Int64] = [:]
+    /// The longest a difference stays pending: each is delivered by then at
+    /// the latest, as a replication engine that is online catches up within
+    /// a bound (the tombstone grace must exceed it).
+    let maxLagMillis: Int64
 
-    init(of vault: URL, at replica: URL) throws {
+    init(of vault: URL, at replica: URL, maxLagMillis: Int64 = .max) throws {
         self.vault = vault
         self.replica = replica
+        self.maxLagMillis = maxLagMillis
         try FileManager.default.createDirectory(at: replica, withIntermediateDirectories: true)
         // The folders a new vault has, as the replica's first scan would bring them.
         for name in try FileManager.default.contentsOfDirectory(atPath: vault.path) {
@@ -32,17 +39,18 @@ final class LaggingReplica: @unchecked Sendable {
     /// Brings over every pending difference.
     func deliverAll() {
         var none: SeededGenerator?
-        deliver(chance: 1, random: &none)
+        deliver(chance: 1, now: .max, random: &none)
     }
 
-    /// Brings over each pending difference with probability `chance`, in random order.
-    func deliver(chance: Double, using random: inout SeededGenerator) {
+    /// Brings over each pending difference with probability `chance`, in
+    /// random order, and every one pending for `maxLagMillis` by `now`.
+    func deliver(chance: Double, now: Int64, using random: inout SeededGenerator) {
         var some: SeededGenerator? = random
-        deliver(chance: chance, random: &some)
+        deliver(chance: chance, now: now, random: &some)
         random = some!
     }
 
-    private func deliver(chance: Double, random: inout SeededGenerator?) {
+    private func deliver(chance: Double, now: Int64, random: inout SeededGenerator?) {
         let vaultFiles = Self.files(in: vault)
         let replicaFiles = Self.files(in: replica)
         var pending: [(path: String, toReplica: Bool)] = []
@@ -50,16 +58,20 @@ final class LaggingReplica: @unchecked Sendable {
             let (inVault, inReplica) = (vaultFiles[path], replicaFiles[path])
             if inVault == inReplica {
                 agreed[path] = inVault
+                pendingSince[path] = nil
                 continue
             }
+            if pendingSince[path] == nil { pendingSince[path] = now }
             // The side that differs from what both agreed on changed it; the vault wins when both did.
             pending.append((path, inVault != agreed[path]))
         }
         if random != nil { pending.shuffle(using: &random!) }
         for item in pending {
-            if chance < 1, random != nil, Double.random(in: 0..<1, using: &random!) >= chance { continue }
+            let overdue = now >= (pendingSince[item.path] ?? now) &+ maxLagMillis
+            if !overdue, chance < 1, random != nil, Double.random(in: 0..<1, using: &random!) >= chance { continue }
             let (from, to) = item.toReplica ? (vault, replica) : (replica, vault)
             agreed[item.path] = Self.copy(item.path, from: from, to: to)
+            pendingSince[item.path] = nil
         }
     }
 

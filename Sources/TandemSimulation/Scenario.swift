@@ -36,6 +36,8 @@ public struct ScenarioConfiguration: Sendable, Equatable {
     /// file created, replaced or removed late and in random order (a
     /// synced folder on another machine), and delivers its own files the same way.
     public var laggingReplica: Bool
+    /// The policies a scripted sync picks from, at random.
+    public var syncPolicies: [SyncPolicy] = [.review, .accept, .handlers]
     public var contexts: [String]
     public var keysPerContext: Int
 
@@ -79,6 +81,8 @@ public struct ScenarioReport: Sendable, Equatable {
     /// Stores refused as a retired device's, which rejoined as new devices.
     public var rejoins = 0
     public var checkpoints = 0
+    /// Deletions left out of checkpoints once every device had them.
+    public var tombstonesCollected = 0
     public var converged = false
     /// Why the scenario is not a success: devices that differ, writes lost.
     public var failures: [String] = []
@@ -131,7 +135,8 @@ public final class Scenario: @unchecked Sendable {
         let descriptor = try Vault.create(at: vault.root, owner: "simulation", protection: .none).descriptor
         vaultRoot = vault.root
         if configuration.laggingReplica {
-            replica = try LaggingReplica(of: vault.root, at: folder.appendingPathComponent("replica", isDirectory: true))
+            replica = try LaggingReplica(of: vault.root, at: folder.appendingPathComponent("replica", isDirectory: true),
+                                         maxLagMillis: Self.replicaMaxLagMillis)
         }
         for index in 0..<configuration.devices {
             let skew = Int64.random(in: -3_600_000...3_600_000, using: &random)
@@ -152,7 +157,7 @@ public final class Scenario: @unchecked Sendable {
         let started = ContinuousClock.now
         for _ in 0..<configuration.steps {
             clock.advance(by: Int64.random(in: 1...5_000, using: &random))
-            replica?.deliver(chance: 0.3, using: &random)
+            replica?.deliver(chance: 0.3, now: clock.now, using: &random)
             try await step()
         }
         try await settle()
@@ -237,7 +242,7 @@ public final class Scenario: @unchecked Sendable {
         case ..<0.55:
             try decide(device)
         default:
-            try await sync(device, policy: pick([SyncPolicy.review, .accept, .handlers]))
+            try await sync(device, policy: pick(configuration.syncPolicies))
         }
     }
 
@@ -276,6 +281,7 @@ public final class Scenario: @unchecked Sendable {
         report.syncs += 1
         report.conflictsSeen = max(report.conflictsSeen, result.conflicts)
         if result.compaction?.checkpoint != nil { report.checkpoints += 1 }
+        report.tombstonesCollected += result.compaction?.tombstonesCollected ?? 0
         // Through a lagging replica a log has holes for a while: the files after them came first.
         let problems = replica == nil ? result.problems : result.problems.filter { FileManager.default.fileExists(atPath: $0.path) }
         guard problems.isEmpty else {
@@ -298,12 +304,20 @@ public final class Scenario: @unchecked Sendable {
         }
     }
 
-    /// A sync of `device`; with compaction on, it folds its log after a few segments.
+    /// The lagging replica delivers every file within this, by the scenario's
+    /// clock; the tombstone grace is longer, as it must be (VaultFormat,
+    /// "Collected tombstones").
+    static let replicaMaxLagMillis: Int64 = 6_000
+    static let tombstoneGraceMillis: Int64 = 8_000
+
+    /// A sync of `device`; with compaction on, it folds its log after a few
+    /// segments and collects tombstones after a short grace.
     private func synchronizer(_ device: SimulatedDevice) -> Synchronizer {
         var synchronizer = Synchronizer(device: Device(store: device.store), logger: logger)
         if configuration.compactionRate > 0 {
             synchronizer.compactAfterSegments = 4
             synchronizer.compactionGraceMillis = 10_000
+            synchronizer.tombstoneGraceMillis = Self.tombstoneGraceMillis
         }
         return synchronizer
     }
@@ -314,6 +328,7 @@ public final class Scenario: @unchecked Sendable {
         do {
             let result = try await synchronizer(device).compact(graceMillis: grace, dryRun: false, upgrade: false)
             if result.checkpoint != nil { report.checkpoints += 1 }
+            report.tombstonesCollected += result.tombstonesCollected
         } catch TandemError.syncFirst, TandemError.deviceRetired {
             // A store put back from a copy: compact says to sync first, and the next sync settles it.
         }
@@ -412,7 +427,17 @@ public final class Scenario: @unchecked Sendable {
             let versions = writes.map(\.version)
             let parts = path.split(separator: "/", maxSplits: 1).map(String.init)
             let vault = try devices[0].store.entry(context: parts[0], key: parts[1])?.vault ?? []
-            let lost = versions.filter { version in !vault.contains(where: { $0.vector.includes(version.vector) }) }
+            // A deletion every device had may be gone from the vault view with its entry
+            // (collected), and so may the writes it deleted.
+            let lost = versions.filter { version in
+                if vault.contains(where: { $0.vector.includes(version.vector) }) { return false }
+                return !(vault.isEmpty && versions.contains { $0.isDeletion && $0.vector.includes(version.vector) })
+            }
+            for back in vault {
+                if let deletion = versions.first(where: { $0.isDeletion && $0.vector != back.vector && $0.vector.includes(back.vector) }) {
+                    report.failures.append("\(path): version [\(back.vector.compactText)] is back after deletion [\(deletion.vector.compactText)]")
+                }
+            }
             for version in lost {
                 report.failures.append("write \(version.versionID) of \(path) (\(version.value ?? "deleted") [\(version.vector.compactText)]) is lost")
             }

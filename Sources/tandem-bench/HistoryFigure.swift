@@ -13,7 +13,9 @@ extension Bench {
 
     static func historyFigure() async throws {
         let folder = scratch("history")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        // TANDEM_BENCH_KEEP=1 leaves the vaults and stores for a closer look (a profiler on one restore, say).
+        let keep = ProcessInfo.processInfo.environment["TANDEM_BENCH_KEEP"] != nil
+        defer { if keep { print("  kept in \(folder.path)") } else { try? FileManager.default.removeItem(at: folder) } }
         let vaultURL = folder.appendingPathComponent("vault")
         let descriptor = try Vault.create(at: vaultURL, owner: "bench", protection: .none).descriptor
         let vault = Vault(root: vaultURL)

@@ -11,26 +11,31 @@ struct CompactCommand: AsyncParsableCommand {
             that was away, reads it instead of every segment. Each sync does this by itself once 100 segments \
             were pushed since the last checkpoint. Covered segments stay for --grace seconds (an hour) after their \
             checkpoint was placed, so a synced folder that delivers files late has time to bring the checkpoint first; \
-            --grace 0 removes them at once. A vault made before checkpoints existed (format 2) is upgraded only with \
-            --upgrade: devices running an older tandem can no longer sync with it.
+            --grace 0 removes them at once. A deletion leaves the checkpoints once every device has it and \
+            --tombstone-grace has passed (7 days). A vault of an earlier format is upgraded only with --upgrade: \
+            devices running an older tandem can no longer sync with it.
 
             Examples: tandem compact --dry-run; tandem compact --grace 0 --json
             """)
 
     @Option(help: "Seconds: covered segments stay this long after their checkpoint was placed.") var grace = 3600
+    @Option(help: "Seconds: a deletion every device has stays in checkpoints this long before it is left out.")
+    var tombstoneGrace = Int(Synchronizer.defaultTombstoneGraceMillis / 1000)
     @Flag(help: "Say what would be written and removed, change nothing.") var dryRun = false
-    @Flag(help: "Upgrade a format-2 vault to format 3, which holds checkpoints.") var upgrade = false
+    @Flag(help: "Upgrade a vault of an earlier format to format \(VaultFormat.version), which holds checkpoints.") var upgrade = false
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard grace >= 0 else { throw ValidationError("--grace is a number of seconds, 0 or more") }
+        guard tombstoneGrace >= 0 else { throw ValidationError("--tombstone-grace is a number of seconds, 0 or more") }
     }
 
     func run() async throws {
         let device = try global.openUnlockedDevice()
-        let report = try await Synchronizer(device: device, logger: global.logger())
-            .compact(graceMillis: Int64(grace) * 1000, dryRun: dryRun, upgrade: upgrade)
+        var synchronizer = Synchronizer(device: device, logger: global.logger())
+        synchronizer.tombstoneGraceMillis = Int64(tombstoneGrace) * 1000
+        let report = try await synchronizer.compact(graceMillis: Int64(grace) * 1000, dryRun: dryRun, upgrade: upgrade)
         if output.json {
             Output.json(.object([
                 ("dryRun", .bool(report.dryRun)), ("upgraded", .bool(report.upgraded)),
@@ -39,6 +44,8 @@ struct CompactCommand: AsyncParsableCommand {
                 ("files", .number(String(report.files))), ("removed", .array(report.removed.map(JSONValue.string))),
                 ("bytesRemoved", .number(String(report.removedBytes))), ("kept", .number(String(report.kept))),
                 ("removableAt", report.removableAtMillis.map { .string(Self.time($0)) } ?? .null),
+                ("tombstonesCollected", .number(String(report.tombstonesCollected))),
+                ("tombstonesWaiting", .number(String(report.tombstonesWaiting))),
             ]))
             return
         }
@@ -52,6 +59,12 @@ struct CompactCommand: AsyncParsableCommand {
         }
         if !report.removed.isEmpty {
             Output.line("\(would ? "would remove" : "removed") \(report.removed.count) covered files (\(ByteCount.text(report.removedBytes)))")
+        }
+        if report.tombstonesCollected > 0 {
+            Output.line("\(would ? "would leave" : "left") out \(report.tombstonesCollected) deletions every device has")
+        }
+        if report.tombstonesWaiting > 0 {
+            Output.line("\(report.tombstonesWaiting) deletions wait for every device and the tombstone grace (--tombstone-grace \(tombstoneGrace))")
         }
         if report.kept > 0, let at = report.removableAtMillis {
             Output.line("\(would ? "would keep" : "kept") \(report.kept) covered files until \(Self.time(at)) (--grace \(grace))")

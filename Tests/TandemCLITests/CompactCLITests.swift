@@ -44,6 +44,45 @@ import Testing
         #expect(try cli.run(["check", "--device", "tablet"]).status == 0)
     }
 
+    /// A deletion every device has leaves the checkpoints; the phone's store,
+    /// put back with `cp -a` from a copy made while the entry was live,
+    /// reads the vault again and ends with the entry deleted too.
+    @Test func aDeletionLeavesTheCheckpointsAndAStoreFromBeforeItStillDeletesTheEntry() throws {
+        let cli = CLI()
+        try history(cli)
+        let phone = cli.home.appendingPathComponent("devices/phone")
+        let backup = cli.root.appendingPathComponent("phone-backup")
+        #expect(try cli.runScript("cp -a '\(phone.path)' '\(backup.path)'").status == 0)
+        try cli.ok("rm", "--device", "laptop", "notes", "k2", "--sync")
+        try cli.ok("sync", "--device", "phone", "--policy", "accept")
+        var collected = 0
+        for round in 1...3 {
+            try cli.ok("put", "--device", "laptop", "notes", "r\(round)", "1", "--sync")
+            try cli.ok("sync", "--device", "phone", "--policy", "accept")
+            let json = try #require(try cli.json("compact", "--device", "laptop", "--grace", "0", "--tombstone-grace", "0") as? [String: Any])
+            collected += json["tombstonesCollected"] as? Int ?? 0
+        }
+        #expect(collected == 1)
+        try cli.ok("device", "create", "tablet", "--vault", cli.vault.path, "--remember-key")
+        try cli.ok("sync", "--device", "tablet", "--policy", "accept")
+        #expect(try !cli.ok("ls", "--device", "tablet").contains("k2"))
+
+        #expect(try cli.runScript("rm -rf '\(phone.path)' && cp -a '\(backup.path)' '\(phone.path)'").status == 0)
+        #expect(try cli.ok("get", "--device", "phone", "notes", "k2").contains("\"v\": 2"))
+        let sync = try cli.run(["sync", "--device", "phone", "--policy", "review"])
+        #expect(sync.status == 0, "\(sync.stderr)")
+        #expect(sync.stderr.contains("read the whole vault again") && sync.stderr.contains("notes/k2"), "\(sync.stderr)")
+        #expect(try cli.ok("ls", "--device", "phone", "--state", "incoming").contains("k2"))
+        try cli.ok("accept", "--device", "phone", "--all", "--context", "notes")
+        #expect(try cli.run(["get", "--device", "phone", "notes", "k2"]).status != 0)
+        try cli.ok("sync", "--device", "phone", "--policy", "accept")
+        // The phone lists the entry as deleted, as every device that had the deletion does; what is live is the same.
+        let phoneList = try cli.ok("ls", "--device", "phone"), tabletList = try cli.ok("ls", "--device", "tablet")
+        #expect(phoneList.contains("notes/k2  in-sync   (deleted)"))
+        #expect(phoneList.split(separator: "\n").filter { !$0.contains("(deleted)") } == tabletList.split(separator: "\n"),
+                "phone:\n\(phoneList)tablet:\n\(tabletList)")
+    }
+
     private var fixture: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("TandemCoreTests/Fixtures/vault-format-1")
@@ -67,9 +106,9 @@ import Testing
         #expect(try cli.ok("ls") == entries)
 
         let upgraded = try cli.ok("compact", "--upgrade", "--grace", "0")
-        #expect(upgraded.contains("upgraded the vault to format 3"))
+        #expect(upgraded.contains("upgraded the vault to format 4"))
         let descriptor = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: cli.vault.appendingPathComponent("vault.json"))) as? [String: Any])
-        #expect(descriptor["format"] as? Int == 3)
+        #expect(descriptor["format"] as? Int == 4)
         // The fixture's own devices' logs still read, beside this device's checkpoint.
         try cli.ok("device", "create", "late", "--vault", cli.vault.path, "--owner", "alice@example.com", "--encryption", "none")
         try cli.ok("sync", "--device", "late", "--policy", "accept")
@@ -86,12 +125,12 @@ import Testing
         try cli.ok("put", "notes", "k", "1", "--sync")
         let descriptorURL = cli.vault.appendingPathComponent("vault.json")
         let text = try String(contentsOf: descriptorURL, encoding: .utf8)
-        try text.replacingOccurrences(of: "\"format\" : 3", with: "\"format\" : 4").write(to: descriptorURL, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"format\" : 4", with: "\"format\" : 5").write(to: descriptorURL, atomically: true, encoding: .utf8)
         let before = cli.files()
         for arguments in [["sync"], ["put", "notes", "k", "2", "--sync"], ["compact", "--grace", "0"]] {
             let result = try cli.run(arguments)
             #expect(result.status != 0, "tandem \(arguments.joined(separator: " "))")
-            #expect(result.stderr.contains("vault format 4 is newer than this tandem understands (format 3); upgrade tandem"), "\(result.stderr)")
+            #expect(result.stderr.contains("vault format 5 is newer than this tandem understands (format 4); upgrade tandem"), "\(result.stderr)")
         }
         let after = cli.files()
         // put --sync wrote its entry to the store before the sync was refused; the vault is untouched.

@@ -72,6 +72,24 @@ import TandemSimulation
         }
         #expect(placed >= 5)
     }
+
+    /// Longer scenarios also leave deletions out of checkpoints once every
+    /// device has them: the property above then covers collected tombstones too.
+    @Test func longerScenariosCollectTombstones() async throws {
+        var collected = 0
+        for seed in UInt64(1)...8 {
+            let folder = TemporaryFolder()
+            // Mostly `accept`: a deletion waiting for a person holds its tombstone back, rightly.
+            var configuration = ScenarioConfiguration(devices: 3, steps: 300, seed: seed, offlineRate: 0.01, conflictRate: 0.05,
+                                                      reinstallRate: 0, storeCopyRate: 0.03, storeRestoreRate: 0.02,
+                                                      compactionRate: 0.1, laggingReplica: true, keysPerContext: 30)
+            configuration.syncPolicies = [.accept, .accept, .accept, .review]
+            let report = try await Scenario(configuration, folder: folder.url).run()
+            #expect(report.converged, "seed \(seed): \(report.failures.joined(separator: "; "))")
+            collected += report.tombstonesCollected
+        }
+        #expect(collected > 0, "no scenario collected a tombstone")
+    }
 }
 
 /// A counting semaphore for async code.

@@ -273,6 +273,11 @@ extension DeviceStore {
         try read { db in try Self.relayed(db)[device.rawValue] }
     }
 
+    /// The devices whose logs this device looked at to relay them.
+    func relayedDevices() throws(TandemError) -> [String] {
+        try read { db in try Self.relayed(db).keys.sorted() }
+    }
+
     func noteRelayed(_ device: DeviceID, at seq: UInt64) throws(TandemError) {
         try writeTransaction { db in
             var relayed = try Self.relayed(db)

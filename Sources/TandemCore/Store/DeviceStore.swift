@@ -337,6 +337,19 @@ enum StoreMeta: String, CaseIterable {
     /// JSON: the devices this device retired, and how far it has folded
     /// each one's log into its own.
     case retired
+    /// `<device id> <seq> <millis>`: the tombstones this device's log
+    /// carried up to seq wait to be left out of its checkpoints since
+    /// millis (this device's clock); the deletions are in `tombstone_candidate`.
+    case tombstoneGate = "tombstone_gate"
+    /// `<device id> <JSON>`: how far this device had applied each other log
+    /// when it placed its latest checkpoint, and when it placed the latest
+    /// one whose covered files it removed (its record's `folded`).
+    case checkpointApplied = "checkpoint_applied", folded
+    /// `<device id> <JSON>`: the applied positions at the latest sync that
+    /// ended with an empty outbox and no deletion waiting (its record's `settled`).
+    case settled
+    /// Why this store must read the whole vault again, while it must.
+    case reread
 
     // Several of these run in every write and every sync: cached
     // statements, parsed once per connection.

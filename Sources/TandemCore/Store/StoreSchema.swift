@@ -201,6 +201,15 @@ enum StoreSchema {
                 table.add(column: "checkpoint", .integer)
             }
         }
+        // The deletions a device waits to leave out of its checkpoints.
+        migrator.registerMigration("v11-tombstone-candidates") { db in
+            try db.create(table: "tombstone_candidate") { table in
+                table.column("context", .text).notNull()
+                table.column("key", .text).notNull()
+                table.column("vv", .text).notNull()
+                table.primaryKey(["context", "key", "vv"])
+            }
+        }
         return migrator
     }
 }

@@ -20,6 +20,10 @@ public struct CompactionReport: Sendable, Equatable, Codable {
     public var dryRun = false
     /// True when the vault was upgraded to the format that allows checkpoints.
     public var upgraded = false
+    /// Deletions every live device has, left out of the checkpoint; and
+    /// deletions waiting for the tombstone grace (or for a device) before they are.
+    public var tombstonesCollected = 0
+    public var tombstonesWaiting = 0
 
     /// True when it changed nothing.
     public var isEmpty: Bool { checkpoint == nil && removed.isEmpty && !upgraded }
@@ -32,13 +36,20 @@ extension Synchronizer {
     /// default: a replica still copying has time to bring the checkpoint
     /// before the segments go (a reader that misses both waits, and loses nothing).
     public static let defaultCompactionGraceMillis: Int64 = 3_600_000
+    /// How long deletions every live device has stay in checkpoints before
+    /// they are left out: longer than any copy of the vault lags behind
+    /// another, so that a new device reading a lagging copy never meets an
+    /// old version without the deletion (VaultFormat, "Collected tombstones").
+    public static let defaultTombstoneGraceMillis: Int64 = 7 * 86_400_000
 
     /// What a sync folds and removes by itself: nothing in a vault of a
     /// format before checkpoints (older builds would not read them).
     func compactIfAllowed(vault: Vault) throws(TandemError) -> CompactionReport? {
         let info = try store.info()
         let latest = try store.ownCheckpoint()
-        let due = info.pushedSeq >= (latest?.seq ?? 0) + UInt64(compactAfterSegments)
+        // A new checkpoint waits for the files the latest one covers to go: placed
+        // before, it would put off their removal again each time.
+        let due = (info.pushedSeq >= (latest?.seq ?? 0) + UInt64(compactAfterSegments) && latest?.cleared ?? true)
             || latest.map { !$0.cleared && store.clock.nowMillis() - $0.placedMillis >= compactionGraceMillis } ?? false
         guard due, try vault.readDescriptor().format >= VaultFormat.checkpointsSince else { return nil }
         let report = try compact(vault: vault, graceMillis: compactionGraceMillis, force: false, dryRun: false)
@@ -94,7 +105,7 @@ extension Synchronizer {
         let now = store.clock.nowMillis()
         var latest = try store.ownCheckpoint()
         let since = latest?.seq ?? 0
-        var due = force ? info.pushedSeq > since : info.pushedSeq >= since + UInt64(compactAfterSegments)
+        var due = force ? info.pushedSeq > since : info.pushedSeq >= since + UInt64(compactAfterSegments) && latest?.cleared ?? true
         let removalDue = latest.map { !$0.cleared && (force || now - $0.placedMillis >= graceMillis) } ?? false
         guard due || removalDue else { return report }
         let listing = vault.listLog(of: info.id)
@@ -106,8 +117,14 @@ extension Synchronizer {
             if !previousOpens, !recorded.cleared { due = true }
         }
         if due, info.pushedSeq > 0 {
-            let changes = try foldedLog(vault: vault, through: info.pushedSeq, after: previousOpens ? latest : nil, listing: listing)
-            let parts = checkpointParts(changes, info: info, created: try store.nextTimestamp())
+            let folded = try foldedLog(vault: vault, through: info.pushedSeq, after: previousOpens ? latest : nil, listing: listing)
+            var changes = folded.changes
+            var through: UInt64?
+            if try vault.readDescriptor().format >= VaultFormat.collectedTombstonesSince {
+                let previous = previousOpens && latest?.cleared == true ? latest : nil
+                through = try collectTombstones(&changes, folded: folded, previous: previous, vault: vault, now: now, dryRun: dryRun, report: &report)
+            }
+            let parts = checkpointParts(changes, info: info, created: try store.nextTimestamp(), tombstonesThrough: through)
             report.checkpoint = info.pushedSeq
             report.segmentsFolded = listing.segments.filter { $0 > since && $0 <= info.pushedSeq }.count
             report.versions = changes.count
@@ -118,6 +135,7 @@ extension Synchronizer {
                 // Killed here, the checkpoint is in the vault but not recorded; the next compaction places it again.
                 PausePoint.reached("checkpoint-placed")
                 try store.recordOwnCheckpoint(latest)
+                try store.recordCheckpointApplied()
                 logger.info("placed checkpoint \(info.pushedSeq) of this device: \(changes.count) versions in \(parts.count) files")
             }
         }
@@ -132,6 +150,7 @@ extension Synchronizer {
                 var cleared = latest
                 cleared.cleared = true
                 try store.recordOwnCheckpoint(cleared)
+                try store.recordFolded()
             }
             return report
         }
@@ -153,6 +172,7 @@ extension Synchronizer {
             var cleared = latest
             cleared.cleared = true
             try store.recordOwnCheckpoint(cleared)
+            try store.recordFolded()
             report.removedBytes = zip(covered, sizes).filter { report.removed.contains($0.0.path) }.reduce(0) { $0 + $1.1 }
             logger.info("removed \(report.removed.count) files that checkpoint \(latest.seq) covers")
         }
@@ -165,12 +185,17 @@ extension Synchronizer {
     /// those that a later version supersedes. The vault view's versions
     /// cover what a damaged or lost part of the log held of this device.
     private func foldedLog(vault: Vault, through seq: UInt64, after previous: DeviceStore.OwnCheckpoint?,
-                           listing: LogListing) throws(TandemError) -> [Change] {
+                           listing: LogListing) throws(TandemError) -> FoldedLog {
         let me = try store.info().id
         var changes: [Change] = []
+        var folded = FoldedLog()
         if let previous {
             // The caller checked that it opens whole.
-            _ = try vault.readCheckpoint(device: me, seq: previous.seq) { part in changes += part.changes }
+            _ = try vault.readCheckpoint(device: me, seq: previous.seq) { part in
+                changes += part.changes
+                folded.previousThrough = part.tombstonesThrough
+            }
+            folded.previousDeletions = changes.filter(\.version.isDeletion)
         }
         for segmentSeq in listing.segments where segmentSeq > (previous?.seq ?? 0) && segmentSeq <= seq {
             guard let (segment, _) = try? vault.readSegment(device: me, seq: segmentSeq) else { continue }
@@ -186,7 +211,18 @@ extension Synchronizer {
             for cursor in try store.cursors().keys where !logging.contains(cursor) { others.insert(cursor) }
             for other in others.subtracting([me]) { changes += try store.versions(of: other) }
         }
-        return try store.unsuperseded(Self.frontiers(of: changes))
+        folded.changes = try store.unsuperseded(Self.frontiers(of: changes))
+        return folded
+    }
+
+    /// What a checkpoint folds: its versions, and what the previous
+    /// checkpoint said of tombstones.
+    struct FoldedLog {
+        var changes: [Change] = []
+        /// The deletions the previous checkpoint held.
+        var previousDeletions: [Change] = []
+        /// The seq up to which the previous checkpoint left tombstones out.
+        var previousThrough: UInt64?
     }
 
     /// `changes` less every version another of them supersedes or repeats,
@@ -201,11 +237,12 @@ extension Synchronizer {
 
     /// The checkpoint's files: as many changes and value bytes to a file as
     /// a segment holds, at least one file.
-    private func checkpointParts(_ changes: [Change], info: DeviceInfo, created: HLCTimestamp) -> [CheckpointPart] {
+    private func checkpointParts(_ changes: [Change], info: DeviceInfo, created: HLCTimestamp, tombstonesThrough: UInt64?) -> [CheckpointPart] {
         let groups = fileRanges(changes).map { Array(changes[$0]) }
         return groups.enumerated().map { index, group in
             CheckpointPart(device: info.id, seq: info.pushedSeq, segmentHash: info.pushedHash, created: created,
-                           installation: info.installation, part: index + 1, parts: groups.count, changes: group)
+                           installation: info.installation, part: index + 1, parts: groups.count, tombstonesThrough: tombstonesThrough,
+                           changes: group)
         }
     }
 

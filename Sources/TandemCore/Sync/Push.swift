@@ -68,12 +68,14 @@ extension Synchronizer {
         }
         let created = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(info.createdMillis) / 1000))
         let retired = try store.retirements().map(\.device)
+        let relayed = try store.relayedDevices()
         let waiting = Dictionary(try store.logGaps().filter(\.isHole).map { ($0.device.rawValue, $0.missing) }, uniquingKeysWith: min)
         try vault.writeDeviceRecord(DeviceRecord(id: info.id, name: info.name, created: created, lastSyncMillis: now,
                                                  pushedSeq: info.pushedSeq, applied: applied, replaces: info.replaces,
                                                  copiedFrom: info.copiedFrom, installation: info.installation,
                                                  waiting: waiting.isEmpty ? nil : waiting, appliedHashes: hashes,
                                                  checkpoint: try store.ownCheckpoint()?.seq,
-                                                 retired: retired.isEmpty ? nil : retired))
+                                                 retired: retired.isEmpty ? nil : retired, folded: try store.folded(),
+                                                 relayed: relayed.isEmpty ? nil : relayed, settled: try store.noteSettled()))
     }
 }

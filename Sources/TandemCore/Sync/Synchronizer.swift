@@ -25,6 +25,9 @@ public struct Synchronizer: Sendable {
     public var compactAfterSegments = 100
     /// How long the files a checkpoint covers stay after it was placed.
     public var compactionGraceMillis = Synchronizer.defaultCompactionGraceMillis
+    /// How long deletions every live device has stay in checkpoints before
+    /// they are left out (in a vault of format 4 or later).
+    public var tombstoneGraceMillis = Synchronizer.defaultTombstoneGraceMillis
 
     public init(device: Device, logger: Logger = Logger(label: "tandem.sync")) {
         self.device = device
@@ -58,7 +61,13 @@ public struct Synchronizer: Sendable {
         // After settling: a copy of a retired device's store has become a device of its own by now.
         try refuseIfRetired(records: records)
         let restate = try ownHistoryLost(vault: vault, records: records)
-        try await pull(vault: vault, me: try store.info().id, records: records, policies: policies, report: &report)
+        let me = try store.info().id
+        var unread: Set<EntryName>?
+        try await pull(vault: vault, me: me, records: records, policies: policies, report: &report, carried: &unread,
+                       heldOthers: try store.holdsVersionsOfOthers())
+        if try store.isRereadPending() {
+            try await rereadVault(vault: vault, me: me, records: records, policies: policies, report: &report)
+        }
         try reconcile(policies: policies, report: &report)
         if restate {
             let changes = try store.restatement()

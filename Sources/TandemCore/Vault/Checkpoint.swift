@@ -45,12 +45,17 @@ public struct CheckpointPart: Sendable, Equatable {
     public var part: Int
     /// How many files the checkpoint has.
     public var parts: Int
+    /// The seq of this log up to which tombstones may be left out (format-4
+    /// files; nil in format-3 ones, which leave none out): a reader whose
+    /// cursor was below it may have missed deletions, and reads everything
+    /// again (VaultFormat, "Collected tombstones").
+    public var tombstonesThrough: UInt64?
     public var changes: [Change]
 
     /// True when `other` is another part of the same checkpoint.
     func belongs(with other: CheckpointPart) -> Bool {
         device == other.device && seq == other.seq && segmentHash == other.segmentHash && created == other.created
-            && installation == other.installation && parts == other.parts
+            && installation == other.installation && parts == other.parts && tombstonesThrough == other.tombstonesThrough
     }
 }
 
@@ -63,8 +68,11 @@ public struct CheckpointCodec: Sendable {
     }
 
     static let magic: [UInt8] = Array("TDCK".utf8)
-    /// The format of checkpoint files; they came with vault format 3.
-    static let version: UInt8 = 3
+    /// The format of checkpoint files; they came with vault format 3, and
+    /// format 4 added the seq up to which tombstones may be left out.
+    static let version: UInt8 = 4
+    /// Files of vaults not upgraded to format 4 stay readable by format-3 builds.
+    static let versionWithoutCollection: UInt8 = 3
 
     static func associatedData(device: DeviceID, seq: UInt64, part: Int, header: [UInt8]) -> [UInt8] {
         var writer = BinaryWriter()
@@ -86,12 +94,13 @@ public struct CheckpointCodec: Sendable {
         body.string(part.installation)
         body.varint(UInt64(part.part))
         body.varint(UInt64(part.parts))
+        if let through = part.tombstonesThrough { body.varint(through) }
         // The part's devices once, in id order; each change names them by index.
         let devices = Set(part.changes.flatMap { [$0.version.origin] + $0.version.vector.counters.keys }).sorted()
         body.varint(UInt64(devices.count))
         for device in devices { body.string(device.rawValue) }
         SegmentCodec.writeChanges(part.changes, into: &body, table: Dictionary(uniqueKeysWithValues: devices.enumerated().map { ($1, $0) }))
-        let header = Self.magic + [Self.version, sealer.kind]
+        let header = Self.magic + [part.tombstonesThrough == nil ? Self.versionWithoutCollection : Self.version, sealer.kind]
         return header + (try sealer.seal(body.bytes, associatedData: Self.associatedData(device: part.device, seq: part.seq, part: part.part, header: header)))
     }
 
@@ -103,7 +112,8 @@ public struct CheckpointCodec: Sendable {
         guard bytes[4] <= Self.version else {
             throw .init(description: "checkpoint format \(bytes[4]) is newer than this tandem understands (format \(Self.version)); upgrade tandem")
         }
-        guard bytes[4] == Self.version else { throw .init(description: "unknown checkpoint format \(bytes[4])") }
+        guard bytes[4] >= Self.versionWithoutCollection else { throw .init(description: "unknown checkpoint format \(bytes[4])") }
+        let fileVersion = bytes[4]
         guard bytes[5] == sealer.kind else { throw .init(description: "sealed with method \(bytes[5]), but this vault uses method \(sealer.kind)") }
         let body: [UInt8]
         do {
@@ -126,6 +136,8 @@ public struct CheckpointCodec: Sendable {
             let parts = try reader.varint("parts")
             guard storedPart == UInt64(part) else { throw .init(description: "is part \(storedPart), but its name says \(part)") }
             guard parts >= 1, storedPart <= parts, parts <= 1 << 20 else { throw .init(description: "claims to be part \(storedPart) of \(parts)") }
+            let through = fileVersion >= Self.version ? try reader.varint("tombstones through") : nil
+            if let through, through > seq { throw .init(description: "leaves out tombstones through seq \(through), past the seq it covers") }
             let count = try reader.varint("device table size")
             guard count <= 1 << 16 else { throw .init(description: "has a device table of \(count) devices") }
             var devices: [DeviceID] = []
@@ -137,7 +149,7 @@ public struct CheckpointCodec: Sendable {
             let changes = try SegmentCodec.readChanges(&reader, limit: body.count, table: devices)
             guard reader.isAtEnd else { throw .init(description: "unexpected bytes after the last change") }
             return CheckpointPart(device: device, seq: seq, segmentHash: hash, created: created, installation: installation,
-                                  part: part, parts: Int(parts), changes: changes)
+                                  part: part, parts: Int(parts), tombstonesThrough: through, changes: changes)
         } catch {
             throw .init(description: error.description)
         }

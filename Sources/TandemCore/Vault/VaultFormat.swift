@@ -3,14 +3,19 @@ import Foundation
 /// Constants of the vault's on-disk format (see the VaultFormat article).
 public enum VaultFormat {
     /// The vault format this build knows: it reads this one and every
-    /// earlier one, and makes new vaults in it. Format 3 added checkpoints.
-    public static let version = 3
+    /// earlier one, and makes new vaults in it. Format 3 added checkpoints;
+    /// format 4, checkpoints that leave out tombstones every device has.
+    public static let version = 4
     /// The format of the segments, device records and other files this
     /// build writes: checkpoints changed none of them, so a format-2 vault
     /// that was not upgraded keeps holding only what format-2 builds read.
     public static let fileVersion = 2
     /// The first vault format whose logs may hold checkpoints.
     public static let checkpointsSince = 3
+    /// The first vault format whose checkpoints may leave out tombstones
+    /// (VaultFormat, "Collected tombstones"): a reader must know to read a
+    /// log again when one left out a deletion it never saw.
+    public static let collectedTombstonesSince = 4
     /// Magic bytes that open every segment file.
     static let segmentMagic: [UInt8] = Array("TDSG".utf8)
     /// Digits of a segment's zero-padded sequence number in its file name.
@@ -136,11 +141,30 @@ public struct DeviceRecord: Codable, Sendable, Equatable {
     /// this device folds their logs into its own and then removes them, and
     /// a retired device that syncs again is refused.
     public var retired: [RetiredDevice]?
+    /// For each device, the last of its segments this device had applied
+    /// when it placed its latest checkpoint whose covered files it has
+    /// removed: its log in the vault carries no version that those
+    /// segments supersede. A tombstone is collected only once every live
+    /// device's says it had it (format 4).
+    public var folded: [String: UInt64]?
+    /// Devices whose versions this device republished in its log because
+    /// the vault had lost part of their logs (format 4): its log may carry
+    /// their versions as well as its own.
+    public var relayed: [String]?
+    /// For each device, the last of its segments this device had applied
+    /// at its latest sync that ended with nothing waiting to be pushed and
+    /// no deletion waiting for a decision (format 4): every write it makes
+    /// later has seen the deletions up to there.
+    public var settled: [String: UInt64]?
 
     public init(id: DeviceID, name: String, created: String, lastSyncMillis: Int64? = nil, pushedSeq: UInt64 = 0, applied: [String: UInt64] = [:],
                 replaces: DeviceID? = nil, copiedFrom: DeviceID? = nil, installation: String? = nil, waiting: [String: UInt64]? = nil,
-                appliedHashes: [String: String]? = nil, checkpoint: UInt64? = nil, retired: [RetiredDevice]? = nil) {
+                appliedHashes: [String: String]? = nil, checkpoint: UInt64? = nil, retired: [RetiredDevice]? = nil,
+                folded: [String: UInt64]? = nil, relayed: [String]? = nil, settled: [String: UInt64]? = nil) {
+        self.settled = settled
         self.checkpoint = checkpoint
+        self.folded = folded
+        self.relayed = relayed
         self.retired = retired
         self.format = VaultFormat.fileVersion
         self.id = id

@@ -1,0 +1,221 @@
+import Foundation
+import GRDB
+
+/// What the store keeps for collecting tombstones (VaultFormat, "Collected
+/// tombstones"): on the writing side, the deletions waiting to be left out
+/// of this device's checkpoints and since when they may be; on the reading
+/// side, whether this store must read the vault again because a checkpoint
+/// left out deletions it never saw.
+extension DeviceStore {
+    /// Deletions this device's log carried up to `seq` that every live
+    /// device had applied, in a vault view where nothing superseded them,
+    /// since `sinceMillis` (this device's clock); they are left out of its
+    /// checkpoints once that is a grace period ago and still true.
+    public struct TombstoneGate: Sendable, Equatable {
+        public var seq: UInt64
+        public var sinceMillis: Int64
+    }
+
+    /// The open gate of this device; nil when none is open (and after the
+    /// store became a new device: an earlier identity's gate is not its own).
+    public func tombstoneGate() throws(TandemError) -> TombstoneGate? {
+        try read { db in
+            guard let text = try StoreMeta.get(db, .tombstoneGate) else { return nil }
+            let parts = text.split(separator: " ")
+            guard parts.count == 3, let seq = UInt64(parts[1]), let millis = Int64(parts[2]) else {
+                throw StoreMeta.Damaged(key: .tombstoneGate, value: text, expected: "a tombstone gate")
+            }
+            guard String(parts[0]) == (try self.info(db)).id.rawValue else { return nil }
+            return TombstoneGate(seq: seq, sinceMillis: millis)
+        }
+    }
+
+    /// Opens a gate at `seq` for `deletions`, in place of any open one.
+    func openTombstoneGate(_ gate: TombstoneGate, deletions: [Change]) throws(TandemError) {
+        try writeTransaction { db in
+            try db.execute(sql: "DELETE FROM tombstone_candidate")
+            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO tombstone_candidate (context, key, vv) VALUES (?, ?, ?)")
+            for deletion in deletions {
+                try insert.execute(arguments: [deletion.context, deletion.key, deletion.version.vector.compactText])
+            }
+            try StoreMeta.set(db, .tombstoneGate, "\(try self.info(db).id.rawValue) \(gate.seq) \(gate.sinceMillis)")
+        }
+    }
+
+    /// The deletions of the open gate, by entry and vector text.
+    func tombstoneCandidates() throws(TandemError) -> Set<CandidateTombstone> {
+        try read { db in
+            Set(try Row.fetchAll(db, sql: "SELECT context, key, vv FROM tombstone_candidate").map {
+                CandidateTombstone(name: EntryName(context: $0[0], key: $0[1]), vector: $0[2])
+            })
+        }
+    }
+
+    /// A deletion waiting behind the gate.
+    struct CandidateTombstone: Hashable {
+        var name: EntryName
+        var vector: String
+    }
+
+    /// Closes the gate, and removes the rows of the deletions that were left
+    /// out: an entry deleted everywhere, whose versions are all deletions
+    /// and which this device has deleted too. Kept, a row's deletion would
+    /// come back into the next checkpoint with this device's own versions.
+    func closeTombstoneGate(collected: [Change]) throws(TandemError) -> Int {
+        try writeTransaction { db in
+            try db.execute(sql: "DELETE FROM tombstone_candidate")
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [StoreMeta.tombstoneGate.rawValue])
+            var removed = 0
+            for deletion in collected {
+                guard let record = try self.record(db, context: deletion.context, key: deletion.key),
+                      record.views.frontier.versions.contains(deletion.version),
+                      record.views.frontier.versions.allSatisfy(\.isDeletion),
+                      record.views.local.map(\.isDeletion) ?? true else { continue }
+                try db.execute(sql: "DELETE FROM entry WHERE context = ? AND key = ?", arguments: [deletion.context, deletion.key])
+                try db.execute(sql: "DELETE FROM conflict_version WHERE context = ? AND key = ?", arguments: [deletion.context, deletion.key])
+                removed += 1
+            }
+            return removed
+        }
+    }
+
+    // MARK: What this device's log still carries
+
+    /// Notes, as this device places a checkpoint, how far it had applied each
+    /// other log: once the checkpoint's covered files are gone, its log
+    /// carries nothing those segments supersede.
+    func recordCheckpointApplied() throws(TandemError) {
+        try writeTransaction { db in
+            let applied = try self.appliedText(db)
+            try StoreMeta.set(db, .checkpointApplied, "\(try self.info(db).id.rawValue) \(applied)")
+        }
+    }
+
+    /// Makes the applied positions noted with the latest checkpoint this
+    /// device's published fold (``folded()``): its covered files were removed.
+    func recordFolded() throws(TandemError) {
+        try writeTransaction { db in
+            guard let noted = try StoreMeta.get(db, .checkpointApplied) else { return }
+            try StoreMeta.set(db, .folded, noted)
+        }
+    }
+
+    /// For each device, the last of its segments this device had applied
+    /// when it placed its latest checkpoint whose covered files are gone
+    /// (``DeviceRecord/folded``); nil before the first (or for an earlier identity's).
+    public func folded() throws(TandemError) -> [String: UInt64]? {
+        try read { db in
+            guard let text = try StoreMeta.get(db, .folded), let space = text.firstIndex(of: " ") else { return nil }
+            guard String(text[..<space]) == (try self.info(db)).id.rawValue else { return nil }
+            do {
+                return try JSONDecoder().decode([String: UInt64].self, from: Data(text[text.index(after: space)...].utf8))
+            } catch {
+                throw StoreMeta.Damaged(key: .folded, value: text, expected: "applied positions")
+            }
+        }
+    }
+
+    /// Notes the applied positions now, when nothing waits in the outbox and
+    /// no deletion waits here for a decision: every write this device makes
+    /// from now on has seen every deletion those positions cover, so none
+    /// can stand beside one of them as a concurrent version. Returns the
+    /// latest such positions (``DeviceRecord/settled``).
+    func noteSettled() throws(TandemError) -> [String: UInt64]? {
+        try writeTransaction { db in
+            let me = try self.info(db).id.rawValue
+            let queued = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0
+            let waitingDeletions = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM entry WHERE state = 'incoming' AND \(EntryRecord.waitingTerm)
+                    AND vault_value IS NULL AND vault_vv IS NOT NULL
+                """) ?? 0
+            if queued == 0, waitingDeletions == 0 { try StoreMeta.set(db, .settled, "\(me) \(try self.appliedText(db))") }
+            guard let text = try StoreMeta.get(db, .settled), let space = text.firstIndex(of: " "), String(text[..<space]) == me else { return nil }
+            do {
+                return try JSONDecoder().decode([String: UInt64].self, from: Data(text[text.index(after: space)...].utf8))
+            } catch {
+                throw StoreMeta.Damaged(key: .settled, value: text, expected: "applied positions")
+            }
+        }
+    }
+
+    private func appliedText(_ db: Database) throws -> String {
+        var applied: [String: UInt64] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT device, seq FROM cursor") { applied[row[0]] = UInt64(row[1] as Int64) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(applied), as: UTF8.self)
+    }
+
+    // MARK: Reading everything again
+
+    /// True when this store holds a vault version that another device
+    /// wrote: a store that holds none has nothing a left-out deletion could have deleted.
+    func holdsVersionsOfOthers() throws(TandemError) -> Bool {
+        try read { db in
+            let me = try self.info(db).id.rawValue
+            return try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM entry WHERE vault_origin IS NOT NULL AND vault_origin <> ?)
+                    OR EXISTS (SELECT 1 FROM conflict_version WHERE origin <> ?)
+                """, arguments: [me, me]) ?? false
+        }
+    }
+
+    /// True while this store must read the whole vault again.
+    public func isRereadPending() throws(TandemError) -> Bool {
+        try read { db in try StoreMeta.get(db, .reread) != nil }
+    }
+
+    /// Notes why this store must read the whole vault again (a checkpoint
+    /// left out deletions it may never have seen), or that it did.
+    func setRereadPending(_ reason: String?) throws(TandemError) {
+        try writeTransaction { db in
+            if let reason {
+                try StoreMeta.set(db, .reread, reason)
+            } else {
+                try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [StoreMeta.reread.rawValue])
+            }
+        }
+    }
+
+    /// Moves every cursor back to the start of its log, so the next pull
+    /// reads each log from its latest checkpoint; what it applies again changes nothing.
+    func resetCursors() throws(TandemError) {
+        try writeTransaction { db in try db.execute(sql: "DELETE FROM cursor") }
+    }
+
+    /// After reading the whole vault: every entry that no log carries any
+    /// version of, and of which this store holds only other devices'
+    /// versions, was deleted while this store did not read, and its
+    /// deletion left out since. The store gives each of them a deletion of
+    /// its own, which it does not publish (every other device has the entry
+    /// deleted already): the entry then waits as an incoming deletion, for
+    /// the policy, the handlers or the person, as any deletion from the
+    /// vault would. An entry this device wrote itself stays as it is.
+    func deleteUncarried(carried: Set<EntryName>, policies: PolicyMap) throws(TandemError) -> [EntryName] {
+        try writeTransaction { db in
+            let me = try self.info(db).id
+            var deleted: [EntryName] = []
+            var arrival = try StoreMeta.number(db, .arrival, as: Int64.self) ?? 0
+            for var record in try self.records(db, sql: "", arguments: []) {
+                let name = EntryName(context: record.context, key: record.key)
+                let versions = record.views.frontier.versions
+                guard !carried.contains(name), !versions.isEmpty, !versions.contains(where: { $0.origin == me }),
+                      record.views.local.map({ $0.origin != me || versions.contains($0) }) ?? true else { continue }
+                // Already deleted here, and only deletions known: nothing to tell anyone.
+                if versions.allSatisfy(\.isDeletion), record.views.local.map(\.isDeletion) ?? true { continue }
+                var seen = versions.reduce(VersionVector()) { $0.merged(with: $1.vector) }
+                if let local = record.views.local { seen = seen.merged(with: local.vector) }
+                let deletion = EntryVersion(value: nil, vector: seen.setting(me, to: try self.nextWriteCounter(db)), timestamp: try self.tick(db),
+                                            origin: me, schema: record.views.local?.schema ?? versions[0].schema)
+                record.views.frontier = Frontier([deletion])
+                arrival += 1
+                record.arrival = arrival
+                _ = try self.settle(db, &record, policy: policies[record.context], catalog: nil)
+                try record.save(db)
+                deleted.append(name)
+            }
+            try StoreMeta.set(db, .arrival, String(arrival))
+            return deleted
+        }
+    }
+}
