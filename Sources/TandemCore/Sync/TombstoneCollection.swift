@@ -169,7 +169,7 @@ struct TombstoneReaders {
     /// checkpoint after its owner had applied `seq`, and the files that
     /// checkpoint covers are gone.
     func carryNothingDeleted(by deletion: EntryVersion, through seq: UInt64) -> Bool {
-        let writers = Set(deletion.vector.counters.keys)
+        let writers = Set(deletion.vector.entries.map(\.device))
         return carriers.allSatisfy { carrier in
             carrier.carries.isDisjoint(with: writers) || (carrier.record.folded?[device.rawValue] ?? 0) >= seq
         }

@@ -96,7 +96,7 @@ public struct CheckpointCodec: Sendable {
         body.varint(UInt64(part.parts))
         if let through = part.tombstonesThrough { body.varint(through) }
         // The part's devices once, in id order; each change names them by index.
-        let devices = Set(part.changes.flatMap { [$0.version.origin] + $0.version.vector.counters.keys }).sorted()
+        let devices = Set(part.changes.flatMap { [$0.version.origin] + $0.version.vector.entries.map(\.device) }).sorted()
         body.varint(UInt64(devices.count))
         for device in devices { body.string(device.rawValue) }
         SegmentCodec.writeChanges(part.changes, into: &body, table: Dictionary(uniqueKeysWithValues: devices.enumerated().map { ($1, $0) }))

@@ -224,12 +224,13 @@ public struct SegmentCodec: Sendable {
             let origin = try device(index)
             let vectorCount = try reader.varint("version vector size")
             guard vectorCount <= 1 << 16 else { throw .init(description: "change \(index + 1) has an oversized version vector") }
-            var counters: [DeviceID: UInt64] = [:]
+            var counters: [(DeviceID, UInt64)] = []
+            counters.reserveCapacity(Int(vectorCount))
             for _ in 0..<vectorCount {
                 let member = try device(index)
-                counters[member] = try reader.varint("counter")
+                counters.append((member, try reader.varint("counter")))
             }
-            let vector = VersionVector(counters)
+            let vector = VersionVector(pairs: counters)
             guard vector[origin] > 0 else { throw .init(description: "change \(index + 1) has a version vector without its origin") }
             let value = kind == Self.putKind ? try reader.string("value") : nil
             changes.append(Change(context: context, key: key, version: EntryVersion(value: value, vector: vector, timestamp: timestamp, origin: origin, schema: Int(schema))))
