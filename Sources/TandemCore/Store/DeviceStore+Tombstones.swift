@@ -30,18 +30,6 @@ extension DeviceStore {
         }
     }
 
-    /// Opens a gate at `seq` for `deletions`, in place of any open one.
-    func openTombstoneGate(_ gate: TombstoneGate, deletions: [Change]) throws(TandemError) {
-        try writeTransaction { db in
-            try db.execute(sql: "DELETE FROM tombstone_candidate")
-            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO tombstone_candidate (context, key, vv) VALUES (?, ?, ?)")
-            for deletion in deletions {
-                try insert.execute(arguments: [deletion.context, deletion.key, deletion.version.vector.compactText])
-            }
-            try StoreMeta.set(db, .tombstoneGate, "\(try self.info(db).id.rawValue) \(gate.seq) \(gate.sinceMillis)")
-        }
-    }
-
     /// The deletions of the open gate, by entry and vector text.
     func tombstoneCandidates() throws(TandemError) -> Set<CandidateTombstone> {
         try read { db in
@@ -57,37 +45,63 @@ extension DeviceStore {
         var vector: String
     }
 
-    /// Closes the gate, and removes the rows of the deletions that were left
-    /// out: an entry deleted everywhere, whose versions are all deletions
-    /// and which this device has deleted too. Kept, a row's deletion would
-    /// come back into the next checkpoint with this device's own versions.
-    func closeTombstoneGate(collected: [Change]) throws(TandemError) -> Int {
+    /// Applies a compaction's plan once its checkpoint is placed: closes the
+    /// judged gate and removes the rows of the deletions left out (an entry
+    /// deleted everywhere, whose versions are all deletions and which this
+    /// device has deleted too: kept, a row's deletion would come back into
+    /// the next checkpoint with this device's own versions), opens the next
+    /// gate, and keeps the highest seq tombstones were left out through.
+    func applyTombstonePlan(_ plan: TombstonePlan) throws(TandemError) {
         try writeTransaction { db in
-            try db.execute(sql: "DELETE FROM tombstone_candidate")
-            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [StoreMeta.tombstoneGate.rawValue])
-            var removed = 0
-            for deletion in collected {
+            let me = try self.info(db).id.rawValue
+            if plan.closesGate {
+                try db.execute(sql: "DELETE FROM tombstone_candidate")
+                try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [StoreMeta.tombstoneGate.rawValue])
+            }
+            for deletion in plan.collected {
                 guard let record = try self.record(db, context: deletion.context, key: deletion.key),
                       record.views.frontier.versions.contains(deletion.version),
                       record.views.frontier.versions.allSatisfy(\.isDeletion),
                       record.views.local.map(\.isDeletion) ?? true else { continue }
                 try db.execute(sql: "DELETE FROM entry WHERE context = ? AND key = ?", arguments: [deletion.context, deletion.key])
                 try db.execute(sql: "DELETE FROM conflict_version WHERE context = ? AND key = ?", arguments: [deletion.context, deletion.key])
-                removed += 1
             }
-            return removed
+            if let (gate, deletions) = plan.opens {
+                try db.execute(sql: "DELETE FROM tombstone_candidate")
+                let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO tombstone_candidate (context, key, vv) VALUES (?, ?, ?)")
+                for deletion in deletions {
+                    try insert.execute(arguments: [deletion.context, deletion.key, deletion.version.vector.compactText])
+                }
+                try StoreMeta.set(db, .tombstoneGate, "\(me) \(gate.seq) \(gate.sinceMillis)")
+            }
+            try StoreMeta.set(db, .tombstonesThrough, "\(me) \(plan.through)")
+        }
+    }
+
+    /// The highest seq this device's checkpoints left tombstones out through.
+    func tombstonesThrough() throws(TandemError) -> UInt64 {
+        try read { db in
+            guard let text = try StoreMeta.get(db, .tombstonesThrough) else { return 0 }
+            let parts = text.split(separator: " ")
+            guard parts.count == 2, let seq = UInt64(parts[1]) else {
+                throw StoreMeta.Damaged(key: .tombstonesThrough, value: text, expected: "a device id and a seq")
+            }
+            return String(parts[0]) == (try self.info(db)).id.rawValue ? seq : 0
         }
     }
 
     // MARK: What this device's log still carries
 
-    /// Notes, as this device places a checkpoint, how far it had applied each
-    /// other log: once the checkpoint's covered files are gone, its log
-    /// carries nothing those segments supersede.
-    func recordCheckpointApplied() throws(TandemError) {
+    /// Notes, before this device places its checkpoint at `seq`, how far it
+    /// had applied each other log: once the checkpoint's covered files are
+    /// gone, its log carries nothing those segments supersede. A note for
+    /// the same seq stays: a run killed after placing it left that
+    /// checkpoint, which stands, and it folded what that run had applied.
+    func recordCheckpointApplied(seq: UInt64) throws(TandemError) {
         try writeTransaction { db in
-            let applied = try self.appliedText(db)
-            try StoreMeta.set(db, .checkpointApplied, "\(try self.info(db).id.rawValue) \(applied)")
+            let me = try self.info(db).id.rawValue
+            if let noted = try StoreMeta.get(db, .checkpointApplied), noted.hasPrefix("\(me) \(seq) ") { return }
+            try StoreMeta.set(db, .checkpointApplied, "\(me) \(seq) \(try self.appliedText(db))")
         }
     }
 
@@ -95,8 +109,10 @@ extension DeviceStore {
     /// device's published fold (``folded()``): its covered files were removed.
     func recordFolded() throws(TandemError) {
         try writeTransaction { db in
-            guard let noted = try StoreMeta.get(db, .checkpointApplied) else { return }
-            try StoreMeta.set(db, .folded, noted)
+            let me = try self.info(db).id.rawValue
+            guard let noted = try StoreMeta.get(db, .checkpointApplied), noted.hasPrefix("\(me) "),
+                  let json = noted.split(separator: " ", maxSplits: 2).last, noted.split(separator: " ", maxSplits: 2).count == 3 else { return }
+            try StoreMeta.set(db, .folded, "\(me) \(json)")
         }
     }
 
@@ -160,41 +176,53 @@ extension DeviceStore {
         }
     }
 
-    /// True while this store must read the whole vault again.
-    public func isRereadPending() throws(TandemError) -> Bool {
-        try read { db in try StoreMeta.get(db, .reread) != nil }
+    /// Why this store must read what the whole vault holds, and not before when.
+    public struct RereadPending: Sendable, Equatable {
+        public var reason: String
+        public var notBeforeMillis: Int64
     }
 
-    /// Notes why this store must read the whole vault again (a checkpoint
-    /// left out deletions it may never have seen), or that it did.
-    func setRereadPending(_ reason: String?) throws(TandemError) {
+    /// Set while this store must read what the whole vault holds.
+    public func rereadPending() throws(TandemError) -> RereadPending? {
+        try read { db in
+            guard let text = try StoreMeta.get(db, .reread) else { return nil }
+            let parts = text.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, let millis = Int64(parts[0]) else {
+                throw StoreMeta.Damaged(key: .reread, value: text, expected: "a time and a reason")
+            }
+            return RereadPending(reason: String(parts[1]), notBeforeMillis: millis)
+        }
+    }
+
+    /// Notes why this store must read what the whole vault holds (a
+    /// checkpoint left out deletions it may not have seen), or that it did.
+    func setRereadPending(_ pending: RereadPending?) throws(TandemError) {
         try writeTransaction { db in
-            if let reason {
-                try StoreMeta.set(db, .reread, reason)
+            if let pending {
+                try StoreMeta.set(db, .reread, "\(pending.notBeforeMillis) \(pending.reason)")
             } else {
                 try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [StoreMeta.reread.rawValue])
             }
         }
     }
 
-    /// Moves every cursor back to the start of its log, so the next pull
-    /// reads each log from its latest checkpoint; what it applies again changes nothing.
-    func resetCursors() throws(TandemError) {
-        try writeTransaction { db in try db.execute(sql: "DELETE FROM cursor") }
-    }
-
-    /// After reading the whole vault: every entry that no log carries any
-    /// version of, and of which this store holds only other devices'
-    /// versions, was deleted while this store did not read, and its
-    /// deletion left out since. The store gives each of them a deletion of
-    /// its own, which it does not publish (every other device has the entry
-    /// deleted already): the entry then waits as an incoming deletion, for
+    /// After reading what the whole vault holds: every entry that no log
+    /// carries any version of, and of which this store holds only other
+    /// devices' versions, was deleted while this store did not read, and
+    /// its deletion left out since. The store gives each of them a deletion
+    /// of its own, which it does not push (every other device has the entry
+    /// deleted already; its own checkpoint may carry it later, which changes
+    /// nothing for them): the entry then waits as an incoming deletion, for
     /// the policy, the handlers or the person, as any deletion from the
-    /// vault would. An entry this device wrote itself stays as it is.
-    func deleteUncarried(carried: Set<EntryName>, policies: PolicyMap) throws(TandemError) -> [EntryName] {
+    /// vault would. An entry this device wrote itself stays as it is, and
+    /// so, for now, does one whose versions name a device in `unsure` (its
+    /// log does not read whole here, and may carry them): it counts as skipped.
+    func deleteUncarried(carried: Set<EntryName>, unsure: Set<DeviceID>, policies: PolicyMap) throws(TandemError)
+        -> (deleted: [EntryName], skipped: Int) {
         try writeTransaction { db in
             let me = try self.info(db).id
             var deleted: [EntryName] = []
+            var skipped = 0
             var arrival = try StoreMeta.number(db, .arrival, as: Int64.self) ?? 0
             for var record in try self.records(db, sql: "", arguments: []) {
                 let name = EntryName(context: record.context, key: record.key)
@@ -203,6 +231,10 @@ extension DeviceStore {
                       record.views.local.map({ $0.origin != me || versions.contains($0) }) ?? true else { continue }
                 // Already deleted here, and only deletions known: nothing to tell anyone.
                 if versions.allSatisfy(\.isDeletion), record.views.local.map(\.isDeletion) ?? true { continue }
+                if versions.contains(where: { version in unsure.contains(version.origin) || version.vector.entries.contains { unsure.contains($0.device) } }) {
+                    skipped += 1
+                    continue
+                }
                 var seen = versions.reduce(VersionVector()) { $0.merged(with: $1.vector) }
                 if let local = record.views.local { seen = seen.merged(with: local.vector) }
                 let deletion = EntryVersion(value: nil, vector: seen.setting(me, to: try self.nextWriteCounter(db)), timestamp: try self.tick(db),
@@ -215,7 +247,7 @@ extension DeviceStore {
                 deleted.append(name)
             }
             try StoreMeta.set(db, .arrival, String(arrival))
-            return deleted
+            return (deleted, skipped)
         }
     }
 }

@@ -341,10 +341,13 @@ enum StoreMeta: String, CaseIterable {
     /// carried up to seq wait to be left out of its checkpoints since
     /// millis (this device's clock); the deletions are in `tombstone_candidate`.
     case tombstoneGate = "tombstone_gate"
-    /// `<device id> <JSON>`: how far this device had applied each other log
-    /// when it placed its latest checkpoint, and when it placed the latest
-    /// one whose covered files it removed (its record's `folded`).
+    /// `<device id> <seq> <JSON>`: how far this device had applied each
+    /// other log when it placed its latest checkpoint, at that seq; and
+    /// `<device id> <JSON>`, the same for the latest one whose covered files
+    /// it removed (its record's `folded`).
     case checkpointApplied = "checkpoint_applied", folded
+    /// `<device id> <seq>`: the highest seq its checkpoints left tombstones out through.
+    case tombstonesThrough = "tombstones_through"
     /// `<device id> <JSON>`: the applied positions at the latest sync that
     /// ended with an empty outbox and no deletion waiting (its record's `settled`).
     case settled

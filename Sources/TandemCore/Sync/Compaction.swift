@@ -76,8 +76,11 @@ extension Synchronizer {
         }
         var upgraded = false
         let format = try vault.readDescriptor().format
-        if format < VaultFormat.checkpointsSince {
-            guard upgrade else { throw .vaultFormatTooOld(path: vault.descriptorURL.path, format: format, needed: VaultFormat.checkpointsSince) }
+        if format < VaultFormat.checkpointsSince, !upgrade {
+            throw .vaultFormatTooOld(path: vault.descriptorURL.path, format: format, needed: VaultFormat.checkpointsSince)
+        }
+        // A vault of format 3 compacts as it is (its checkpoints leave no deletion out) until asked to upgrade.
+        if upgrade, format < VaultFormat.version {
             if !dryRun { try vault.upgradeFormat() }
             upgraded = true
         }
@@ -119,23 +122,26 @@ extension Synchronizer {
         if due, info.pushedSeq > 0 {
             let folded = try foldedLog(vault: vault, through: info.pushedSeq, after: previousOpens ? latest : nil, listing: listing)
             var changes = folded.changes
-            var through: UInt64?
+            var plan: TombstonePlan?
             if try vault.readDescriptor().format >= VaultFormat.collectedTombstonesSince {
                 let previous = previousOpens && latest?.cleared == true ? latest : nil
-                through = try collectTombstones(&changes, folded: folded, previous: previous, vault: vault, now: now, dryRun: dryRun, report: &report)
+                plan = try tombstonePlan(&changes, folded: folded, previous: previous, vault: vault, now: now, report: &report)
             }
-            let parts = checkpointParts(changes, info: info, created: try store.nextTimestamp(), tombstonesThrough: through)
+            let parts = checkpointParts(changes, info: info, created: try store.nextTimestamp(), tombstonesThrough: plan?.through)
             report.checkpoint = info.pushedSeq
             report.segmentsFolded = listing.segments.filter { $0 > since && $0 <= info.pushedSeq }.count
             report.versions = changes.count
             report.files = parts.count
             latest = DeviceStore.OwnCheckpoint(seq: info.pushedSeq, placedMillis: now, cleared: false)
             if !dryRun, let latest {
-                try place(parts, vault: vault, listing: listing)
+                // Noted before it is placed: a checkpoint a killed run left whole stands, and
+                // what it folded is what that run had applied, not what this one has.
+                try store.recordCheckpointApplied(seq: latest.seq)
+                try place(parts, vault: vault, listing: listing, keepLeftover: plan?.collected.isEmpty ?? true)
                 // Killed here, the checkpoint is in the vault but not recorded; the next compaction places it again.
                 PausePoint.reached("checkpoint-placed")
                 try store.recordOwnCheckpoint(latest)
-                try store.recordCheckpointApplied()
+                if let plan { try store.applyTombstonePlan(plan) }
                 logger.info("placed checkpoint \(info.pushedSeq) of this device: \(changes.count) versions in \(parts.count) files")
             }
         }
@@ -251,13 +257,16 @@ extension Synchronizer {
     /// (every reader sees one checkpoint there); cut short, they are removed
     /// first (a reader that took some of them applied only versions the new
     /// checkpoint holds too).
-    private func place(_ parts: [CheckpointPart], vault: Vault, listing: LogListing) throws(TandemError) {
+    /// A whole one that leaves out other tombstones than this one, or any
+    /// when `keepLeftover` is false, is replaced too (this one's plan is what the store records).
+    private func place(_ parts: [CheckpointPart], vault: Vault, listing: LogListing, keepLeftover: Bool) throws(TandemError) {
         guard let first = parts.first else { return }
         if let stale = listing.checkpoints[first.seq] {
             // Whole, and this installation's at this very segment: the killed run placed it all; it stands.
             var header: CheckpointPart?
             let whole = ((try? vault.readCheckpoint(device: first.device, seq: first.seq) { part in if header == nil { header = part } }) ?? nil) != nil
-            if whole, header?.installation == first.installation, header?.segmentHash == first.segmentHash { return }
+            if keepLeftover, whole, header?.installation == first.installation, header?.segmentHash == first.segmentHash,
+               header?.tombstonesThrough == first.tombstonesThrough { return }
             _ = try vault.removeLogFiles(stale.sorted().map { vault.checkpointURL(device: first.device, seq: first.seq, part: $0) })
         }
         try vault.placeCheckpoint(parts)

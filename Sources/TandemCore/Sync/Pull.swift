@@ -13,12 +13,11 @@ extension Synchronizer {
     /// restates its device's writes is read instead; else the gap is
     /// recorded, and reported when later segments are there.
     ///
-    /// With `carried`, collects the entries each change read names. A store
-    /// that `heldOthers` (versions of other devices) when the sync began and
-    /// takes a checkpoint that left out tombstones past its cursor may have
-    /// missed deletions: it is marked to read the whole vault again.
+    /// A store that `heldOthers` (versions of other devices) when the sync
+    /// began and takes a checkpoint that left out tombstones past its cursor
+    /// may have missed deletions: it is marked to read what the whole vault holds.
     func pull(vault: Vault, me: DeviceID, records: [DeviceID: DeviceRecord], policies: PolicyMap,
-              report: inout SyncReport, carried: inout Set<EntryName>?, heldOthers: Bool) async throws(TandemError) {
+              report: inout SyncReport, heldOthers: Bool) async throws(TandemError) {
         let cursors = try store.cursors()
         var gaps: [LogGap] = []
         for device in try vault.loggingDevices() where device != me {
@@ -32,7 +31,7 @@ extension Synchronizer {
             if cursor.seq == 0 || (records[device]?.checkpoint ?? 0) > cursor.seq {
                 listing = vault.listLog(of: device)
                 switch try takeCheckpoint(vault, device: device, at: cursor, listing: listing!, policies: policies, report: &report,
-                                           carried: &carried, heldOthers: heldOthers) {
+                                           heldOthers: heldOthers) {
                 case .applied(let moved): cursor = moved
                 case .notArrived(let seq): awaited = seq
                 case .damaged(let problem): damagedCheckpoint = problem
@@ -59,7 +58,7 @@ extension Synchronizer {
                 if next == nil, listing == nil, problem != nil || further {
                     listing = vault.listLog(of: device)
                     switch try takeCheckpoint(vault, device: device, at: cursor, listing: listing!, policies: policies, report: &report,
-                                           carried: &carried, heldOthers: heldOthers) {
+                                           heldOthers: heldOthers) {
                     case .applied(let moved):
                         cursor = moved
                         ahead = Self.readAhead(vault, device: device, seq: cursor.seq + 1)
@@ -114,7 +113,6 @@ extension Synchronizer {
                     break
                 }
                 ahead = Self.readAhead(vault, device: device, seq: segment.seq + 1)
-                if carried != nil { for change in segment.changes { carried!.insert(EntryName(context: change.context, key: change.key)) } }
                 let (fresh, applied) = try store.apply(segment, hash: hash, after: cursor.seq, policies: policies)
                 logger.debug("applied segment \(segment.seq) of \(device): \(segment.changes.count) changes, \(fresh) new")
                 report.segmentsPulled += 1
@@ -148,7 +146,7 @@ extension Synchronizer {
     /// A part missing leaves the cursor where it was; a damaged checkpoint
     /// is reported by path, and the reader goes on with segments.
     func takeCheckpoint(_ vault: Vault, device: DeviceID, at cursor: Cursor, listing: LogListing, policies: PolicyMap,
-                        report: inout SyncReport, carried: inout Set<EntryName>?, heldOthers: Bool) throws(TandemError) -> CheckpointOutcome {
+                        report: inout SyncReport, heldOthers: Bool) throws(TandemError) -> CheckpointOutcome {
         // The latest first; an older one that opens whole still saves reading what it covers.
         let candidates = listing.checkpoints.keys.filter { $0 > cursor.seq }.sorted(by: >)
         guard let latest = candidates.first else { return .none }
@@ -160,9 +158,10 @@ extension Synchronizer {
                 moved = try vault.readCheckpoint(device: device, seq: seq) { part throws(TandemError) in
                     if heldOthers, part.part == 1, let through = part.tombstonesThrough, through > cursor.seq {
                         // Marked before anything of it is applied: a sync killed after would forget.
-                        try store.setRereadPending("checkpoint \(seq) of device \(device) leaves out deletions past segment \(cursor.seq), where this store had read")
+                        try store.setRereadPending(DeviceStore.RereadPending(
+                            reason: "checkpoint \(seq) of device \(device) leaves out deletions past segment \(cursor.seq), where this store had read",
+                            notBeforeMillis: 0))
                     }
-                    if carried != nil { for change in part.changes { carried!.insert(EntryName(context: change.context, key: change.key)) } }
                     let last = part.part == part.parts
                     let counts = try store.apply(part.changes, of: device, after: cursor.seq,
                                                  moveTo: last ? Cursor(seq: part.seq, hash: part.segmentHash) : nil, policies: policies)

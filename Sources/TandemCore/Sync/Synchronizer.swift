@@ -62,12 +62,9 @@ public struct Synchronizer: Sendable {
         try refuseIfRetired(records: records)
         let restate = try ownHistoryLost(vault: vault, records: records)
         let me = try store.info().id
-        var unread: Set<EntryName>?
-        try await pull(vault: vault, me: me, records: records, policies: policies, report: &report, carried: &unread,
+        try await pull(vault: vault, me: me, records: records, policies: policies, report: &report,
                        heldOthers: try store.holdsVersionsOfOthers())
-        if try store.isRereadPending() {
-            try await rereadVault(vault: vault, me: me, records: records, policies: policies, report: &report)
-        }
+        try rereadVault(vault: vault, me: me, records: records, policies: policies, report: &report)
         try reconcile(policies: policies, report: &report)
         if restate {
             let changes = try store.restatement()

@@ -12,19 +12,19 @@ extension Synchronizer {
     /// `previous` (this device's latest checkpoint, whose covered files are
     /// gone) once every device has those. Returns the seq up to which the
     /// new checkpoint leaves tombstones out.
-    func collectTombstones(_ changes: inout [Change], folded: FoldedLog, previous: DeviceStore.OwnCheckpoint?, vault: Vault,
-                           now: Int64, dryRun: Bool, report: inout CompactionReport) throws(TandemError) -> UInt64 {
-        var through = folded.previousThrough ?? 0
-        guard let previous else { return through }
+    func tombstonePlan(_ changes: inout [Change], folded: FoldedLog, previous: DeviceStore.OwnCheckpoint?, vault: Vault,
+                       now: Int64, report: inout CompactionReport) throws(TandemError) -> TombstonePlan {
+        // Never lower: a checkpoint placed again without the previous one still misses what that one left out.
+        var plan = TombstonePlan(through: max(folded.previousThrough ?? 0, try store.tombstonesThrough()))
+        guard let previous else { return plan }
         let me = try store.info().id
         let readers = try TombstoneReaders(of: me, records: vault.deviceRecords().records, logging: vault.loggingDevices(),
                                            retiredHere: store.retirements().map(\.device.id))
-        var collected: [Change] = []
         if let gate = try store.tombstoneGate() {
             let candidates = try store.tombstoneCandidates()
             guard now - gate.sinceMillis >= tombstoneGraceMillis, readers.haveApplied(gate.seq) else {
                 report.tombstonesWaiting = candidates.count
-                return through
+                return plan
             }
             var versions: [EntryName: Int] = [:]
             for change in changes { versions[EntryName(context: change.context, key: change.key), default: 0] += 1 }
@@ -39,90 +39,111 @@ extension Synchronizer {
                    readers.carryNothingDeleted(by: change.version, through: gate.seq),
                    let vault = try store.entry(context: change.context, key: change.key)?.vault,
                    vault.contains(change.version), vault.allSatisfy(\.isDeletion) {
-                    collected.append(change)
+                    plan.collected.append(change)
                 } else {
                     kept.append(change)
                 }
             }
             changes = kept
-            if !collected.isEmpty { through = max(through, gate.seq) }
-            report.tombstonesCollected = collected.count
-            if !dryRun {
-                _ = try store.closeTombstoneGate(collected: collected)
-                if !collected.isEmpty { logger.info("left \(collected.count) deletions every device has out of the checkpoint") }
-            }
+            if !plan.collected.isEmpty { plan.through = max(plan.through, gate.seq) }
+            plan.closesGate = true
+            report.tombstonesCollected = plan.collected.count
         }
-        // The next gate: the deletions of the previous checkpoint, once every device has applied it.
-        guard readers.haveApplied(previous.seq) else { return through }
-        let left = Set(collected.map { DeviceStore.CandidateTombstone(name: EntryName(context: $0.context, key: $0.key), vector: $0.version.vector.compactText) })
+        // The next gate, for the deletions of the previous checkpoint that every device
+        // has and no log carries what they deleted: the grace counts from when both hold.
+        guard readers.haveApplied(previous.seq) else { return plan }
+        let left = Set(plan.collected.map { DeviceStore.CandidateTombstone(name: EntryName(context: $0.context, key: $0.key), vector: $0.version.vector.compactText) })
         let deletions = folded.previousDeletions.filter {
             !left.contains(.init(name: EntryName(context: $0.context, key: $0.key), vector: $0.version.vector.compactText))
+                && readers.carryNothingDeleted(by: $0.version, through: previous.seq)
         }
         report.tombstonesWaiting = deletions.count
-        if !dryRun, !deletions.isEmpty {
-            try store.openTombstoneGate(DeviceStore.TombstoneGate(seq: previous.seq, sinceMillis: now), deletions: deletions)
-        }
-        return through
+        if !deletions.isEmpty { plan.opens = (DeviceStore.TombstoneGate(seq: previous.seq, sinceMillis: now), deletions) }
+        return plan
     }
 
-    /// Reads the whole vault again, from every log's latest checkpoint on,
-    /// after a checkpoint left out deletions this store may never have seen
-    /// (it was restored from an older copy, or read part of the vault long
-    /// ago). Each entry that no log carries any more, and of which it holds
-    /// only other devices' versions, was deleted meanwhile: it becomes an
-    /// incoming deletion here. Done only when the vault reads whole; else
-    /// the next sync tries again.
+    /// Reads what the whole vault carries, after a checkpoint left out
+    /// deletions this store may never have seen (it was restored from an
+    /// older copy, or read part of the vault long ago): every log from its
+    /// latest checkpoint that opens whole, this device's own included, for
+    /// the entries it names. The pull before has applied all of it already.
+    /// Each entry that no log carries, of which this store holds only other
+    /// devices' versions, was deleted meanwhile: it becomes an incoming
+    /// deletion here. An entry whose versions a log that does not read
+    /// whole here may carry is left for a later try, an hour on.
     func rereadVault(vault: Vault, me: DeviceID, records: [DeviceID: DeviceRecord], policies: PolicyMap,
-                     report: inout SyncReport) async throws(TandemError) {
-        try store.resetCursors()
-        var reread = SyncReport()
-        var carried: Set<EntryName>? = []
-        try await pull(vault: vault, me: me, records: records, policies: policies, report: &reread, carried: &carried, heldOthers: false)
-        report.segmentsPulled += reread.segmentsPulled
-        report.checkpointsPulled += reread.checkpointsPulled
-        report.changesPulled += reread.changesPulled
-        report.applied += reread.applied
-        report.gaps = reread.gaps
-        for problem in reread.problems where !report.problems.contains(problem) { report.problems.append(problem) }
-        report.notices += reread.notices
-        guard var carried, reread.problems.isEmpty, reread.gaps.isEmpty else {
-            let note = "this store reads the whole vault again (a checkpoint left out deletions it may not have seen); "
-                + "part of the vault is not here yet, so it tries again at the next sync"
-            report.notices.append(note)
-            logger.warning("\(note)")
-            return
+                     report: inout SyncReport) throws(TandemError) {
+        let now = store.clock.nowMillis()
+        guard let pending = try store.rereadPending(), now >= pending.notBeforeMillis else { return }
+        let carried = try carriedEntries(vault: vault, me: me, records: records)
+        let outcome = try store.deleteUncarried(carried: carried.names, unsure: carried.unsure, policies: policies)
+        try store.setRereadPending(outcome.skipped == 0 ? nil : DeviceStore.RereadPending(reason: pending.reason, notBeforeMillis: now + 3_600_000))
+        var note = "read what the whole vault holds (a checkpoint left out deletions this store had not seen): "
+            + (outcome.deleted.isEmpty ? "nothing was missing here" : "\(outcome.deleted.count) entries deleted meanwhile are deletions here too: "
+                + outcome.deleted.prefix(5).map { "\($0.context)/\(Escaped.text($0.key))" }.joined(separator: ", ") + (outcome.deleted.count > 5 ? ", …" : ""))
+        if outcome.skipped > 0 {
+            let unsure = carried.unsure.map { records[$0]?.name ?? $0.rawValue }.sorted().map(Escaped.text).joined(separator: ", ")
+            note += "; \(outcome.skipped) entries wait until the logs of \(unsure) read whole here (tried again in an hour)"
         }
-        carried.formUnion(try carriedByOwnLog(vault: vault, me: me))
-        let deleted = try store.deleteUncarried(carried: carried, policies: policies)
-        try store.setRereadPending(nil)
-        let note = "read the whole vault again (a checkpoint left out deletions this store had not seen): "
-            + (deleted.isEmpty ? "nothing was missing" : "\(deleted.count) entries deleted meanwhile are deletions here too: "
-                + deleted.prefix(5).map { "\($0.context)/\(Escaped.text($0.key))" }.joined(separator: ", ") + (deleted.count > 5 ? ", …" : ""))
         report.notices.append(note)
         logger.notice("\(note)")
         try store.log(note, level: "warning")
     }
 
-    /// The entries this device's own log carries: its latest checkpoint that
-    /// opens whole and the segments after it, or every segment there is.
-    private func carriedByOwnLog(vault: Vault, me: DeviceID) throws(TandemError) -> Set<EntryName> {
+    /// The entries every log names, from its latest checkpoint that opens
+    /// whole on; and the devices whose logs do not read whole here (a hole,
+    /// a damaged file, segments not arrived), with the devices whose
+    /// versions those logs may carry.
+    private func carriedEntries(vault: Vault, me: DeviceID, records: [DeviceID: DeviceRecord]) throws(TandemError)
+        -> (names: Set<EntryName>, unsure: Set<DeviceID>) {
         var names = Set<EntryName>()
-        let listing = vault.listLog(of: me)
-        var from: UInt64 = 0
-        for seq in listing.checkpoints.keys.sorted(by: >) {
-            var parts: [CheckpointPart] = []
-            if (try? vault.readCheckpoint(device: me, seq: seq) { parts.append($0) }) ?? nil != nil {
-                for part in parts { for change in part.changes { names.insert(EntryName(context: change.context, key: change.key)) } }
-                from = seq
-                break
+        var unsure = Set<DeviceID>()
+        func add(_ changes: [Change]) { for change in changes { names.insert(EntryName(context: change.context, key: change.key)) } }
+        let logging = try vault.loggingDevices()
+        for device in logging {
+            let listing = vault.listLog(of: device)
+            var from: UInt64 = 0
+            for seq in listing.checkpoints.keys.sorted(by: >) {
+                var parts: [Change] = []
+                if ((try? vault.readCheckpoint(device: device, seq: seq) { parts += $0.changes }) ?? nil) != nil {
+                    add(parts)
+                    from = seq
+                    break
+                }
             }
+            if from == 0, !listing.checkpoints.isEmpty { unsure.insert(device) }
+            var expected = from + 1
+            for seq in listing.segments.sorted() where seq > from {
+                guard seq == expected, let (segment, _) = (try? vault.readSegment(device: device, seq: seq)) ?? nil else {
+                    unsure.insert(device)
+                    break
+                }
+                add(segment.changes)
+                expected = seq + 1
+            }
+            let pushed = device == me ? try store.info().pushedSeq : records[device]?.pushedSeq ?? 0
+            if expected <= pushed { unsure.insert(device) }
         }
-        for seq in listing.segments where seq > from {
-            guard let (segment, _) = (try? vault.readSegment(device: me, seq: seq)) ?? nil else { continue }
-            for change in segment.changes { names.insert(EntryName(context: change.context, key: change.key)) }
+        for record in records.values where record.pushedSeq > 0 && !logging.contains(record.id) { unsure.insert(record.id) }
+        // A log that does not read whole may also hold what its owner republished for others.
+        for device in unsure {
+            for retired in records[device]?.retired ?? [] { unsure.insert(retired.id) }
+            for relayed in records[device]?.relayed ?? [] { if let id = DeviceID(validating: relayed) { unsure.insert(id) } }
         }
-        return names
+        return (names, unsure)
     }
+}
+
+/// What a compaction does with tombstones, applied once its checkpoint is placed.
+struct TombstonePlan {
+    /// The seq up to which the checkpoint leaves deletions out.
+    var through: UInt64
+    /// The deletions it leaves out.
+    var collected: [Change] = []
+    /// True when the open gate closes (it was judged, whatever it let go).
+    var closesGate = false
+    /// The gate it opens, with its deletions.
+    var opens: (gate: DeviceStore.TombstoneGate, deletions: [Change])?
 }
 
 /// What the other devices' records say about a device's deletions: who
