@@ -143,18 +143,25 @@ public struct VersionVector: Hashable, Sendable, ExpressibleByDictionaryLiteral 
 
     /// Compact text form `id:n,id:n` (sorted), used in the store.
     public var compactText: String {
-        if entries.count == 1 { return "\(entries[0].device.rawValue):\(entries[0].counter)" }
-        // One string grown in place: after many reinstalls a vector has twenty
-        // entries, and every stored version writes one or two of these.
-        var text = ""
-        text.reserveCapacity(entries.count * 24)
+        // Bytes written in place, then one string: after many reinstalls a vector
+        // has twenty entries, and every stored version writes one or two of these.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(entries.count * 24)
+        var digits = [UInt8](repeating: 0, count: 20)
         for (index, entry) in entries.enumerated() {
-            if index > 0 { text.append(",") }
-            text.append(entry.device.rawValue)
-            text.append(":")
-            text.append(String(entry.counter))
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: entry.device.rawValue.utf8)
+            bytes.append(UInt8(ascii: ":"))
+            var counter = entry.counter
+            var count = 0
+            repeat {
+                digits[count] = UInt8(ascii: "0") + UInt8(counter % 10)
+                counter /= 10
+                count += 1
+            } while counter > 0
+            for position in stride(from: count - 1, through: 0, by: -1) { bytes.append(digits[position]) }
         }
-        return text
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses ``compactText``; nil when it is not of that form.
