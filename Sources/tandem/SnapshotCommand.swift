@@ -52,8 +52,14 @@ struct SnapshotCommand: ParsableCommand {
             let device = try global.openUnlockedDevice(for: .reading)
             let (manifests, problems) = try device.snapshots.snapshots()
             let names = try DeviceNames(device: device)
+            let missing = try device.snapshots.missingChunks(of: manifests)
             if output.json {
-                Output.json(.array(manifests.map { SnapshotOutput.summary($0, device: names[$0.device]) }))
+                Output.json(.array(manifests.map { manifest in
+                    guard case .object(var fields) = SnapshotOutput.summary(manifest, device: names[manifest.device]) else { return .null }
+                    fields.append(("complete", .bool(missing[manifest.id] == nil)))
+                    fields.append(("missingChunks", .number(String(missing[manifest.id] ?? 0))))
+                    return .object(fields)
+                }))
             } else if manifests.isEmpty {
                 Output.line("no snapshots in the vault yet: tandem snapshot create PATH")
             } else {
@@ -61,7 +67,8 @@ struct SnapshotCommand: ParsableCommand {
                 for manifest in manifests {
                     Output.line(pad(manifest.shortID, 10) + pad(Output.time(manifest.finished), 22) + pad(manifest.kind, 9)
                           + pad(Escaped.text(names[manifest.device]), 12) + pad("\(manifest.nodes.filter { $0.kind == .file }.count)", 7)
-                          + pad(ByteCount.text(manifest.bytes), 11) + Escaped.text(manifest.name) + "  " + Escaped.text(manifest.source))
+                          + pad(ByteCount.text(manifest.bytes), 11) + Escaped.text(manifest.name) + "  " + Escaped.text(manifest.source)
+                          + (missing[manifest.id].map { "  (not complete here: \($0) chunks not arrived yet)" } ?? ""))
                 }
             }
             for problem in problems { Output.error(problem) }

@@ -125,6 +125,41 @@ extension SnapshotCLITests {
         #expect((try restore.json() as? JSONObject)?["status"] as? Int == 2)
     }
 
+    /// A snapshot listed before its packs arrived (a synced folder still
+    /// copying): `snapshot list` says so, a restore says how many chunks
+    /// are missing and writes nothing, and the rerun into the same folder works.
+    @Test func aSnapshotWhosePacksHaveNotArrivedSaysSoAndARerunWorks() throws {
+        let cli = CLI()
+        try cli.setUp(devices: ["laptop"])
+        let source = cli.root.appendingPathComponent("source")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try Data("notes".utf8).write(to: source.appendingPathComponent("notes.txt"))
+        let id = try #require((try cli.json("snapshot", "create", source.path) as? JSONObject)?["snapshotID"] as? String)
+        let packs = cli.vault.appendingPathComponent("packs")
+        let away = cli.root.appendingPathComponent("packs-in-transit")
+        try FileManager.default.moveItem(at: packs, to: away)
+        try FileManager.default.createDirectory(at: packs, withIntermediateDirectories: true)
+
+        #expect(try cli.ok("snapshot", "list").contains("not complete here: 1 chunks not arrived yet"))
+        let listed = try #require(try cli.json("snapshot", "list") as? [JSONObject])
+        #expect(listed.first?["complete"] as? Bool == false)
+        #expect(listed.first?["missingChunks"] as? Int == 1)
+        let target = cli.root.appendingPathComponent("out")
+        let refused = try cli.run(["snapshot", "restore", id, target.path])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("1 of the 1 chunks it needs are in no pack here") && refused.stderr.contains("may still be replicating"),
+                "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: target.path))
+        let json = try cli.run(["snapshot", "restore", id, target.path, "--json"])
+        #expect((try json.json() as? JSONObject)?["status"] as? Int == 2)
+
+        try FileManager.default.removeItem(at: packs)
+        try FileManager.default.moveItem(at: away, to: packs)
+        #expect(try cli.run(["snapshot", "restore", id, target.path]).status == 0)
+        #expect(try String(contentsOf: target.appendingPathComponent("notes.txt"), encoding: .utf8) == "notes")
+        #expect(try !cli.ok("snapshot", "list").contains("not complete"))
+    }
+
     /// forget --prune leaves young packs alone, and with --grace 0 drops what
     /// no snapshot needs; what is kept still restores.
     @Test func forgetThenPruneKeepsWhatIsNeeded() throws {

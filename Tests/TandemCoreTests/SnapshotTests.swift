@@ -181,6 +181,35 @@ import Testing
         #expect(throws: TandemError.noSuchSnapshot("0123456789abcdef")) { try device.snapshots.snapshot("0123456789abcdef") }
     }
 
+    /// A manifest that arrived before its packs (a synced folder still
+    /// copying): the list says it is not complete here, a restore refuses
+    /// before it writes anything, and once the pack is there it restores.
+    @Test func aSnapshotWhosePacksHaveNotArrivedIsRefusedAndWritesNothing() throws {
+        let (world, device) = try device()
+        let source = world.folder.url.appendingPathComponent("source")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try random(1000).write(to: source.appendingPathComponent("one.bin"))
+        try Data("two".utf8).write(to: source.appendingPathComponent("two.txt"))
+        let id = try #require(try device.snapshots.createSnapshot(of: source.path).snapshotID)
+        let manifest = try device.snapshots.snapshot(id)
+        let address = try #require(manifest.nodes.first { $0.kind == .file }?.chunks?.first)
+        let pack = try #require(try device.vault().objects().packURL(holding: address))
+        let away = world.folder.url.appendingPathComponent("pack-in-transit")
+        try FileManager.default.moveItem(at: pack, to: away)
+
+        #expect(try device.snapshots.missingChunks(of: [manifest])[id] == 2)
+        let target = world.folder.path("restored")
+        #expect(throws: TandemError.snapshotNotArrived(id: id, missing: 2, chunks: 2)) { try device.snapshots.restoreSnapshot(id, to: target) }
+        #expect(!FileManager.default.fileExists(atPath: target))
+        #expect(TandemError.snapshotNotArrived(id: id, missing: 2, chunks: 2).description.contains("may still be replicating"))
+
+        try FileManager.default.moveItem(at: away, to: pack)
+        #expect(try device.snapshots.missingChunks(of: [manifest]).isEmpty)
+        let restored = try device.snapshots.restoreSnapshot(id, to: target)
+        #expect(restored.status == 0, "\(restored.errors)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target + "/two.txt")) == Data("two".utf8))
+    }
+
     /// Each compression setting stores what it says, and every one restores
     /// the same bytes.
     @Test func compressionSettingsStoreWhatTheySayAndRestoreTheSame() throws {

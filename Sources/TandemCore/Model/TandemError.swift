@@ -32,6 +32,8 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case ambiguousSnapshot(String, count: Int)
     case snapshotFailed(reason: String)
     case restoreRefused(path: String, reason: String)
+    /// Chunks a snapshot needs are in no pack of this copy of the vault.
+    case snapshotNotArrived(id: String, missing: Int, chunks: Int)
     case storeCorrupt(path: String, reason: String)
     case storeFailed(path: String, reason: String)
     case storeReadOnly(path: String, reason: String)
@@ -120,6 +122,9 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(count) snapshots start with \(Escaped.quoted(prefix)); give more of the id"
         case .snapshotFailed(let reason):
             "snapshot failed: \(reason); no snapshot was recorded as complete"
+        case .snapshotNotArrived(let id, let missing, let chunks):
+            "snapshot \(id.prefix(8)) is not complete in this copy of the vault: \(missing) of the \(chunks) chunks it needs are in no pack here "
+                + "(the vault may still be replicating; try again once it has synced); nothing was written"
         case .restoreRefused(let path, let reason):
             "\(path): \(reason); nothing was restored"
         case .storeCorrupt(let path, let reason):

@@ -29,6 +29,11 @@ struct SnapshotRestorer {
     func restore(_ manifest: SnapshotManifest, to destination: String, subpath: String?,
                  progress: @escaping @Sendable (SnapshotProgress) -> Void) throws(TandemError) -> SnapshotResult {
         let nodes = try selected(manifest, subpath: subpath, target: destination)
+        let objects = try vault.objects()
+        // Before anything is written: a chunk in no pack has not arrived (a synced folder still copying), which is not damage.
+        let needed = Set(nodes.lazy.filter { $0.kind == .file && $0.hardLink == nil }.flatMap { $0.chunks ?? [] })
+        let missing = needed.filter { !objects.isListed($0) }.count
+        if missing > 0 { throw .snapshotNotArrived(id: manifest.id, missing: missing, chunks: needed.count) }
         let staging = try RestoreStaging(target: destination, workRoot: workRoot)
         defer { staging.abandon() }
         let target = staging.path
@@ -40,7 +45,6 @@ struct SnapshotRestorer {
             guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw .io(path: path, reason: String(cString: strerror(errno))) }
         }
         let tally = SnapshotTally(filesTotal: files.count, bytesTotal: files.reduce(0) { $0 + $1.size }, report: progress)
-        let objects = try vault.objects()
         WorkerPool.run(count: files.count, width: concurrency) { index in
             let file = files[index]
             let path = target + "/" + file.path

@@ -50,6 +50,22 @@ extension SnapshotService {
     }
 }
 
+extension SnapshotService {
+    /// For each of `manifests` whose chunks are not all in a pack of this
+    /// copy of the vault, how many are missing, by snapshot id: a snapshot
+    /// another machine made may be listed before its packs have arrived.
+    public func missingChunks(of manifests: [SnapshotManifest]) throws(TandemError) -> [String: Int] {
+        let objects = try vault().objects()
+        var missing: [String: Int] = [:]
+        for manifest in manifests {
+            let chunks = Set(manifest.nodes.lazy.filter { $0.kind == .file }.flatMap { $0.chunks ?? [] })
+            let count = chunks.filter { !objects.isListed($0) }.count
+            if count > 0 { missing[manifest.id] = count }
+        }
+        return missing
+    }
+}
+
 /// Summaries of the manifests read so far, by manifest path.
 private final class SummaryCache: @unchecked Sendable {
     static let shared = SummaryCache()

@@ -3,15 +3,16 @@ import Logging
 
 /// Collecting tombstones (VaultFormat, "Collected tombstones"): a deletion
 /// leaves this device's checkpoints once every live device has it and no
-/// log carries what it deleted; a store that may have missed one reads the
-/// whole vault again.
+/// log carries what it deleted; a store that may have missed one reads what
+/// the whole vault holds.
 extension Synchronizer {
     /// Leaves out of `changes` (the checkpoint being placed) the deletions
     /// of the open gate, when the tombstone grace has passed since it opened
-    /// and every device still has them; opens a gate for the deletions of
+    /// and every device still has them; plans a gate for the deletions of
     /// `previous` (this device's latest checkpoint, whose covered files are
-    /// gone) once every device has those. Returns the seq up to which the
-    /// new checkpoint leaves tombstones out.
+    /// gone) that every device has and no log carries what they deleted.
+    /// Writes nothing: the plan, with the seq up to which the new checkpoint
+    /// leaves tombstones out, is applied once that checkpoint is placed.
     func tombstonePlan(_ changes: inout [Change], folded: FoldedLog, previous: DeviceStore.OwnCheckpoint?, vault: Vault,
                        now: Int64, report: inout CompactionReport) throws(TandemError) -> TombstonePlan {
         // Never lower: a checkpoint placed again without the previous one still misses what that one left out.

@@ -142,6 +142,13 @@ public final class ObjectStore: @unchecked Sendable {
         lock.withLock { trustedLocation(address) != nil || pending.contains(address) }
     }
 
+    /// Whether any pack here lists object `address`, damaged or not: an
+    /// object no pack lists has not arrived (or was never written), which a
+    /// restore tells apart from damage before it writes anything.
+    public func isListed(_ address: String) -> Bool {
+        lock.withLock { !(locations[address] ?? []).isEmpty || pending.contains(address) }
+    }
+
     /// Why the vault has no copy of `address` to trust: none is listed, or
     /// each is recorded damaged (named by pack and offset).
     func missingReason(_ address: String) -> String {
