@@ -52,7 +52,7 @@ struct CompactCommand: AsyncParsableCommand {
         let would = report.dryRun
         if report.upgraded { Output.line("\(would ? "would upgrade" : "upgraded") the vault to format \(VaultFormat.version)") }
         if let seq = report.checkpoint {
-            Output.line("\(would ? "would fold" : "folded") \(report.segmentsFolded) segments into checkpoint \(seq): "
+            Output.line("\(would ? "would fold" : "folded") \(report.segmentsFolded) \(report.segmentsFolded == 1 ? "segment" : "segments") into checkpoint \(seq): "
                         + "\(report.versions) versions in \(report.files) \(report.files == 1 ? "file" : "files")")
         } else {
             Output.line("the latest checkpoint already covers every segment this device pushed")
@@ -61,10 +61,12 @@ struct CompactCommand: AsyncParsableCommand {
             Output.line("\(would ? "would remove" : "removed") \(report.removed.count) covered files (\(ByteCount.text(report.removedBytes)))")
         }
         if report.tombstonesCollected > 0 {
-            Output.line("\(would ? "would leave" : "left") out \(report.tombstonesCollected) deletions every device has")
+            let count = report.tombstonesCollected
+            Output.line("\(would ? "would leave" : "left") out \(count) \(count == 1 ? "deletion" : "deletions") every device has")
         }
         if report.tombstonesWaiting > 0 {
-            Output.line("\(report.tombstonesWaiting) deletions wait for every device and the tombstone grace (--tombstone-grace \(tombstoneGrace))")
+            let count = report.tombstonesWaiting
+            Output.line("\(count) \(count == 1 ? "deletion waits" : "deletions wait") for every device and the tombstone grace (--tombstone-grace \(tombstoneGrace))")
         }
         if report.kept > 0, let at = report.removableAtMillis {
             Output.line("\(would ? "would keep" : "kept") \(report.kept) covered files until \(Self.time(at)) (--grace \(grace))")
