@@ -69,7 +69,8 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func run() throws {
             let home = global.deviceHome
-            let current = try? home.resolveDevice(nil)
+            // The device the other commands would use, given these options: --device when given.
+            let current = global.device == nil ? try? home.resolveDevice(nil) : try home.resolveDevice(global.device)
             var rows: [JSONValue] = []
             var seen = Set<DeviceID>()
             var vaults: [String] = []
