@@ -110,9 +110,11 @@ extension DeviceStore {
     func recordFolded() throws(TandemError) {
         try writeTransaction { db in
             let me = try self.info(db).id.rawValue
-            guard let noted = try StoreMeta.get(db, .checkpointApplied), noted.hasPrefix("\(me) "),
-                  let json = noted.split(separator: " ", maxSplits: 2).last, noted.split(separator: " ", maxSplits: 2).count == 3 else { return }
-            try StoreMeta.set(db, .folded, "\(me) \(json)")
+            // `<id> <seq> <JSON>`, published as `<id> <JSON>`.
+            guard let noted = try StoreMeta.get(db, .checkpointApplied) else { return }
+            let parts = noted.split(separator: " ", maxSplits: 2)
+            guard parts.count == 3, parts[0] == me else { return }
+            try StoreMeta.set(db, .folded, "\(me) \(parts[2])")
         }
     }
 
@@ -120,15 +122,7 @@ extension DeviceStore {
     /// when it placed its latest checkpoint whose covered files are gone
     /// (``DeviceRecord/folded``); nil before the first (or for an earlier identity's).
     public func folded() throws(TandemError) -> [String: UInt64]? {
-        try read { db in
-            guard let text = try StoreMeta.get(db, .folded), let space = text.firstIndex(of: " ") else { return nil }
-            guard String(text[..<space]) == (try self.info(db)).id.rawValue else { return nil }
-            do {
-                return try JSONDecoder().decode([String: UInt64].self, from: Data(text[text.index(after: space)...].utf8))
-            } catch {
-                throw StoreMeta.Damaged(key: .folded, value: text, expected: "applied positions")
-            }
-        }
+        try read { db in try Self.ownPositions(db, .folded, me: try self.info(db).id.rawValue) }
     }
 
     /// Notes the applied positions now, when nothing waits in the outbox and
@@ -145,12 +139,18 @@ extension DeviceStore {
                     AND vault_value IS NULL AND vault_vv IS NOT NULL
                 """) ?? 0
             if queued == 0, waitingDeletions == 0 { try StoreMeta.set(db, .settled, "\(me) \(try self.appliedText(db))") }
-            guard let text = try StoreMeta.get(db, .settled), let space = text.firstIndex(of: " "), String(text[..<space]) == me else { return nil }
-            do {
-                return try JSONDecoder().decode([String: UInt64].self, from: Data(text[text.index(after: space)...].utf8))
-            } catch {
-                throw StoreMeta.Damaged(key: .settled, value: text, expected: "applied positions")
-            }
+            return try Self.ownPositions(db, .settled, me: me)
+        }
+    }
+
+    /// Applied positions kept in `key` as `<device id> <JSON>`; nil when
+    /// none are, or they are an earlier identity's.
+    private static func ownPositions(_ db: Database, _ key: StoreMeta, me: String) throws -> [String: UInt64]? {
+        guard let text = try StoreMeta.get(db, key), let space = text.firstIndex(of: " "), String(text[..<space]) == me else { return nil }
+        do {
+            return try JSONDecoder().decode([String: UInt64].self, from: Data(text[text.index(after: space)...].utf8))
+        } catch {
+            throw StoreMeta.Damaged(key: key, value: text, expected: "applied positions")
         }
     }
 

@@ -13,14 +13,19 @@ extension Synchronizer {
     /// restates its device's writes is read instead; else the gap is
     /// recorded, and reported when later segments are there.
     ///
-    /// A store that `heldOthers` (versions of other devices) when the sync
-    /// began and takes a checkpoint that left out tombstones past its cursor
-    /// may have missed deletions: it is marked to read what the whole vault holds.
+    /// A store that held versions of other devices when the pull began and
+    /// takes a checkpoint that left out tombstones past its cursor may have
+    /// missed deletions: it is marked to read what the whole vault holds.
     func pull(vault: Vault, me: DeviceID, records: [DeviceID: DeviceRecord], policies: PolicyMap,
-              report: inout SyncReport, heldOthers: Bool) async throws(TandemError) {
+              report: inout SyncReport) async throws(TandemError) {
         let cursors = try store.cursors()
         var gaps: [LogGap] = []
-        for device in try vault.loggingDevices() where device != me {
+        let others = try vault.loggingDevices().filter { $0 != me }
+        // A cursor that moved says enough; the store is asked only before any has
+        // (a new device, whose table is empty): not in every sync of a large store.
+        var heldOthers = !others.isEmpty && cursors.values.contains { $0.seq > 0 }
+        if !others.isEmpty, !heldOthers { heldOthers = try store.holdsVersionsOfOthers() }
+        for device in others {
             var cursor = cursors[device] ?? .start
             // Listed at most once per log and sync, and only when a checkpoint may be there.
             var listing: LogListing?

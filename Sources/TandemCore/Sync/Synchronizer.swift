@@ -62,8 +62,7 @@ public struct Synchronizer: Sendable {
         try refuseIfRetired(records: records)
         let restate = try ownHistoryLost(vault: vault, records: records)
         let me = try store.info().id
-        try await pull(vault: vault, me: me, records: records, policies: policies, report: &report,
-                       heldOthers: try store.holdsVersionsOfOthers())
+        try await pull(vault: vault, me: me, records: records, policies: policies, report: &report)
         try rereadVault(vault: vault, me: me, records: records, policies: policies, report: &report)
         try reconcile(policies: policies, report: &report)
         if restate {
