@@ -11,7 +11,7 @@ struct SnapshotCommand: ParsableCommand {
             however many snapshots and devices hold them. The first snapshot of a folder reads everything; \
             the next read only files whose size, time or inode changed.
             """,
-        subcommands: [Create.self, List.self, Show.self, Restore.self, Verify.self, Forget.self, History.self])
+        subcommands: [Create.self, List.self, Show.self, Restore.self, Verify.self, Forget.self, Prune.self, History.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -184,21 +184,16 @@ struct SnapshotCommand: ParsableCommand {
 
     struct Forget: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Forget snapshots a retention policy does not keep (per source and device); --prune then removes unreferenced chunks.",
+            abstract: "Forget snapshots a retention policy does not keep (per source and device); --prune then prunes (see 'snapshot prune').",
             discussion: """
-                Prune removes packs whose chunks no snapshot references and rewrites packs that hold some, \
-                but leaves packs younger than --grace (an hour), so it is safe while another device is backing up: \
-                a backup writes its packs before its manifest and touches every pack it reuses a chunk from. \
-                On a synced folder that may take longer than an hour to deliver those touches, raise --grace.
-
                 Example: tandem snapshot forget --keep-last 3 --keep-daily 7 --prune
                 """)
         @Option(help: "Keep the newest N.") var keepLast = 0
         @Option(help: "Keep the newest of each of the last N days that have one.") var keepDaily = 0
         @Option(help: "Keep the newest of each of the last N weeks that have one.") var keepWeekly = 0
-        @Flag(help: "Then remove the chunks no snapshot references.") var prune = false
-        @Option(help: "Seconds: packs touched more recently are left alone.") var grace = 3600
-        @Flag(help: "Say what would go, change nothing.") var dryRun = false
+        @Flag(help: "Then prune: condemn the packs that hold chunks no snapshot references, remove those condemned a grace ago.")
+        var prune = false
+        @OptionGroup var pruning: PruneOptions
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
 
@@ -206,34 +201,102 @@ struct SnapshotCommand: ParsableCommand {
             guard keepLast > 0 || keepDaily > 0 || keepWeekly > 0 else {
                 throw ValidationError("say what to keep: --keep-last N, --keep-daily N or --keep-weekly N")
             }
-            guard grace >= 0 else { throw ValidationError("--grace is a number of seconds, 0 or more") }
         }
 
         func run() throws {
             let device = try global.openUnlockedDevice()
+            let dryRun = pruning.dryRun
             let forgotten = try device.snapshots.forgetSnapshots(RetentionPolicy(last: keepLast, daily: keepDaily, weekly: keepWeekly), dryRun: dryRun)
-            let pruned = prune ? try device.snapshots.pruneObjects(grace: TimeInterval(grace), dryRun: dryRun) : nil
+            // A dry run forgets nothing, so the prune it describes must count those manifests as gone.
+            let pruned = prune ? try device.snapshots.pruneObjects(grace: TimeInterval(pruning.grace), dryRun: dryRun,
+                                                                   forgetting: Set(forgotten.forgotten)) : nil
             if output.json {
                 var members: [(key: String, value: JSONValue)] = [
                     ("forgotten", .array(forgotten.forgotten.map(JSONValue.string))), ("kept", .array(forgotten.kept.map(JSONValue.string))),
                     ("dryRun", .bool(dryRun)),
                 ]
-                if let pruned {
-                    members += [("objectsRemoved", .number(String(pruned.objectsRemoved))), ("bytesRemoved", .number(String(pruned.bytesRemoved))),
-                                ("objectsSpared", .number(String(pruned.objectsSpared))), ("packsRemoved", .number(String(pruned.packsRemoved))),
-                                ("packsRewritten", .number(String(pruned.packsRewritten)))]
-                }
+                if let pruned { members += PruneOutput.members(pruned) }
                 Output.json(.object(members))
                 return
             }
-            let verb = dryRun ? "would forget" : "forgot"
-            Output.line("\(verb) \(forgotten.forgotten.count) snapshots, kept \(forgotten.kept.count)")
+            Output.line("\(dryRun ? "would forget" : "forgot") \(forgotten.forgotten.count) snapshots, kept \(forgotten.kept.count)")
             for id in forgotten.forgotten { Output.line("  \(id.prefix(8))") }
-            if let pruned {
-                Output.line("\(dryRun ? "would remove" : "removed") \(pruned.objectsRemoved) chunks (\(ByteCount.text(pruned.bytesRemoved)))"
-                      + " by removing \(pruned.packsRemoved) packs and rewriting \(pruned.packsRewritten)"
-                      + (pruned.objectsSpared > 0 ? "; spared \(pruned.objectsSpared) in packs touched less than \(grace) s ago" : ""))
+            if let pruned { PruneOutput.lines(pruned, dryRun: dryRun, grace: pruning.grace) }
+        }
+    }
+
+    struct Prune: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Free the space of chunks no snapshot references, in two steps a grace apart.",
+            discussion: """
+                A prune condemns the packs older than --grace that hold chunks no snapshot references, and records them \
+                in the vault: from then on no backup on any device reuses them. A later prune, at least --grace after, \
+                removes them, or rewrites them with the chunks a snapshot that arrived meanwhile still needs; a pack \
+                touched since it was condemned waits again. Each prune does both steps, so running it daily frees \
+                yesterday's waste. The grace (an hour) must exceed the time the vault's folder takes to deliver a file \
+                to every device: on a folder synced across machines that can be offline, raise it.
+
+                Example: tandem snapshot prune --dry-run
+                """)
+        @OptionGroup var pruning: PruneOptions
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let device = try global.openUnlockedDevice()
+            let pruned = try device.snapshots.pruneObjects(grace: TimeInterval(pruning.grace), dryRun: pruning.dryRun)
+            if output.json {
+                Output.json(.object([("dryRun", .bool(pruning.dryRun))] + PruneOutput.members(pruned)))
+            } else {
+                PruneOutput.lines(pruned, dryRun: pruning.dryRun, grace: pruning.grace)
             }
+        }
+    }
+}
+
+struct PruneOptions: ParsableArguments {
+    @Option(help: "Seconds: packs touched more recently are not condemned, and condemned packs wait this long before they go.")
+    var grace = 3600
+    @Flag(help: "Say exactly what the prune would do; change nothing.") var dryRun = false
+
+    func validate() throws {
+        guard grace >= 0 else { throw ValidationError("--grace is a number of seconds, 0 or more") }
+    }
+}
+
+/// What a prune did, or would do, as lines or JSON members.
+enum PruneOutput {
+    static func members(_ pruned: MaintenanceReport) -> [(key: String, value: JSONValue)] {
+        func number<T: BinaryInteger>(_ value: T) -> JSONValue { .number(String(value)) }
+        return [
+            ("objectsRemoved", number(pruned.objectsRemoved)), ("bytesRemoved", number(pruned.bytesRemoved)),
+            ("objectsSpared", number(pruned.objectsSpared)), ("packsRemoved", number(pruned.packsRemoved)),
+            ("packsRewritten", number(pruned.packsRewritten)), ("packsCondemned", number(pruned.packsCondemned)),
+            ("objectsCondemned", number(pruned.objectsCondemned)), ("bytesCondemned", number(pruned.bytesCondemned)),
+            ("packsWaiting", number(pruned.packsWaiting)),
+            ("nextRemoval", pruned.nextRemovalMillis.map { .string(Output.time($0)) } ?? .null),
+        ]
+    }
+
+    static func lines(_ pruned: MaintenanceReport, dryRun: Bool, grace: Int) {
+        let would = dryRun ? "would " : ""
+        if pruned.packsRemoved + pruned.packsRewritten > 0 {
+            Output.line("\(dryRun ? "would remove" : "removed") \(pruned.objectsRemoved) unused chunks (\(ByteCount.text(pruned.bytesRemoved)))"
+                        + " by removing \(pruned.packsRemoved) condemned packs and rewriting \(pruned.packsRewritten)")
+        }
+        if pruned.packsCondemned > 0 {
+            let due = Output.time(Int64((Date().timeIntervalSince1970 + Double(grace)) * 1000))
+            Output.line("\(would)condemn\(dryRun ? "" : "ed") \(pruned.packsCondemned) packs holding \(pruned.objectsCondemned) unused chunks"
+                        + " (\(ByteCount.text(pruned.bytesCondemned))); a prune after \(due) removes them")
+        }
+        if pruned.packsWaiting > 0, let next = pruned.nextRemovalMillis {
+            Output.line("\(pruned.packsWaiting) packs condemned earlier wait for their grace; a prune after \(Output.time(next)) removes the first")
+        }
+        if pruned.objectsSpared > 0 {
+            Output.line("spared \(pruned.objectsSpared) unused chunks in packs touched less than \(grace) s ago")
+        }
+        if pruned.packsRemoved + pruned.packsRewritten + pruned.packsCondemned + pruned.packsWaiting + pruned.objectsSpared == 0 {
+            Output.line("nothing to prune: every chunk in the vault is in a snapshot")
         }
     }
 }

@@ -67,7 +67,10 @@ import Testing
         #expect(try cli.run(["check", "--read-data"]).status == 0)
 
         // Prune drops the damaged copy rather than carry it into a new pack.
-        let pruned = try #require(try cli.json("snapshot", "forget", "--keep-last", "5", "--prune", "--grace", "0") as? JSONObject)
+        let condemned = try #require(try cli.json("snapshot", "forget", "--keep-last", "5", "--prune", "--grace", "0") as? JSONObject)
+        #expect(condemned["objectsCondemned"] as? Int == 1 && condemned["packsCondemned"] as? Int == 1, "\(condemned)")
+        #expect(FileManager.default.fileExists(atPath: pack), "a pack was removed by the prune that condemned it")
+        let pruned = try #require(try cli.json("snapshot", "prune", "--grace", "0") as? JSONObject)
         #expect(pruned["objectsRemoved"] as? Int == 1 && pruned["packsRemoved"] as? Int == 1, "\(pruned)")
         #expect(!FileManager.default.fileExists(atPath: pack))
         #expect(try cli.run(["check", "--read-data"]).status == 0)

@@ -152,6 +152,7 @@ import Testing
         try story.run("tandem snapshot verify", replacing: snapshot)
         try story.run("tandem check")
         try story.run("tandem snapshot forget")
+        try story.run("tandem snapshot prune")
         try story.run("tandem db backup")
         let listing = try story.ok("snapshot", "list", "--json")
         let backup = try #require(listing.matches(of: /"id" ?: "([0-9a-f]{16})"/).map { String($0.output.1) }.first { $0 != folder })

@@ -160,8 +160,9 @@ extension SnapshotCLITests {
         #expect(try !cli.ok("snapshot", "list").contains("not complete"))
     }
 
-    /// forget --prune leaves young packs alone, and with --grace 0 drops what
-    /// no snapshot needs; what is kept still restores.
+    /// forget --prune leaves young packs alone; with --grace 0 it condemns
+    /// the pack that holds what no snapshot needs, the dry run saying exactly
+    /// that first, and the next prune rewrites it; what is kept still restores.
     @Test func forgetThenPruneKeepsWhatIsNeeded() throws {
         let cli = CLI()
         try cli.setUp(devices: ["laptop"])
@@ -173,11 +174,24 @@ extension SnapshotCLITests {
         for index in 0..<3 { try FileManager.default.removeItem(at: source.appendingPathComponent("file-\(index).bin")) }
         let kept = try #require((try cli.json("snapshot", "create", source.path) as? JSONObject)?["snapshotID"] as? String)
 
+        // The dry run counts the snapshot it would forget as gone, as the real run does.
+        let dry = try #require(try cli.json("snapshot", "forget", "--keep-last", "1", "--prune", "--grace", "0", "--dry-run") as? JSONObject)
+        #expect((dry["forgotten"] as? [Any])?.count == 1 && dry["packsCondemned"] as? Int == 1 && dry["objectsCondemned"] as? Int == 3, "\(dry)")
+        #expect((try cli.json("snapshot", "list") as? [Any])?.count == 2, "a dry run forgot a snapshot")
         let young = try #require(try cli.json("snapshot", "forget", "--keep-last", "1", "--prune") as? JSONObject)
         #expect((young["forgotten"] as? [Any])?.count == 1)
         #expect(young["objectsRemoved"] as? Int == 0 && young["objectsSpared"] as? Int == 3, "\(young)")
-        let pruned = try #require(try cli.json("snapshot", "forget", "--keep-last", "1", "--prune", "--grace", "0") as? JSONObject)
-        #expect(pruned["objectsRemoved"] as? Int == 3 && pruned["packsRewritten"] as? Int == 1, "\(pruned)")
+        let condemned = try #require(try cli.json("snapshot", "forget", "--keep-last", "1", "--prune", "--grace", "0") as? JSONObject)
+        #expect(condemned["objectsRemoved"] as? Int == 0 && condemned["packsCondemned"] as? Int == 1 && condemned["objectsCondemned"] as? Int == 3,
+                "\(condemned)")
+        #expect(dry["dryRun"] as? Bool == true && condemned["bytesCondemned"] as? Int == dry["bytesCondemned"] as? Int, "\(condemned)")
+        #expect((condemned["bytesCondemned"] as? Int ?? 0) > 900_000, "\(condemned)")
+        let dryRemoval = try #require(try cli.json("snapshot", "prune", "--grace", "0", "--dry-run") as? JSONObject)
+        let pruned = try #require(try cli.json("snapshot", "prune", "--grace", "0") as? JSONObject)
+        for report in [dryRemoval, pruned] {
+            #expect(report["objectsRemoved"] as? Int == 3 && report["packsRewritten"] as? Int == 1 && report["packsCondemned"] as? Int == 0,
+                    "\(report)")
+        }
         #expect(try cli.run(["snapshot", "verify", kept, "--read-data"]).status == 0)
         let target = cli.root.appendingPathComponent("restored")
         #expect(try cli.run(["snapshot", "restore", kept, target.path]).status == 0)

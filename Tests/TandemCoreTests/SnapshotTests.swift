@@ -379,8 +379,12 @@ import Testing
         _ = try device.snapshots.forgetSnapshots(RetentionPolicy(last: 1))
 
         let dry = try device.snapshots.pruneObjects(grace: 0, dryRun: true)
-        #expect(dry.objectsRemoved == 1 && dry.packsRewritten == 1)
+        #expect(dry.objectsCondemned == 1 && dry.packsCondemned == 1 && dry.objectsRemoved == 0, "\(dry)")
         #expect(packFiles().count == 1 && FileManager.default.fileExists(atPath: packs.appendingPathComponent(String(leftover)).path))
+        var real = try device.snapshots.pruneObjects(grace: 0)
+        real.nextRemovalMillis = dry.nextRemovalMillis
+        #expect(real == dry, "the dry run did not say what the prune did")
+        #expect(try device.snapshots.pruneObjects(grace: 0, dryRun: true).packsRewritten == 1)
         let pruned = try device.snapshots.pruneObjects(grace: 0)
         #expect(pruned.objectsRemoved == 1 && pruned.packsRewritten == 1 && pruned.packsRemoved == 0, "\(pruned)")
         #expect(packFiles().count == 1)
@@ -454,12 +458,15 @@ import Testing
             var times = [timespec(tv_sec: twoHoursAgo, tv_nsec: 0), timespec(tv_sec: twoHoursAgo, tv_nsec: 0)]
             #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
         }
-        let count = try vault.objects().prune(referenced: [], grace: 3600, dryRun: false) {
-            // A backup elsewhere reuses the chunk now: the pack is young again.
+        let pruner = try #require(DeviceID(validating: "00000000000000aa"))
+        let condemned = try vault.objects().prune(referenced: [], grace: 3600, dryRun: false, device: pruner)
+        #expect(condemned.packsCondemned == packFiles.count && condemned.packsRemoved == 0, "\(condemned)")
+        let count = try vault.objects().prune(referenced: [], grace: 3600, dryRun: false, device: pruner, now: Date().addingTimeInterval(3601)) {
+            // A backup elsewhere that had not seen the record reuses the chunk now.
             utimes(packOfSecond.path, nil)
         }
         #expect(FileManager.default.fileExists(atPath: packOfSecond.path), "a pack touched during the prune was removed")
-        #expect(count.objectsSpared == 1 && count.packsRemoved == packFiles.count - 1, "\(count)")
+        #expect(count.packsCondemned == 1 && count.packsRemoved == packFiles.count - 1, "\(count)")
         #expect(packFiles.filter { FileManager.default.fileExists(atPath: $0) } == [packOfSecond.path])
     }
 
@@ -519,6 +526,7 @@ import Testing
         let spared = try device.snapshots.pruneObjects()
         #expect(spared.objectsRemoved == 0)
         #expect(spared.objectsSpared == 1)
+        #expect(try device.snapshots.pruneObjects(grace: 0).objectsCondemned == 1)
         let pruned = try device.snapshots.pruneObjects(grace: 0)
         #expect(pruned.objectsRemoved == 1)
         #expect(try device.snapshots.verifySnapshot(last, readData: true).status == 0)

@@ -33,6 +33,7 @@ public struct VaultKey: Sendable, Equatable {
         case objects = "tandem objects v1"
         case manifests = "tandem manifests v1"
         case damageRecords = "tandem damage records v1"
+        case condemnationRecords = "tandem condemned packs v1"
         case keyCheck = "tandem key check v1"
     }
 

@@ -45,6 +45,17 @@ public struct MaintenanceReport: Sendable, Equatable {
     public var objectsSpared = 0
     public var packsRemoved = 0
     public var packsRewritten = 0
+    /// Packs this prune condemned: a later prune, a grace from now, removes
+    /// them (or rewrites them without the objects no snapshot needs).
+    public var packsCondemned = 0
+    /// Unused objects in those packs, and their bytes: what that prune frees.
+    public var objectsCondemned = 0
+    public var bytesCondemned: Int64 = 0
+    /// Packs condemned by an earlier prune whose grace has not passed.
+    public var packsWaiting = 0
+    /// When the next prune can remove the first condemned pack (milliseconds
+    /// since 1970, this device's clock); nil when none is condemned.
+    public var nextRemovalMillis: Int64?
 }
 
 extension SnapshotService {
@@ -70,26 +81,44 @@ extension SnapshotService {
         return report
     }
 
-    /// Removes objects no snapshot references: packs that hold only such
-    /// objects go, packs that hold some are rewritten without them.
+    /// Removes objects no snapshot references, in two steps: packs older
+    /// than `grace` that hold such objects are condemned (recorded in the
+    /// vault, so that no backup reuses them), and those this device
+    /// condemned at least `grace` earlier are removed, or rewritten with
+    /// the objects a snapshot still needs.
     ///
-    /// Safe while another device is backing up: that backup writes its packs
-    /// before its manifest, and touches every pack it reuses an object from,
-    /// so its packs are younger than `grace` (one hour by default) and are
-    /// neither removed nor rewritten. A manifest that cannot be read stops
-    /// the prune, since its chunks cannot be known.
-    public func pruneObjects(grace: TimeInterval = 3600, dryRun: Bool = false) throws(TandemError) -> MaintenanceReport {
+    /// Safe while another device, on another replica of a synced folder, is
+    /// backing up: that backup writes its packs before its manifest and
+    /// touches every pack it reuses, so its packs stay young; once it sees
+    /// a record it stops reusing the packs named there, and before it
+    /// writes its manifest copies out what it needs from any such pack. A
+    /// condemned pack is removed only when, a grace after it was condemned,
+    /// it is untouched, and what a manifest that arrived meanwhile names is
+    /// copied out first. So `grace` (an hour by default) must exceed the
+    /// time the folder takes to deliver a file. A manifest that cannot be
+    /// read stops the prune, since its chunks cannot be known.
+    ///
+    /// `forgetting` names manifests to count as gone (a dry run of forget
+    /// and prune together): with `dryRun`, the report says exactly what
+    /// the real run would do.
+    public func pruneObjects(grace: TimeInterval = 3600, dryRun: Bool = false, forgetting: Set<String> = [],
+                             now: Date = Date()) throws(TandemError) -> MaintenanceReport {
         let vault = try vault()
         let (manifests, problems) = try snapshots()
         if let problem = problems.first { throw .snapshotFailed(reason: "prune stopped, nothing removed: \(problem)") }
-        let referenced = Set(manifests.flatMap { $0.nodes.flatMap { $0.chunks ?? [] } })
-        let count = try vault.objects().prune(referenced: referenced, grace: grace, dryRun: dryRun)
+        let referenced = Set(manifests.filter { !forgetting.contains($0.id) }.flatMap { $0.nodes.flatMap { $0.chunks ?? [] } })
+        let count = try vault.objects().prune(referenced: referenced, grace: grace, dryRun: dryRun, device: try info().id, now: now)
         var report = MaintenanceReport()
         report.objectsRemoved = count.objectsRemoved
         report.bytesRemoved = count.bytesRemoved
         report.objectsSpared = count.objectsSpared
         report.packsRemoved = count.packsRemoved
         report.packsRewritten = count.packsRewritten
+        report.packsCondemned = count.packsCondemned
+        report.objectsCondemned = count.objectsCondemned
+        report.bytesCondemned = count.bytesCondemned
+        report.packsWaiting = count.packsWaiting
+        report.nextRemovalMillis = count.nextRemovalMillis
         return report
     }
 

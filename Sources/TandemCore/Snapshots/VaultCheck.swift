@@ -112,7 +112,8 @@ extension SnapshotService {
     }
 
     /// Everything wrong in the vault's snapshots: manifests that do not open,
-    /// packs whose table does not open, damage records that do not open, and
+    /// packs whose table does not open, damage records and records of
+    /// condemned packs that do not open, and
     /// every object a snapshot names that is missing or (with `readData`)
     /// damaged, each with the snapshots and files it touches. Damage found
     /// is recorded, as by `verifySnapshot`. Empty when all is well.
@@ -129,6 +130,7 @@ extension SnapshotService {
         let objects = try vault.objects()
         findings += objects.packProblems.map { VaultFinding(path: $0.path, problem: $0.reason) }
         findings += objects.unreadableDamageRecords.map { VaultFinding(path: $0.path, problem: $0.reason) }
+        findings += vault.condemnationRecords().problems.map { VaultFinding(path: $0.path, problem: $0.reason) }
         let (problems, sizes) = ObjectCheck(objects: objects, readData: readData).run(manifests)
         // One finding per file at fault and problem, with every snapshot it touches.
         let grouped = Dictionary(grouping: problems, by: { $0.value })

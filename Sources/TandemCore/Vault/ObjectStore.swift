@@ -43,13 +43,13 @@ extension Vault {
 /// backup wrote again one found damaged). A copy recorded as damaged
 /// (`DamagedObject`) is never reused by a backup; reading tries every copy.
 public final class ObjectStore: @unchecked Sendable {
-    private let vault: Vault
+    let vault: Vault
     private let sealer: any Sealer
     private let compression: Compression
     private let checkingReuse: Bool
     private let lock = NSLock()
     /// Every copy of each object, in the order the packs were read.
-    private var locations: [String: [Location]] = [:]
+    private(set) var locations: [String: [Location]] = [:]
     private(set) var packs: [String: [Pack.Entry]] = [:]
     /// Packs whose table of contents does not open, by path, and why.
     public private(set) var packProblems: [(path: String, reason: String)] = []
@@ -71,6 +71,12 @@ public final class ObjectStore: @unchecked Sendable {
     private var filling: [UInt8] = []
     private var fillingEntries: [Pack.Entry] = []
     private var touched: Set<String> = []
+    /// The objects this store depends on, by pack: those it wrote and those
+    /// it reused. A pack condemned meanwhile has them copied out at `finish()`.
+    private var needed: [String: Set<String>] = [:]
+    /// Packs some device's prune condemned (`CondemnedPack`): still read,
+    /// never reused, since a later prune removes them.
+    private(set) var condemned: Set<String>
     /// The first pack that could not be written: its objects are lost, so
     /// every later store and finish fails with it.
     private var failure: TandemError?
@@ -88,6 +94,7 @@ public final class ObjectStore: @unchecked Sendable {
         sealer = vault.objectSealer
         let recorded = vault.damageRecords()
         distrusted = Set(recorded.objects.map(\.copy))
+        condemned = vault.condemnedPackNames()
         unreadableDamageRecords = recorded.problems
         if FileManager.default.fileExists(atPath: vault.root.appendingPathComponent("objects").path) {
             packProblems.append((vault.root.appendingPathComponent("objects").path, "chunks in the one-file-per-chunk layout of a "
@@ -164,6 +171,12 @@ public final class ObjectStore: @unchecked Sendable {
         locations[address]?.first { !distrusted.contains(DamagedObject.copy(address, pack: $0.pack)) }
     }
 
+    /// The first copy of `address` a backup may reuse: not known to be
+    /// damaged, and in a pack no prune condemned; under the lock.
+    private func reusableLocation(_ address: String) -> Location? {
+        locations[address]?.first { !condemned.contains($0.pack) && !distrusted.contains(DamagedObject.copy(address, pack: $0.pack)) }
+    }
+
     /// The damage this store found that the vault had not recorded; the
     /// caller records it (`Vault.recordDamage`).
     public var newlyFoundDamage: [DamagedObject] {
@@ -190,15 +203,16 @@ public final class ObjectStore: @unchecked Sendable {
     ///
     /// An object found is touched: a prune spares packs younger than its
     /// grace period, so a pack that a backup running now reuses is not
-    /// removed or rewritten under it. A copy known to be damaged is never
-    /// reused; when the store checks reuse, the copy found is read and
-    /// checked first, and one that fails is marked damaged and written again.
+    /// condemned under it. A copy known to be damaged, or in a condemned
+    /// pack, is never reused; when the store checks reuse, the copy found is
+    /// read and checked first, and one that fails is marked damaged and
+    /// written again.
     @discardableResult
     public func store(_ content: [UInt8]) throws(TandemError) -> (address: String, written: Int) {
         if let failure = lock.withLock({ failure }) { throw failure }
         let address = vault.objectAddress(of: content)
         while touch(address) {
-            guard checkingReuse, let location = lock.withLock({ trustedLocation(address) }) else { return (address, 0) }
+            guard checkingReuse, let location = lock.withLock({ reusableLocation(address) }) else { return (address, 0) }
             let copy = DamagedObject.copy(address, pack: location.pack)
             if lock.withLock({ checked.contains(copy) }) { return (address, 0) }
             if (try? readCopy(address, at: location)) != nil {
@@ -247,24 +261,49 @@ public final class ObjectStore: @unchecked Sendable {
     /// durable (each pack is fsynced as it is written), and a manifest may
     /// name them.
     ///
-    /// Every pack this store wrote or reused an object from is touched again
-    /// and must still be there: a prune elsewhere judges packs by their last
-    /// touch, so one that ran during a long backup could have removed a pack
-    /// touched at its start. Then the snapshot fails instead of naming objects
-    /// that are gone (a rerun writes them again).
+    /// A prune elsewhere may have condemned, during a long backup, a pack
+    /// it wrote or reused: the records are read again, and the objects it
+    /// needs from such a pack are copied (sealed, as they are) into a new
+    /// one, so the manifest names only packs no prune will remove.
+    ///
+    /// Every other pack this store wrote or reused an object from is
+    /// touched again and must still be there: a prune judges packs by their
+    /// last touch, so one that ran during a long backup could have condemned
+    /// or removed a pack touched at its start. Then the snapshot fails
+    /// instead of naming objects that are gone (a rerun writes them again).
     public func finish() throws(TandemError) {
-        if let failure = lock.withLock({ failure }) { throw failure }
-        let (objects, entries) = lock.withLock {
-            defer { startPack() }
-            return (filling, fillingEntries)
+        try writeFilling()
+        let newlyCondemned = vault.condemnedPackNames()
+        let rescue: [(address: String, location: Location)] = lock.withLock {
+            condemned.formUnion(newlyCondemned)
+            var rescue: [(String, Location)] = []
+            for pack in touched.sorted() where condemned.contains(pack) {
+                touched.remove(pack)
+                for address in (needed.removeValue(forKey: pack) ?? []).sorted() where reusableLocation(address) == nil && !pending.contains(address) {
+                    guard let location = locations[address]?.first(where: { $0.pack == pack }) else { continue }
+                    pending.insert(address)
+                    rescue.append((address, location))
+                }
+            }
+            return rescue
         }
-        if !entries.isEmpty { try writeOrFail(objects, entries) }
+        for (address, location) in rescue { try add(address, try readRaw(location)) }
+        if !rescue.isEmpty { try writeFilling() }
         for pack in lock.withLock({ touched.sorted() }) {
             let path = packURL(pack).path
             guard utimes(path, nil) == 0 else {
                 throw .io(path: path, reason: "removed while this backup used it (a prune elsewhere?): \(String(cString: strerror(errno))); run the backup again")
             }
         }
+    }
+
+    private func writeFilling() throws(TandemError) {
+        if let failure = lock.withLock({ failure }) { throw failure }
+        let (objects, entries) = lock.withLock {
+            defer { startPack() }
+            return (filling, fillingEntries)
+        }
+        if !entries.isEmpty { try writeOrFail(objects, entries) }
     }
 
     /// Room for a full pack and its table, so that it is not copied as it grows.
@@ -305,6 +344,7 @@ public final class ObjectStore: @unchecked Sendable {
         lock.withLock {
             packs[name] = entries
             touched.insert(name)
+            needed[name] = Set(entries.map(\.address))
             for entry in entries {
                 pending.remove(entry.address)
                 locations[entry.address, default: []].append(Location(pack: name, offset: entry.offset, length: entry.length))
@@ -317,7 +357,8 @@ public final class ObjectStore: @unchecked Sendable {
     /// under the lock, so no other thread trusts a pack found gone meanwhile.
     func touch(_ address: String) -> Bool {
         lock.withLock {
-            while let location = trustedLocation(address) {
+            while let location = reusableLocation(address) {
+                needed[location.pack, default: []].insert(address)
                 guard touched.insert(location.pack).inserted else { return true }
                 guard utimes(packURL(location.pack).path, nil) != 0, errno == ENOENT else { return true }
                 // Pruned since this store read the tables: its copies are gone; another may remain.
@@ -325,6 +366,7 @@ public final class ObjectStore: @unchecked Sendable {
                     locations[entry.address]?.removeAll { $0.pack == location.pack }
                 }
                 touched.remove(location.pack)
+                needed.removeValue(forKey: location.pack)
             }
             return pending.contains(address)
         }

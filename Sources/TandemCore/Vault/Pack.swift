@@ -33,6 +33,11 @@ enum Pack {
         Digest.randomHex(bytes: 32)
     }
 
+    /// Whether `name` has the form of a pack's name: 64 lowercase hex digits.
+    static func isName(_ name: String) -> Bool {
+        name.utf8.count == 64 && name.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+
     static func associatedData(_ name: String) -> [UInt8] {
         Array("tandem-pack \(name)".utf8)
     }

@@ -35,12 +35,10 @@ extension Vault {
     /// Every device's recorded damage; records that cannot be read are
     /// returned as problems, by path.
     func damageRecords() -> (objects: [DamagedObject], problems: [(path: String, reason: String)]) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: damageURL.path) else { return ([], []) }
         var objects: [DamagedObject] = []
         var problems: [(path: String, reason: String)] = []
-        for name in names.sorted() where name.hasSuffix(".json") && !name.hasPrefix(AtomicFile.temporaryPrefix) {
-            let url = damageURL.appendingPathComponent(name)
-            guard let device = DeviceID(validating: String(name.dropLast(5))) else {
+        for (device, url) in perDeviceRecords(in: damageURL) {
+            guard let device else {
                 problems.append((url.path, "not a damage record"))
                 continue
             }

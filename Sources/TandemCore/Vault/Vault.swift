@@ -310,6 +310,16 @@ public struct Vault: Sendable {
 
     /// The JSON written by `writeSealedJSON`, opened; a file over `limit`
     /// bytes, or not a regular file, is not read.
+    /// The files of a folder of per-device records (`damage/`,
+    /// `condemned/`), sorted: each with the device its name gives, or nil
+    /// when the name is not `<device-id>.json`. Writes in progress are left out.
+    func perDeviceRecords(in folder: URL) -> [(device: DeviceID?, url: URL)] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
+        return names.sorted().filter { !$0.hasPrefix(AtomicFile.temporaryPrefix) }.map { name in
+            (name.hasSuffix(".json") ? DeviceID(validating: String(name.dropLast(5))) : nil, folder.appendingPathComponent(name))
+        }
+    }
+
     func readSealedJSON(at url: URL, limit: Int, purpose: VaultKey.Purpose, associatedData: [UInt8]) -> Result<Data, RecordProblem> {
         let bytes: [UInt8]?
         do { bytes = try AtomicFile.read(url, limit: limit) } catch { return .failure(RecordProblem(description: error.reason)) }

@@ -18,6 +18,10 @@ enum VaultFileLimit {
     /// copy of an object it found, sealed; 16 MiB is some 60,000 of them.
     static let damageRecord = 16 << 20
 
+    /// A device's record of condemned packs: about 140 bytes a pack,
+    /// sealed; 16 MiB is some 90,000 packs, 1.4 TiB of them.
+    static let condemnationRecord = 16 << 20
+
     /// `vault.json`: fixed-size parameters and an owner of at most 256 bytes.
     static let descriptor = overhead
 
