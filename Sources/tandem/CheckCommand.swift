@@ -18,7 +18,9 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let device = try global.openUnlockedDevice()
-        let findings = try LogCheck(vault: try device.vault()).findings() + (try device.snapshots.checkVault(readData: readData))
+        let vault = try device.vault()
+        let findings = try LogCheck(vault: vault).findings() + (try device.snapshots.checkVault(readData: readData))
+            + vault.strayCopies().map { VaultFinding(path: $0.path, problem: $0.advice) }
         if output.json {
             Output.json(.object([("findings", .array(findings.map(Self.json)))]))
         } else if findings.isEmpty {

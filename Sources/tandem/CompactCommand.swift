@@ -22,7 +22,7 @@ struct CompactCommand: AsyncParsableCommand {
     @Option(help: "Seconds: a deletion every device has stays in checkpoints this long before it is left out.")
     var tombstoneGrace = Int(Synchronizer.defaultTombstoneGraceMillis / 1000)
     @Flag(help: "Say what would be written and removed, change nothing.") var dryRun = false
-    @Flag(help: "Upgrade a vault of an earlier format to format \(VaultFormat.version), which holds checkpoints.") var upgrade = false
+    @Flag(help: "Upgrade a vault of an earlier format to format \(VaultFormat.version): checkpoints, and a key file per passphrase.") var upgrade = false
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 

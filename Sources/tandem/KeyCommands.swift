@@ -97,13 +97,19 @@ struct PassphraseCommand: ParsableCommand {
             let descriptor = try target.readDescriptor()
             guard descriptor.isEncrypted else { throw TandemError.vaultNotEncrypted(path: target.root.path) }
             // The current credential is checked before the new passphrase is asked for.
-            let key = try recovery.credentials(global).withCredential(for: target.root.path) { credential in
-                try target.unlocked(descriptor, with: credential).key
+            var used: VaultCredential?
+            try recovery.credentials(global).withCredential(for: target.root.path) { credential in
+                _ = try target.unlocked(descriptor, with: credential)
+                used = credential
             }
             let passphrase = try Credentials().newPassphrase(file: newPassphraseFile, fileOption: "--new-passphrase-file", variable: "TANDEM_NEW_PASSPHRASE")
-            guard let key else { throw TandemError.vaultNotEncrypted(path: target.root.path) }
-            try target.changePassphrase(using: .key(key), to: passphrase, parameters: ScryptParameters(logN: scryptLogN))
+            guard let used else { throw TandemError.vaultLocked(path: target.root.path) }
+            try target.changePassphrase(using: used, to: passphrase, parameters: ScryptParameters(logN: scryptLogN))
             Output.line("the passphrase of the vault at \(target.root.path) is changed; the recovery phrase and every device still work")
+            if descriptor.format < VaultFormat.keyFilesSince {
+                Output.error("note: this vault (format \(descriptor.format)) keeps its passphrase in vault.json, so a change made at the same time "
+                             + "on another copy of a synced folder would undo this one; 'tandem compact --upgrade' moves it into a key file of its own")
+            }
         }
     }
 }

@@ -105,6 +105,7 @@ struct StatusCommand: ParsableCommand {
         var names = Dictionary(records.records.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         names[info.id] = info.name
         let clocksAhead = try store.clocksAhead()
+        let strays = online ? vault.strayCopies() : []
         if output.json {
             func number(_ value: Int) -> JSONValue { .number(String(value)) }
             Output.json(.object([
@@ -119,6 +120,7 @@ struct StatusCommand: ParsableCommand {
                 ("problems", DeviceNotes.problems(records.damaged)),
                 ("copiedFrom", info.copiedFrom.map { .string($0.rawValue) } ?? .null),
                 ("gaps", .array(gaps.map(StatusCommand.json))),
+                ("strayCopies", .array(strays.map { .object([("path", .string($0.path)), ("advice", .string($0.advice))]) })),
             ]))
             return
         }
@@ -133,6 +135,7 @@ struct StatusCommand: ParsableCommand {
         for ahead in clocksAhead {
             Output.line("clocks   ⚠ " + DeviceNotes.clockAhead(ahead, name: names[ahead.device] ?? ahead.device.rawValue))
         }
+        for stray in strays { Output.line("vault    ⚠ \(Escaped.text(stray.description))") }
         if !records.damaged.isEmpty {
             let count = records.damaged.count
             Output.line("records  ⚠ \(count) device \(count == 1 ? "record is" : "records are") damaged (named above); 'tandem device list' shows their devices by id")

@@ -106,9 +106,9 @@ import Testing
         #expect(try cli.ok("ls") == entries)
 
         let upgraded = try cli.ok("compact", "--upgrade", "--grace", "0")
-        #expect(upgraded.contains("upgraded the vault to format 4"))
+        #expect(upgraded.contains("upgraded the vault to format 5"))
         let descriptor = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: cli.vault.appendingPathComponent("vault.json"))) as? [String: Any])
-        #expect(descriptor["format"] as? Int == 4)
+        #expect(descriptor["format"] as? Int == 5)
         // The fixture's own devices' logs still read, beside this device's checkpoint.
         try cli.ok("device", "create", "late", "--vault", cli.vault.path, "--owner", "alice@example.com", "--encryption", "none")
         try cli.ok("sync", "--device", "late", "--policy", "accept")
@@ -125,12 +125,12 @@ import Testing
         try cli.ok("put", "notes", "k", "1", "--sync")
         let descriptorURL = cli.vault.appendingPathComponent("vault.json")
         let text = try String(contentsOf: descriptorURL, encoding: .utf8)
-        try text.replacingOccurrences(of: "\"format\" : 4", with: "\"format\" : 5").write(to: descriptorURL, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"format\" : 5", with: "\"format\" : 6").write(to: descriptorURL, atomically: true, encoding: .utf8)
         let before = cli.files()
         for arguments in [["sync"], ["put", "notes", "k", "2", "--sync"], ["compact", "--grace", "0"]] {
             let result = try cli.run(arguments)
             #expect(result.status != 0, "tandem \(arguments.joined(separator: " "))")
-            #expect(result.stderr.contains("vault format 5 is newer than this tandem understands (format 4); upgrade tandem"), "\(result.stderr)")
+            #expect(result.stderr.contains("vault format 6 is newer than this tandem understands (format 5); upgrade tandem"), "\(result.stderr)")
         }
         let after = cli.files()
         // put --sync wrote its entry to the store before the sync was refused; the vault is untouched.

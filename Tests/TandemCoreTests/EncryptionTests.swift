@@ -73,17 +73,24 @@ import Testing
         }
     }
 
-    @Test func aPassphraseChangeRewritesOnlyVaultJSONAndKeepsEveryDeviceWorking() async throws {
+    /// A passphrase change writes a new key file and removes the one the old
+    /// passphrase opened; no other file changes, vault.json included.
+    @Test func aPassphraseChangeReplacesOnlyItsKeyFileAndKeepsEveryDeviceWorking() async throws {
         let world = try TestWorld(devices: ["laptop", "phone"], encrypted: true)
         try world.put("laptop", "c", "k", "1")
         try await world.sync("laptop")
-        let before = try vaultBytes(world.vault.root).filter { !$0.path.hasSuffix("vault.json") }
+        func isKeyFile(_ path: String) -> Bool { path.hasPrefix(world.vault.root.appendingPathComponent("keys").path + "/") }
+        let before = try vaultBytes(world.vault.root)
+        let oldKeys = before.filter { isKeyFile($0.path) }
+        #expect(oldKeys.count == 1)
 
         try world.vault.changePassphrase(using: .passphrase(TestWorld.passphrase), to: "new passphrase", parameters: ScryptParameters(logN: 10))
 
-        let after = try vaultBytes(world.vault.root).filter { !$0.path.hasSuffix("vault.json") }
-        #expect(before.map(\.path).sorted() == after.map(\.path).sorted())
-        for file in before { #expect(after.first { $0.path == file.path }?.bytes == file.bytes) }
+        let after = try vaultBytes(world.vault.root)
+        let newKeys = after.filter { isKeyFile($0.path) }
+        #expect(newKeys.count == 1 && newKeys[0].path != oldKeys[0].path, "\(newKeys.map(\.path))")
+        #expect(before.filter { !isKeyFile($0.path) }.map(\.path).sorted() == after.filter { !isKeyFile($0.path) }.map(\.path).sorted())
+        for file in before where !isKeyFile(file.path) { #expect(after.first { $0.path == file.path }?.bytes == file.bytes, "\(file.path) changed") }
         let plain = Vault(root: world.vault.root)
         let descriptor = try plain.readDescriptor()
         #expect(throws: TandemError.wrongPassphrase(path: plain.descriptorURL.path)) {

@@ -94,6 +94,8 @@ public struct Synchronizer: Sendable {
         if try store.isLeftoverSweepDue(now: store.clock.nowMillis()) {
             for path in vault.removeLeftovers(of: try store.info().id) { logger.info("removed \(path), left by a killed write") }
         }
+        // A copy a synced folder set aside is read by nobody: a person must look.
+        report.problems += vault.strayCopies().map { SyncProblem(path: $0.path, message: $0.description) }
         try fillCounts(&report)
         // A sync that moved nothing and met nothing is not worth a line: the
         // vault watcher runs one for every push of another device.

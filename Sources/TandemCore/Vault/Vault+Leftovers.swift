@@ -13,11 +13,11 @@ extension Vault {
 
     /// Removes the `.tmp-*` files older than `age` from the folders `device`
     /// writes in: its own log, and the shared folders (vault root, device
-    /// records, snapshots, damage records, packs). Another device's log is
+    /// records, key files, snapshots, damage records, condemned packs, packs). Another device's log is
     /// left to that device. Returns the paths removed.
     @discardableResult
     func removeLeftovers(of device: DeviceID, olderThan age: TimeInterval = leftoverAge, now: Date = Date()) -> [String] {
-        var folders = [root.path, devicesURL.path, snapshotsURL.path, damageURL.path, logFolder(of: device).path]
+        var folders = [root.path, devicesURL.path, keysURL.path, snapshotsURL.path, damageURL.path, condemnedURL.path, logFolder(of: device).path]
         folders += ((try? FileManager.default.contentsOfDirectory(atPath: packsURL.path)) ?? [])
             .filter { $0.count == 2 }.map { packsURL.appendingPathComponent($0).path }
         var removed: [String] = []

@@ -58,15 +58,13 @@ public struct Vault: Sendable {
         }
         var descriptor = VaultDescriptor(id: UUID().uuidString.lowercased(), owner: owner, created: ISO8601DateFormatter().string(from: now))
         var phrase: [String]?
+        var newKey: (key: VaultKey, passphrase: String, parameters: ScryptParameters)?
         if case .passphrase(let passphrase, let parameters) = protection {
             if let problem = parameters.problem { throw .vaultCorrupt(path: vault.descriptorURL.path, reason: problem) }
             guard !passphrase.isEmpty else { throw .emptyPassphrase }
             let key = VaultKey.random()
-            do {
-                descriptor.encryption = try VaultEncryption.make(key: key, passphrase: passphrase, scrypt: parameters, vaultID: descriptor.id, owner: owner)
-            } catch {
-                throw .io(path: vault.descriptorURL.path, reason: "cannot derive the key: \(error)")
-            }
+            newKey = (key, passphrase, parameters)
+            descriptor.keyCheck = Data(key.check(vaultID: descriptor.id, owner: owner)).base64EncodedString()
             descriptor.sealing = AESGCMSealer.name
             phrase = RecoveryPhrase.words(for: key)
         }
@@ -78,6 +76,10 @@ public struct Vault: Sendable {
             try manager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: vault.root.path)
         } catch {
             throw .io(path: vault.root.path, reason: "cannot create the vault folder: \(error.localizedDescription)")
+        }
+        // The key file first: a vault.json is a vault, and must open.
+        if let newKey {
+            try vault.addKeyFile(key: newKey.key, passphrase: newKey.passphrase, parameters: newKey.parameters, descriptor: descriptor, now: now)
         }
         try vault.writeJSON(descriptor.sealedWithChecksum, to: vault.descriptorURL, replacing: false)
         return CreatedVault(descriptor: descriptor.sealedWithChecksum, recoveryPhrase: phrase)
@@ -115,8 +117,14 @@ public struct Vault: Sendable {
             break
         case AESGCMSealer.name:
             guard descriptor.checksum != nil else { throw .vaultCorrupt(path: descriptorURL.path, reason: "an encrypted vault's descriptor lacks its checksum") }
-            guard let encryption = descriptor.encryption else { throw .vaultCorrupt(path: descriptorURL.path, reason: "encrypted, but the key section is missing") }
-            if let problem = encryption.problem { throw .vaultCorrupt(path: descriptorURL.path, reason: problem) }
+            if descriptor.format >= VaultFormat.keyFilesSince {
+                guard let check = descriptor.keyCheck, Data(base64Encoded: check)?.count == 32 else {
+                    throw .vaultCorrupt(path: descriptorURL.path, reason: "encrypted, but its key check is missing or malformed")
+                }
+            } else {
+                guard let encryption = descriptor.encryption else { throw .vaultCorrupt(path: descriptorURL.path, reason: "encrypted, but the key section is missing") }
+                if let problem = encryption.problem { throw .vaultCorrupt(path: descriptorURL.path, reason: problem) }
+            }
         default:
             throw .vaultCorrupt(path: descriptorURL.path, reason: "unknown sealing method '\(Escaped.text(descriptor.sealing))'")
         }
@@ -146,26 +154,32 @@ public struct Vault: Sendable {
     /// `wrongPassphrase`, `wrongRecoveryPhrase` or `vaultKeyMismatch` for a
     /// credential that is not its own.
     public func unlocked(_ descriptor: VaultDescriptor, with credential: VaultCredential?) throws(TandemError) -> Vault {
-        guard let encryption = descriptor.encryption, descriptor.isEncrypted else { return Vault(root: root) }
+        guard descriptor.isEncrypted else { return Vault(root: root) }
         guard let credential else { throw .vaultLocked(path: root.path) }
         let path = descriptorURL.path
         switch credential {
         case .passphrase(let passphrase):
-            return Vault(root: root, key: try encryption.unwrap(passphrase: passphrase, vaultID: descriptor.id, owner: descriptor.owner, path: path))
+            return Vault(root: root, key: try openKey(passphrase: passphrase, descriptor: descriptor).key)
         case .recoveryPhrase(let phrase):
             let key = try RecoveryPhrase.key(from: phrase)
-            guard encryption.accepts(key, vaultID: descriptor.id, owner: descriptor.owner) else {
+            guard descriptor.accepts(key) else {
                 throw .wrongRecoveryPhrase(reason: "the phrase is well formed but opens another vault, not the one at \(root.path)")
             }
             return Vault(root: root, key: key)
         case .key(let key):
-            guard encryption.accepts(key, vaultID: descriptor.id, owner: descriptor.owner) else { throw .vaultKeyMismatch(path: path) }
+            guard descriptor.accepts(key) else { throw .vaultKeyMismatch(path: path) }
             return Vault(root: root, key: key)
         }
     }
 
-    /// Wraps the vault key under a new passphrase. No other file changes:
+    /// Wraps the vault key under a new passphrase. No data is rewritten:
     /// every device, remembered key and the recovery phrase keep working.
+    ///
+    /// From format 5 a new key file is written and, once it is durable, the
+    /// one `credential` opened is removed (with the recovery phrase, whose
+    /// use means the passphrase is lost, every other key file is; with a
+    /// key, none, so the new passphrase joins the others). Before format 5
+    /// `vault.json` is rewritten, as it always was.
     @discardableResult
     public func changePassphrase(using credential: VaultCredential, to passphrase: String,
                                  parameters: ScryptParameters = ScryptParameters()) throws(TandemError) -> VaultDescriptor {
@@ -173,25 +187,46 @@ public struct Vault: Sendable {
         guard descriptor.isEncrypted else { throw .vaultNotEncrypted(path: root.path) }
         guard !passphrase.isEmpty else { throw .emptyPassphrase }
         if let problem = parameters.problem { throw .vaultCorrupt(path: descriptorURL.path, reason: problem) }
-        let unlocked = try unlocked(descriptor, with: credential)
-        guard let key = unlocked.key else { throw .vaultLocked(path: root.path) }
-        do {
-            descriptor.encryption = try VaultEncryption.make(key: key, passphrase: passphrase, scrypt: parameters, vaultID: descriptor.id, owner: descriptor.owner)
-        } catch {
-            throw .io(path: descriptorURL.path, reason: "cannot derive the key: \(error)")
+        var replaced: [String] = []
+        let key: VaultKey
+        if case .passphrase(let old) = credential, descriptor.format >= VaultFormat.keyFilesSince {
+            let opened = try openKey(passphrase: old, descriptor: descriptor)
+            key = opened.key
+            replaced = opened.file.map { [$0] } ?? []
+        } else {
+            guard let unlockedKey = try unlocked(descriptor, with: credential).key else { throw .vaultLocked(path: root.path) }
+            key = unlockedKey
+            if case .recoveryPhrase = credential { replaced = keyFiles().files.map(\.id) }
         }
-        try writeJSON(descriptor.sealedWithChecksum, to: descriptorURL, replacing: true)
-        return descriptor.sealedWithChecksum
+        guard descriptor.format >= VaultFormat.keyFilesSince else {
+            do {
+                descriptor.encryption = try VaultEncryption.make(key: key, passphrase: passphrase, scrypt: parameters, vaultID: descriptor.id, owner: descriptor.owner)
+            } catch {
+                throw .io(path: descriptorURL.path, reason: "cannot derive the key: \(error)")
+            }
+            try writeJSON(descriptor.sealedWithChecksum, to: descriptorURL, replacing: true)
+            return descriptor.sealedWithChecksum
+        }
+        try addKeyFile(key: key, passphrase: passphrase, parameters: parameters, descriptor: descriptor)
+        for id in replaced { try removeKeyFile(id) }
+        return descriptor
     }
 
-    /// Raises `vault.json`'s format to the one that allows checkpoints; no
-    /// other member changes. Devices running a Tandem that knows only an
-    /// earlier format are refused by this vault from then on, with a
-    /// message that says to upgrade, before they write anything.
+    /// Raises `vault.json`'s format to this build's. Devices running a
+    /// Tandem that knows only an earlier format are refused by this vault
+    /// from then on, with a message that says to upgrade, before they write
+    /// anything. An encrypted vault's wrapping moves from `vault.json` into
+    /// a key file (format 5), written before `vault.json` changes, so a
+    /// killed upgrade leaves a vault that opens; a rerun does not write it twice.
     @discardableResult
     public func upgradeFormat() throws(TandemError) -> Bool {
         var descriptor = try readDescriptor()
         guard descriptor.format < VaultFormat.version else { return false }
+        if descriptor.isEncrypted, let encryption = descriptor.encryption {
+            if !keyFiles().files.contains(where: { $0.encryption == encryption }) { try addKeyFile(encryption) }
+            descriptor.keyCheck = encryption.keyCheck
+            descriptor.encryption = nil
+        }
         descriptor.format = VaultFormat.version
         try writeJSON(descriptor.checksum == nil ? descriptor : descriptor.sealedWithChecksum, to: descriptorURL, replacing: true)
         return true
@@ -394,7 +429,7 @@ public struct Vault: Sendable {
         return .success(Data(opened))
     }
 
-    private func writeJSON<T: Encodable>(_ value: T, to url: URL, replacing: Bool) throws(TandemError) {
+    func writeJSON<T: Encodable>(_ value: T, to url: URL, replacing: Bool) throws(TandemError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data: Data

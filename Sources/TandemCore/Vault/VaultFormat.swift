@@ -4,8 +4,9 @@ import Foundation
 public enum VaultFormat {
     /// The vault format this build knows: it reads this one and every
     /// earlier one, and makes new vaults in it. Format 3 added checkpoints;
-    /// format 4, checkpoints that leave out tombstones every device has.
-    public static let version = 4
+    /// format 4, checkpoints that leave out tombstones every device has;
+    /// format 5, a key file per passphrase instead of a wrapping in `vault.json`.
+    public static let version = 5
     /// The format of the segments, device records and other files this
     /// build writes: checkpoints changed none of them, so a format-2 vault
     /// that was not upgraded keeps holding only what format-2 builds read.
@@ -16,6 +17,9 @@ public enum VaultFormat {
     /// (VaultFormat, "Collected tombstones"): a reader must know to read a
     /// log again when one left out a deletion it never saw.
     public static let collectedTombstonesSince = 4
+    /// The first vault format whose passphrases wrap the key in files of
+    /// their own (`keys/`), so that `vault.json` is never rewritten.
+    public static let keyFilesSince = 5
     /// Magic bytes that open every segment file.
     static let segmentMagic: [UInt8] = Array("TDSG".utf8)
     /// Digits of a segment's zero-padded sequence number in its file name.
@@ -65,8 +69,12 @@ public struct VaultDescriptor: Codable, Sendable, Equatable {
     public var created: String
     /// How files are sealed: `plain` (integrity only) or `aes-256-gcm`.
     public var sealing: String
-    /// The wrapped key and its parameters; present when `sealing` is `aes-256-gcm`.
+    /// The wrapped key and its parameters, for an encrypted vault of format
+    /// 4 or before; from format 5 they are in key files (`KeyFile`).
     public var encryption: VaultEncryption?
+    /// `VaultKey.check(vaultID:owner:)`, base64, for an encrypted vault of
+    /// format 5: any key, however obtained, is checked against it.
+    public var keyCheck: String?
     /// SHA-256 of the other fields (hex), so that an accidental change of one
     /// byte is reported as damage rather than as a wrong passphrase.
     public var checksum: String?
@@ -101,6 +109,12 @@ public struct VaultDescriptor: Codable, Sendable, Equatable {
 
     /// True for a vault whose files are encrypted.
     public var isEncrypted: Bool { sealing == AESGCMSealer.name }
+
+    /// True when `key` is this vault's key.
+    func accepts(_ key: VaultKey) -> Bool {
+        guard let check = keyCheck ?? encryption?.keyCheck else { return false }
+        return Data(key.check(vaultID: id, owner: owner)) == Data(base64Encoded: check)
+    }
 }
 
 /// What a device publishes about itself in `devices/<id>.json`; only that
