@@ -19,10 +19,25 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let device = try global.openUnlockedDevice()
         let vault = try device.vault()
-        let findings = try LogCheck(vault: vault).findings() + (try device.snapshots.checkVault(readData: readData))
-            + vault.strayCopies().map { VaultFinding(path: $0.path, problem: $0.advice) }
+        var tally = CheckTally()
+        var findings = try LogCheck(vault: vault).findings(counting: &tally) + (try device.snapshots.checkVault(readData: readData, counting: &tally))
+        findings += vault.strayCopies().map { VaultFinding(path: $0.path, problem: $0.advice) }
+        let hasKeyFiles = vault.key != nil && ((try? vault.readDescriptor().format) ?? 0) >= VaultFormat.keyFilesSince
+        if hasKeyFiles {
+            let keys = vault.keyFiles()
+            tally.keyFiles = keys.files.count
+            findings += keys.problems.map { VaultFinding(path: $0.path, problem: $0.reason) }
+        }
         if output.json {
-            Output.json(.object([("findings", .array(findings.map(Self.json)))]))
+            func number(_ value: Int) -> JSONValue { .number(String(value)) }
+            Output.json(.object([
+                ("findings", .array(findings.map(Self.json))),
+                ("checked", .object([("logs", number(tally.logs)), ("deviceRecords", number(tally.records)),
+                                     ("checkpoints", number(tally.checkpoints)), ("segments", number(tally.segments)),
+                                     ("keyFiles", number(tally.keyFiles)), ("snapshots", number(tally.snapshots)),
+                                     ("packs", number(tally.packs)), ("chunks", number(tally.chunks))])),
+                ("readData", .bool(readData)),
+            ]))
         } else if findings.isEmpty {
             Output.line("no damage found\(readData ? "; every chunk opens and matches its address" : "; every chunk is there (--read-data also opens each)")")
         } else {
@@ -35,6 +50,11 @@ struct CheckCommand: ParsableCommand {
                 }
             }
             Output.line(findings.count == 1 ? "1 problem found" : "\(findings.count) problems found")
+        }
+        if !output.json {
+            Output.line("checked \(tally.logs) logs (\(tally.segments) segments, \(tally.checkpoints) checkpoints), \(tally.records) device records, "
+                        + (hasKeyFiles ? "\(tally.keyFiles) key files, " : "")
+                        + "\(tally.snapshots) snapshots, \(tally.packs) packs, \(tally.chunks) chunks\(readData ? " (each read and re-hashed)" : "")")
         }
         if !findings.isEmpty { throw ExitCode(1) }
     }

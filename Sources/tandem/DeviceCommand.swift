@@ -11,7 +11,11 @@ struct DeviceCommand: AsyncParsableCommand {
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a device of a vault on this machine.",
-            discussion: "Example: tandem device create laptop --vault /mnt/usb/tandem")
+            discussion: """
+                A name is unique in a vault: one a live device has is refused, unless --replaces names that device.
+
+                Example: tandem device create laptop --vault /mnt/usb/tandem
+                """)
 
         @Argument(help: "Name of the device: 1–64 of a–z, 0–9, '.', '_' and '-'.")
         var name: String
@@ -28,6 +32,9 @@ struct DeviceCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("none, to join a vault made with 'tandem init --encryption none' (without it, a vault that is not encrypted is refused, in case its vault.json was replaced).", valueName: "METHOD"))
         var encryption: String?
 
+        @Option(help: ArgumentHelp("The device this one replaces (its name or id), as after a reinstall that lost its store: it may keep its name, and the old device is retired once this one has restored.", valueName: "DEVICE"))
+        var replaces: String?
+
         @OptionGroup var global: GlobalOptions
         @OptionGroup var recovery: RecoveryOptions
         @OptionGroup var output: OutputOptions
@@ -43,7 +50,8 @@ struct DeviceCommand: AsyncParsableCommand {
                 throw CredentialError(message: "the vault at \(target.root.path) is NOT encrypted: if it was made so ('tandem init --encryption none'), join it with --encryption none; if it should be encrypted, its vault.json was replaced — do not join it")
             }
             let create = { (credential: VaultCredential?) in
-                try global.deviceHome.createDevice(name: name, vaultPath: url, credential: credential, remember: rememberKey, owner: owner)
+                try global.deviceHome.createDevice(name: name, vaultPath: url, credential: credential, remember: rememberKey, owner: owner,
+                                                   replaces: replaces)
             }
             let store = (descriptor.isEncrypted
                 ? try recovery.credentials(global).withCredential(for: target.root.path) { try create($0) }
@@ -91,8 +99,13 @@ struct DeviceCommand: AsyncParsableCommand {
                 ]))
             }
             var damaged: [DamagedDeviceRecord] = []
+            // A device reinstalled keeps its name: the old one is shown as replaced until it is retired.
+            var replacedBy: [String: String] = [:]
             for path in vaults {
                 let listing = storeOfVault[path]?.deviceRecordListing() ?? DeviceRecordListing()
+                for record in listing.records {
+                    if let old = record.replaces { replacedBy[old.rawValue] = "\(record.name) (\(record.id))" }
+                }
                 for record in listing.records where !seen.contains(record.id) {
                     seen.insert(record.id)
                     rows.append(.object([
@@ -112,7 +125,13 @@ struct DeviceCommand: AsyncParsableCommand {
                     ]))
                 }
             }
-            rows = rows.map { row in Self.marking(row, damaged: damaged) }
+            rows = rows.map { row in
+                guard case .object(let members) = Self.marking(row, damaged: damaged) else { return row }
+                guard case .string(let id)? = members.first(where: { $0.key == "id" })?.value, let by = replacedBy[id] else {
+                    return .object(members + [("replacedBy", .null)])
+                }
+                return .object(members + [("replacedBy", .string(by))])
+            }
             // Retired devices are listed apart, also once their records are gone from the vault.
             var retired: [(device: RetiredDevice, by: String, vault: String)] = []
             for path in vaults {
@@ -155,7 +174,8 @@ struct DeviceCommand: AsyncParsableCommand {
                 Output.line(mark + pad(unknown ? "?" : text(field["name"]), 16) + pad(text(field["id"]), 18)
                       + pad(unknown ? "?" : text(field["pushedSeq"]), 8) + pad(lastSync, 22)
                       + (field["here"] == .bool(true) ? "this machine" : unknown ? "not here" : "other machine")
-                      + (isDamaged ? " · damaged record" : ""))
+                      + (isDamaged ? " · damaged record" : "")
+                      + (field["replacedBy"].flatMap { if case .string(let by) = $0 { " · replaced by \(Escaped.text(by))" } else { nil } } ?? ""))
             }
             if !retired.isEmpty {
                 Output.line("retired (no longer synced or waited for; their logs are folded into the retiring device's):")

@@ -216,6 +216,10 @@ import Testing
         try story.run("tandem device retire")
         #expect(try story.cli.run(["sync", "--device", "tablet"], environment: story.environment).stderr.contains("tandem device rejoin"))
         try story.run("tandem device rejoin")
+        // phone reinstalled on a machine that lost its store: the same name, replacing the old phone.
+        story.environment["TANDEM_HOME"] = root.appendingPathComponent("reinstalled-home").path
+        try story.run("tandem device create phone --vault /mnt/usb/tandem --replaces")
+        story.environment["TANDEM_HOME"] = nil
 
         // What needs a terminal says so; the simulations converge.
         try story.run("tandem tui", status: 2)

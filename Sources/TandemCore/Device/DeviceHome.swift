@@ -44,9 +44,15 @@ public struct DeviceHome: Sendable {
     /// An encrypted vault needs `credential` (the passphrase, the recovery
     /// phrase or the key); with `remember` the key is kept in the new store.
     /// With `owner`, a vault that belongs to someone else is refused.
+    ///
+    /// A name another live device of the vault has is refused
+    /// (`deviceNameTaken`), unless the new device replaces it: `replaces`
+    /// names that device (by name or id), as when an app is reinstalled on a
+    /// machine that lost its store; the old device is retired once the new
+    /// one has restored.
     @discardableResult
     public func createDevice(name: String, vaultPath: URL, credential: VaultCredential? = nil, remember: Bool = false, owner: String? = nil,
-                             replacing: DeviceID? = nil, makeCurrent: Bool = true,
+                             replacing: DeviceID? = nil, replaces: String? = nil, makeCurrent: Bool = true,
                              clock: any WallClock = SystemClock()) throws(TandemError) -> Device {
         guard Validation.isValidName(name) else { throw .invalidDeviceName(name) }
         let plain = Vault(root: vaultPath)
@@ -60,6 +66,17 @@ public struct DeviceHome: Sendable {
             throw .sealingChanged(path: plain.descriptorURL.path, expected: AESGCMSealer.name, found: descriptor.sealing)
         }
         let vault = try plain.unlocked(descriptor, with: credential)
+        var replacing = replacing
+        if let replaces {
+            let records = vault.deviceRecords().records
+            guard let old = records.first(where: { $0.id.rawValue == replaces })?.id ?? vault.liveDevice(named: replaces) else {
+                throw .noDeviceToReplace(name: replaces, vault: vault.root.path)
+            }
+            replacing = old
+        }
+        if let holder = vault.liveDevice(named: name), holder != replacing {
+            throw .deviceNameTaken(name: name, device: holder, vault: vault.root.path)
+        }
         do {
             for folder in [root.path, devicesURL.path, (path as NSString).deletingLastPathComponent] {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

@@ -38,6 +38,8 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case storeFailed(path: String, reason: String)
     case storeReadOnly(path: String, reason: String)
     case deviceExists(name: String)
+    case deviceNameTaken(name: String, device: DeviceID, vault: String)
+    case noDeviceToReplace(name: String, vault: String)
     case noSuchDevice(name: String)
     case noDevice(home: String)
     case ambiguousDevice(home: String, names: [String])
@@ -135,6 +137,12 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(path): the device store is read-only (\(reason)): commands that only read work; this one writes, so nothing was changed"
         case .deviceExists(let name):
             "a device named \(Escaped.quoted(name)) already exists here"
+        case .deviceNameTaken(let name, let device, let vault):
+            "the vault at \(vault) already has a device named \(Escaped.quoted(name)) (\(device)): pick another name; if this is that "
+                + "device reinstalled (its store lost), add --replaces \(Escaped.quoted(name)), and it stops being waited for once this one has "
+                + "restored; nothing was changed"
+        case .noDeviceToReplace(let name, let vault):
+            "the vault at \(vault) has no device \(Escaped.quoted(name)) to replace (see 'tandem device list'); nothing was changed"
         case .noSuchDevice(let name):
             "no device named \(Escaped.quoted(name)) (see 'tandem device list')"
         case .noDevice(let home):

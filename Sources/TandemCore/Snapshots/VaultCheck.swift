@@ -15,6 +15,20 @@ public struct VaultFinding: Sendable, Equatable {
     }
 }
 
+/// What `tandem check` read, for its summary.
+public struct CheckTally: Sendable, Equatable {
+    public var logs = 0
+    public var records = 0
+    public var checkpoints = 0
+    public var segments = 0
+    public var keyFiles = 0
+    public var snapshots = 0
+    public var packs = 0
+    public var chunks = 0
+
+    public init() {}
+}
+
 /// Files of one snapshot that a finding touches.
 public struct SnapshotFiles: Sendable, Equatable {
     public var snapshot: String
@@ -118,6 +132,12 @@ extension SnapshotService {
     /// damaged, each with the snapshots and files it touches. Damage found
     /// is recorded, as by `verifySnapshot`. Empty when all is well.
     public func checkVault(readData: Bool) throws(TandemError) -> [VaultFinding] {
+        var tally = CheckTally()
+        return try checkVault(readData: readData, counting: &tally)
+    }
+
+    /// The same, counting in `tally` the snapshots, packs and chunks it checked.
+    public func checkVault(readData: Bool, counting tally: inout CheckTally) throws(TandemError) -> [VaultFinding] {
         let vault = try vault()
         var findings: [VaultFinding] = []
         var manifests: [SnapshotManifest] = []
@@ -132,6 +152,9 @@ extension SnapshotService {
         findings += objects.unreadableDamageRecords.map { VaultFinding(path: $0.path, problem: $0.reason) }
         findings += vault.condemnationRecords().problems.map { VaultFinding(path: $0.path, problem: $0.reason) }
         let (problems, sizes) = ObjectCheck(objects: objects, readData: readData).run(manifests)
+        tally.snapshots += vault.snapshotIDs().count
+        tally.packs += objects.packs.count + objects.packProblems.count
+        tally.chunks += Set(manifests.flatMap { $0.nodes.flatMap { $0.chunks ?? [] } }).count
         // One finding per file at fault and problem, with every snapshot it touches.
         let grouped = Dictionary(grouping: problems, by: { $0.value })
         for (problem, entries) in grouped {

@@ -13,18 +13,30 @@ public struct LogCheck: Sendable {
     }
 
     public func findings() throws(TandemError) -> [VaultFinding] {
-        var findings = vault.deviceRecords().damaged.map { VaultFinding(path: $0.path, problem: $0.reason) }
+        var tally = CheckTally()
+        return try findings(counting: &tally)
+    }
+
+    /// The findings, and in `tally` what was read: logs, records,
+    /// checkpoints, segments.
+    public func findings(counting tally: inout CheckTally) throws(TandemError) -> [VaultFinding] {
+        let records = vault.deviceRecords()
+        tally.records += records.records.count + records.damaged.count
+        var findings = records.damaged.map { VaultFinding(path: $0.path, problem: $0.reason) }
         for device in try vault.loggingDevices() {
-            findings += check(device)
+            tally.logs += 1
+            findings += check(device, tally: &tally)
         }
         return findings
     }
 
     /// Walks one log in seq order as a reader would, without applying: from
     /// its latest checkpoint that opens whole, when it has one.
-    private func check(_ device: DeviceID) -> [VaultFinding] {
+    private func check(_ device: DeviceID, tally: inout CheckTally) -> [VaultFinding] {
         var findings: [VaultFinding] = []
         let listing = vault.listLog(of: device)
+        tally.checkpoints += listing.checkpoints.count
+        tally.segments += listing.segments.count
         var start = Cursor.start
         for seq in listing.checkpoints.keys.sorted().reversed() {
             do {

@@ -31,3 +31,15 @@ public struct DamagedDeviceRecord: Sendable, Equatable, CustomStringConvertible 
     /// "PATH: why".
     public var description: String { "\(path): \(reason)" }
 }
+
+extension Vault {
+    /// The device of this vault called `name` that still lives: its record
+    /// is readable, no record says it was retired, and none replaces it. A
+    /// name is unique among those (what this copy of the folder shows: two
+    /// machines naming a device at once, apart, can still both take it).
+    public func liveDevice(named name: String) -> DeviceID? {
+        let records = deviceRecords().records
+        let gone = Set(records.flatMap { ($0.retired ?? []).map(\.id) } + records.compactMap(\.replaces))
+        return records.first { $0.name == name && !gone.contains($0.id) }?.id
+    }
+}

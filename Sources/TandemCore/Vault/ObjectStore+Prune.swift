@@ -37,7 +37,10 @@ extension ObjectStore {
     /// - Packs this device condemned at least `grace` ago, and not touched
     ///   since, are removed; the objects of theirs that `referenced` names
     ///   and that no other pack holds are first copied into a new pack. One
-    ///   touched since is condemned again from now.
+    ///   touched since is condemned again from now. (One whose objects all
+    ///   became needed again is still removed, its objects copied out: a
+    ///   backup that saw the record may hold them in a new pack too, and the
+    ///   copy is made only where none is.)
     /// - Packs older than `grace` holding objects not referenced (or copies
     ///   recorded damaged) are condemned; packs another device condemned are
     ///   condemned here too, from now.
