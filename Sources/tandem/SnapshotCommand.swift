@@ -275,11 +275,15 @@ enum PruneOutput {
             ("objectsCondemned", number(pruned.objectsCondemned)), ("bytesCondemned", number(pruned.bytesCondemned)),
             ("packsWaiting", number(pruned.packsWaiting)),
             ("nextRemoval", pruned.nextRemovalMillis.map { .string(Output.time($0)) } ?? .null),
+            ("unreadableRecords", .array(pruned.unreadableRecords.map(JSONValue.string))),
         ]
     }
 
     static func lines(_ pruned: MaintenanceReport, dryRun: Bool, grace: Int) {
         let would = dryRun ? "would " : ""
+        for record in pruned.unreadableRecords {
+            Output.warning("\(record); the packs it names are not known, and backups may reuse them")
+        }
         if pruned.packsRemoved + pruned.packsRewritten > 0 {
             Output.line("\(dryRun ? "would remove" : "removed") \(pruned.objectsRemoved) unused chunks (\(ByteCount.text(pruned.bytesRemoved)))"
                         + " by removing \(pruned.packsRemoved) condemned packs and rewriting \(pruned.packsRewritten)")

@@ -71,6 +71,20 @@ import Testing
         #expect(try vault.unlocked(upgraded, with: .recoveryPhrase(try #require(world.recoveryPhrase).joined(separator: " "))).key == world.vault.key)
     }
 
+    /// An upgrade killed after it wrote the key file, then a passphrase
+    /// change on the format-4 vault: the rerun upgrade must not bring the
+    /// old passphrase back from that key file.
+    @Test func aKilledUpgradeThenAPassphraseChangeDoesNotBringTheOldPassphraseBack() throws {
+        let world = try TestWorld(encrypted: true)
+        try Self.makeFormatFour(world.vault)
+        let vault = Vault(root: world.vault.root)
+        try vault.addKeyFile(try #require(try vault.readDescriptor().encryption))
+        try vault.changePassphrase(using: .passphrase(TestWorld.passphrase), to: "after a leak", parameters: cheap)
+        #expect(try vault.upgradeFormat())
+        #expect(opens(vault, "after a leak") && !opens(vault, TestWorld.passphrase))
+        #expect(vault.keyFiles().files.count == 1)
+    }
+
     /// A damaged key file is named, and a passphrase another key file holds still opens.
     @Test func aDamagedKeyFileIsNamedAndTheOthersStillOpen() throws {
         let world = try TestWorld(encrypted: true)
@@ -84,8 +98,11 @@ import Testing
             .write(to: url, atomically: true, encoding: .utf8)
         #expect(vault.keyFiles().problems.map(\.path) == [url.path])
         #expect(opens(vault, "a second one"))
-        #expect(throws: TandemError.wrongPassphrase(path: vault.descriptorURL.path)) {
+        // The old passphrase's own file is the damaged one: it is named, not called a wrong passphrase.
+        #expect {
             try vault.unlocked(descriptor, with: .passphrase(TestWorld.passphrase))
+        } throws: { error in
+            (error as? TandemError)?.description.contains(url.path) == true && (error as? TandemError)?.description.contains("recovery phrase") == true
         }
         try FileManager.default.removeItem(at: vault.keysURL)
         #expect {

@@ -113,6 +113,17 @@ import Testing
         #expect(held.contains { !condemned.contains($0.pack) }, "the object lives only in a condemned pack")
     }
 
+    /// A pack condemned with a long grace waits that long, whatever grace a later prune is given.
+    @Test func aCondemnedPackWaitsTheGraceItWasCondemnedWith() throws {
+        for id in try laptop.vault().snapshotIDs() { try laptop.vault().removeManifest(id) }
+        let condemned = try laptop.snapshots.pruneObjects(grace: 7200)
+        #expect(condemned.packsCondemned > 0, "\(condemned)")
+        let early = try laptop.snapshots.pruneObjects(grace: 0, now: Date().addingTimeInterval(3600))
+        #expect(early.packsRemoved == 0 && early.packsWaiting == condemned.packsCondemned, "\(early)")
+        let due = try laptop.snapshots.pruneObjects(grace: 0, now: Date().addingTimeInterval(7201))
+        #expect(due.packsRemoved == condemned.packsCondemned, "\(due)")
+    }
+
     private func restored(_ snapshot: String, on device: Device) throws -> URL {
         let target = world.folder.url.appendingPathComponent("restore-" + UUID().uuidString)
         let result = try device.snapshots.restoreSnapshot(snapshot, to: target.path)

@@ -56,6 +56,9 @@ public struct MaintenanceReport: Sendable, Equatable {
     /// When the next prune can remove the first condemned pack (milliseconds
     /// since 1970, this device's clock); nil when none is condemned.
     public var nextRemovalMillis: Int64?
+    /// Records of condemned packs that could not be read ("path: reason"):
+    /// backups cannot tell which packs they name, so they may reuse them.
+    public var unreadableRecords: [String] = []
 }
 
 extension SnapshotService {
@@ -95,7 +98,7 @@ extension SnapshotService {
     /// condemned pack is removed only when, a grace after it was condemned,
     /// it is untouched, and what a manifest that arrived meanwhile names is
     /// copied out first. So `grace` (an hour by default) must exceed the
-    /// time the folder takes to deliver a file. A manifest that cannot be
+    /// time the folder takes to carry a file there and back. A manifest that cannot be
     /// read stops the prune, since its chunks cannot be known.
     ///
     /// `forgetting` names manifests to count as gone (a dry run of forget
@@ -119,6 +122,7 @@ extension SnapshotService {
         report.bytesCondemned = count.bytesCondemned
         report.packsWaiting = count.packsWaiting
         report.nextRemovalMillis = count.nextRemovalMillis
+        report.unreadableRecords = count.unreadableRecords
         return report
     }
 

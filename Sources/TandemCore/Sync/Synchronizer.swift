@@ -102,6 +102,8 @@ public struct Synchronizer: Sendable {
         let moved = report.segmentsPulled + report.segmentsPushed + report.applied + report.refused > 0
         if moved || !report.isClean || report.identityChange != nil || !report.notices.isEmpty {
             try store.log(summary(report), level: report.isClean ? "info" : "warning")
+            // Each problem on a line of its own: what it is, and what to do, for the log screen and `tandem log`.
+            for problem in report.problems.prefix(10) { try store.log(problem.message, level: "warning") }
         }
         try store.trimHistory()
         return report

@@ -30,6 +30,8 @@ extension ObjectStore {
         var packsWaiting = 0
         /// When the first of those may go, by this device's clock.
         var nextRemovalMillis: Int64?
+        /// Records of condemned packs that could not be read, as "path: reason".
+        var unreadableRecords: [String] = []
     }
 
     /// Prunes the objects not in `referenced`.
@@ -58,6 +60,10 @@ extension ObjectStore {
         // An own record that does not open is started again: every pack then
         // waits a whole grace from now, which is late but never early.
         let earlier = (try? vault.readCondemnationRecord(of: device).get()) ?? []
+        count.unreadableRecords = records.problems.map { "\($0.path): \($0.reason)" }
+        func condemn(_ pack: String, touchedNanos: Int64) -> CondemnedPack {
+            CondemnedPack(pack: pack, condemnedMillis: nowMillis, touchedNanos: touchedNanos, graceMillis: graceMillis)
+        }
         let condemnedElsewhere = Set(records.byDevice.filter { $0.key != device }.values.joined().map(\.pack))
         var record: [String: CondemnedPack] = [:]
         var due: [(pack: String, kept: [Pack.Entry], condemned: CondemnedPack)] = []
@@ -73,11 +79,11 @@ extension ObjectStore {
             guard packs[old.pack] != nil, let touchedNanos = Self.modificationNanos(packURL(old.pack).path) else { continue }
             if touchedNanos != old.touchedNanos {
                 // Reused by a backup that had not seen the record yet.
-                record[old.pack] = CondemnedPack(pack: old.pack, condemnedMillis: nowMillis, touchedNanos: touchedNanos)
+                record[old.pack] = condemn(old.pack, touchedNanos: touchedNanos)
                 count.packsCondemned += 1
                 count.objectsCondemned += unused(old.pack).count
                 count.bytesCondemned += Int64(unused(old.pack).reduce(0) { $0 + $1.length })
-            } else if old.condemnedMillis + graceMillis <= nowMillis {
+            } else if old.condemnedMillis + max(graceMillis, old.graceMillis ?? 0) <= nowMillis {
                 due.append((old.pack, [], old))
             } else {
                 record[old.pack] = old
@@ -107,14 +113,14 @@ extension ObjectStore {
                 count.objectsSpared += waste.count
                 continue
             }
-            record[name] = CondemnedPack(pack: name, condemnedMillis: nowMillis, touchedNanos: touchedNanos)
+            record[name] = condemn(name, touchedNanos: touchedNanos)
             count.packsCondemned += 1
             count.objectsCondemned += waste.count
             count.bytesCondemned += Int64(waste.reduce(0) { $0 + $1.length })
         }
         let waiting = record.values.filter { $0.condemnedMillis < nowMillis }
         count.packsWaiting = waiting.count
-        count.nextRemovalMillis = record.values.map { $0.condemnedMillis + graceMillis }.min()
+        count.nextRemovalMillis = record.values.map { $0.condemnedMillis + max(graceMillis, $0.graceMillis ?? 0) }.min()
         let expired = leftovers.filter { path in Self.modificationNanos(path).map { nowMillis - $0 / 1_000_000 >= graceMillis } ?? false }
         guard !dryRun else { return count }
 
@@ -137,8 +143,10 @@ extension ObjectStore {
                 count.bytesRemoved -= Int64((packs[pack.pack] ?? []).filter { entry in !pack.kept.contains { $0.offset == entry.offset } }
                     .reduce(0) { $0 + $1.length })
                 if pack.kept.isEmpty { count.packsRemoved -= 1 } else { count.packsRewritten -= 1 }
-                record[pack.pack] = CondemnedPack(pack: pack.pack, condemnedMillis: nowMillis, touchedNanos: touchedNanos)
+                record[pack.pack] = condemn(pack.pack, touchedNanos: touchedNanos)
                 count.packsCondemned += 1
+                count.objectsCondemned += unused(pack.pack).count
+                count.bytesCondemned += Int64(unused(pack.pack).reduce(0) { $0 + $1.length })
                 continue
             }
             try remove(path)

@@ -279,7 +279,13 @@ public final class ObjectStore: @unchecked Sendable {
             var rescue: [(String, Location)] = []
             for pack in touched.sorted() where condemned.contains(pack) {
                 touched.remove(pack)
-                for address in (needed.removeValue(forKey: pack) ?? []).sorted() where reusableLocation(address) == nil && !pending.contains(address) {
+                for address in (needed.removeValue(forKey: pack) ?? []).sorted() where !pending.contains(address) {
+                    // Held elsewhere: that pack is now one this backup depends on, touched and checked below.
+                    if let other = reusableLocation(address) {
+                        touched.insert(other.pack)
+                        needed[other.pack, default: []].insert(address)
+                        continue
+                    }
                     guard let location = locations[address]?.first(where: { $0.pack == pack }) else { continue }
                     pending.insert(address)
                     rescue.append((address, location))

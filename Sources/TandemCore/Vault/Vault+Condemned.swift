@@ -14,6 +14,9 @@ public struct CondemnedPack: Codable, Sendable, Hashable {
     /// touched since (a backup reused it before it saw the record) is
     /// condemned again from that prune on.
     public var touchedNanos: Int64
+    /// The grace of the prune that condemned it: a later prune with a
+    /// shorter one still waits this long.
+    public var graceMillis: Int64?
 }
 
 /// `condemned/<device-id>.json`: the packs one device's prunes condemned.

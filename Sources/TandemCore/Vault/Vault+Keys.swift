@@ -41,7 +41,7 @@ extension Vault {
         }
         var files: [KeyFile] = []
         var problems: [(path: String, reason: String)] = []
-        for name in names.sorted() where !name.hasPrefix(AtomicFile.temporaryPrefix) {
+        for name in names.sorted() where !name.hasPrefix(".") {
             let url = keysURL.appendingPathComponent(name)
             let id = String(name.dropLast(5))
             guard name.hasSuffix(".json"), KeyFile.isID(id) else {
@@ -132,6 +132,11 @@ extension Vault {
         guard !files.isEmpty else {
             let why = problems.first.map { "\($0.path): \($0.reason)" } ?? "\(keysURL.path) holds no key file"
             throw .vaultCorrupt(path: keysURL.path, reason: "no key file opens: \(why)")
+        }
+        // The passphrase may be right for a key file that is damaged: say so rather than "wrong passphrase".
+        if let problem = problems.first {
+            throw .vaultCorrupt(path: problem.path, reason: "the passphrase opens none of the key files that can be read, and this one cannot "
+                                + "(\(problem.reason)): if the passphrase was its, open the vault with the recovery phrase and set it again")
         }
         throw .wrongPassphrase(path: path)
     }

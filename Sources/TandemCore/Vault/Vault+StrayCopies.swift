@@ -46,6 +46,12 @@ extension Vault {
         for folder in [snapshotsURL, damageURL, condemnedURL] {
             scan(folder) { name in Self.isConflictCopy(name) ? "\(setAside) the file it was copied from; remove this one" : nil }
         }
+        for prefix in (try? FileManager.default.contentsOfDirectory(atPath: packsURL.path)) ?? [] where prefix.count == 2 {
+            scan(packsURL.appendingPathComponent(prefix)) { name in
+                Self.isConflictCopy(name) ? "two machines changed the same pack (packs never change after they are written, so this is "
+                    + "a touch that met another): \(setAside) the pack it was copied from; remove this one" : nil
+            }
+        }
         scan(logURL) { name in Self.isConflictCopy(name) ? "\(setAside) log/<device-id> folders; remove this one" : nil }
         for device in (try? loggingDevices()) ?? [] {
             scan(logFolder(of: device)) { name in

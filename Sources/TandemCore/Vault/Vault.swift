@@ -204,10 +204,17 @@ public struct Vault: Sendable {
             } catch {
                 throw .io(path: descriptorURL.path, reason: "cannot derive the key: \(error)")
             }
+            let old = try readDescriptor().encryption
             try writeJSON(descriptor.sealedWithChecksum, to: descriptorURL, replacing: true)
+            // A killed upgrade may have left the old wrapping as a key file: an upgrade now would bring the old passphrase back.
+            for file in keyFiles().files where file.encryption == old { try removeKeyFile(file.id) }
             return descriptor.sealedWithChecksum
         }
-        try addKeyFile(key: key, passphrase: passphrase, parameters: parameters, descriptor: descriptor)
+        let added = try addKeyFile(key: key, passphrase: passphrase, parameters: parameters, descriptor: descriptor)
+        // The new passphrase must open its file as written before any other goes.
+        guard (try? openKey(passphrase: passphrase, descriptor: descriptor).file) == added else {
+            throw .io(path: keyFileURL(added).path, reason: "the new key file does not open with the new passphrase once written; no key file was removed")
+        }
         for id in replaced { try removeKeyFile(id) }
         return descriptor
     }
@@ -343,18 +350,19 @@ public struct Vault: Sendable {
         try writeJSON(SealedRecord(format: VaultFormat.fileVersion, sealed: Data(sealed).base64EncodedString()), to: url, replacing: replacing)
     }
 
-    /// The JSON written by `writeSealedJSON`, opened; a file over `limit`
-    /// bytes, or not a regular file, is not read.
     /// The files of a folder of per-device records (`damage/`,
     /// `condemned/`), sorted: each with the device its name gives, or nil
-    /// when the name is not `<device-id>.json`. Writes in progress are left out.
+    /// when the name is not `<device-id>.json`. Hidden files (writes in
+    /// progress, a synced folder's own) are left out.
     func perDeviceRecords(in folder: URL) -> [(device: DeviceID?, url: URL)] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
-        return names.sorted().filter { !$0.hasPrefix(AtomicFile.temporaryPrefix) }.map { name in
+        return names.sorted().filter { !$0.hasPrefix(".") }.map { name in
             (name.hasSuffix(".json") ? DeviceID(validating: String(name.dropLast(5))) : nil, folder.appendingPathComponent(name))
         }
     }
 
+    /// The JSON written by `writeSealedJSON`, opened; a file over `limit`
+    /// bytes, or not a regular file, is not read.
     func readSealedJSON(at url: URL, limit: Int, purpose: VaultKey.Purpose, associatedData: [UInt8]) -> Result<Data, RecordProblem> {
         let bytes: [UInt8]?
         do { bytes = try AtomicFile.read(url, limit: limit) } catch { return .failure(RecordProblem(description: error.reason)) }

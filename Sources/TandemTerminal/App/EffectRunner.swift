@@ -287,7 +287,9 @@ final class EffectRunner: @unchecked Sendable {
         var text = "synced: pulled \(report.changesPulled), pushed \(report.changesPushed)"
         if report.waiting > 0 { text += " · \(report.waiting) incoming" }
         if report.conflicts > 0 { text += " · \(report.conflicts) conflicts" }
-        if let problem = report.problems.first { text += " · error: \(problem.message)" }
+        if let problem = report.problems.first {
+            text += " · \(report.problems.count == 1 ? "a problem" : "\(report.problems.count) problems") (6, Enter reads it): \(problem.message)"
+        }
         return text
     }
 }

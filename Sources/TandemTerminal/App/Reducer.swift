@@ -387,6 +387,14 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
     case .previousPane:
         if state.screen == .entries { state.focus = .contexts }
     case .open:
+        if state.screen == .log {
+            // A log line (a sync's problem says what to do) is often wider than the screen: read it whole.
+            guard state.events.indices.contains(state.selectedIndex) else { return [] }
+            let event = state.events[state.selectedIndex]
+            state.modal = .value(ValueView(title: "Log · \(event.level)", lines: [ValueView.Line(text: event.message,
+                                                                                              tone: event.level == "info" ? .plain : .removed)]))
+            return []
+        }
         if state.screen == .entries && state.focus == .contexts {
             state.focus = .entries
             return []
