@@ -17,7 +17,7 @@ struct EntryPoint {
         }
         let command: any ParsableCommand
         do {
-            command = try Tandem.parseAsRoot()
+            command = try Tandem.parseAsRoot(GlobalArguments.reordered(Array(CommandLine.arguments.dropFirst())))
         } catch {
             let code = Tandem.exitCode(for: error)
             let message = Tandem.fullMessage(for: error)

@@ -51,7 +51,7 @@ struct RmCommand: AsyncParsableCommand {
     }
 }
 
-struct WipeCommand: ParsableCommand {
+struct WipeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wipe",
         abstract: "Forget one context's local data on this device, as if the app were reinstalled.",
@@ -61,10 +61,11 @@ struct WipeCommand: ParsableCommand {
             """)
 
     @Argument var context: String
+    @OptionGroup var then: SyncAfterOptions
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
+    func run() async throws {
         let store = try global.openStore()
         let count = try store.wipeLocalContext(context)
         if output.json {
@@ -72,5 +73,6 @@ struct WipeCommand: ParsableCommand {
         } else {
             Output.line("wiped \(count) local entries of \(context); the vault's entries now wait as incoming inserts")
         }
+        try await then.run(global, json: output.json)
     }
 }

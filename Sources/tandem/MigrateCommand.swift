@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TandemCore
 
-struct MigrateCommand: ParsableCommand {
+struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
         abstract: "Move a context to a newer schema with a migrations file, migrating this device's entries.",
@@ -25,10 +25,15 @@ struct MigrateCommand: ParsableCommand {
 
     @Argument(help: "The context's migrations file (JSON).") var file: String
     @Flag(help: "Show what would change; write nothing.") var dryRun = false
+    @OptionGroup var then: SyncAfterOptions
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
+    func validate() throws {
+        if dryRun && then.sync { throw ValidationError("--dry-run writes nothing, so there is nothing to --sync") }
+    }
+
+    func run() async throws {
         let migrations = try MigrationsFile.load(file)
         let store = try global.openStore()
         let pause = MigrationPauseHook.fromEnvironment()
@@ -40,6 +45,7 @@ struct MigrateCommand: ParsableCommand {
         } else {
             Self.describe(report)
         }
+        try await then.run(global, json: output.json)
     }
 
     static func describe(_ report: MigrationReport) {

@@ -54,7 +54,7 @@ struct DecisionTargets: ParsableArguments {
 
 /// Finds the targeted changes and applies one decision to each.
 enum DecisionRunner {
-    static func run(_ decision: Decision, targets: DecisionTargets, global: GlobalOptions, json: Bool) throws {
+    static func run(_ decision: Decision, targets: DecisionTargets, global: GlobalOptions, json: Bool, syncs: Bool = false) throws {
         let store = try global.openStore()
         let waiting = try store.entries(context: targets.context, states: targets.all ? [.incoming] : decision.appliesTo)
         var chosen: [EntryStatus] = []
@@ -82,40 +82,52 @@ enum DecisionRunner {
             Output.json(.array(results))
         } else if chosen.isEmpty {
             Output.line("nothing to \(decision.rawValue)")
-        } else if decision == .keepMine {
+        } else if decision == .keepMine && !syncs {
             Output.line("your versions wait to be pushed: tandem sync")
         }
     }
 }
 
-struct AcceptCommand: ParsableCommand {
+struct AcceptCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "accept", abstract: "Take incoming changes: local becomes the vault's version.",
         discussion: "Examples: tandem accept 3f9c2a81d0; tandem accept --all --context friends")
     @OptionGroup var targets: DecisionTargets
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
-    func run() throws { try DecisionRunner.run(.accept, targets: targets, global: global, json: output.json) }
+    @OptionGroup var then: SyncAfterOptions
+    func run() async throws {
+        try DecisionRunner.run(.accept, targets: targets, global: global, json: output.json)
+        try await then.run(global, json: output.json)
+    }
 }
 
-struct RefuseCommand: ParsableCommand {
+struct RefuseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refuse", abstract: "Keep local data; the refused version is not asked again and nothing is published.",
         discussion: "Example: tandem refuse 3f9c2a81d0")
     @OptionGroup var targets: DecisionTargets
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
-    func run() throws { try DecisionRunner.run(.refuse, targets: targets, global: global, json: output.json) }
+    @OptionGroup var then: SyncAfterOptions
+    func run() async throws {
+        try DecisionRunner.run(.refuse, targets: targets, global: global, json: output.json)
+        try await then.run(global, json: output.json)
+    }
 }
 
-struct KeepMineCommand: ParsableCommand {
+struct KeepMineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keep-mine", abstract: "Publish this device's data as a version that supersedes the vault's, on every device.",
         discussion: "Example: tandem keep-mine 3f9c2a81d0 && tandem sync")
     @OptionGroup var targets: DecisionTargets
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
-    func run() throws { try DecisionRunner.run(.keepMine, targets: targets, global: global, json: output.json) }
+    @OptionGroup var then: SyncAfterOptions
+    func run() async throws {
+        try DecisionRunner.run(.keepMine, targets: targets, global: global, json: output.json, syncs: then.sync)
+        try await then.run(global, json: output.json)
+    }
 }
 
 struct ConflictsCommand: ParsableCommand {
@@ -152,7 +164,7 @@ struct ConflictsCommand: ParsableCommand {
     }
 }
 
-struct ResolveCommand: ParsableCommand {
+struct ResolveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resolve",
         abstract: "Resolve a conflict by publishing one version that supersedes all of them.",
@@ -174,6 +186,7 @@ struct ResolveCommand: ParsableCommand {
     @Option(help: "local or remote.") var keep: Side?
     @Option(help: ArgumentHelp("With --keep remote: the device whose version to take.", valueName: "DEVICE")) var from: String?
     @Option(help: ArgumentHelp("Publish this JSON value instead.", valueName: "JSON")) var value: String?
+    @OptionGroup var then: SyncAfterOptions
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
@@ -182,7 +195,7 @@ struct ResolveCommand: ParsableCommand {
         if from != nil && keep != .remote { throw ValidationError("--from goes with --keep remote") }
     }
 
-    func run() throws {
+    func run() async throws {
         let store = try global.openStore()
         let resolution: Resolution
         switch (keep, value) {
@@ -203,12 +216,13 @@ struct ResolveCommand: ParsableCommand {
         if output.json {
             Output.json(Output.entry(after, names: try DeviceNames(store: store)))
         } else {
-            Output.line("resolved \(context)/\(Escaped.text(key)): \(Output.short(after.value)) — waits to be pushed: tandem sync")
+            Output.line("resolved \(context)/\(Escaped.text(key)): \(Output.short(after.value))" + (then.sync ? "" : " — waits to be pushed: tandem sync"))
         }
+        try await then.run(global, json: output.json)
     }
 }
 
-struct UndoCommand: ParsableCommand {
+struct UndoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "undo",
         abstract: "Take back the latest accept, refuse, keep-mine or resolve taken on this device, if nothing has changed the entry since.",
@@ -219,10 +233,11 @@ struct UndoCommand: ParsableCommand {
 
             Example: tandem accept 3f9c2a81d0 && tandem undo
             """)
+    @OptionGroup var then: SyncAfterOptions
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
+    func run() async throws {
         let undone = try global.openDevice().undoLastDecision()
         let entry = undone.status
         if output.json {
@@ -235,5 +250,6 @@ struct UndoCommand: ParsableCommand {
         } else {
             Output.line("undid \(undone.label): \(entry.context)/\(Escaped.text(entry.key)) → \(entry.state.rawValue)")
         }
+        try await then.run(global, json: output.json)
     }
 }

@@ -109,7 +109,8 @@ struct StatusCommand: ParsableCommand {
         if output.json {
             func number(_ value: Int) -> JSONValue { .number(String(value)) }
             Output.json(.object([
-                ("device", .string(info.name)), ("id", .string(info.id.rawValue)), ("vault", .string(info.vaultPath)),
+                ("tandem", .string(Tandem.version)), ("device", .string(info.name)), ("id", .string(info.id.rawValue)),
+                ("vault", .string(info.vaultPath)),
                 ("online", .bool(online)), ("lastSync", info.lastSyncMillis.map { .string(Output.time($0)) } ?? .null),
                 ("pushedSeq", .number(String(info.pushedSeq))),
                 ("counts", .object([("inSync", number(counts.inSync)), ("outgoing", number(counts.outgoing)),
