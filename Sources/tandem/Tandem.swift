@@ -22,6 +22,7 @@ struct Tandem: AsyncParsableCommand {
         version: versionLine,
         subcommands: [
             InitCommand.self, DeviceCommand.self, PutCommand.self, GetCommand.self, RmCommand.self, LsCommand.self,
+            ExportCommand.self, ImportCommand.self,
             ContextsCommand.self, MigrateCommand.self, SyncCommand.self, IncomingCommand.self, AcceptCommand.self, RefuseCommand.self,
             KeepMineCommand.self, ConflictsCommand.self, ResolveCommand.self, UndoCommand.self, StatusCommand.self, WipeCommand.self,
             LogCommand.self, UnlockCommand.self, LockCommand.self, PassphraseCommand.self, SnapshotCommand.self, DbCommand.self, CompactCommand.self, CheckCommand.self, TuiCommand.self, DemoCommand.self, SimulateCommand.self,

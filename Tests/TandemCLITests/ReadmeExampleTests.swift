@@ -124,6 +124,7 @@ import Testing
             ("/mnt/usb/tandem", story.cli.vault.path), ("~/.local/share/myapp", app.path),
             ("/tmp/restored", root.appendingPathComponent("restored").path), ("/tmp/tandem-demo", root.appendingPathComponent("demo").path),
             ("theme.json", root.appendingPathComponent("theme.json").path),
+            ("friends.jsonl", root.appendingPathComponent("friends.jsonl").path),
             ("friends.migrations.json", root.appendingPathComponent("friends.migrations.json").path),
         ]
 
@@ -168,6 +169,8 @@ import Testing
         try story.run("tandem get friends alice")
         _ = try story.ok("put", "friends", "bob", #"{"name":"Bob"}"#)
         try story.run("tandem rm friends bob")
+        try story.run("tandem export friends")
+        try story.run("tandem import friends")
         try story.run("tandem ls")
         try story.run("tandem ls")
         try story.run("tandem ls")

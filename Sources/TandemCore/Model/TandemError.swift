@@ -4,6 +4,7 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidKey(String, reason: String)
     case invalidUTF8(what: String, offset: Int)
     case invalidJSON(reason: String)
+    case invalidInput(what: String, reason: String)
     case valueTooLarge(bytes: Int, limit: Int)
     case invalidDeviceName(String)
     case noSuchEntry(context: String, key: String)
@@ -135,6 +136,8 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(path): device store unchanged: \(reason)"
         case .storeReadOnly(let path, let reason):
             "\(path): the device store is read-only (\(reason)): commands that only read work; this one writes, so nothing was changed"
+        case .invalidInput(let what, let reason):
+            "\(what): \(reason); nothing was written"
         case .deviceExists(let name):
             "a device named \(Escaped.quoted(name)) already exists here"
         case .deviceNameTaken(let name, let device, let vault):

@@ -20,21 +20,71 @@ extension DeviceStore {
         let context = try Validation.contextName(context)
         let key = try Validation.key(key)
         let canonical = try value.map { text throws(TandemError) in try Validation.canonicalValue(text) }
-        return try writeTransaction { db in
-            let schema = try self.schemaVersion(db, context: context)
-            var record = try self.record(db, context: context, key: key) ?? EntryRecord(context: context, key: key, knownSchema: schema)
-            if record.views.state == .needsNewerApp, let newer = record.views.newerSchema {
-                throw TandemError.needsNewerApp(context: context, key: key, schema: newer, known: schema)
-            }
-            let local = record.views.local
-            if local?.value == canonical && (canonical != nil || local != nil) { return .unchanged }
-            if canonical == nil && (local == nil || local?.isDeletion == true) {
-                throw TandemError.noSuchEntry(context: context, key: key)
-            }
-            let seen = (local?.vector ?? VersionVector()).merged(with: record.views.refused ?? VersionVector())
-            let version = try self.publishLocal(db, &record, value: canonical, seen: seen, schema: schema)
-            return .written(version)
+        return try writeTransaction { db in try self.writeOne(db, context: context, key: key, canonical: canonical) }
+    }
+
+    /// One entry of a batch (`write(_:)`): a context, a key, and a value in
+    /// canonical JSON or nil for a deletion.
+    public struct BatchWrite: Sendable, Equatable {
+        public var context: String
+        public var key: String
+        public var value: String?
+
+        public init(context: String, key: String, value: String?) {
+            self.context = context
+            self.key = key
+            self.value = value
         }
+    }
+
+    /// What a batch wrote.
+    public struct BatchOutcome: Sendable, Equatable {
+        /// Entries that got a new version.
+        public var written = 0
+        /// Entries that already held their value (or were already absent).
+        public var unchanged = 0
+    }
+
+    /// Writes every entry of `batch` in one transaction, as `write` writes
+    /// one: either all of it is written or, on the first error, none.
+    /// Deleting an entry that is absent changes nothing.
+    @discardableResult
+    public func write(_ batch: [BatchWrite], progress: (Int) -> Void = { _ in }) throws(TandemError) -> BatchOutcome {
+        let checked = try batch.map { item throws(TandemError) in
+            BatchWrite(context: try Validation.contextName(item.context), key: try Validation.key(item.key),
+                       value: try item.value.map { text throws(TandemError) in try Validation.canonicalValue(text) })
+        }
+        return try writeTransaction { db in
+            var outcome = BatchOutcome()
+            for (index, item) in checked.enumerated() {
+                do {
+                    if case .written = try self.writeOne(db, context: item.context, key: item.key, canonical: item.value) { outcome.written += 1 } else {
+                        outcome.unchanged += 1
+                    }
+                } catch TandemError.noSuchEntry {
+                    outcome.unchanged += 1
+                }
+                if index % 1000 == 999 { progress(index + 1) }
+            }
+            return outcome
+        }
+    }
+
+    /// One local write, inside the caller's transaction.
+    private func writeOne(_ db: Database, context: String, key: String, canonical: String?) throws -> WriteOutcome {
+        let schema = try schemaVersion(db, context: context)
+        var record = try self.record(db, context: context, key: key) ?? EntryRecord(context: context, key: key, knownSchema: schema)
+        if record.views.state == .needsNewerApp, let newer = record.views.newerSchema {
+            throw TandemError.needsNewerApp(context: context, key: key, schema: newer, known: schema)
+        }
+        let local = record.views.local
+        if local?.value == canonical && (canonical != nil || local != nil) { return .unchanged }
+        if canonical == nil && (local == nil || local?.isDeletion == true) {
+            throw TandemError.noSuchEntry(context: context, key: key)
+        }
+        let seen = (local?.vector ?? VersionVector()).merged(with: record.views.refused ?? VersionVector())
+        let version = try publishLocal(db, &record, value: canonical, seen: seen, schema: schema)
+        return .written(version)
     }
 
     /// Makes `value` the local version, having seen `seen`, queues it, saves the row.
