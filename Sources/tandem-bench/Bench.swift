@@ -6,7 +6,7 @@ import TandemCore
 /// all measured in this run on this machine.
 ///
 /// `swift run -c release tandem-bench` runs every figure; `tandem-bench restore`,
-/// `incremental`, `ui`, `snapshots` or `history` runs one.
+/// `incremental`, `ui`, `snapshots`, `history` or `import` runs one.
 @main
 struct Bench {
     static func main() async {
@@ -22,14 +22,16 @@ struct Bench {
             case "incremental": try await incrementalFigure()
             case "snapshots": try await snapshotFigure()
             case "history": try await historyFigure()
+            case "import": try await importFigure()
             case nil:
                 try await restoreFigure()
                 try await incrementalFigure()
                 try await uiFigure()
                 try await snapshotFigure()
                 try await historyFigure()
+                try await importFigure()
             default:
-                print("usage: tandem-bench [restore|incremental|ui|snapshots|history]")
+                print("usage: tandem-bench [restore|incremental|ui|snapshots|history|import]")
                 exit(2)
             }
         } catch {

@@ -131,27 +131,28 @@ public struct JSONParser {
 
     private mutating func parseString() throws(SyntaxError) -> String {
         position += 1
-        var scalars = String.UnicodeScalarView()
+        // Runs between escapes are validated and appended whole: most strings have no escape at all.
+        var text = ""
         var runStart = position
         func flushRun(_ end: Int) throws(SyntaxError) {
             guard runStart < end else { return }
             guard let run = String(validating: bytes[runStart..<end], as: UTF8.self) else {
                 throw SyntaxError(message: "invalid UTF-8 in string", offset: runStart)
             }
-            scalars.append(contentsOf: run.unicodeScalars)
+            if text.isEmpty { text = run } else { text += run }
         }
         while true {
             guard let byte = current else { throw error("unterminated string") }
             if byte == UInt8(ascii: "\"") {
                 try flushRun(position)
                 position += 1
-                return String(scalars)
+                return text
             }
             if byte < 0x20 { throw error("control character in string (escape it)") }
             if byte == UInt8(ascii: "\\") {
                 try flushRun(position)
                 position += 1
-                scalars.append(try parseEscape())
+                text.unicodeScalars.append(try parseEscape())
                 runStart = position
                 continue
             }

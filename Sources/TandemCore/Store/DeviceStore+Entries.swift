@@ -56,9 +56,10 @@ extension DeviceStore {
         }
         return try writeTransaction { db in
             var outcome = BatchOutcome()
+            let me = try self.info(db).id
             for (index, item) in checked.enumerated() {
                 do {
-                    if case .written = try self.writeOne(db, context: item.context, key: item.key, canonical: item.value) { outcome.written += 1 } else {
+                    if case .written = try self.writeOne(db, context: item.context, key: item.key, canonical: item.value, me: me) { outcome.written += 1 } else {
                         outcome.unchanged += 1
                     }
                 } catch TandemError.noSuchEntry {
@@ -71,7 +72,7 @@ extension DeviceStore {
     }
 
     /// One local write, inside the caller's transaction.
-    private func writeOne(_ db: Database, context: String, key: String, canonical: String?) throws -> WriteOutcome {
+    private func writeOne(_ db: Database, context: String, key: String, canonical: String?, me: DeviceID? = nil) throws -> WriteOutcome {
         let schema = try schemaVersion(db, context: context)
         var record = try self.record(db, context: context, key: key) ?? EntryRecord(context: context, key: key, knownSchema: schema)
         if record.views.state == .needsNewerApp, let newer = record.views.newerSchema {
@@ -83,7 +84,7 @@ extension DeviceStore {
             throw TandemError.noSuchEntry(context: context, key: key)
         }
         let seen = (local?.vector ?? VersionVector()).merged(with: record.views.refused ?? VersionVector())
-        let version = try publishLocal(db, &record, value: canonical, seen: seen, schema: schema)
+        let version = try publishLocal(db, &record, value: canonical, seen: seen, schema: schema, me: me)
         return .written(version)
     }
 
@@ -94,8 +95,9 @@ extension DeviceStore {
     /// may have moved on to another device's version meanwhile (accept, a
     /// handler, in a sync that did not push), and a new version that did not
     /// dominate the queued one would drop that write without a trace.
-    func publishLocal(_ db: Database, _ record: inout EntryRecord, value: String?, seen: VersionVector, schema: Int) throws -> EntryVersion {
-        let me = try info(db).id
+    func publishLocal(_ db: Database, _ record: inout EntryRecord, value: String?, seen: VersionVector, schema: Int,
+                      me: DeviceID? = nil) throws -> EntryVersion {
+        let me = try me ?? info(db).id
         var seen = seen
         if let queued = try String.fetchOne(db.cachedStatement(sql: "SELECT vv FROM outbox WHERE context = ? AND key = ?"),
                                             arguments: [record.context, record.key]) {
@@ -109,10 +111,11 @@ extension DeviceStore {
         record.views.local = version
         record.views.refused = nil
         try record.save(db)
-        try db.execute(sql: """
+        // Cached: an import runs these once per entry.
+        try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO replaced_outbox (context, key, value, vv, origin)
             SELECT context, key, value, vv, origin FROM outbox WHERE context = ? AND key = ?
-            """, arguments: [record.context, record.key])
+            """).execute(arguments: [record.context, record.key])
         try queue(db, context: record.context, key: record.key, version, queuedAt: clock.nowMillis())
         return version
     }
@@ -120,8 +123,8 @@ extension DeviceStore {
     /// Makes `version` the entry's change waiting in the outbox, in place of
     /// the one waiting there, if any.
     func queue(_ db: Database, context: String, key: String, _ version: EntryVersion, queuedAt: Int64) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO outbox (context, key, value, vv, wall, counter, origin, schema, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       arguments: StatementArguments([context, key] + EntryRecord.arguments(version) + [queuedAt]))
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO outbox (context, key, value, vv, wall, counter, origin, schema, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: StatementArguments([context, key] + EntryRecord.arguments(version) + [queuedAt]))
     }
 
     func record(_ db: Database, context: String, key: String) throws -> EntryRecord? {
