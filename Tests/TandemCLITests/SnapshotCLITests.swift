@@ -152,6 +152,11 @@ extension SnapshotCLITests {
         #expect(!FileManager.default.fileExists(atPath: target.path))
         let json = try cli.run(["snapshot", "restore", id, target.path, "--json"])
         #expect((try json.json() as? JSONObject)?["status"] as? Int == 2)
+        // verify says the same: not arrived, not damaged.
+        let verified = try #require(try cli.run(["snapshot", "verify", id, "--json"]).json() as? JSONObject)
+        let message = verified["message"] as? String ?? ""
+        #expect(verified["status"] as? Int == 2 && message.contains("1 chunks in no pack here") && message.contains("may still be replicating")
+                && !message.contains("damaged"), "\(verified)")
 
         try FileManager.default.removeItem(at: packs)
         try FileManager.default.moveItem(at: away, to: packs)

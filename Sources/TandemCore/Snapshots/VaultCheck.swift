@@ -119,8 +119,13 @@ extension SnapshotService {
         result.chunksReused = reported.count
         result.errorCount = result.errors.count
         result.status = result.errors.isEmpty ? 0 : 2
+        // A chunk no pack lists has not arrived (or was never written); one whose every copy fails is damaged.
+        let notArrived = problems.keys.filter { !objects.isListed($0) }.count
+        let damaged = problems.count - notArrived
         result.message = result.errors.isEmpty ? "every chunk is there\(readData ? " and matches its address" : "")"
-            : "\(problems.count) damaged or missing chunks"
+            : [damaged > 0 ? "\(damaged) damaged chunks" : nil,
+               notArrived > 0 ? "\(notArrived) chunks in no pack here (not arrived in this copy of the vault: it may still be replicating)" : nil]
+                .compactMap { $0 }.joined(separator: ", ")
         result.durationSeconds = Date().timeIntervalSince(started)
         return result
     }
