@@ -19,7 +19,9 @@ import Testing
             (["accept"], 2, "--all"),
             (["resolve", "c", "k", "--keep", "local"], 1, "not in conflict"),
             (["sync", "--policy", "handlers"], 2, "handlers"),
-            (["--device", "nobody", "ls"], 2, "Unknown option '--device'"),
+            // A global option may come before the command, and means the same there.
+            (["--device", "nobody", "ls"], 1, "no device named 'nobody'"),
+            (["--colour", "ls"], 2, "Unknown option '--colour'"),
             (["ls", "--device", "nobody"], 1, "no device named 'nobody'"),
             (["frobnicate"], 2, "Unexpected argument"),
         ]

@@ -155,7 +155,7 @@ public enum KeyMap {
         Binding([.character("l"), .right], "l/→", "to the entries", .nextPane, on: [.entries], bar: false),
         Binding([.character("h"), .left], "h/←", "to the contexts", .previousPane, on: [.entries], bar: false),
         Binding([.enter], "Enter", "whole value", .open, on: review, needs: .row, short: "value"),
-        Binding([.enter], "Enter", "whole line", .open, on: [.log], short: "line"),
+        Binding([.enter], "Enter", "whole line", .open, on: [.log], needs: .row, short: "line"),
         Binding([.escape], "Esc", "back", .back, bar: false),
         Binding([.character("/")], "/", "filter", .filter, on: lists),
         Binding([.character("a")], "a", "accept", .decide(.accept), on: [.incoming, .entries], needs: .undecided),
