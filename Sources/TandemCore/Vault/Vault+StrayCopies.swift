@@ -63,8 +63,17 @@ extension Vault {
     }
 
     /// Whether `name` is how a synced folder names a conflicting copy.
+    ///
+    /// Every sync asks this of every name in the vault's folders, a log's
+    /// thousand segments included: the bytes are searched for "onflict"
+    /// first, and only such a name is looked at again.
     static func isConflictCopy(_ name: String) -> Bool {
-        name.contains(".sync-conflict-") || name.localizedCaseInsensitiveContains("conflicted copy")
-            || name.localizedCaseInsensitiveContains("case conflict")
+        let bytes = Array(name.utf8)
+        let needle = Array("onflict".utf8)
+        guard bytes.count >= needle.count, (0...(bytes.count - needle.count)).contains(where: { start in
+            bytes[start..<(start + needle.count)].elementsEqual(needle)
+        }) else { return false }
+        let lower = name.lowercased()
+        return lower.contains(".sync-conflict-") || lower.contains("conflicted copy") || lower.contains("case conflict")
     }
 }
