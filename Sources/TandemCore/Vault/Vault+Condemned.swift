@@ -75,20 +75,9 @@ extension Vault {
 
     /// Replaces `device`'s record with `packs`.
     func writeCondemnations(_ packs: [CondemnedPack], by device: DeviceID) throws(TandemError) {
-        do {
-            try FileManager.default.createDirectory(at: condemnedURL, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .io(path: condemnedURL.path, reason: error.localizedDescription)
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let plain: Data
         let record = CondemnationRecord(format: VaultFormat.fileVersion, device: device.rawValue, packs: packs.sorted { $0.pack < $1.pack })
-        do { plain = try encoder.encode(record) } catch {
-            throw .io(path: condemnationRecordURL(device).path, reason: "cannot encode: \(error)")
-        }
-        try writeSealedJSON(plain, to: condemnationRecordURL(device), purpose: .condemnationRecords,
-                            associatedData: Self.condemnationAssociatedData(device), replacing: true)
+        try writePerDeviceRecord(record, in: condemnedURL, to: condemnationRecordURL(device), purpose: .condemnationRecords,
+                                 associatedData: Self.condemnationAssociatedData(device))
     }
 
     private static func condemnationAssociatedData(_ device: DeviceID) -> [UInt8] {

@@ -73,19 +73,8 @@ extension Vault {
             let pack = packsURL.appendingPathComponent(String(damaged.pack.prefix(2))).appendingPathComponent(damaged.pack)
             return FileManager.default.fileExists(atPath: pack.path) && seen.insert(damaged.copy).inserted
         }
-        do {
-            try FileManager.default.createDirectory(at: damageURL, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .io(path: damageURL.path, reason: error.localizedDescription)
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let plain: Data
-        do { plain = try encoder.encode(DamageRecord(format: VaultFormat.fileVersion, device: device.rawValue, objects: objects)) } catch {
-            throw .io(path: damageRecordURL(device).path, reason: "cannot encode: \(error)")
-        }
-        try writeSealedJSON(plain, to: damageRecordURL(device), purpose: .damageRecords,
-                            associatedData: Self.damageAssociatedData(device), replacing: true)
+        try writePerDeviceRecord(DamageRecord(format: VaultFormat.fileVersion, device: device.rawValue, objects: objects), in: damageURL,
+                                 to: damageRecordURL(device), purpose: .damageRecords, associatedData: Self.damageAssociatedData(device))
     }
 
     private static func damageAssociatedData(_ device: DeviceID) -> [UInt8] {

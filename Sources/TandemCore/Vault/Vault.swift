@@ -361,6 +361,24 @@ public struct Vault: Sendable {
         }
     }
 
+    /// Replaces a per-device record (`damage/`, `condemned/`) with `record`,
+    /// as compact JSON with sorted keys, sealed under `purpose`.
+    func writePerDeviceRecord<Record: Encodable>(_ record: Record, in folder: URL, to url: URL, purpose: VaultKey.Purpose,
+                                                 associatedData: [UInt8]) throws(TandemError) {
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .io(path: folder.path, reason: error.localizedDescription)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let plain: Data
+        do { plain = try encoder.encode(record) } catch {
+            throw .io(path: url.path, reason: "cannot encode: \(error)")
+        }
+        try writeSealedJSON(plain, to: url, purpose: purpose, associatedData: associatedData, replacing: true)
+    }
+
     /// The JSON written by `writeSealedJSON`, opened; a file over `limit`
     /// bytes, or not a regular file, is not read.
     func readSealedJSON(at url: URL, limit: Int, purpose: VaultKey.Purpose, associatedData: [UInt8]) -> Result<Data, RecordProblem> {
