@@ -24,7 +24,7 @@ struct GetCommand: ParsableCommand {
         }
         guard let value = entry.value else {
             let note = entry.state == .incoming ? " here (an incoming change waits: see 'tandem incoming')" : " here"
-            throw TandemError.io(path: "\(context)/\(Escaped.quoted(key))", reason: (entry.local == nil ? "not present" : "deleted") + note)
+            throw TandemError.io(path: Escaped.entry(context, key), reason: (entry.local == nil ? "not present" : "deleted") + note)
         }
         Output.jsonText(compact ? value : Output.value(value).prettyText())
     }

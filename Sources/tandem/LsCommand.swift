@@ -31,17 +31,22 @@ struct LsCommand: ParsableCommand {
             Output.line(context.map { "no entries in \($0)" } ?? "no entries")
             return
         }
-        let keyWidth = min(40, entries.map { "\($0.context)/\(Escaped.text($0.key))".count }.max() ?? 10) + 2
+        let keyWidth = min(40, entries.map { Escaped.entry($0.context, $0.key).count }.max() ?? 10) + 2
         for entry in entries {
-            let label = "\(entry.context)/\(Escaped.text(entry.key))"
+            let label = Escaped.entry(entry.context, entry.key)
             if let newer = entry.newerSchema {
                 Output.line("\(entry.state.mark) " + pad(label, keyWidth) + "needs a newer app (schema \(newer); this app knows \(entry.knownSchema))  "
                       + Output.short(entry.value))
                 continue
             }
-            let shown = entry.state == .incoming || entry.state == .refused ? entry.unseen.first?.value : entry.value
-            var line = "\(entry.state.mark) " + pad(label, keyWidth) + pad(entry.state.rawValue, 10) + Output.short(shown)
-            if let origin = (entry.state == .incoming ? entry.unseen.first : entry.local)?.origin, origin != names.me {
+            // The row shows what this device has; a change waiting here or refused is named beside it.
+            var line = "\(entry.state.mark) " + pad(label, keyWidth) + pad(entry.state.rawValue, 10)
+                + (entry.local == nil ? "(nothing here)" : Output.short(entry.value, width: 40))
+            if let change = entry.unseen.first, entry.state == .incoming || entry.state == .refused {
+                let kind = entry.incomingKind?.rawValue ?? "change"
+                let what = change.value.map { " " + Output.short($0, width: 30) } ?? ""
+                line += "  (\(entry.state == .refused ? "refused" : "waits:") \(kind)\(what) from \(Escaped.text(names[change.origin])))"
+            } else if let origin = entry.local?.origin, origin != names.me {
                 line += "  (from \(Escaped.text(names[origin])))"
             }
             Output.line(line)

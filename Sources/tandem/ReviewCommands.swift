@@ -28,7 +28,7 @@ struct IncomingCommand: ParsableCommand {
         for entry in entries {
             guard let version = entry.unseen.first, let id = entry.changeID else { continue }
             let mark = entry.state == .refused ? " (refused here)" : ""
-            Output.line("\(id)  \(pad(entry.incomingKind?.rawValue ?? "change", 9))\(entry.context)/\(Escaped.text(entry.key))  from \(Escaped.text(names[version.origin])), \(Output.time(version.timestamp.wallMillis))\(mark)")
+            Output.line("\(id)  \(pad(entry.incomingKind?.rawValue ?? "change", 9))\(Escaped.entry(entry.context, entry.key))  from \(Escaped.text(names[version.origin])), \(Output.time(version.timestamp.wallMillis))\(mark)")
             switch entry.incomingKind {
             case .insert?: Output.line("    + \(Output.short(version.value, width: 100))")
             case .deletion?: Output.line("    - \(Output.short(entry.value, width: 100))")
@@ -75,7 +75,7 @@ enum DecisionRunner {
             results.append(.object([("id", .string(entry.changeID ?? "")), ("context", .string(entry.context)),
                                     ("key", .string(entry.key)), ("state", .string(after.state.rawValue))]))
             if !json {
-                Output.line("\(decision.rawValue): \(entry.context)/\(Escaped.text(entry.key)) → \(after.state.rawValue)")
+                Output.line("\(decision.rawValue): \(Escaped.entry(entry.context, entry.key)) → \(after.state.rawValue)")
             }
         }
         if json {
@@ -150,7 +150,7 @@ struct ConflictsCommand: ParsableCommand {
         }
         guard !entries.isEmpty else { Output.line("no conflicts"); return }
         for entry in entries {
-            Output.line("⚠ \(entry.context)/\(Escaped.text(entry.key))")
+            Output.line("⚠ \(Escaped.entry(entry.context, entry.key))")
             if let local = entry.local {
                 Output.line("    \(pad(names.label(local.origin) + ", " + Output.time(local.timestamp.wallMillis), 44)) here: \(Output.short(local.value, width: 70))")
             } else {
@@ -216,7 +216,7 @@ struct ResolveCommand: AsyncParsableCommand {
         if output.json {
             Output.json(Output.entry(after, names: try DeviceNames(store: store)))
         } else {
-            Output.line("resolved \(context)/\(Escaped.text(key)): \(Output.short(after.value))" + (then.sync ? "" : " — waits to be pushed: tandem sync"))
+            Output.line("resolved \(Escaped.entry(context, key)): \(Output.short(after.value))" + (then.sync ? "" : " — waits to be pushed: tandem sync"))
         }
         try await then.run(global, json: output.json)
     }
@@ -248,7 +248,7 @@ struct UndoCommand: AsyncParsableCommand {
             Output.line("undid \(undone.label) of \(undone.count - undone.changedSince) changes"
                         + (undone.changedSince > 0 ? "; \(undone.changedSince) changed since and were left as they are" : ""))
         } else {
-            Output.line("undid \(undone.label): \(entry.context)/\(Escaped.text(entry.key)) → \(entry.state.rawValue)")
+            Output.line("undid \(undone.label): \(Escaped.entry(entry.context, entry.key)) → \(entry.state.rawValue)")
         }
         try await then.run(global, json: output.json)
     }

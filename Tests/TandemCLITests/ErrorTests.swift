@@ -13,7 +13,7 @@ import Testing
             (["put", "c", "bad\u{1b}]0;pwned\u{07}key", "1"], 1, "control character"),
             (["put", "Bad Context", "k", "1"], 1, "invalid context name"),
             (["put", "c", "k"], 2, "exactly one"),
-            (["get", "c", "missing"], 1, "no entry c/'missing'"),
+            (["get", "c", "missing"], 1, "no entry c/missing"),
             (["rm", "c", "missing"], 1, "no entry"),
             (["accept", "0000000000"], 1, "no incoming change"),
             (["accept"], 2, "--all"),

@@ -66,7 +66,7 @@ import Testing
         }
         let overwrite = try cli.run(["put", "friends", "bob", #"{"name":"Robert"}"#, "--device", "phone"])
         #expect(overwrite.status == 1)
-        #expect(overwrite.stderr == "tandem: error: friends/'bob' needs a newer app: it was written with schema 2 of friends, this device knows 1; nothing changed\n")
+        #expect(overwrite.stderr == "tandem: error: friends/bob needs a newer app: it was written with schema 2 of friends, this device knows 1; nothing changed\n")
 
         for device in ["phone", "tablet"] {
             try cli.ok("migrate", migrations, "--device", device)
@@ -155,7 +155,7 @@ import Testing
         let cases: [(String, String)] = [
             (notJSON, "\(notJSON): invalid migrations file: not JSON"),
             (unknownOp, "\(unknownOp): invalid migrations file: migration 1, operation 1: unknown op 'copy'"),
-            (try file(cli, "two.json", Self.toTwo), "cannot migrate friends/'zed': migration 1→2 of "),
+            (try file(cli, "two.json", Self.toTwo), "cannot migrate friends/zed: migration 1→2 of "),
             (cli.root.appendingPathComponent("missing.json").path, cli.root.appendingPathComponent("missing.json").path + ": invalid migrations file: no such file"),
         ]
         for (path, message) in cases {

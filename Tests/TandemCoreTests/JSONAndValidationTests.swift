@@ -85,6 +85,17 @@ import Testing
         #expect(Escaped.json("{\n  \"k\": \"a\u{202E}\u{9B}\u{E0041}\"\n}") == "{\n  \"k\": \"a\\u202e\\u009b\\udb40\\udc41\"\n}")
     }
 
+    @Test func anEntryIsNamedOneWayAndQuotedOnlyWhenItsKeyCouldBeMisread() {
+        #expect(Escaped.entry("friends", "alice") == "friends/alice")
+        #expect(Escaped.entry("friends", "a/b") == "friends/a/b")
+        #expect(Escaped.entry("friends", "two words") == #"friends/"two words""#)
+        #expect(Escaped.entry("friends", "") == #"friends/"""#)
+        #expect(Escaped.entry("friends", #"say "hi""#) == #"friends/"say \"hi\"""#)
+        #expect(Escaped.entry("friends", "a\u{1B}[2J") == "friends/a\\e[2J")
+        #expect(EntryName(context: "friends", key: "bob").description == "friends/bob")
+        #expect(TandemError.noSuchEntry(context: "friends", key: "alice").description == "no entry friends/alice")
+    }
+
     @Test func plainTextIsLeftAsItIs() {
         #expect(Escaped.text("名前 é ✓ 😀") == "名前 é ✓ 😀")
         #expect(Escaped.text("a\u{2028}b\u{AD}c\u{61C}") == "a\\u{2028}b\\u{ad}c\\u{61c}")

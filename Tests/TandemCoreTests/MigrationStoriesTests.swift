@@ -157,7 +157,7 @@ enum FriendsSchema {
         try world.put("a", "friends", "alice", #"{"name":"Alice"}"#)
         try world["a"].registerMigration(context: "friends", SchemaStep(from: 1, to: 2) { _ in .number("0x1F") })
         let error = #expect(throws: TandemError.self) { try world["a"].migrateContext("friends", to: 2) }
-        #expect(error?.description.hasPrefix("cannot migrate friends/'alice': migration 1→2 of the app yields invalid JSON") == true, "\(String(describing: error))")
+        #expect(error?.description.hasPrefix("cannot migrate friends/alice: migration 1→2 of the app yields invalid JSON") == true, "\(String(describing: error))")
         #expect(try world.value("a", "friends", "alice") == #"{"name":"Alice"}"#)
     }
 

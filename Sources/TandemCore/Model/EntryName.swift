@@ -8,3 +8,29 @@ public struct EntryName: Hashable, Sendable {
         self.key = key
     }
 }
+
+extension EntryName: CustomStringConvertible {
+    /// The entry as every message names it: `friends/alice`.
+    public var description: String { Escaped.entry(context, key) }
+}
+
+extension Escaped {
+    /// How every message names an entry: `friends/alice`, each part escaped
+    /// for a terminal. A key a reader could not tell from the words around it
+    /// — empty, or holding a space or a double quote — is written in double
+    /// quotes with those escaped (`friends/"two words"`, `friends/""`).
+    public static func entry(_ context: String, _ key: String) -> String {
+        text(context) + "/" + shownKey(key)
+    }
+
+    private static func shownKey(_ key: String) -> String {
+        let plain = text(key)
+        guard key.isEmpty || key.unicodeScalars.contains(where: { $0 == "\"" || $0.properties.isWhitespace }) else { return plain }
+        var quoted = "\""
+        for character in plain {
+            if character == "\"" { quoted += "\\" }
+            quoted.append(character)
+        }
+        return quoted + "\""
+    }
+}

@@ -74,17 +74,17 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidDeviceName(let name):
             "invalid device name \(Escaped.quoted(name)): use 1–64 of a–z, 0–9, '.', '_' and '-'"
         case .noSuchEntry(let context, let key):
-            "no entry \(context)/\(Escaped.quoted(key))"
+            "no entry \(Escaped.entry(context, key))"
         case .cannotUndo(let reason):
             "cannot undo: \(reason)"
         case .changedSince(let context, let key):
-            "\(context)/\(Escaped.text(key)) changed since it was shown; nothing was decided"
+            "\(Escaped.entry(context, key)) changed since it was shown; nothing was decided"
         case .noSuchChange(let id):
             "no incoming change with id \(Escaped.quoted(id)) (see 'tandem incoming')"
         case .notAConflict(let context, let key):
-            "\(context)/\(Escaped.quoted(key)) is not in conflict"
+            "\(Escaped.entry(context, key)) is not in conflict"
         case .noSuchVersion(let context, let key, let device):
-            "\(context)/\(Escaped.quoted(key)) has no conflicting version from \(Escaped.quoted(device))"
+            "\(Escaped.entry(context, key)) has no conflicting version from \(Escaped.quoted(device))"
         case .vaultMissing(let path):
             "no vault at \(path) (create one with 'tandem init --vault \(path) --owner ID')"
         case .unpushedChanges(let device, let count):
@@ -155,13 +155,13 @@ public enum TandemError: Error, Sendable, Equatable, CustomStringConvertible {
         case .io(let path, let reason):
             "\(path): \(reason)"
         case .handlerFailed(let context, let key, let reason):
-            "handler failed for \(context)/\(Escaped.quoted(key)): \(reason)"
+            "handler failed for \(Escaped.entry(context, key)): \(reason)"
         case .invalidMigrationsFile(let path, let reason):
             "\(path): invalid migrations file: \(reason); nothing changed"
         case .migrationFailed(let context, let key, let reason):
-            "cannot migrate \(context)/\(Escaped.quoted(key)): \(reason); nothing changed"
+            "cannot migrate \(Escaped.entry(context, key)): \(reason); nothing changed"
         case .needsNewerApp(let context, let key, let schema, let known):
-            "\(context)/\(Escaped.quoted(key)) needs a newer app: it was written with schema \(schema) of \(context), this device knows \(known); nothing changed"
+            "\(Escaped.entry(context, key)) needs a newer app: it was written with schema \(schema) of \(context), this device knows \(known); nothing changed"
         case .schemaDowngrade(let context, let current, let requested):
             "context \(context) is at schema \(current) here; it cannot go back to \(requested); nothing changed"
         case .vaultLocked(let path):

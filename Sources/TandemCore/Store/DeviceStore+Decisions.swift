@@ -21,7 +21,7 @@ extension DeviceStore {
                 throw TandemError.noSuchEntry(context: context, key: key)
             }
             try Self.refuseIfNewer(record)
-            guard decision.appliesTo.contains(state) else { throw TandemError.noSuchChange("\(context)/\(key)") }
+            guard decision.appliesTo.contains(state) else { throw TandemError.noSuchChange(Escaped.entry(context, key)) }
             let version = record.views.unseen.deterministicWinner
             if let shown, version.map({ ShownVersion(origin: $0.origin, wallMillis: $0.timestamp.wallMillis) }) != shown {
                 throw TandemError.changedSince(context: context, key: key)
@@ -128,7 +128,7 @@ extension DeviceStore {
     func recordDecision(_ db: Database, _ decision: String, context: String, key: String, version: EntryVersion?) throws {
         try db.execute(sql: "INSERT INTO decision (at, context, key, decision, version) VALUES (?, ?, ?, ?, ?)",
                        arguments: [clock.nowMillis(), context, key, decision, version?.versionID])
-        try log(db, "\(decision) \(context)/\(Escaped.text(key))" + (version.map { " (version \($0.versionID))" } ?? ""))
+        try log(db, "\(decision) \(Escaped.entry(context, key))" + (version.map { " (version \($0.versionID))" } ?? ""))
     }
 
     /// Records a handler's answer for an incoming change (policy `handlers`):

@@ -53,19 +53,19 @@ extension DeviceStore {
                 let context: String = row["context"], key: String = row["key"], label: String = row["label"]
                 guard let before = EntryRows(json: row["before"]), let after = EntryRows(json: row["after"]) else {
                     // Forgotten (the delete above commits), so the one before it can still be taken back.
-                    refusal = .cannotUndo(reason: "the record of \(label) of \(context)/\(Escaped.text(key)) in \(self.path) does not decode")
+                    refusal = .cannotUndo(reason: "the record of \(label) of \(Escaped.entry(context, key)) in \(self.path) does not decode")
                     changed += 1
                     continue
                 }
                 let now = try EntryRows.read(db, context: context, key: key)
                 guard now == after else {
                     let why = after.outbox != nil && now.outbox == nil ? "a sync has published it" : "the entry changed since (a sync, a write or a later decision)"
-                    refusal = .cannotUndo(reason: "\(label) of \(context)/\(Escaped.text(key)): \(why)")
+                    refusal = .cannotUndo(reason: "\(label) of \(Escaped.entry(context, key)): \(why)")
                     changed += 1
                     continue
                 }
                 try before.restore(db, context: context, key: key)
-                try self.log(db, "undo \(label) \(context)/\(Escaped.text(key))")
+                try self.log(db, "undo \(label) \(Escaped.entry(context, key))")
                 let status = try self.status(db, context: context, key: key)
                 if undone == nil { undone = UndoneDecision(label: label, status: status) }
             }

@@ -86,10 +86,10 @@ struct EntryRecord: Sendable {
         switch LocalKind(rawValue: row[Columns.localKind.index]) {
         case .absent: local = nil
         case .vaultHead:
-            guard let head else { throw TandemError.storeCorrupt(path: path, reason: "entry \(context)/\(Escaped.text(key)) points at a missing vault version") }
+            guard let head else { throw TandemError.storeCorrupt(path: path, reason: "entry \(Escaped.entry(context, key)) points at a missing vault version") }
             local = head
         case .own: local = try Self.version(row, from: .localValue, path: path)
-        case nil: throw TandemError.storeCorrupt(path: path, reason: "entry \(context)/\(Escaped.text(key)) has an unknown local kind")
+        case nil: throw TandemError.storeCorrupt(path: path, reason: "entry \(Escaped.entry(context, key)) has an unknown local kind")
         }
         let refused: VersionVector? = try (row[Columns.refusedVV.index] as String?).map { text in
             guard let vector = VersionVector(compactText: text) else { throw TandemError.storeCorrupt(path: path, reason: "bad refused vector") }

@@ -154,7 +154,7 @@ public struct Synchronizer: Sendable {
         if report.waiting > 0 { parts.append("\(report.waiting) waiting") }
         if report.conflicts > 0 { parts.append("\(report.conflicts) conflicts") }
         if !report.problems.isEmpty { parts.append("\(report.problems.count) problems") }
-        if let stop = report.stoppedAt { parts.append("stopped at \(stop.context)/\(Escaped.text(stop.key))") }
+        if let stop = report.stoppedAt { parts.append("stopped at \(Escaped.entry(stop.context, stop.key))") }
         return parts.joined(separator: ", ")
     }
 }

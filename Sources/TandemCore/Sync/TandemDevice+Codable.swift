@@ -24,7 +24,7 @@ extension TandemDevice {
     public func entry<Value: Decodable>(_ context: String, key: String, as type: Value.Type) throws(TandemError) -> Value? {
         guard let text = try entry(context, key: key)?.value else { return nil }
         do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch {
-            throw .invalidJSON(reason: "\(context)/\(Escaped.text(key)) does not decode as \(type): \(error)")
+            throw .invalidJSON(reason: "\(Escaped.entry(context, key)) does not decode as \(type): \(error)")
         }
     }
 

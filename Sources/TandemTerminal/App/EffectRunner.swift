@@ -103,7 +103,7 @@ final class EffectRunner: @unchecked Sendable {
     }
 
     private func finishEdit(_ purpose: EditPurpose, _ ref: EntryRef, _ result: Result<String, ValueEditor.Failure>) {
-        let label = "\(ref.context)/\(Escaped.text(ref.key))"
+        let label = "\(Escaped.entry(ref.context, ref.key))"
         do {
             let text = try result.get()
             switch purpose {
@@ -202,7 +202,7 @@ final class EffectRunner: @unchecked Sendable {
             switch effect {
             case .decide(let decision, let refs):
                 for ref in refs { try store.decide(decision, context: ref.context, key: ref.key) }
-                let what = refs.count == 1 ? "\(refs[0].context)/\(Escaped.text(refs[0].key))" : "\(refs.count) changes"
+                let what = refs.count == 1 ? "\(Escaped.entry(refs[0].context, refs[0].key))" : "\(refs.count) changes"
                 inbox.post(.finished(message: "\(decision.rawValue): \(what)" + (decision == .keepMine ? " — \(Self.publishing)" : "")))
             case .decideShown(let decision, let shown):
                 // What moved since the question was asked is left for review, never a stop halfway.
@@ -220,7 +220,7 @@ final class EffectRunner: @unchecked Sendable {
                 inbox.post(.finished(message: "\(verb) \(done)" + (moved > 0 ? "; \(moved) changed since and were left for review" : "")))
             case .resolve(let ref, let resolution):
                 try store.resolve(context: ref.context, key: ref.key, resolution)
-                inbox.post(.finished(message: "resolved \(ref.context)/\(Escaped.text(ref.key)) — \(Self.publishing)"))
+                inbox.post(.finished(message: "resolved \(Escaped.entry(ref.context, ref.key)) — \(Self.publishing)"))
             case .undo:
                 let undone = try device.undoLastDecision()
                 let entry = undone.status
@@ -228,11 +228,11 @@ final class EffectRunner: @unchecked Sendable {
                     inbox.post(.finished(message: "undid \(undone.label) of \(undone.count - undone.changedSince) changes"
                                          + (undone.changedSince > 0 ? "; \(undone.changedSince) changed since and were left as they are" : "")))
                 } else {
-                    inbox.post(.finished(message: "undid \(undone.label): \(entry.context)/\(Escaped.text(entry.key)) is \(entry.state.rawValue) again"))
+                    inbox.post(.finished(message: "undid \(undone.label): \(Escaped.entry(entry.context, entry.key)) is \(entry.state.rawValue) again"))
                 }
             case .delete(let ref):
                 try store.write(context: ref.context, key: ref.key, value: nil)
-                inbox.post(.finished(message: "deleted \(ref.context)/\(Escaped.text(ref.key)) — \(Self.publishing)"))
+                inbox.post(.finished(message: "deleted \(Escaped.entry(ref.context, ref.key)) — \(Self.publishing)"))
             default:
                 break
             }

@@ -253,7 +253,7 @@ private func reducePrompt(_ state: inout AppState, _ command: Command) -> [Effec
         return [.decide(decision, [ref])]
     case .promptLater:
         moveOn()
-        state.message = "left \(ref.context)/\(Escaped.text(ref.key)) for later"
+        state.message = "left \(Escaped.entry(ref.context, ref.key)) for later"
     case .promptDiff:
         // The whole diff, inside the prompt; d again for its start.
         state.promptExpanded.toggle()
@@ -401,7 +401,7 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
         }
         guard let row = state.selectedRow, let snapshot = state.snapshot else { return [] }
         guard let entry = state.selectedDetail else {
-            state.message = "reading \(row.context)/\(Escaped.text(row.key))…"
+            state.message = "reading \(Escaped.entry(row.context, row.key))…"
             return []
         }
         state.modal = .value(ValueView.of(entry, on: state.screen, snapshot))
@@ -462,7 +462,7 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
     case .decide(let decision):
         guard let entry = state.selectedRow else { return [] }
         guard decision.appliesTo.contains(entry.state) else {
-            state.message = "\(entry.context)/\(Escaped.text(entry.key)) has no incoming change"
+            state.message = "\(Escaped.entry(entry.context, entry.key)) has no incoming change"
             return []
         }
         return [.decide(decision, [EntryRef(entry)])]
@@ -504,7 +504,7 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
     case .deleteEntry:
         guard let entry = state.selectedDetail, entry.value != nil else { return [] }
         state.modal = .confirm(.delete(EntryRef(context: entry.context, key: entry.key)),
-                               question: "Delete \(entry.context)/\(Escaped.text(entry.key)) on this device (published at the next sync)? [y/n]")
+                               question: "Delete \(Escaped.entry(entry.context, entry.key)) on this device (published at the next sync)? [y/n]")
     case .nextDevice, .openDevice, .togglePause, .faster, .slower, .toggleOnline, .reinstall:
         return runDemo(command, &state)
     case .promptDecide, .promptLater, .promptDiff, .promptStop, .promptHint, .confirm, .cancel, .close, .search, .nextMatch, .previousMatch,
@@ -535,7 +535,7 @@ private func run(_ command: Command, _ state: inout AppState) -> [Effect] {
 /// A conflict key on a row that is not (or no longer) a conflict says so
 /// instead of doing nothing.
 private func notAConflict(_ state: inout AppState) -> [Effect] {
-    state.message = state.selectedRow.map { "\($0.context)/\(Escaped.text($0.key)) is not in conflict" } ?? "no conflict selected"
+    state.message = state.selectedRow.map { "\(Escaped.entry($0.context, $0.key)) is not in conflict" } ?? "no conflict selected"
     return []
 }
 
