@@ -10,7 +10,8 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Folder of this machine's device stores (default: $TANDEM_HOME, else the XDG data dir).", valueName: "DIR"))
     var home: String?
 
-    @Option(name: .long, help: ArgumentHelp("The device to act as (default: the only one, else the one used last).", valueName: "NAME"))
+    @Option(name: .long, help: ArgumentHelp("The device to act as (default: the only one, else the one used last).", valueName: "NAME"),
+            completion: .custom { words, _, _ in Self.deviceNames(words) })
     var device: String?
 
     @Flag(name: .long, help: "Log what sync does to stderr (never values, passphrases or keys).")
@@ -18,6 +19,12 @@ struct GlobalOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("Read an encrypted vault's passphrase from the first line of FILE (else $TANDEM_PASSPHRASE, else it is asked in the terminal).", valueName: "FILE"))
     var passphraseFile: String?
+
+    /// The devices of the home the command line names (else the default one), for shell completion.
+    @Sendable static func deviceNames(_ words: [String]) -> [String] {
+        let home = words.indices.dropLast().last { words[$0] == "--home" }.map { words[$0 + 1] }
+        return DeviceHome(root: home.map { URL(fileURLWithPath: $0) } ?? DeviceHome.defaultRoot()).deviceNames()
+    }
 
     var credentials: Credentials { Credentials(passphraseFile: passphraseFile) }
 
