@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "TandemSimulation", targets: ["TandemSimulation"]),
         .executable(name: "tandem", targets: ["tandem"]),
         .executable(name: "tandem-bench", targets: ["tandem-bench"]),
+        .executable(name: "friends-example", targets: ["friends-example"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -62,6 +63,12 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The small app of the "Getting started" article; built by `swift build`, run by a test.
+        .executableTarget(
+            name: "friends-example",
+            dependencies: ["TandemCore", .product(name: "Logging", package: "swift-log")],
+            path: "Examples/FriendsExample"
+        ),
         .testTarget(
             name: "TandemCoreTests",
             dependencies: ["TandemCore", "TandemSimulation", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
@@ -75,7 +82,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TandemCLITests",
-            dependencies: ["TandemCore", "tandem"]
+            dependencies: ["TandemCore", "tandem", "friends-example"]
         ),
     ],
     swiftLanguageModes: [.v6]

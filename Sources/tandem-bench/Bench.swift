@@ -6,7 +6,9 @@ import TandemCore
 /// all measured in this run on this machine.
 ///
 /// `swift run -c release tandem-bench` runs every figure; `tandem-bench restore`,
-/// `incremental`, `ui`, `snapshots`, `history` or `import` runs one.
+/// `incremental`, `ui`, `snapshots`, `history` or `import` runs one;
+/// `history-restore FOLDER` measures only the restores again, on the vaults
+/// a `TANDEM_BENCH_KEEP=1 tandem-bench history` run kept in FOLDER.
 @main
 struct Bench {
     static func main() async {
@@ -22,6 +24,7 @@ struct Bench {
             case "incremental": try await incrementalFigure()
             case "snapshots": try await snapshotFigure()
             case "history": try await historyFigure()
+            case "history-restore": try await historyRestoreFigure(kept: URL(fileURLWithPath: arguments[1]))
             case "import": try await importFigure()
             case nil:
                 try await restoreFigure()

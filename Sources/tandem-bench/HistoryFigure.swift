@@ -120,14 +120,37 @@ extension Bench {
         try writer.store.close()
     }
 
+    /// The restore figure again, on the vaults a kept history run left in
+    /// `kept`: 9 rounds of each side, alternating (`TANDEM_BENCH_ROUNDS=1` for
+    /// one each, as under `valgrind --tool=callgrind`).
+    static func historyRestoreFigure(kept: URL) async throws {
+        let rounds = ProcessInfo.processInfo.environment["TANDEM_BENCH_ROUNDS"].flatMap { Int($0) } ?? 9
+        let history = Vault(root: kept.appendingPathComponent("vault")), compact = Vault(root: kept.appendingPathComponent("compact"))
+        let scratchFolder = scratch("history-restore")
+        defer { try? FileManager.default.removeItem(at: scratchFolder) }
+        let historyDescriptor = try history.readDescriptor(), compactDescriptor = try compact.readDescriptor()
+        var restores: [Double] = [], baselines: [Double] = []
+        for round in 0..<rounds {
+            restores.append(try await restoreSeconds(scratchFolder.appendingPathComponent("r\(round).sqlite").path, vault: history,
+                                                     descriptor: historyDescriptor, expect: nil))
+            baselines.append(try await restoreSeconds(scratchFolder.appendingPathComponent("b\(round).sqlite").path, vault: compact,
+                                                      descriptor: compactDescriptor, expect: nil))
+        }
+        let restore = Measure.median(restores), baseline = Measure.median(baselines)
+        print(String(format: "history restore (kept vaults in %@), median of %d", kept.path, rounds))
+        print(String(format: "  fresh device restores the compacted history  %7.3f s   (spread %.3f–%.3f)", restore, restores.min() ?? 0, restores.max() ?? 0))
+        print(String(format: "  baseline: the same entries written once      %7.3f s   (spread %.3f–%.3f)   ratio %.2f×  (target ≤ 1.2×)",
+                     baseline, baselines.min() ?? 0, baselines.max() ?? 0, restore / baseline))
+    }
+
     static let quiet = Logger(label: "tandem.bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
     static func quietSync(_ device: Device) async throws -> SyncReport {
         try await Synchronizer(device: device, logger: quiet).sync(policies: .all(.accept))
     }
 
-    /// A fresh device restores `vault`; it must end with `expect` live entries.
-    static func restoreSeconds(_ path: String, vault: Vault, descriptor: VaultDescriptor, expect: Int) async throws -> Double {
+    /// A fresh device restores `vault`; it must end with `expect` live entries (when given).
+    static func restoreSeconds(_ path: String, vault: Vault, descriptor: VaultDescriptor, expect: Int?) async throws -> Double {
         sync()
         var store: DeviceStore?
         let seconds = try await Measure.seconds {
@@ -141,7 +164,7 @@ extension Bench {
         let live = try reopened.entries().filter { $0.value != nil }.count
         try reopened.close()
         _ = store
-        guard live == expect else { throw BenchError(description: "restore gave \(live) live entries, not \(expect)") }
+        guard expect == nil || live == expect else { throw BenchError(description: "restore gave \(live) live entries, not \(expect ?? 0)") }
         return seconds
     }
 

@@ -37,12 +37,12 @@ struct VaultGenerator {
         var start = keys.lowerBound
         while start < keys.upperBound {
             let end = min(start + perSegment, keys.upperBound)
-            var changes: [Change] = []
+            var changes: [LoggedChange] = []
             changes.reserveCapacity(end - start)
             for index in start..<end {
                 head.counter += 1
                 let stamp = HLCTimestamp(wallMillis: 1_800_000_000_000 + Int64(head.counter))
-                changes.append(Change(context: context, key: "key-\(index)", version: EntryVersion(
+                changes.append(LoggedChange(context: context, key: "key-\(index)", version: EntryVersion(
                     value: Self.value(index + version), vector: [device: head.counter], timestamp: stamp, origin: device)))
             }
             let segment = Segment(device: device, seq: head.seq + 1, previousHash: head.hash,

@@ -58,7 +58,7 @@ enum WriteReport {
         let store = device.store
         var report: SyncReport?
         if sync, outcome != .unchanged {
-            report = try await Synchronizer(device: device, logger: global.logger()).sync(policies: PolicyMap.forPerson(stored: try store.policies()))
+            report = try await Synchronizer.syncShowingProgress(device, policies: PolicyMap.forPerson(stored: try store.policies()), logger: global.logger())
         }
         let label = "\(Escaped.entry(context, key))"
         // A sync that found this store to be a copy moved the write to the new device id.

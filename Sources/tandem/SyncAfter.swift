@@ -15,7 +15,7 @@ struct SyncAfterOptions: ParsableArguments {
         guard sync else { return }
         let device = try global.openUnlockedDevice()
         let policies = PolicyMap.forPerson(stored: try device.store.policies())
-        let report = try await Synchronizer(device: device, logger: global.logger()).sync(policies: policies)
+        let report = try await Synchronizer.syncShowingProgress(device, policies: policies, logger: global.logger())
         if json { SyncCommand.warn(report) } else { SyncCommand.describe(report) }
         if !report.problems.isEmpty { throw ExitCode(1) }
     }

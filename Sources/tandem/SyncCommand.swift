@@ -27,7 +27,7 @@ struct SyncCommand: AsyncParsableCommand {
         let device = try global.openUnlockedDevice()
         let store = device.store
         let policies = try policy.map { PolicyMap.all($0) } ?? PolicyMap.forPerson(stored: store.policies())
-        let report = try await Synchronizer(device: device, logger: global.logger()).sync(policies: policies)
+        let report = try await Synchronizer.syncShowingProgress(device, policies: policies, logger: global.logger())
         if output.json {
             Output.json(SyncCommand.json(report))
         } else {

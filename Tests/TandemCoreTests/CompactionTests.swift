@@ -246,7 +246,7 @@ import Testing
     /// another seq or part, or into another device's log, it does not open.
     @Test func aCheckpointFileIsBoundToItsPlace() throws {
         let device = DeviceID.random(), other = DeviceID.random()
-        let change = Change(context: "notes", key: "k", version: EntryVersion(value: "1", vector: VersionVector([device: 1, other: 7]),
+        let change = LoggedChange(context: "notes", key: "k", version: EntryVersion(value: "1", vector: VersionVector([device: 1, other: 7]),
                                                                               timestamp: HLCTimestamp(wallMillis: 1, counter: 0), origin: device))
         let part = CheckpointPart(device: device, seq: 7, segmentHash: Array(repeating: 7, count: 32), created: HLCTimestamp(wallMillis: 2, counter: 0),
                                   installation: "0123456789abcdef", part: 1, parts: 1, changes: [change])

@@ -64,7 +64,7 @@ import Testing
         // Replace segment 2 with a validly sealed segment that names another predecessor.
         let id = try world["bad"].info().id
         let forged = Segment(device: id, seq: 2, previousHash: Array(repeating: 7, count: 32), created: HLCTimestamp(wallMillis: 1),
-                             changes: [Change(context: "c", key: "forged", version: EntryVersion(value: "9", vector: [id: 99], timestamp: HLCTimestamp(wallMillis: 1), origin: id))])
+                             changes: [LoggedChange(context: "c", key: "forged", version: EntryVersion(value: "9", vector: [id: 99], timestamp: HLCTimestamp(wallMillis: 1), origin: id))])
         let path = try segmentPath(world, "bad", 2)
         try FileManager.default.removeItem(atPath: path)
         _ = try world.vault.writeSegment(forged)

@@ -7,9 +7,9 @@ import Testing
     let other = DeviceID(validating: "00000000000000d2")!
 
     func sample(seq: UInt64 = 1) -> Segment {
-        let put = Change(context: "friends", key: "alice ✓", version: EntryVersion(
+        let put = LoggedChange(context: "friends", key: "alice ✓", version: EntryVersion(
             value: #"{"age":30}"#, vector: [device: 3, other: 1], timestamp: HLCTimestamp(wallMillis: 1_700_000_000_123, counter: 2), origin: device, schema: 2))
-        let deletion = Change(context: "friends", key: "bob", version: EntryVersion(
+        let deletion = LoggedChange(context: "friends", key: "bob", version: EntryVersion(
             value: nil, vector: [device: 4], timestamp: HLCTimestamp(wallMillis: 1_700_000_000_200), origin: device))
         return Segment(device: device, seq: seq, previousHash: Segment.noPreviousHash, created: HLCTimestamp(wallMillis: 1_700_000_000_300), changes: [put, deletion])
     }

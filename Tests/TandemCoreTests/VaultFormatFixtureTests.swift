@@ -17,18 +17,18 @@ import Testing
     static let expectedSegments: [(DeviceID, UInt64, String, Segment)] = [
         (laptop, 1, "e837b5d5ed45f2e0624e8c40b08e0feb983beba8b92c7baae81d5b8da4a14a7b", Segment(
             device: laptop, seq: 1, previousHash: Segment.noPreviousHash, created: HLCTimestamp(wallMillis: t0 + 10), changes: [
-                Change(context: "friends", key: "alice", version: EntryVersion(value: #"{"age":30,"name":"Alice"}"#, vector: [laptop: 1], timestamp: HLCTimestamp(wallMillis: t0), origin: laptop)),
-                Change(context: "friends", key: "bob", version: EntryVersion(value: #"{"age":41,"name":"Bob"}"#, vector: [laptop: 2], timestamp: HLCTimestamp(wallMillis: t0, counter: 1), origin: laptop)),
+                LoggedChange(context: "friends", key: "alice", version: EntryVersion(value: #"{"age":30,"name":"Alice"}"#, vector: [laptop: 1], timestamp: HLCTimestamp(wallMillis: t0), origin: laptop)),
+                LoggedChange(context: "friends", key: "bob", version: EntryVersion(value: #"{"age":41,"name":"Bob"}"#, vector: [laptop: 2], timestamp: HLCTimestamp(wallMillis: t0, counter: 1), origin: laptop)),
             ])),
         (laptop, 2, "499d8f037c18c426831082c38a9f10d1b40cf2f6c01d192579b9dc4eb496ac14", Segment(
             device: laptop, seq: 2, previousHash: Digest.bytes(fromHex: "e837b5d5ed45f2e0624e8c40b08e0feb983beba8b92c7baae81d5b8da4a14a7b")!,
             created: HLCTimestamp(wallMillis: t0 + 5000), changes: [
-                Change(context: "friends", key: "bob", version: EntryVersion(value: nil, vector: [laptop: 3], timestamp: HLCTimestamp(wallMillis: t0 + 4000), origin: laptop)),
+                LoggedChange(context: "friends", key: "bob", version: EntryVersion(value: nil, vector: [laptop: 3], timestamp: HLCTimestamp(wallMillis: t0 + 4000), origin: laptop)),
             ])),
         (phone, 1, "08ad4c0caa92dfe87c33c3b4eaebfe6bcc8844c5312ca7aa4eff108a2acc35ab", Segment(
             device: phone, seq: 1, previousHash: Segment.noPreviousHash, created: HLCTimestamp(wallMillis: t0 + 9000, counter: 2), changes: [
-                Change(context: "friends", key: "alice", version: EntryVersion(value: #"{"age":31,"name":"Alice"}"#, vector: [laptop: 1, phone: 1], timestamp: HLCTimestamp(wallMillis: t0 + 8000), origin: phone, schema: 2)),
-                Change(context: "settings", key: "theme ✓", version: EntryVersion(value: #""dark""#, vector: [phone: 2], timestamp: HLCTimestamp(wallMillis: t0 + 8000, counter: 1), origin: phone)),
+                LoggedChange(context: "friends", key: "alice", version: EntryVersion(value: #"{"age":31,"name":"Alice"}"#, vector: [laptop: 1, phone: 1], timestamp: HLCTimestamp(wallMillis: t0 + 8000), origin: phone, schema: 2)),
+                LoggedChange(context: "settings", key: "theme ✓", version: EntryVersion(value: #""dark""#, vector: [phone: 2], timestamp: HLCTimestamp(wallMillis: t0 + 8000, counter: 1), origin: phone)),
             ])),
     ]
 

@@ -36,9 +36,9 @@ extension DeviceStore {
     /// The changes whose version no version in the vault view supersedes:
     /// what a checkpoint keeps of the log it folds. A left-out version has
     /// been seen by one that another log carries, which every reader gets.
-    func unsuperseded(_ changes: [Change]) throws(TandemError) -> [Change] {
+    func unsuperseded(_ changes: [LoggedChange]) throws(TandemError) -> [LoggedChange] {
         try read { db in
-            var kept: [Change] = []
+            var kept: [LoggedChange] = []
             for start in stride(from: 0, to: changes.count, by: 4096) {
                 let chunk = Array(changes[start..<min(start + 4096, changes.count)])
                 let batch = try RecordBatch(db, store: self, changes: chunk, schemas: try self.schemaVersions(db))

@@ -31,10 +31,10 @@ extension DeviceStore {
                 case .accept:
                     try self.adopt(db, &record, version, catalog: try self.schemaCatalog(db))
                     record.views.refused = nil
-                    try record.save(db)
+                    try self.save(&record, db)
                 case .refuse:
                     record.views.refused = record.views.unseen.reduce(record.views.refused ?? VersionVector()) { $0.merged(with: $1.vector) }
-                    try record.save(db)
+                    try self.save(&record, db)
                 case .keepMine:
                     let seen = self.everythingSeen(record.views)
                     _ = try self.publishLocal(db, &record, value: record.views.local?.value, seen: seen, schema: record.views.local?.schema ?? record.views.knownSchema)
@@ -143,7 +143,7 @@ extension DeviceStore {
             } else {
                 record.views.refused = record.views.unseen.reduce(record.views.refused ?? VersionVector()) { $0.merged(with: $1.vector) }
             }
-            try record.save(db)
+            try self.save(&record, db)
         }
     }
 }

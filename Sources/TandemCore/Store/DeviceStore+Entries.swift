@@ -20,7 +20,13 @@ extension DeviceStore {
         let context = try Validation.contextName(context)
         let key = try Validation.key(key)
         let canonical = try value.map { text throws(TandemError) in try Validation.canonicalValue(text) }
-        return try writeTransaction { db in try self.writeOne(db, context: context, key: key, canonical: canonical) }
+        return try writeTransaction { db in
+            var stamps = try LocalStamps(db, me: self.info(db).id)
+            let outcome = try self.writeOne(db, context: context, key: key, canonical: canonical, schema: self.schemaVersion(db, context: context),
+                                            stamps: &stamps)
+            try stamps.save(db)
+            return outcome
+        }
     }
 
     /// One entry of a batch (`write(_:)`): a context, a key, and a value in
@@ -56,10 +62,16 @@ extension DeviceStore {
         }
         return try writeTransaction { db in
             var outcome = BatchOutcome()
-            let me = try self.info(db).id
+            var stamps = try LocalStamps(db, me: self.info(db).id)
+            var schemas: [String: Int] = [:]
             for (index, item) in checked.enumerated() {
+                let schema = try schemas[item.context] ?? self.schemaVersion(db, context: item.context)
+                schemas[item.context] = schema
                 do {
-                    if case .written = try self.writeOne(db, context: item.context, key: item.key, canonical: item.value, me: me) { outcome.written += 1 } else {
+                    if case .written = try self.writeOne(db, context: item.context, key: item.key, canonical: item.value, schema: schema,
+                                                         stamps: &stamps) {
+                        outcome.written += 1
+                    } else {
                         outcome.unchanged += 1
                     }
                 } catch TandemError.noSuchEntry {
@@ -67,14 +79,15 @@ extension DeviceStore {
                 }
                 if index % 1000 == 999 { progress(index + 1) }
             }
+            try stamps.save(db)
             return outcome
         }
     }
 
     /// One local write, inside the caller's transaction.
-    private func writeOne(_ db: Database, context: String, key: String, canonical: String?, me: DeviceID? = nil) throws -> WriteOutcome {
-        let schema = try schemaVersion(db, context: context)
-        var record = try self.record(db, context: context, key: key) ?? EntryRecord(context: context, key: key, knownSchema: schema)
+    private func writeOne(_ db: Database, context: String, key: String, canonical: String?, schema: Int,
+                          stamps: inout LocalStamps) throws -> WriteOutcome {
+        var record = try self.record(db, context: context, key: key, knownSchema: schema) ?? EntryRecord(context: context, key: key, knownSchema: schema)
         if record.views.state == .needsNewerApp, let newer = record.views.newerSchema {
             throw TandemError.needsNewerApp(context: context, key: key, schema: newer, known: schema)
         }
@@ -84,8 +97,7 @@ extension DeviceStore {
             throw TandemError.noSuchEntry(context: context, key: key)
         }
         let seen = (local?.vector ?? VersionVector()).merged(with: record.views.refused ?? VersionVector())
-        let version = try publishLocal(db, &record, value: canonical, seen: seen, schema: schema, me: me)
-        return .written(version)
+        return .written(try publishLocal(db, &record, value: canonical, seen: seen, schema: schema, stamps: &stamps))
     }
 
     /// Makes `value` the local version, having seen `seen`, queues it, saves the row.
@@ -95,9 +107,16 @@ extension DeviceStore {
     /// may have moved on to another device's version meanwhile (accept, a
     /// handler, in a sync that did not push), and a new version that did not
     /// dominate the queued one would drop that write without a trace.
+    func publishLocal(_ db: Database, _ record: inout EntryRecord, value: String?, seen: VersionVector, schema: Int) throws -> EntryVersion {
+        var stamps = try LocalStamps(db, me: info(db).id)
+        let version = try publishLocal(db, &record, value: value, seen: seen, schema: schema, stamps: &stamps)
+        try stamps.save(db)
+        return version
+    }
+
+    /// `publishLocal` stamped from `stamps`, which the caller saves.
     func publishLocal(_ db: Database, _ record: inout EntryRecord, value: String?, seen: VersionVector, schema: Int,
-                      me: DeviceID? = nil) throws -> EntryVersion {
-        let me = try me ?? info(db).id
+                      stamps: inout LocalStamps) throws -> EntryVersion {
         var seen = seen
         if let queued = try String.fetchOne(db.cachedStatement(sql: "SELECT vv FROM outbox WHERE context = ? AND key = ?"),
                                             arguments: [record.context, record.key]) {
@@ -106,17 +125,19 @@ extension DeviceStore {
             }
             seen = seen.merged(with: vector)
         }
-        let counter = try nextWriteCounter(db)
-        let version = EntryVersion(value: value, vector: seen.setting(me, to: counter), timestamp: try tick(db), origin: me, schema: schema)
+        let now = clock.nowMillis()
+        let stamp = stamps.next(now: now)
+        let version = EntryVersion(value: value, vector: seen.setting(stamps.me, to: stamp.counter), timestamp: stamp.timestamp, origin: stamps.me,
+                                   schema: schema)
         record.views.local = version
         record.views.refused = nil
-        try record.save(db)
+        try self.save(&record, db)
         // Cached: an import runs these once per entry.
         try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO replaced_outbox (context, key, value, vv, origin)
             SELECT context, key, value, vv, origin FROM outbox WHERE context = ? AND key = ?
             """).execute(arguments: [record.context, record.key])
-        try queue(db, context: record.context, key: record.key, version, queuedAt: clock.nowMillis())
+        try queue(db, context: record.context, key: record.key, version, queuedAt: now)
         return version
     }
 
@@ -127,10 +148,10 @@ extension DeviceStore {
             .execute(arguments: StatementArguments([context, key] + EntryRecord.arguments(version) + [queuedAt]))
     }
 
-    func record(_ db: Database, context: String, key: String) throws -> EntryRecord? {
+    func record(_ db: Database, context: String, key: String, knownSchema: Int? = nil) throws -> EntryRecord? {
         let statement = try db.cachedStatement(sql: "SELECT \(EntryRecord.columns) FROM entry WHERE context = ? AND key = ?")
         guard let row = try Row.fetchOne(statement, arguments: [context, key]) else { return nil }
-        return try EntryRecord(row: row, path: path, knownSchema: try schemaVersion(db, context: context)) {
+        return try EntryRecord(row: row, path: path, knownSchema: try knownSchema ?? schemaVersion(db, context: context)) {
             try self.conflictVersions(db, context: context, key: key)
         }
     }
@@ -257,13 +278,13 @@ extension DeviceStore {
                 record.views.local = nil
                 record.views.refused = nil
                 if record.views.frontier.isEmpty {
-                    try db.execute(sql: "DELETE FROM entry WHERE context = ? AND key = ?", arguments: [context, record.key])
+                    try self.removeEntry(db, context: context, key: record.key)
                     continue
                 }
                 arrival += 1
                 record.arrival = arrival
                 _ = try self.settle(db, &record, policy: .review, catalog: nil)
-                try record.save(db)
+                try self.save(&record, db)
             }
             try StoreMeta.set(db, .arrival, String(arrival))
             try self.log(db, "wiped local data of context \(context) (\(count) entries)")

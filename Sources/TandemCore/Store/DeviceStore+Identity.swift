@@ -141,13 +141,13 @@ extension DeviceStore {
                 arrival += 1
                 record.arrival = arrival
                 _ = try self.settle(db, &record, policy: policies[change.context], catalog: nil)
-                try record.save(db)
+                try self.save(&record, db)
                 batch.update(record)
                 applied += 1
             }
-            var hlc = try self.loadClock(db)
+            var hlc = try Self.loadClock(db)
             hlc.receive(newest, now: self.clock.nowMillis())
-            try self.saveClock(db, hlc)
+            try Self.saveClock(db, hlc)
             try StoreMeta.set(db, .writeCounter, String(counter))
             try StoreMeta.set(db, .arrival, String(arrival))
             try StoreMeta.set(db, .pushedSeq, String(segment.seq))
@@ -210,7 +210,7 @@ extension DeviceStore {
                                          origin: new, schema: version.schema)
                 if record.views.local?.vector == version.vector {
                     record.views.local = moved
-                    try record.save(db)
+                    try self.save(&record, db)
                 }
                 try self.queue(db, context: record.context, key: record.key, moved, queuedAt: queuedAt)
             }
@@ -294,12 +294,12 @@ extension DeviceStore {
 
     /// The latest version of each entry that `device` wrote and this
     /// device's vault view holds.
-    func versions(of device: DeviceID) throws(TandemError) -> [Change] {
+    func versions(of device: DeviceID) throws(TandemError) -> [LoggedChange] {
         try read { db in
-            var changes: [Change] = []
+            var changes: [LoggedChange] = []
             for record in try self.records(db, sql: "", arguments: []) {
                 for version in record.views.frontier.versions where version.origin == device {
-                    changes.append(Change(context: record.context, key: record.key, version: version))
+                    changes.append(LoggedChange(context: record.context, key: record.key, version: version))
                 }
             }
             return changes
@@ -312,7 +312,7 @@ extension DeviceStore {
     /// view still holds: what a restatement republishes. A version of it
     /// that another device's version superseded is left out; that version
     /// has seen it.
-    func restatement() throws(TandemError) -> [Change] {
+    func restatement() throws(TandemError) -> [LoggedChange] {
         try versions(of: try info().id)
     }
 

@@ -43,7 +43,7 @@ extension DeviceStore {
     /// there is at `after`; moves the cursor to `moveTo`, or leaves it
     /// (a checkpoint moves it with its last part). Nothing is applied when
     /// another process moved the cursor meanwhile.
-    func apply(_ changes: [Change], of device: DeviceID, after: UInt64, moveTo: Cursor?, policies: PolicyMap) throws(TandemError) -> (new: Int, applied: Int) {
+    func apply(_ changes: [LoggedChange], of device: DeviceID, after: UInt64, moveTo: Cursor?, policies: PolicyMap) throws(TandemError) -> (new: Int, applied: Int) {
         try writeTransaction { db in
             let storedSeq = try Int64.fetchOne(db, sql: "SELECT seq FROM cursor WHERE device = ?", arguments: [device.rawValue]) ?? 0
             // Another process may have applied it meanwhile.
@@ -65,9 +65,9 @@ extension DeviceStore {
                 if try self.merge(db, change, batch: &batch, arrival: &arrival, policy: policies[change.context], catalog: nil,
                                   applied: &applied) { fresh += 1 }
             }
-            var hlc = try self.loadClock(db)
+            var hlc = try Self.loadClock(db)
             hlc.receive(newest, now: now)
-            try self.saveClock(db, hlc)
+            try Self.saveClock(db, hlc)
             for (device, wall) in tooFarAhead { try self.recordClockAhead(db, device: device, wallMillis: wall, now: now) }
             try StoreMeta.set(db, .arrival, String(arrival))
             if let moveTo {
@@ -80,14 +80,14 @@ extension DeviceStore {
 
     /// Adds a vault version to an entry's frontier; false when it was already
     /// covered. `applied` counts the changes that moved the local data.
-    func merge(_ db: Database, _ change: Change, batch: inout RecordBatch, arrival: inout Int64, policy: SyncPolicy,
+    func merge(_ db: Database, _ change: LoggedChange, batch: inout RecordBatch, arrival: inout Int64, policy: SyncPolicy,
                catalog: SchemaCatalog?, applied: inout Int) throws -> Bool {
         var record = batch.record(context: change.context, key: change.key)
         guard record.views.frontier.add(change.version) else { return false }
         arrival += 1
         record.arrival = arrival
         if try settle(db, &record, policy: policy, catalog: catalog) { applied += 1 }
-        try record.save(db)
+        try self.save(&record, db)
         batch.update(record)
         return true
     }
@@ -142,7 +142,7 @@ extension DeviceStore {
                 // An unchanged row is saved only to mark a conflict settled
                 // that was stored before the mark existed.
                 guard record.views != views || record.isSettledConflict != record.storedSettled else { continue }
-                try record.save(db)
+                try self.save(&record, db)
                 if localChanged { changed += 1 }
             }
             return changed
@@ -153,12 +153,12 @@ extension DeviceStore {
 
     /// The changes waiting to be pushed, oldest first, at most `limit`; with
     /// `queuedBefore`, only those queued before that time (milliseconds).
-    public func outbox(limit: Int = .max, queuedBefore: Int64 = .max) throws(TandemError) -> [Change] {
+    public func outbox(limit: Int = .max, queuedBefore: Int64 = .max) throws(TandemError) -> [LoggedChange] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT context, key, value, vv, wall, counter, origin, schema FROM outbox WHERE queued <= ? ORDER BY queued, context, key LIMIT ?",
                              arguments: [queuedBefore, limit]).compactMap { row in
                 guard let version = try EntryRecord.version(row, from: 2, path: self.path) else { return nil }
-                return Change(context: row[0], key: row[1], version: version)
+                return LoggedChange(context: row[0], key: row[1], version: version)
             }
         }
     }
@@ -214,7 +214,7 @@ struct RecordBatch {
     /// Each context's schema version here, for entries the store does not hold yet.
     private let schemas: [String: Int]
 
-    init(_ db: Database, store: DeviceStore, changes: [Change], schemas: [String: Int]) throws {
+    init(_ db: Database, store: DeviceStore, changes: [LoggedChange], schemas: [String: Int]) throws {
         self.schemas = schemas
         var keysByContext: [String: Set<String>] = [:]
         for change in changes {

@@ -136,7 +136,7 @@ extension DeviceStore {
             let sql = "WHERE context = ? " + (onlyOlder ? "AND \(Self.olderLocalTerm) " : "") + "ORDER BY key"
             for var record in try self.records(db, sql: sql, arguments: onlyOlder ? [context, target, target] : [context]) {
                 guard let local = record.views.local, let value = local.value, local.schema < target else {
-                    try record.save(db)
+                    try self.save(&record, db)
                     continue
                 }
                 let migrated = try catalog.migrate(value, context: context, key: record.key, from: local.schema, to: target)
@@ -146,10 +146,10 @@ extension DeviceStore {
                     _ = try self.publishLocal(db, &record, value: migrated, seen: record.views.seenWithSameContent(as: local), schema: target)
                 case .tookVaultVersion:
                     record.views.local = vaultVersion
-                    try record.save(db)
+                    try self.save(&record, db)
                 case .migratedInPlace:
                     record.views.local = EntryVersion(value: migrated, vector: local.vector, timestamp: local.timestamp, origin: local.origin, schema: target)
-                    try record.save(db)
+                    try self.save(&record, db)
                 }
                 let entry = MigratedEntry(key: record.key, fromSchema: local.schema, before: value, after: migrated, outcome: outcome)
                 report.migrated.append(entry)

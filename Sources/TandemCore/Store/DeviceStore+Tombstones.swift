@@ -63,7 +63,7 @@ extension DeviceStore {
                       record.views.frontier.versions.contains(deletion.version),
                       record.views.frontier.versions.allSatisfy(\.isDeletion),
                       record.views.local.map(\.isDeletion) ?? true else { continue }
-                try db.execute(sql: "DELETE FROM entry WHERE context = ? AND key = ?", arguments: [deletion.context, deletion.key])
+                try self.removeEntry(db, context: deletion.context, key: deletion.key)
                 try db.execute(sql: "DELETE FROM conflict_version WHERE context = ? AND key = ?", arguments: [deletion.context, deletion.key])
             }
             if let (gate, deletions) = plan.opens {
@@ -243,7 +243,7 @@ extension DeviceStore {
                 arrival += 1
                 record.arrival = arrival
                 _ = try self.settle(db, &record, policy: policies[record.context], catalog: nil)
-                try record.save(db)
+                try self.save(&record, db)
                 deleted.append(name)
             }
             try StoreMeta.set(db, .arrival, String(arrival))

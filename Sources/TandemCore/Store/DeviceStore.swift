@@ -22,6 +22,8 @@ public final class DeviceStore: Sendable {
     let clock: any WallClock
     /// Migration steps the app registered in code (stored ones are in the database).
     let registeredSteps = RegisteredSteps()
+    /// Listeners for committed changes to entries, and the entries the transaction under way touches.
+    let changeFeed = EntryChangeFeed()
 
     /// Opens an existing store. One that cannot be written opens read-only
     /// when `use` is `.reading` (every write then fails as read-only), and is
@@ -135,9 +137,20 @@ public final class DeviceStore: Sendable {
     /// rolled back at the end: a dry run sees exactly what would change.
     func writeTransaction<T>(rollingBack: Bool = false, _ body: (Database) throws -> T) throws(TandemError) -> T {
         try requireWritable()
+        let feed = changeFeed
         do {
-            guard rollingBack else { return try pool.write(body) }
+            guard rollingBack else {
+                // The entries touched are dropped and taken inside the writer, where no
+                // other transaction adds to them; they are told only once it committed.
+                let (result, touched) = try pool.write { db in
+                    feed.discard()
+                    return (try body(db), feed.take())
+                }
+                publish(touched)
+                return result
+            }
             return try pool.writeWithoutTransaction { db in
+                defer { feed.discard() }
                 var result: Result<T, any Error>?
                 try db.inTransaction {
                     result = Result { try body(db) }
@@ -151,6 +164,39 @@ public final class DeviceStore: Sendable {
         } catch {
             throw storeError(error)
         }
+    }
+
+    /// Saves an entry's row, noting it for the listeners of ``changes()``.
+    func save(_ record: inout EntryRecord, _ db: Database) throws {
+        changeFeed.touched(context: record.context, key: record.key)
+        try record.save(db)
+    }
+
+    /// Removes an entry's row, noting it for the listeners of ``changes()``.
+    func removeEntry(_ db: Database, context: String, key: String) throws {
+        changeFeed.touched(context: context, key: key)
+        try db.execute(sql: "DELETE FROM entry WHERE context = ? AND key = ?", arguments: [context, key])
+    }
+
+    /// Every committed transaction that touched entries, as it commits: a
+    /// local write, a decision, an undo, a migration, each step of a sync.
+    /// Changes made by another process reach a listener only as this
+    /// process's own syncs and writes see them.
+    ///
+    /// ```swift
+    /// for await change in store.changes() {
+    ///     screen.reload(change.entries, badge: change.waiting.incoming)
+    /// }
+    /// ```
+    public func changes() -> AsyncStream<EntryChanges> {
+        changeFeed.stream()
+    }
+
+    private func publish(_ touched: Set<EntryName>) {
+        guard !touched.isEmpty, changeFeed.isListened else { return }
+        // A count that cannot be read leaves the names to tell what changed.
+        let waiting = (try? pendingCounts()) ?? StateCounts()
+        changeFeed.publish(EntryChanges(entries: touched, waiting: waiting))
     }
 
     func read<T>(_ body: (Database) throws -> T) throws(TandemError) -> T {
@@ -220,19 +266,19 @@ public final class DeviceStore: Sendable {
 
     /// Advances the hybrid logical clock for a local event.
     func tick(_ db: Database) throws -> HLCTimestamp {
-        var hlc = try loadClock(db)
+        var hlc = try Self.loadClock(db)
         let stamp = hlc.tick(now: clock.nowMillis())
-        try saveClock(db, hlc)
+        try Self.saveClock(db, hlc)
         return stamp
     }
 
-    func loadClock(_ db: Database) throws -> HybridLogicalClock {
+    static func loadClock(_ db: Database) throws -> HybridLogicalClock {
         let wall = try StoreMeta.number(db, .clockWall, as: Int64.self) ?? 0
         let counter = try StoreMeta.number(db, .clockCounter, as: UInt32.self) ?? 0
         return HybridLogicalClock(last: HLCTimestamp(wallMillis: wall, counter: counter))
     }
 
-    func saveClock(_ db: Database, _ hlc: HybridLogicalClock) throws {
+    static func saveClock(_ db: Database, _ hlc: HybridLogicalClock) throws {
         try StoreMeta.set(db, .clockWall, String(hlc.last.wallMillis))
         try StoreMeta.set(db, .clockCounter, String(hlc.last.counter))
     }

@@ -193,7 +193,7 @@ extension Synchronizer {
     private func foldedLog(vault: Vault, through seq: UInt64, after previous: DeviceStore.OwnCheckpoint?,
                            listing: LogListing) throws(TandemError) -> FoldedLog {
         let me = try store.info().id
-        var changes: [Change] = []
+        var changes: [LoggedChange] = []
         var folded = FoldedLog()
         if let previous {
             // The caller checked that it opens whole.
@@ -224,26 +224,26 @@ extension Synchronizer {
     /// What a checkpoint folds: its versions, and what the previous
     /// checkpoint said of tombstones.
     struct FoldedLog {
-        var changes: [Change] = []
+        var changes: [LoggedChange] = []
         /// The deletions the previous checkpoint held.
-        var previousDeletions: [Change] = []
+        var previousDeletions: [LoggedChange] = []
         /// The seq up to which the previous checkpoint left tombstones out.
         var previousThrough: UInt64?
     }
 
     /// `changes` less every version another of them supersedes or repeats,
     /// in context and key order.
-    static func frontiers(of changes: [Change]) -> [Change] {
+    static func frontiers(of changes: [LoggedChange]) -> [LoggedChange] {
         var frontiers: [EntryName: Frontier] = [:]
         for change in changes { frontiers[EntryName(context: change.context, key: change.key), default: Frontier()].add(change.version) }
         return frontiers.sorted { ($0.key.context, $0.key.key) < ($1.key.context, $1.key.key) }.flatMap { name, frontier in
-            frontier.versions.map { Change(context: name.context, key: name.key, version: $0) }
+            frontier.versions.map { LoggedChange(context: name.context, key: name.key, version: $0) }
         }
     }
 
     /// The checkpoint's files: as many changes and value bytes to a file as
     /// a segment holds, at least one file.
-    private func checkpointParts(_ changes: [Change], info: DeviceInfo, created: HLCTimestamp, tombstonesThrough: UInt64?) -> [CheckpointPart] {
+    private func checkpointParts(_ changes: [LoggedChange], info: DeviceInfo, created: HLCTimestamp, tombstonesThrough: UInt64?) -> [CheckpointPart] {
         let groups = fileRanges(changes).map { Array(changes[$0]) }
         return groups.enumerated().map { index, group in
             CheckpointPart(device: info.id, seq: info.pushedSeq, segmentHash: info.pushedHash, created: created,

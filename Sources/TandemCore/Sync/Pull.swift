@@ -25,6 +25,10 @@ extension Synchronizer {
         // (a new device, whose table is empty): not in every sync of a large store.
         var heldOthers = !others.isEmpty && cursors.values.contains { $0.seq > 0 }
         if !others.isEmpty, !heldOthers { heldOthers = try store.holdsVersionsOfOthers() }
+        var progress = PullProgress(total: others.reduce(0) { total, device in
+            total + Int(clamping: (records[device]?.pushedSeq ?? 0) &- min(records[device]?.pushedSeq ?? 0, cursors[device]?.seq ?? 0))
+        }, report: self.progress)
+        defer { progress.finish() }
         for device in others {
             var cursor = cursors[device] ?? .start
             // Listed at most once per log and sync, and only when a checkpoint may be there.
@@ -36,7 +40,7 @@ extension Synchronizer {
             if cursor.seq == 0 || (records[device]?.checkpoint ?? 0) > cursor.seq {
                 listing = vault.listLog(of: device)
                 switch try takeCheckpoint(vault, device: device, at: cursor, listing: listing!, policies: policies, report: &report,
-                                           heldOthers: heldOthers) {
+                                           heldOthers: heldOthers, progress: &progress) {
                 case .applied(let moved): cursor = moved
                 case .notArrived(let seq): awaited = seq
                 case .damaged(let problem): damagedCheckpoint = problem
@@ -63,7 +67,7 @@ extension Synchronizer {
                 if next == nil, listing == nil, problem != nil || further {
                     listing = vault.listLog(of: device)
                     switch try takeCheckpoint(vault, device: device, at: cursor, listing: listing!, policies: policies, report: &report,
-                                           heldOthers: heldOthers) {
+                                           heldOthers: heldOthers, progress: &progress) {
                     case .applied(let moved):
                         cursor = moved
                         ahead = Self.readAhead(vault, device: device, seq: cursor.seq + 1)
@@ -123,6 +127,10 @@ extension Synchronizer {
                 report.segmentsPulled += 1
                 report.changesPulled += fresh
                 report.applied += applied
+                if progress.isWanted {
+                    progress.read(segments: Int(clamping: segment.seq - cursor.seq), changes: segment.changes.count,
+                                  bytes: Self.fileSize(vault.segmentURL(device: device, seq: segment.seq)))
+                }
                 cursor = Cursor(seq: segment.seq, hash: hash)
             }
         }
@@ -151,13 +159,14 @@ extension Synchronizer {
     /// A part missing leaves the cursor where it was; a damaged checkpoint
     /// is reported by path, and the reader goes on with segments.
     func takeCheckpoint(_ vault: Vault, device: DeviceID, at cursor: Cursor, listing: LogListing, policies: PolicyMap,
-                        report: inout SyncReport, heldOthers: Bool) throws(TandemError) -> CheckpointOutcome {
+                        report: inout SyncReport, heldOthers: Bool, progress: inout PullProgress) throws(TandemError) -> CheckpointOutcome {
         // The latest first; an older one that opens whole still saves reading what it covers.
         let candidates = listing.checkpoints.keys.filter { $0 > cursor.seq }.sorted(by: >)
         guard let latest = candidates.first else { return .none }
         var outcome = CheckpointOutcome.none
         for seq in candidates {
-            var fresh = 0, applied = 0
+            var fresh = 0, applied = 0, read = 0
+            var bytes: Int64 = 0
             let moved: Cursor?
             do {
                 moved = try vault.readCheckpoint(device: device, seq: seq) { part throws(TandemError) in
@@ -172,6 +181,8 @@ extension Synchronizer {
                                                  moveTo: last ? Cursor(seq: part.seq, hash: part.segmentHash) : nil, policies: policies)
                     fresh += counts.new
                     applied += counts.applied
+                    read += part.changes.count
+                    if progress.isWanted { bytes += Self.fileSize(vault.checkpointURL(device: device, seq: seq, part: part.part)) }
                 }
             } catch {
                 guard case .corruptCheckpoint(let path, _) = error else { throw error }
@@ -185,6 +196,7 @@ extension Synchronizer {
                 continue
             }
             report.checkpointsPulled += 1
+            progress.read(segments: Int(clamping: moved.seq - min(moved.seq, cursor.seq)), checkpoints: 1, changes: read, bytes: bytes)
             logger.debug("applied checkpoint \(seq) of \(device): \(fresh) new changes")
             if case .damaged(let problem) = outcome {
                 let note = "\(problem.message); read the older checkpoint \(seq) instead"
@@ -227,6 +239,12 @@ extension Synchronizer {
     /// The segment of `device` past a bad or missing one that a reader at
     /// `cursor` may take: the first later one when it follows the cursor
     /// (the device skipped a file), else the latest restatement.
+    /// A file's size for the progress line; 0 when it cannot be read.
+    static func fileSize(_ url: URL) -> Int64 {
+        var info = stat()
+        return stat(url.path, &info) == 0 ? Int64(info.st_size) : 0
+    }
+
     func laterSegment(_ vault: Vault, device: DeviceID, following cursor: Cursor) throws(TandemError) -> (segment: Segment, hash: [UInt8])? {
         let later = vault.segmentSeqs(device: device, after: cursor.seq + 1)
         guard let first = later.first else { return nil }

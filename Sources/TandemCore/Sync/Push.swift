@@ -16,7 +16,7 @@ extension Synchronizer {
     /// Pushes `changes` as the next segments of this device (at least one:
     /// an empty restatement still lets readers past a hole). A restatement's
     /// first segment carries the mark.
-    func publish(_ changes: [Change], restating: Bool, vault: Vault, policies: PolicyMap, report: inout SyncReport) throws(TandemError) {
+    func publish(_ changes: [LoggedChange], restating: Bool, vault: Vault, policies: PolicyMap, report: inout SyncReport) throws(TandemError) {
         for range in fileRanges(changes) {
             let part = Array(changes[range])
             let info = try store.info()
@@ -38,7 +38,7 @@ extension Synchronizer {
     /// How `changes` split into files: at most `maxChangesPerSegment`
     /// changes and `maxValueBytesPerSegment` bytes of values to a file,
     /// unless one change alone is larger; one empty file for no changes.
-    func fileRanges(_ changes: [Change]) -> [Range<Int>] {
+    func fileRanges(_ changes: [LoggedChange]) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
         var start = 0
         repeat {

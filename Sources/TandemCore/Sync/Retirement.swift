@@ -151,7 +151,7 @@ extension Synchronizer {
     /// `through` (its latest checkpoint within that range, then the
     /// segments after it), and its versions this device's vault view holds;
     /// nil while that checkpoint does not open whole.
-    private func carried(by device: DeviceID, in vault: Vault, listing: LogListing, after: UInt64, through: UInt64) throws(TandemError) -> [Change]? {
+    private func carried(by device: DeviceID, in vault: Vault, listing: LogListing, after: UInt64, through: UInt64) throws(TandemError) -> [LoggedChange]? {
         var changes = try store.versions(of: device)
         let checkpoint = listing.checkpoints.keys.filter { $0 > after && $0 <= through }.max()
         if let checkpoint {

@@ -28,6 +28,9 @@ public struct Synchronizer: Sendable {
     /// How long deletions every live device has stay in checkpoints before
     /// they are left out (in a vault of format 4 or later).
     public var tombstoneGraceMillis = Synchronizer.defaultTombstoneGraceMillis
+    /// Told how far the pull has read the other devices' logs, at most every
+    /// 100 ms and once at the end (a progress line for a long restore).
+    public var progress: (@Sendable (SyncProgress) -> Void)?
 
     public init(device: Device, logger: Logger = Logger(label: "tandem.sync")) {
         self.device = device

@@ -37,3 +37,70 @@ extension TandemDevice {
         }
     }
 }
+
+/// An incoming change with its values decoded as the app's own type, as a
+/// typed handler sees it (``TandemDevice/addSyncContext(_:as:onInsert:onModify:onDelete:)``).
+public struct Change<Value: Decodable & Sendable>: Sendable {
+    public var context: String
+    public var key: String
+    public var kind: ChangeKind
+    /// The new value; nil for a deletion.
+    public var value: Value?
+    /// What this device had before; nil when it had nothing (or had deleted it).
+    public var previousValue: Value?
+    /// The vault version that brings the change.
+    public var version: EntryVersion
+
+    /// Decodes `change`'s values; a value that does not decode as `Value`
+    /// throws `invalidJSON`, naming the entry.
+    public init(_ change: IncomingChange) throws(TandemError) {
+        context = change.context
+        key = change.key
+        kind = change.kind
+        version = change.version
+        value = try Self.decode(change.value, change)
+        previousValue = try Self.decode(change.previousValue, change)
+    }
+
+    private static func decode(_ text: String?, _ change: IncomingChange) throws(TandemError) -> Value? {
+        guard let text else { return nil }
+        do { return try JSONDecoder().decode(Value.self, from: Data(text.utf8)) } catch {
+            throw .invalidJSON(reason: "\(Escaped.entry(change.context, change.key)) does not decode as \(Value.self): \(error)")
+        }
+    }
+}
+
+extension TandemDevice {
+    /// Registers a context whose incoming changes reach the app's handlers
+    /// as its own type. A value that does not decode is a handler failure:
+    /// the sync stops at that change, says why, and retries it first next time.
+    ///
+    /// ```swift
+    /// try await device.addSyncContext("friends",
+    ///     onInsert: { (change: Change<Friend>) in model.add(change.value!); return .applied },
+    ///     onModify: { change in model.update(change.key, change.value!); return .applied },
+    ///     onDelete: { change in model.remove(change.key); return .applied })
+    /// ```
+    public func addSyncContext<Value: Decodable & Sendable>(
+        _ name: String,
+        as type: Value.Type = Value.self,
+        onInsert: @escaping @Sendable (Change<Value>) async throws -> HandlerResult,
+        onModify: @escaping @Sendable (Change<Value>) async throws -> HandlerResult,
+        onDelete: @escaping @Sendable (Change<Value>) async throws -> HandlerResult
+    ) throws(TandemError) {
+        func typed(_ handler: @escaping @Sendable (Change<Value>) async throws -> HandlerResult) -> ContextHandlers.Handler {
+            { change in
+                let decoded: Change<Value>
+                do throws(TandemError) { decoded = try Change<Value>(change) } catch { return .failure(error.description) }
+                return try await handler(decoded)
+            }
+        }
+        try addSyncContext(name, onInsert: typed(onInsert), onModify: typed(onModify), onDelete: typed(onDelete))
+    }
+
+    /// Every committed change to this device's entries — local writes,
+    /// decisions, syncs — with what then waits (``DeviceStore/changes()``).
+    public nonisolated func changes() -> AsyncStream<EntryChanges> {
+        store.changes()
+    }
+}

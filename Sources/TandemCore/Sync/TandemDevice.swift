@@ -117,6 +117,32 @@ public actor TandemDevice {
         try store.entries(context: context)
     }
 
+    /// The entries whose vault change waits for a decision here (incoming and
+    /// conflicts), as a review screen lists them.
+    public func waiting(_ context: String? = nil) throws(TandemError) -> [EntryStatus] {
+        try store.entries(context: context, states: [.incoming, .conflict])
+    }
+
+    /// Accepts, refuses or keeps this device's data over an incoming change
+    /// (`shown` names the version the person saw, so a newer one that
+    /// arrived meanwhile is not decided unseen), and schedules a sync to
+    /// publish what the decision wrote.
+    @discardableResult
+    public func decide(_ decision: Decision, _ context: String, key: String, shown: ShownVersion? = nil) throws(TandemError) -> EntryStatus {
+        let status = try store.decide(decision, context: context, key: key, shown: shown)
+        scheduleSync()
+        return status
+    }
+
+    /// Resolves a conflict with one version that supersedes all of them, and
+    /// schedules a sync to publish it.
+    @discardableResult
+    public func resolve(_ context: String, key: String, _ resolution: Resolution) throws(TandemError) -> EntryStatus {
+        let status = try store.resolve(context: context, key: key, resolution)
+        scheduleSync()
+        return status
+    }
+
     /// Forgets one context's local data, as if the app were reinstalled.
     @discardableResult
     public func wipeLocalContext(_ name: String) throws(TandemError) -> Int {

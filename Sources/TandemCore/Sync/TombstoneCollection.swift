@@ -13,7 +13,7 @@ extension Synchronizer {
     /// gone) that every device has and no log carries what they deleted.
     /// Writes nothing: the plan, with the seq up to which the new checkpoint
     /// leaves tombstones out, is applied once that checkpoint is placed.
-    func tombstonePlan(_ changes: inout [Change], folded: FoldedLog, previous: DeviceStore.OwnCheckpoint?, vault: Vault,
+    func tombstonePlan(_ changes: inout [LoggedChange], folded: FoldedLog, previous: DeviceStore.OwnCheckpoint?, vault: Vault,
                        now: Int64, report: inout CompactionReport) throws(TandemError) -> TombstonePlan {
         // Never lower: a checkpoint placed again without the previous one still misses what that one left out.
         var plan = TombstonePlan(through: max(folded.previousThrough ?? 0, try store.tombstonesThrough()))
@@ -29,7 +29,7 @@ extension Synchronizer {
             }
             var versions: [EntryName: Int] = [:]
             for change in changes { versions[EntryName(context: change.context, key: change.key), default: 0] += 1 }
-            var kept: [Change] = []
+            var kept: [LoggedChange] = []
             kept.reserveCapacity(changes.count)
             for change in changes {
                 let name = EntryName(context: change.context, key: change.key)
@@ -99,13 +99,13 @@ extension Synchronizer {
         -> (names: Set<EntryName>, unsure: Set<DeviceID>) {
         var names = Set<EntryName>()
         var unsure = Set<DeviceID>()
-        func add(_ changes: [Change]) { for change in changes { names.insert(EntryName(context: change.context, key: change.key)) } }
+        func add(_ changes: [LoggedChange]) { for change in changes { names.insert(EntryName(context: change.context, key: change.key)) } }
         let logging = try vault.loggingDevices()
         for device in logging {
             let listing = vault.listLog(of: device)
             var from: UInt64 = 0
             for seq in listing.checkpoints.keys.sorted(by: >) {
-                var parts: [Change] = []
+                var parts: [LoggedChange] = []
                 if ((try? vault.readCheckpoint(device: device, seq: seq) { parts += $0.changes }) ?? nil) != nil {
                     add(parts)
                     from = seq
@@ -140,11 +140,11 @@ struct TombstonePlan {
     /// The seq up to which the checkpoint leaves deletions out.
     var through: UInt64
     /// The deletions it leaves out.
-    var collected: [Change] = []
+    var collected: [LoggedChange] = []
     /// True when the open gate closes (it was judged, whatever it let go).
     var closesGate = false
     /// The gate it opens, with its deletions.
-    var opens: (gate: DeviceStore.TombstoneGate, deletions: [Change])?
+    var opens: (gate: DeviceStore.TombstoneGate, deletions: [LoggedChange])?
 }
 
 /// What the other devices' records say about a device's deletions: who

@@ -17,9 +17,9 @@ public struct Checkpoint: Sendable, Equatable {
     public var created: HLCTimestamp
     /// The installation that wrote it (see `Segment.installation`).
     public var installation: String
-    public var changes: [Change]
+    public var changes: [LoggedChange]
 
-    public init(device: DeviceID, seq: UInt64, segmentHash: [UInt8], created: HLCTimestamp, installation: String, changes: [Change]) {
+    public init(device: DeviceID, seq: UInt64, segmentHash: [UInt8], created: HLCTimestamp, installation: String, changes: [LoggedChange]) {
         self.device = device
         self.seq = seq
         self.segmentHash = segmentHash
@@ -50,7 +50,7 @@ public struct CheckpointPart: Sendable, Equatable {
     /// cursor was below it may have missed deletions, and reads everything
     /// again (VaultFormat, "Collected tombstones").
     public var tombstonesThrough: UInt64?
-    public var changes: [Change]
+    public var changes: [LoggedChange]
 
     /// True when `other` is another part of the same checkpoint.
     func belongs(with other: CheckpointPart) -> Bool {

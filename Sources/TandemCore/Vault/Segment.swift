@@ -1,5 +1,5 @@
-/// One change in a segment: an entry's new version.
-public struct Change: Sendable, Equatable {
+/// One change in a device's log (a segment or a checkpoint): an entry's new version.
+public struct LoggedChange: Sendable, Equatable {
     public var context: String
     public var key: String
     public var version: EntryVersion
@@ -30,12 +30,12 @@ public struct Segment: Sendable, Equatable {
     /// every entry its device wrote, republished after the vault lost part
     /// of its log. A reader takes it wherever its cursor stands.
     public var restates: Bool
-    public var changes: [Change]
+    public var changes: [LoggedChange]
 
     public static let noPreviousHash = [UInt8](repeating: 0, count: 32)
 
     public init(device: DeviceID, seq: UInt64, previousSeq: UInt64? = nil, previousHash: [UInt8], created: HLCTimestamp,
-                installation: String = "", restates: Bool = false, changes: [Change]) {
+                installation: String = "", restates: Bool = false, changes: [LoggedChange]) {
         self.device = device
         self.seq = seq
         self.previousSeq = previousSeq ?? seq - 1
@@ -115,7 +115,7 @@ public struct SegmentCodec: Sendable {
     /// `table`, each device id is written as its index there (checkpoints:
     /// a version vector of twenty devices would otherwise take more bytes
     /// than a typical value).
-    static func writeChanges(_ changes: [Change], into body: inout BinaryWriter, table: [DeviceID: Int]? = nil) {
+    static func writeChanges(_ changes: [LoggedChange], into body: inout BinaryWriter, table: [DeviceID: Int]? = nil) {
         func device(_ id: DeviceID) {
             if let table, let index = table[id] { body.varint(UInt64(index)) } else { body.string(id.rawValue) }
         }
@@ -197,10 +197,10 @@ public struct SegmentCodec: Sendable {
     }
 
     /// Reads what `writeChanges` wrote, checking every field.
-    static func readChanges(_ reader: inout BinaryReader, limit: Int, table: [DeviceID]? = nil) throws(BinaryReader.Failure) -> [Change] {
+    static func readChanges(_ reader: inout BinaryReader, limit: Int, table: [DeviceID]? = nil) throws(BinaryReader.Failure) -> [LoggedChange] {
         let count = try reader.varint("change count")
         guard count <= UInt64(limit) else { throw .init(description: "change count \(count) exceeds the segment's size") }
-        var changes: [Change] = []
+        var changes: [LoggedChange] = []
         changes.reserveCapacity(Int(count))
         var known = KnownDevices()
         func device(_ index: Int) throws(BinaryReader.Failure) -> DeviceID {
@@ -233,7 +233,7 @@ public struct SegmentCodec: Sendable {
             let vector = VersionVector(pairs: counters)
             guard vector[origin] > 0 else { throw .init(description: "change \(index + 1) has a version vector without its origin") }
             let value = kind == Self.putKind ? try reader.string("value") : nil
-            changes.append(Change(context: context, key: key, version: EntryVersion(value: value, vector: vector, timestamp: timestamp, origin: origin, schema: Int(schema))))
+            changes.append(LoggedChange(context: context, key: key, version: EntryVersion(value: value, vector: vector, timestamp: timestamp, origin: origin, schema: Int(schema))))
         }
         return changes
     }

@@ -5,34 +5,59 @@ import Foundation
 /// Device ids name folders and files in the vault, so they are never taken
 /// from user input: anything read from disk is checked with ``init(validating:)``.
 public struct DeviceID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
-    public let rawValue: String
-    /// The same 16 hex digits as a number: ids are compared, sorted and
-    /// hashed many times for every entry a restore reads (version vectors
-    /// name twenty of them after many reinstalls), and a number does that
-    /// without touching the text. Fixed-width hex sorts as its number does.
-    private let number: UInt64
+    /// The 16 hex digits as a number, and nothing else: ids are copied,
+    /// compared, sorted and hashed many times for every entry a restore
+    /// reads (version vectors name twenty of them after many reinstalls), and
+    /// a number does that without allocating or counting references, where
+    /// 16 digits of text would not fit in a small string. Fixed-width hex
+    /// sorts as its number does, so every encoding keeps its order.
+    let number: UInt64
 
-    /// Accepts only the canonical form, so that no id read from a vault can
-    /// name a path outside it.
-    public init?(validating raw: String) {
-        guard raw.utf8.count == 16 else { return nil }
+    /// The 16 lowercase hex digits.
+    public var rawValue: String {
+        String(unsafeUninitializedCapacity: 16) { buffer in
+            Self.writeHex(number, into: UnsafeMutableRawBufferPointer(buffer))
+            return 16
+        }
+    }
+
+    /// Writes the 16 hex digits of `number` at the start of `buffer`.
+    static func writeHex(_ number: UInt64, into buffer: UnsafeMutableRawBufferPointer) {
+        for index in 0..<16 {
+            let nibble = UInt8(truncatingIfNeeded: number >> (60 - 4 * UInt64(index))) & 0xF
+            buffer[index] = nibble < 10 ? 48 + nibble : 87 + nibble
+        }
+    }
+
+    init(number: UInt64) {
+        self.number = number
+    }
+
+    /// Parses 16 lowercase hex digits; nil for anything else.
+    static func number(hex bytes: UnsafeRawBufferPointer) -> UInt64? {
+        guard bytes.count == 16 else { return nil }
         var number: UInt64 = 0
-        for byte in raw.utf8 {
+        for byte in bytes {
             switch byte {
             case 48...57: number = number << 4 | UInt64(byte - 48)
             case 97...102: number = number << 4 | UInt64(byte - 87)
             default: return nil
             }
         }
-        rawValue = raw
+        return number
+    }
+
+    /// Accepts only the canonical form, so that no id read from a vault can
+    /// name a path outside it.
+    public init?(validating raw: String) {
+        var raw = raw
+        guard let number = raw.withUTF8({ Self.number(hex: UnsafeRawBufferPointer($0)) }) else { return nil }
         self.number = number
     }
 
     /// A fresh random id.
     public static func random<G: RandomNumberGenerator>(using generator: inout G) -> DeviceID {
-        let value = UInt64.random(in: .min ... .max, using: &generator)
-        let hex = String(value, radix: 16)
-        return DeviceID(validating: String(repeating: "0", count: 16 - hex.count) + hex)!
+        DeviceID(number: UInt64.random(in: .min ... .max, using: &generator))
     }
 
     public static func random() -> DeviceID {

@@ -150,7 +150,10 @@ public struct VersionVector: Hashable, Sendable, ExpressibleByDictionaryLiteral 
         var digits = [UInt8](repeating: 0, count: 20)
         for (index, entry) in entries.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(contentsOf: entry.device.rawValue.utf8)
+            withUnsafeTemporaryAllocation(byteCount: 16, alignment: 1) { hex in
+                DeviceID.writeHex(entry.device.number, into: hex)
+                bytes.append(contentsOf: hex)
+            }
             bytes.append(UInt8(ascii: ":"))
             var counter = entry.counter
             var count = 0
@@ -177,8 +180,9 @@ public struct VersionVector: Hashable, Sendable, ExpressibleByDictionaryLiteral 
                 // 16 hex digits, a colon, decimal digits, then a comma or the end.
                 let colon = start + 16
                 guard colon < bytes.count, bytes[colon] == UInt8(ascii: ":"),
-                      let device = DeviceID(validating: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<colon]), as: UTF8.self))
+                      let number = DeviceID.number(hex: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<colon])))
                 else { return false }
+                let device = DeviceID(number: number)
                 var index = colon + 1
                 var counter: UInt64 = 0
                 while index < bytes.count, bytes[index] != UInt8(ascii: ",") {

@@ -124,6 +124,9 @@ public struct AppState: Sendable, Equatable {
     /// A message that stays until the next key (a theme that could not be read).
     public var notice: String?
     public var syncing = false
+    /// How far the running sync has read, once it has read something: the
+    /// header shows it instead of "syncing…" (a fresh device's first sync).
+    public var syncProgress: SyncProgress?
     /// The sync under way was asked for by the person (or is the first):
     /// if it brings changes, the prompt steps through them. Syncs the vault
     /// watcher starts only say so, rather than take the keyboard.

@@ -142,6 +142,8 @@ final class EffectRunner: @unchecked Sendable {
                     let policies = PolicyMap.forPerson(stored: try store.policies())
                     var synchronizer = Synchronizer(device: device)
                     if effect == .syncHoldingBack { synchronizer.holdBackMillis = AppState.publishGraceMillis }
+                    let inbox = self.inbox
+                    synchronizer.progress = { inbox.post(.syncProgress(device: name, $0)) }
                     let report = try await synchronizer.sync(policies: policies)
                     inbox.post(.synced(device: name, message: Self.describe(report),
                                        broughtIncoming: report.changesPulled > 0 && report.waiting > 0))

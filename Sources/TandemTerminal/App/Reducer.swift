@@ -14,6 +14,8 @@ public enum Action: Sendable {
     case synced(device: String, message: String, broughtIncoming: Bool)
     /// A sync of `device` could not run.
     case syncFailed(device: String, message: String)
+    /// How far the running sync of `device` has read the vault (a long first sync).
+    case syncProgress(device: String, SyncProgress)
     case failed(message: String)
     case resized(width: Int, height: Int)
     /// A second passed: relative times ("synced 5s ago") move on.
@@ -143,9 +145,14 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
     case .finished(let message):
         state.message = message
         return [.reload]
+    case .syncProgress(let device, let progress):
+        guard state.device == nil || state.device == device, state.syncing else { return [] }
+        state.syncProgress = progress
+        return []
     case .synced(let device, let message, let broughtIncoming):
         guard state.device == nil || state.device == device else { return [] }
         state.syncing = false
+        state.syncProgress = nil
         state.message = message
         let asked = state.promptAfterSync
         state.promptAfterSync = false
@@ -173,6 +180,7 @@ private func reduceAction(_ state: inout AppState, _ action: Action) -> [Effect]
     case .syncFailed(let device, let message):
         guard state.device == nil || state.device == device else { return [] }
         state.syncing = false
+        state.syncProgress = nil
         state.queuedSync = nil
         state.promptAfterSync = false
         state.message = "error: " + message

@@ -66,7 +66,8 @@ public struct AppView {
         let right = " ✓ \(counts.inSync)  ↑ \(counts.waitingToPush)  ↓ \(counts.incoming)  ⚠ \(counts.conflicts)  ⊘ \(counts.refused)\(newer) "
         let rightWidth = CellWidth.of(right)
         let online = snapshot.online ? "online" : "OFFLINE"
-        let sync = state.syncing ? "syncing…" : synced
+        let sync = state.syncing ? state.syncProgress.map { "syncing " + $0.summary } ?? "syncing…" : synced
+        let syncingShort = state.syncProgress.map { "syncing \(Int($0.fraction * 100))%" } ?? "syncing…"
         let demo = snapshot.demo.map { $0.paused ? " · demo paused" : String(format: " · demo ×%g", $0.speed) } ?? ""
         // The countdown of what waits to publish matters more than when the
         // last sync was: narrow, the hint goes first, then the sync time.
@@ -80,7 +81,7 @@ public struct AppView {
             named + "\(online) · \(sync)\(grace?.full ?? "")\(demo)",
             named + "\(online) · \(sync)\(grace?.short ?? "")\(demo)",
             bare + "\(online) · \(sync)\(grace?.short ?? "")\(demo)",
-            bare + "\(online)\(state.syncing ? " · syncing…" : "")\(grace?.short ?? "")\(demo)",
+            bare + "\(online)\(state.syncing ? " · " + syncingShort : "")\(grace?.short ?? "")\(demo)",
         ]
         // Narrowest: the countdown alone ("online" goes; "OFFLINE" never does).
         if let grace { candidates.append(bare + (snapshot.online ? "" : "OFFLINE · ") + grace.short.dropFirst(3)) }

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+@testable import TandemCore
+
+/// What a sync says of how far it has read, as a fresh device restores.
+@Suite struct SyncProgressTests {
+    final class Seen: @unchecked Sendable {
+        private let lock = NSLock()
+        private var all: [SyncProgress] = []
+        func add(_ progress: SyncProgress) { lock.withLock { all.append(progress) } }
+        var values: [SyncProgress] { lock.withLock { all } }
+    }
+
+    func restore(_ world: TestWorld, as name: String) async throws -> [SyncProgress] {
+        _ = try world.addDevice(name)
+        let seen = Seen()
+        var synchronizer = Synchronizer(device: world.device(name), logger: TestWorld.quiet)
+        synchronizer.progress = { seen.add($0) }
+        _ = try await synchronizer.sync(policies: .all(.accept))
+        return seen.values
+    }
+
+    @Test func aRestoreCountsSegmentsChangesAndBytesUpToWhatTheRecordsAnnounce() async throws {
+        let world = try TestWorld(devices: ["laptop"])
+        for batch in 0..<5 {
+            for key in 0..<20 { try world["laptop"].write(context: "notes", key: "n\(batch)-\(key)", value: #"{"text":"note"}"#) }
+            _ = try await world.sync("laptop")
+        }
+        let seen = try await restore(world, as: "phone")
+        let last = try #require(seen.last)
+        #expect(last.segmentsTotal == 5)
+        #expect(last.segmentsDone == 5)
+        #expect(last.changesRead == 100)
+        #expect(last.bytesRead > 0)
+        #expect(last.fraction == 1)
+        #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.segmentsDone <= $1.segmentsDone }, "progress went back")
+        #expect(last.line(barWidth: 10).contains("5/5 segments · 100 changes"))
+
+        // A device that is up to date reads nothing and is told nothing.
+        var synchronizer = Synchronizer(device: world.device("phone"), logger: TestWorld.quiet)
+        let again = Seen()
+        synchronizer.progress = { again.add($0) }
+        _ = try await synchronizer.sync(policies: .all(.accept))
+        #expect(again.values.isEmpty)
+    }
+
+    @Test func aCheckpointCountsAsTheSegmentsItCovers() async throws {
+        let world = try TestWorld(devices: ["laptop"])
+        for batch in 0..<4 {
+            try world["laptop"].write(context: "notes", key: "n\(batch)", value: #"{"text":"note"}"#)
+            _ = try await world.sync("laptop")
+        }
+        var compactor = Synchronizer(device: world.device("laptop"), logger: TestWorld.quiet)
+        compactor.compactionGraceMillis = 0
+        _ = try await compactor.compact(graceMillis: 0, dryRun: false, upgrade: false)
+        let last = try #require(try await restore(world, as: "phone").last)
+        #expect(last.checkpointsRead == 1)
+        #expect(last.segmentsDone == last.segmentsTotal)
+        #expect(last.changesRead == 4)
+        #expect(last.line(barWidth: 10).contains("1 checkpoint"))
+    }
+}
