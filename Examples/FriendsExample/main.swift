@@ -57,9 +57,11 @@ func run(in folder: URL) async throws -> Bool {
         onModify: { change in await phoneList.apply(change) },
         onDelete: { change in await phoneList.apply(change) })
 
-    // The laptop's screen listens to its store instead of polling it.
+    // The laptop's screen listens to its store instead of polling it; the
+    // stream is taken before the first write, so it hears every one.
+    let changes = laptop.changes()
     let screen = Task {
-        for await change in laptop.changes() {
+        for await change in changes {
             let names = change.entries.map(\.description).sorted().joined(separator: ", ")
             print("laptop screen reloads \(names); \(change.waiting.incoming) incoming, \(change.waiting.conflicts) in conflict")
         }
@@ -85,7 +87,6 @@ func run(in folder: URL) async throws -> Bool {
     }
     _ = try await laptop.sync()
     _ = try await phone.sync()
-    screen.cancel()
 
     let onLaptop = try await laptop.entry("friends", key: "bob", as: Friend.self)
     let onPhone = try await phone.entry("friends", key: "bob", as: Friend.self)
@@ -93,6 +94,9 @@ func run(in folder: URL) async throws -> Bool {
     func shown(_ friend: Friend?) -> String { friend?.description ?? "nothing" }
     print("bob on the laptop: \(shown(onLaptop)); on the phone: \(shown(onPhone)); in the phone's model: \(shown(inPhoneModel))")
     let carol = try await phone.entry("friends", key: "carol", as: Friend.self)
+    // Closing the store ends its stream once the screen has read all it was sent.
+    try laptop.store.close()
+    await screen.value
     return onLaptop == Friend(name: "Robert", phone: "555-0199") && onPhone == onLaptop && inPhoneModel == onLaptop
         && carol == Friend(name: "Carol", phone: "555-0102")
 }

@@ -21,8 +21,16 @@ struct GlobalOptions: ParsableArguments {
     var passphraseFile: String?
 
     /// The devices of the home the command line names (else the default one), for shell completion.
+    /// The shell passes the words as typed: `--home=DIR` and a leading `~` are the command line's to read.
     @Sendable static func deviceNames(_ words: [String]) -> [String] {
-        let home = words.indices.dropLast().last { words[$0] == "--home" }.map { words[$0 + 1] }
+        var home: String?
+        for (index, word) in words.enumerated() {
+            if word == "--home", index + 1 < words.count { home = words[index + 1] }
+            if word.hasPrefix("--home=") { home = String(word.dropFirst("--home=".count)) }
+        }
+        if let typed = home, typed == "~" || typed.hasPrefix("~/") {
+            home = FileManager.default.homeDirectoryForCurrentUser.path + typed.dropFirst()
+        }
         return DeviceHome(root: home.map { URL(fileURLWithPath: $0) } ?? DeviceHome.defaultRoot()).deviceNames()
     }
 

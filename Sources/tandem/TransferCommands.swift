@@ -137,7 +137,8 @@ struct ImportCommand: AsyncParsableCommand {
             guard let value = field["value"] ?? (deleted ? JSONValue.null : nil) else { throw bad("no \"value\"") }
             do {
                 let item = DeviceStore.BatchWrite(context: try Validation.contextName(lineContext), key: try Validation.key(key),
-                                                  value: deleted || value == .null ? nil : try Validation.canonicalValue(value.canonicalText))
+                                                  json: deleted || value == .null ? nil : value)
+                _ = try item.value.map { text throws(TandemError) in try Validation.sizeChecked(text) }
                 batch.append(item)
             } catch {
                 throw bad(error.description)

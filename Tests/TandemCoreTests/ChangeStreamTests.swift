@@ -84,10 +84,37 @@ import Testing
         #expect(decided.entries == [bob])
         #expect(decided.waiting.incoming == 0)
 
-        // A write that changes nothing, and a failed one, send nothing: the next change is the marker's.
+        // Undo is a change too.
+        _ = try world.device("laptop").undoLastDecision()
+        let undone = try #require(await changes.next())
+        #expect(undone.entries == [bob])
+        #expect(undone.waiting.incoming == 1)
+
+        // A write that changes nothing sends nothing; nor does a batch that wrote
+        // one entry and then failed (an entry a newer app wrote), and rolled back.
         try await laptop.upsert("friends", key: "alice", value: Friend(name: "Alice", age: 30))
-        await #expect(throws: TandemError.self) { try await laptop.upsert("friends", key: "carol", value: "not json") }
+        try world["phone"].registerMigration(context: "friends", SchemaStep(from: 1, to: 2) { $0 })
+        try world["phone"].migrateContext("friends", to: 2)
+        try world["phone"].write(context: "friends", key: "newer", value: #"{"name":"N","age":1}"#)
+        _ = try await world.sync("phone")
+        _ = try await world.sync("laptop", .accept)
+        var beforeBatch: [EntryChanges] = []
+        try await laptop.upsert("marks", key: "before-batch", value: #"{}"#)
+        while let change = await changes.next() {
+            if change.entries.contains(EntryName(context: "marks", key: "before-batch")) { break }
+            beforeBatch.append(change)
+        }
+        #expect(try world["laptop"].entry(context: "friends", key: "newer")?.needsNewerApp == true)
+        #expect(throws: TandemError.self) {
+            try world["laptop"].write([DeviceStore.BatchWrite(context: "friends", key: "zed", value: #"{"name":"Zed","age":2}"#),
+                                       DeviceStore.BatchWrite(context: "friends", key: "newer", value: #"{"name":"M","age":3}"#)])
+        }
+        #expect(try world["laptop"].entry(context: "friends", key: "zed") == nil, "the batch was not rolled back")
         try await laptop.upsert("marks", key: "end", value: #"{}"#)
         #expect(try #require(await changes.next()).entries == [EntryName(context: "marks", key: "end")])
+
+        // Closing the store ends the stream.
+        try world["laptop"].close()
+        #expect(await changes.next() == nil)
     }
 }

@@ -15,6 +15,8 @@ import Testing
     @Test func escapesStringsMinimally() throws {
         #expect(try Validation.canonicalValue(#""a\/b\u00e9\n\u001b""#) == "\"a/bé\\n\\u001b\"")
         #expect(try Validation.canonicalValue(#""\ud83d\ude00""#) == "\"😀\"")
+        // Escapes first, last, side by side, and none at all, beside text outside ASCII.
+        #expect(try Validation.canonicalValue(#"["\"é", "é\\", "\n\t", "plain ✓", ""]"#) == #"["\"é","é\\","\n\t","plain ✓",""]"#)
     }
 
     @Test(arguments: ["", "{", "[1,]", "{'a':1}", "01", "1.", "tru", "\"\u{01}\"", "{\"a\" 1}", "[1] 2", "NaN", "\"\\ud800\""])
@@ -92,6 +94,8 @@ import Testing
         #expect(Escaped.entry("friends", "") == #"friends/"""#)
         #expect(Escaped.entry("friends", #"say "hi""#) == #"friends/"say \"hi\"""#)
         #expect(Escaped.entry("friends", "a\u{1B}[2J") == "friends/a\\e[2J")
+        #expect(Escaped.entry("friends", #"a\" b"#) == #"friends/"a\\\" b""#)
+        #expect(Escaped.entry("friends", "a\tb") == #"friends/"a\tb""#, "a tab is whitespace: quoted, and escaped once")
         #expect(EntryName(context: "friends", key: "bob").description == "friends/bob")
         #expect(TandemError.noSuchEntry(context: "friends", key: "alice").description == "no entry friends/alice")
     }

@@ -18,19 +18,21 @@ extension Escaped {
     /// How every message names an entry: `friends/alice`, each part escaped
     /// for a terminal. A key a reader could not tell from the words around it
     /// — empty, or holding a space or a double quote — is written in double
-    /// quotes with those escaped (`friends/"two words"`, `friends/""`).
+    /// quotes, with quotes and backslashes escaped (`friends/"two words"`,
+    /// `friends/""`).
     public static func entry(_ context: String, _ key: String) -> String {
         text(context) + "/" + shownKey(key)
     }
 
     private static func shownKey(_ key: String) -> String {
-        let plain = text(key)
-        guard key.isEmpty || key.unicodeScalars.contains(where: { $0 == "\"" || $0.properties.isWhitespace }) else { return plain }
-        var quoted = "\""
-        for character in plain {
-            if character == "\"" { quoted += "\\" }
-            quoted.append(character)
+        guard key.isEmpty || key.unicodeScalars.contains(where: { $0 == "\"" || $0.properties.isWhitespace }) else { return text(key) }
+        // Quotes and backslashes of the key itself are escaped first; then the
+        // terminal's escapes (`\e`, `\n`), which stay single.
+        var inner = ""
+        for scalar in key.unicodeScalars {
+            if scalar == "\"" || scalar == "\\" { inner.unicodeScalars.append("\\") }
+            inner.unicodeScalars.append(scalar)
         }
-        return quoted + "\""
+        return "\"" + text(inner) + "\""
     }
 }

@@ -77,7 +77,11 @@ public enum Validation {
         } catch {
             throw .invalidJSON(reason: error.description)
         }
-        let canonical = value.canonicalText
+        return try sizeChecked(value.canonicalText, maxBytes: maxBytes)
+    }
+
+    /// Canonical JSON text, refused when larger than a value may be.
+    public static func sizeChecked(_ canonical: String, maxBytes: Int = defaultMaxValueBytes) throws(TandemError) -> String {
         guard canonical.utf8.count <= maxBytes else { throw .valueTooLarge(bytes: canonical.utf8.count, limit: maxBytes) }
         return canonical
     }

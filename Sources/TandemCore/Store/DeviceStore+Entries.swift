@@ -35,11 +35,27 @@ extension DeviceStore {
         public var context: String
         public var key: String
         public var value: String?
+        /// Made here from a parsed value: canonical already, not parsed again.
+        var isCanonical = false
 
         public init(context: String, key: String, value: String?) {
             self.context = context
             self.key = key
             self.value = value
+        }
+
+        /// An entry whose value is parsed already (an import's line): it is
+        /// written as its canonical JSON without being read again; nil deletes.
+        public init(context: String, key: String, json: JSONValue?) {
+            self.context = context
+            self.key = key
+            self.value = json?.canonicalText
+            isCanonical = true
+        }
+
+        /// The same write, however its value was given.
+        public static func == (lhs: BatchWrite, rhs: BatchWrite) -> Bool {
+            lhs.context == rhs.context && lhs.key == rhs.key && lhs.value == rhs.value
         }
     }
 
@@ -58,7 +74,9 @@ extension DeviceStore {
     public func write(_ batch: [BatchWrite], progress: (Int) -> Void = { _ in }) throws(TandemError) -> BatchOutcome {
         let checked = try batch.map { item throws(TandemError) in
             BatchWrite(context: try Validation.contextName(item.context), key: try Validation.key(item.key),
-                       value: try item.value.map { text throws(TandemError) in try Validation.canonicalValue(text) })
+                       value: try item.value.map { text throws(TandemError) in
+                           try item.isCanonical ? Validation.sizeChecked(text) : Validation.canonicalValue(text)
+                       })
         }
         return try writeTransaction { db in
             var outcome = BatchOutcome()
@@ -244,15 +262,17 @@ extension DeviceStore {
     /// outbox), read through the state index: cheap however large the store.
     /// The in-sync count is left at zero.
     public func pendingCounts() throws(TandemError) -> StateCounts {
-        try read { db in
-            var counts = StateCounts()
-            for state in EntryState.allCases where state != .inSync {
-                counts.add(state, try Int.fetchOne(db, sql: "SELECT count(*) FROM entry WHERE state = ? AND \(EntryRecord.waitingTerm)",
-                                                  arguments: [state.rawValue]) ?? 0)
-            }
-            counts.waitingToPush = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0
-            return counts
+        try read { db in try pendingCounts(db) }
+    }
+
+    func pendingCounts(_ db: Database) throws -> StateCounts {
+        var counts = StateCounts()
+        for state in EntryState.allCases where state != .inSync {
+            counts.add(state, try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM entry WHERE state = ? AND \(EntryRecord.waitingTerm)"),
+                                              arguments: [state.rawValue]) ?? 0)
         }
+        counts.waitingToPush = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM outbox")) ?? 0
+        return counts
     }
 
     /// Every context this device knows, with its policy, schema version and counts.

@@ -65,6 +65,7 @@ extension DeviceStore {
                     continue
                 }
                 try before.restore(db, context: context, key: key)
+                self.changeFeed.touched(context: context, key: key)
                 try self.log(db, "undo \(label) \(Escaped.entry(context, key))")
                 let status = try self.status(db, context: context, key: key)
                 if undone == nil { undone = UndoneDecision(label: label, status: status) }

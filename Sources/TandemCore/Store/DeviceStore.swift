@@ -128,7 +128,9 @@ public final class DeviceStore: Sendable {
 
     /// Closes the store's connections now (checkpointing its write-ahead log),
     /// instead of when the last reference goes.
+    /// Closes the store; every ``changes()`` stream ends after what it was sent.
     public func close() throws(TandemError) {
+        changeFeed.finish()
         do { try pool.close() } catch { throw .storeCorrupt(path: path, reason: "\(error)") }
     }
 
@@ -140,14 +142,17 @@ public final class DeviceStore: Sendable {
         let feed = changeFeed
         do {
             guard rollingBack else {
-                // The entries touched are dropped and taken inside the writer, where no
-                // other transaction adds to them; they are told only once it committed.
-                let (result, touched) = try pool.write { db in
+                // The entries touched are dropped, taken and told inside the writer, where no
+                // other transaction adds to them: once it committed, in the order of commits.
+                return try pool.write { db in
                     feed.discard()
-                    return (try body(db), feed.take())
+                    let result = try body(db)
+                    let touched = feed.take()
+                    if !touched.isEmpty, feed.isListened {
+                        db.afterNextTransaction(onCommit: { db in self.publish(touched, db) })
+                    }
+                    return result
                 }
-                publish(touched)
-                return result
             }
             return try pool.writeWithoutTransaction { db in
                 defer { feed.discard() }
@@ -178,10 +183,10 @@ public final class DeviceStore: Sendable {
         try db.execute(sql: "DELETE FROM entry WHERE context = ? AND key = ?", arguments: [context, key])
     }
 
-    /// Every committed transaction that touched entries, as it commits: a
-    /// local write, a decision, an undo, a migration, each step of a sync.
-    /// Changes made by another process reach a listener only as this
-    /// process's own syncs and writes see them.
+    /// Every committed transaction of this process that touched entries, as
+    /// it commits and in that order: a local write, a decision, an undo, a
+    /// migration, each step of a sync. Another process writing the same store
+    /// (the `tandem` command, say) is not heard.
     ///
     /// ```swift
     /// for await change in store.changes() {
@@ -192,10 +197,9 @@ public final class DeviceStore: Sendable {
         changeFeed.stream()
     }
 
-    private func publish(_ touched: Set<EntryName>) {
-        guard !touched.isEmpty, changeFeed.isListened else { return }
+    private func publish(_ touched: Set<EntryName>, _ db: Database) {
         // A count that cannot be read leaves the names to tell what changed.
-        let waiting = (try? pendingCounts()) ?? StateCounts()
+        let waiting = (try? pendingCounts(db)) ?? StateCounts()
         changeFeed.publish(EntryChanges(entries: touched, waiting: waiting))
     }
 

@@ -56,7 +56,12 @@ final class EntryChangeFeed: @unchecked Sendable {
         for listener in lock.withLock({ Array(listeners.values) }) { listener.yield(changes) }
     }
 
-    /// A new listener; it ends when the caller stops iterating.
+    /// Ends every listener's stream, after what it was sent (the store closes).
+    func finish() {
+        for listener in lock.withLock({ Array(listeners.values) }) { listener.finish() }
+    }
+
+    /// A new listener; it ends when the caller stops iterating, or the store closes.
     func stream() -> AsyncStream<EntryChanges> {
         let id = UUID()
         // Unbounded: a listener that falls behind still gets every change, in order.

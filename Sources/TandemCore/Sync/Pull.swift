@@ -239,12 +239,6 @@ extension Synchronizer {
     /// The segment of `device` past a bad or missing one that a reader at
     /// `cursor` may take: the first later one when it follows the cursor
     /// (the device skipped a file), else the latest restatement.
-    /// A file's size for the progress line; 0 when it cannot be read.
-    static func fileSize(_ url: URL) -> Int64 {
-        var info = stat()
-        return stat(url.path, &info) == 0 ? Int64(info.st_size) : 0
-    }
-
     func laterSegment(_ vault: Vault, device: DeviceID, following cursor: Cursor) throws(TandemError) -> (segment: Segment, hash: [UInt8])? {
         let later = vault.segmentSeqs(device: device, after: cursor.seq + 1)
         guard let first = later.first else { return nil }
@@ -253,6 +247,12 @@ extension Synchronizer {
             if let found = try? vault.readSegment(device: device, seq: seq), found.segment.restates { return found }
         }
         return nil
+    }
+
+    /// A file's size for the progress line; 0 when it cannot be read.
+    static func fileSize(_ url: URL) -> Int64 {
+        var info = stat()
+        return stat(url.path, &info) == 0 ? Int64(info.st_size) : 0
     }
 
     static func readAhead(_ vault: Vault, device: DeviceID, seq: UInt64) -> Task<Result<(segment: Segment, hash: [UInt8])?, TandemError>, Never> {

@@ -3,9 +3,11 @@ import Foundation
 /// How far a sync has read the other devices' logs: what a fresh device
 /// restoring a large vault shows while it works.
 ///
-/// What there is to read comes from the devices' records (how far each
-/// pushed), past this device's cursors; a checkpoint counts as the segments
-/// it covers. A record that arrived late can make the total grow meanwhile.
+/// What there is to read comes from the devices' records as the pull began
+/// (how far each pushed), past this device's cursors; a checkpoint counts as
+/// the segments it covers. Where a log holds more than its record said (the
+/// record lags), the total grows with what was read, and the bar can show
+/// 100% while the last of it is read.
 public struct SyncProgress: Sendable, Equatable {
     /// Segments read, or covered by a checkpoint read.
     public var segmentsDone = 0
@@ -34,15 +36,15 @@ public struct SyncProgress: Sendable, Equatable {
         return elapsedSeconds * (1 - fraction) / fraction
     }
 
-    /// "42% · 1,200/2,900 segments · 4s left", for a status line.
+    /// "42% · 1200/2900 segments · 4s left": the terminal UI's header during a long sync.
     public var summary: String {
         var text = "\(Int(fraction * 100))% · \(segmentsDone)/\(segmentsTotal) segments"
         if let eta = etaSeconds { text += " · " + SnapshotProgress.duration(eta) + " left" }
         return text
     }
 
-    /// "███░░ 42% · 1,200/2,900 segments · 2 checkpoints · 48,000 changes · 3.1 MiB · 9,600 changes/s · 4s left":
-    /// the CLI's progress line and the terminal UI's first sync both show this.
+    /// "███░░ 42% · 1200/2900 segments · 2 checkpoints · 48000 changes · 3.1 MiB · 9600 changes/s · 4s left":
+    /// the CLI's progress line on stderr.
     public func line(barWidth: Int) -> String {
         let filled = Int(fraction * Double(barWidth))
         var text = String(repeating: "█", count: filled) + String(repeating: "░", count: barWidth - filled)

@@ -46,20 +46,26 @@ public struct Change<Value: Decodable & Sendable>: Sendable {
     public var kind: ChangeKind
     /// The new value; nil for a deletion.
     public var value: Value?
-    /// What this device had before; nil when it had nothing (or had deleted it).
+    /// What this device had before, decoded; nil when it had nothing, had
+    /// deleted it, or held something that does not decode as `Value` (an
+    /// older shape, say: ``previousJSON`` has its text).
     public var previousValue: Value?
+    /// What this device had before, as JSON text.
+    public var previousJSON: String?
     /// The vault version that brings the change.
     public var version: EntryVersion
 
-    /// Decodes `change`'s values; a value that does not decode as `Value`
-    /// throws `invalidJSON`, naming the entry.
+    /// Decodes `change`'s values; a new value that does not decode as
+    /// `Value` throws `invalidJSON`, naming the entry. What this device had
+    /// before never blocks the change: left nil when it does not decode.
     public init(_ change: IncomingChange) throws(TandemError) {
         context = change.context
         key = change.key
         kind = change.kind
         version = change.version
         value = try Self.decode(change.value, change)
-        previousValue = try Self.decode(change.previousValue, change)
+        previousJSON = change.previousValue
+        previousValue = try? Self.decode(change.previousValue, change)
     }
 
     private static func decode(_ text: String?, _ change: IncomingChange) throws(TandemError) -> Value? {
