@@ -19,6 +19,8 @@ struct Bench {
             case "baseline-child": try baselineChild(store: arguments[1], count: Int(arguments[2]) ?? 100_000, pageSize: arguments.count > 3 ? Int(arguments[3]) : nil)
             case "ui-child": try uiChild(store: arguments[1], count: Int(arguments[2]) ?? 100_000)
             case "generate": try generateRestoreVault(at: arguments[1])
+            case "snapshot-child": try snapshotChild(vault: arguments[1], home: arguments[2], source: arguments[3])
+            case "measure-child": try measureChild(Array(arguments.dropFirst()))
             case "ui": try await uiFigure()
             case "restore": try await restoreFigure()
             case "incremental": try await incrementalFigure()

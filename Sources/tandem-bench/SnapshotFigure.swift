@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import GRDB
 import TandemCore
@@ -49,6 +52,17 @@ extension Bench {
                         environment: environment)
         }
 
+        // Peak memory of a first snapshot, each in a process of its own, into a new vault and repository.
+        let memoryVault = folder.appendingPathComponent("memory-vault"), memoryHome = folder.appendingPathComponent("memory-home")
+        try Vault.create(at: memoryVault, owner: "bench", protection: .passphrase(VaultGenerator.passphrase))
+        _ = try DeviceHome(root: memoryHome).createDevice(name: "bench", vaultPath: memoryVault, credential: .passphrase(VaultGenerator.passphrase),
+                                                          remember: true)
+        let tandemPeak = try Measure.child(["snapshot-child", memoryVault.path, memoryHome.path, corpus.path])["peakMB"] ?? 0
+        let memoryRepository = folder.appendingPathComponent("memory-restic").path
+        _ = try run(restic, ["-r", memoryRepository, "init", "-q"], environment: environment)
+        let resticPeak = try Measure.child(["measure-child", restic, "-r", memoryRepository, "backup", "-q", corpus.path],
+                                           environment: environment)["peakMB"] ?? 0
+
         func line(_ label: String, _ tandem: Double, _ restic: Double, unit: String, target: String) {
             print(String(format: "  %@ tandem %8.2f %@   restic %8.2f %@   ratio %.3f×  (%@)", label.padding(toLength: 34, withPad: " ", startingAt: 0),
                          tandem, unit, restic, unit, tandem / restic, target))
@@ -58,6 +72,7 @@ extension Bench {
         line("second, after changing 1%", tandemSecond, resticSecond, unit: "s ", target: "target ≤ 1×")
         line("… what it added to the vault", Double(tandemGrowth) / 1e6, Double(resticGrowth) / 1e6, unit: "MB", target: "")
         line("restore of the second", tandemRestore, resticRestore, unit: "s ", target: "target ≤ 1×")
+        line("peak memory of a first snapshot", tandemPeak, resticPeak, unit: "MB", target: "target ≤ 1×")
         if let result = second.result {
             print("  tandem's second snapshot: \(result.filesUnchanged) files unchanged, \(result.chunksWritten) chunks written, "
                   + "\(ByteCount.text(result.bytesProcessed)) read")
@@ -68,11 +83,13 @@ extension Bench {
             try FileManager.default.removeItem(at: leftover)
         }
         sync()
-        try databaseFigure(folder: folder)
+        try databaseFigure(folder: folder, restic: restic)
     }
 
-    /// `tandem db backup` of a 200 MB database against `sqlite3 DB ".backup FILE"`.
-    static func databaseFigure(folder: URL) throws {
+    /// `tandem db backup` of a 200 MB database against what a user would
+    /// otherwise run — `sqlite3 DB ".backup FILE"` then `restic backup FILE`
+    /// — and against the plain `.backup`.
+    static func databaseFigure(folder: URL, restic: String) throws {
         guard let sqlite3 = which("sqlite3") else {
             print("db backup: sqlite3 is not installed; skipped")
             return
@@ -93,7 +110,7 @@ extension Bench {
         // Three rounds, alternating, each tandem backup into a vault of its own
         // (a second backup into the same vault would find every chunk there);
         // the medians are compared, as one run on a shared machine varies by a tenth.
-        var sqliteTimes: [Double] = [], tandemTimes: [Double] = []
+        var sqliteTimes: [Double] = [], tandemTimes: [Double] = [], twoStepTimes: [Double] = []
         for round in 0..<3 {
             let vaultURL = folder.appendingPathComponent("db-vault-\(round)")
             try Vault.create(at: vaultURL, owner: "bench", protection: .passphrase(VaultGenerator.passphrase))
@@ -102,18 +119,53 @@ extension Bench {
             let copy = folder.appendingPathComponent("copy-\(round).sqlite").path
             sync()
             sqliteTimes.append(try syncSeconds { _ = try run(sqlite3, [database, ".backup '\(copy)'"]) })
+            try FileManager.default.removeItem(atPath: copy)
+            // What a user would otherwise run: a consistent copy, then restic backs it up (its own repository each round).
+            let repository = folder.appendingPathComponent("db-restic-\(round)").path
+            let environment = ["RESTIC_PASSWORD": VaultGenerator.passphrase, "RESTIC_CACHE_DIR": folder.appendingPathComponent("db-restic-cache-\(round)").path]
+            _ = try run(restic, ["-r", repository, "init", "-q"], environment: environment)
+            sync()
+            twoStepTimes.append(try syncSeconds {
+                _ = try run(sqlite3, [database, ".backup '\(copy)'"])
+                _ = try run(restic, ["-r", repository, "backup", "-q", copy], environment: environment)
+            })
+            try FileManager.default.removeItem(atPath: copy)
             sync()
             tandemTimes.append(try syncSeconds { _ = try SnapshotService(device).backupDatabase(at: database) })
         }
-        let sqliteSeconds = sqliteTimes.sorted()[1], tandemSeconds = tandemTimes.sorted()[1]
+        let sqliteSeconds = Measure.median(sqliteTimes), tandemSeconds = Measure.median(tandemTimes), twoStepSeconds = Measure.median(twoStepTimes)
         let size = (try FileManager.default.attributesOfItem(atPath: database)[.size] as? Int) ?? 0
-        print(String(format: "db backup of a %d MB database (median of 3): tandem db backup %.2f s   sqlite3 .backup %.2f s   ratio %.2f×  (target ≤ 1.5×)",
-                     size / 1_000_000, tandemSeconds, sqliteSeconds, tandemSeconds / sqliteSeconds))
+        print(String(format: "db backup of a %d MB database (median of 3 alternating rounds):", size / 1_000_000))
+        print(String(format: "  tandem db backup                              %6.2f s", tandemSeconds))
+        print(String(format: "  sqlite3 .backup, then restic backup of the copy %6.2f s   ratio %.2f×  (target ≤ 0.8×)", twoStepSeconds, tandemSeconds / twoStepSeconds))
+        print(String(format: "  sqlite3 .backup alone                          %6.2f s   ratio %.2f×", sqliteSeconds, tandemSeconds / sqliteSeconds))
         print("  each round: tandem " + tandemTimes.map { String(format: "%.2f", $0) }.joined(separator: ", ")
+              + "; two steps " + twoStepTimes.map { String(format: "%.2f", $0) }.joined(separator: ", ")
               + "; sqlite3 " + sqliteTimes.map { String(format: "%.2f", $0) }.joined(separator: ", "))
     }
 
     private struct SnapshotResultBox { var result: SnapshotResult? }
+
+    /// A first snapshot of `source` in a process of its own, for its peak memory.
+    static func snapshotChild(vault: String, home: String, source: String) throws {
+        let device = try DeviceHome(root: URL(fileURLWithPath: home)).open("bench")
+        let seconds = try syncSeconds { _ = try SnapshotService(device).createSnapshot(of: source) }
+        print("seconds=\(seconds) peakMB=\(Measure.peakMemoryMB())")
+    }
+
+    /// Runs another program and prints its peak resident memory, from wait4:
+    /// this process is small, so what the child inherits at fork is not what is read.
+    static func measureChild(_ command: [String]) throws {
+        var pid: pid_t = 0
+        let arguments = command.map { strdup($0) } + [nil]
+        defer { for argument in arguments { free(argument) } }
+        let spawned = posix_spawn(&pid, command[0], nil, nil, arguments, environ)
+        guard spawned == 0 else { throw BenchError(description: "cannot run \(command[0]): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        var usage = rusage()
+        guard wait4(pid, &status, 0, &usage) == pid, status == 0 else { throw BenchError(description: "\(command[0]) failed (status \(status))") }
+        print("peakMB=\(Double(usage.ru_maxrss) / 1024)")
+    }
 
     static func which(_ tool: String) -> String? {
         ["/usr/bin/", "/usr/local/bin/", "/bin/"].map { $0 + tool }.first { FileManager.default.isExecutableFile(atPath: $0) }
