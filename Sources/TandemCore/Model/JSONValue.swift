@@ -12,6 +12,12 @@ public indirect enum JSONValue: Hashable, Sendable {
         lhs.canonicalText == rhs.canonicalText
     }
 
+    /// Whether this is JSON's null, without writing either side out as `==` does.
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
     public func hash(into hasher: inout Hasher) {
         hasher.combine(canonicalText)
     }

@@ -82,12 +82,16 @@ extension DeviceStore {
             var outcome = BatchOutcome()
             var stamps = try LocalStamps(db, me: self.info(db).id)
             var schemas: [String: Int] = [:]
+            // What the outbox holds, read once: a fresh import's entries have nothing
+            // queued, and asking per entry cost two statements each.
+            var queued = Set<EntryName>()
+            for row in try Row.fetchAll(db, sql: "SELECT context, key FROM outbox") { queued.insert(EntryName(context: row[0], key: row[1])) }
             for (index, item) in checked.enumerated() {
                 let schema = try schemas[item.context] ?? self.schemaVersion(db, context: item.context)
                 schemas[item.context] = schema
                 do {
                     if case .written = try self.writeOne(db, context: item.context, key: item.key, canonical: item.value, schema: schema,
-                                                         stamps: &stamps) {
+                                                         stamps: &stamps, queuedHere: queued.contains(EntryName(context: item.context, key: item.key))) {
                         outcome.written += 1
                     } else {
                         outcome.unchanged += 1
@@ -104,7 +108,7 @@ extension DeviceStore {
 
     /// One local write, inside the caller's transaction.
     private func writeOne(_ db: Database, context: String, key: String, canonical: String?, schema: Int,
-                          stamps: inout LocalStamps) throws -> WriteOutcome {
+                          stamps: inout LocalStamps, queuedHere: Bool = true) throws -> WriteOutcome {
         var record = try self.record(db, context: context, key: key, knownSchema: schema) ?? EntryRecord(context: context, key: key, knownSchema: schema)
         if record.views.state == .needsNewerApp, let newer = record.views.newerSchema {
             throw TandemError.needsNewerApp(context: context, key: key, schema: newer, known: schema)
@@ -115,7 +119,7 @@ extension DeviceStore {
             throw TandemError.noSuchEntry(context: context, key: key)
         }
         let seen = (local?.vector ?? VersionVector()).merged(with: record.views.refused ?? VersionVector())
-        return .written(try publishLocal(db, &record, value: canonical, seen: seen, schema: schema, stamps: &stamps))
+        return .written(try publishLocal(db, &record, value: canonical, seen: seen, schema: schema, stamps: &stamps, queuedHere: queuedHere))
     }
 
     /// Makes `value` the local version, having seen `seen`, queues it, saves the row.
@@ -133,10 +137,12 @@ extension DeviceStore {
     }
 
     /// `publishLocal` stamped from `stamps`, which the caller saves.
+    /// `queuedHere` false says the caller knows the outbox holds nothing of
+    /// this entry (a batch read the outbox's names once).
     func publishLocal(_ db: Database, _ record: inout EntryRecord, value: String?, seen: VersionVector, schema: Int,
-                      stamps: inout LocalStamps) throws -> EntryVersion {
+                      stamps: inout LocalStamps, queuedHere: Bool = true) throws -> EntryVersion {
         var seen = seen
-        if let queued = try String.fetchOne(db.cachedStatement(sql: "SELECT vv FROM outbox WHERE context = ? AND key = ?"),
+        if queuedHere, let queued = try String.fetchOne(db.cachedStatement(sql: "SELECT vv FROM outbox WHERE context = ? AND key = ?"),
                                             arguments: [record.context, record.key]) {
             guard let vector = VersionVector(compactText: queued) else {
                 throw TandemError.storeCorrupt(path: path, reason: "bad version vector in the outbox")
@@ -151,10 +157,12 @@ extension DeviceStore {
         record.views.refused = nil
         try self.save(&record, db)
         // Cached: an import runs these once per entry.
-        try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO replaced_outbox (context, key, value, vv, origin)
-            SELECT context, key, value, vv, origin FROM outbox WHERE context = ? AND key = ?
-            """).execute(arguments: [record.context, record.key])
+        if queuedHere {
+            try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO replaced_outbox (context, key, value, vv, origin)
+                SELECT context, key, value, vv, origin FROM outbox WHERE context = ? AND key = ?
+                """).execute(arguments: [record.context, record.key])
+        }
         try queue(db, context: record.context, key: record.key, version, queuedAt: now)
         return version
     }
