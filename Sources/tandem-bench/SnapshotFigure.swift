@@ -58,6 +58,14 @@ extension Bench {
         _ = try DeviceHome(root: memoryHome).createDevice(name: "bench", vaultPath: memoryVault, credential: .passphrase(VaultGenerator.passphrase),
                                                           remember: true)
         let tandemPeak = try Measure.child(["snapshot-child", memoryVault.path, memoryHome.path, corpus.path])["peakMB"] ?? 0
+        // The same through the command a person runs, into a vault of its own.
+        let commandVault = folder.appendingPathComponent("command-vault"), commandHome = folder.appendingPathComponent("command-home")
+        try Vault.create(at: commandVault, owner: "bench", protection: .passphrase(VaultGenerator.passphrase))
+        _ = try DeviceHome(root: commandHome).createDevice(name: "bench", vaultPath: commandVault, credential: .passphrase(VaultGenerator.passphrase),
+                                                           remember: true)
+        let tandemBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("tandem")
+        let commandPeak = FileManager.default.isExecutableFile(atPath: tandemBinary.path)
+            ? try Measure.child(["measure-child", tandemBinary.path, "snapshot", "create", corpus.path, "--home", commandHome.path])["peakMB"] : nil
         let memoryRepository = folder.appendingPathComponent("memory-restic").path
         _ = try run(restic, ["-r", memoryRepository, "init", "-q"], environment: environment)
         let resticPeak = try Measure.child(["measure-child", restic, "-r", memoryRepository, "backup", "-q", corpus.path],
@@ -73,6 +81,7 @@ extension Bench {
         line("… what it added to the vault", Double(tandemGrowth) / 1e6, Double(resticGrowth) / 1e6, unit: "MB", target: "")
         line("restore of the second", tandemRestore, resticRestore, unit: "s ", target: "target ≤ 1×")
         line("peak memory of a first snapshot", tandemPeak, resticPeak, unit: "MB", target: "target ≤ 1×")
+        if let commandPeak { line("… of tandem snapshot create", commandPeak, resticPeak, unit: "MB", target: "target ≤ 1×") }
         if let result = second.result {
             print("  tandem's second snapshot: \(result.filesUnchanged) files unchanged, \(result.chunksWritten) chunks written, "
                   + "\(ByteCount.text(result.bytesProcessed)) read")

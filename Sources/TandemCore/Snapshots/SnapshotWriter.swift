@@ -29,6 +29,11 @@ struct SnapshotWriter {
         }
         let nodes = tree.nodes
         let stored = StoredFiles(count: nodes.count)
+        // Chunks being hashed, compressed, sealed and written, across every
+        // file read at once: each holds up to three copies of a chunk of up to
+        // 4 MiB, so memory is bounded by this and the pack being filled, not
+        // by how many files are read at once (three per file was up to 15).
+        let inFlight = DispatchSemaphore(value: max(2, ProcessInfo.processInfo.activeProcessorCount))
         let objects = objects, source = source, isSingleFile = isSingleFile
         WorkerPool.run(count: files.count, width: concurrency) { position in
             let index = files[position]
@@ -49,7 +54,7 @@ struct SnapshotWriter {
             }
             let path = isSingleFile ? source : source + "/" + node.path
             do throws(TandemError) {
-                if let (file, chunks) = try Self.read(path, node: node, objects: objects, tally: tally) { stored.set(index, file, chunks) }
+                if let (file, chunks) = try Self.read(path, node: node, objects: objects, tally: tally, inFlight: inFlight) { stored.set(index, file, chunks) }
             } catch {
                 // The vault failed (full, unwritable): the snapshot cannot be complete.
                 stored.fail(error)
@@ -75,7 +80,7 @@ struct SnapshotWriter {
             var alone = node
             alone.hardLink = nil
             do throws(TandemError) {
-                guard let (file, chunks) = try Self.read(source + "/" + node.path, node: alone, objects: objects, tally: tally) else { continue }
+                guard let (file, chunks) = try Self.read(source + "/" + node.path, node: alone, objects: objects, tally: tally, inFlight: inFlight) else { continue }
                 complete[index] = file
                 complete[index].chunks = chunks
                 keptFiles.insert(node.path)
@@ -102,9 +107,9 @@ struct SnapshotWriter {
     /// be read (the result's errors say why and it is left out). Throws the
     /// vault's errors only.
     private static func read(_ path: String, node: SnapshotNode, objects: ObjectStore,
-                             tally: SnapshotTally) throws(TandemError) -> (SnapshotNode, [String])? {
+                             tally: SnapshotTally, inFlight: DispatchSemaphore) throws(TandemError) -> (SnapshotNode, [String])? {
         do {
-            let (file, chunks, warning) = try store(path, node: node, objects: objects, tally: tally)
+            let (file, chunks, warning) = try store(path, node: node, objects: objects, tally: tally, inFlight: inFlight)
             tally.update { result, _ in
                 result.fileCount += 1
                 if let warning { result.errors.append(warning) }
@@ -120,17 +125,17 @@ struct SnapshotWriter {
 
     /// Reads, cuts and stores one file; returns what was read (its status
     /// when opened, its size as read), its chunk addresses, and a warning when
-    /// it changed while it was read. While the file is read and cut, up to
-    /// three of its chunks are hashed, compressed, sealed and written at once:
-    /// a large file alone (a database) then uses more than one core.
+    /// it changed while it was read. While the file is read and cut, its
+    /// chunks are hashed, compressed, sealed and written on other threads, as
+    /// many at once as `inFlight` allows across all files: a large file alone
+    /// (a database) then uses every core.
     private static func store(_ path: String, node: SnapshotNode, objects: ObjectStore,
-                              tally: SnapshotTally) throws -> (SnapshotNode, [String], String?) {
+                              tally: SnapshotTally, inFlight: DispatchSemaphore) throws -> (SnapshotNode, [String], String?) {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw ChunkerError(errno: errno) }
         defer { close(fd) }
         guard let opened = FileStatus(descriptor: fd) else { throw ChunkerError(errno: errno) }
         let stored = StoredChunks()
-        let inFlight = DispatchSemaphore(value: 3)
         let group = DispatchGroup()
         var count = 0
         var read = 0
