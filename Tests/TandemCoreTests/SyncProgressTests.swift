@@ -34,6 +34,7 @@ import Testing
         #expect(last.changesRead == 100)
         #expect(last.bytesRead > 0)
         #expect(last.fraction == 1)
+        #expect(last.totalKnown)
         #expect(last.line(barWidth: 10).contains("5/5 segments · 100 changes"))
 
         // A device that is up to date reads nothing and is told nothing.
@@ -42,6 +43,19 @@ import Testing
         synchronizer.progress = { again.add($0) }
         _ = try await synchronizer.sync(policies: .all(.accept))
         #expect(again.values.isEmpty)
+    }
+
+    /// Logs that hold more than their records say: what was read, and no share of an unknown whole.
+    @Test func aTotalTheRecordsDoNotKnowIsNotGuessed() {
+        var progress = SyncProgress()
+        progress.segmentsTotal = 2
+        progress.segmentsDone = 9
+        progress.changesRead = 900
+        #expect(!progress.totalKnown && progress.fraction == nil && progress.etaSeconds == nil)
+        #expect(progress.summary == "9 segments read")
+        #expect(progress.line(barWidth: 10).hasPrefix("9 segments · 900 changes"))
+        progress.segmentsTotal = 18
+        #expect(progress.fraction == 0.5 && progress.summary.hasPrefix("50% · 9/18 segments"))
     }
 
     @Test func aCheckpointCountsAsTheSegmentsItCovers() async throws {

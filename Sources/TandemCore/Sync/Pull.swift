@@ -165,8 +165,7 @@ extension Synchronizer {
         guard let latest = candidates.first else { return .none }
         var outcome = CheckpointOutcome.none
         for seq in candidates {
-            var fresh = 0, applied = 0, read = 0
-            var bytes: Int64 = 0
+            var fresh = 0, applied = 0
             let moved: Cursor?
             do {
                 moved = try vault.readCheckpoint(device: device, seq: seq) { part throws(TandemError) in
@@ -181,8 +180,14 @@ extension Synchronizer {
                                                  moveTo: last ? Cursor(seq: part.seq, hash: part.segmentHash) : nil, policies: policies)
                     fresh += counts.new
                     applied += counts.applied
-                    read += part.changes.count
-                    if progress.isWanted { bytes += Self.fileSize(vault.checkpointURL(device: device, seq: seq, part: part.part)) }
+                    // Told part by part (a restore's checkpoint is most of it), each part
+                    // its share of the segments the checkpoint covers.
+                    if progress.isWanted {
+                        let covered = Int(clamping: seq - min(seq, cursor.seq)), parts = max(1, part.parts)
+                        let share = covered / parts + (last ? covered % parts : 0)
+                        progress.read(segments: share, checkpoints: last ? 1 : 0, changes: part.changes.count,
+                                      bytes: Self.fileSize(vault.checkpointURL(device: device, seq: seq, part: part.part)))
+                    }
                 }
             } catch {
                 guard case .corruptCheckpoint(let path, _) = error else { throw error }
@@ -196,7 +201,6 @@ extension Synchronizer {
                 continue
             }
             report.checkpointsPulled += 1
-            progress.read(segments: Int(clamping: moved.seq - min(moved.seq, cursor.seq)), checkpoints: 1, changes: read, bytes: bytes)
             logger.debug("applied checkpoint \(seq) of \(device): \(fresh) new changes")
             if case .damaged(let problem) = outcome {
                 let note = "\(problem.message); read the older checkpoint \(seq) instead"

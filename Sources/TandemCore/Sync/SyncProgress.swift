@@ -5,9 +5,9 @@ import Foundation
 ///
 /// What there is to read comes from the devices' records as the pull began
 /// (how far each pushed), past this device's cursors; a checkpoint counts as
-/// the segments it covers. Where a log holds more than its record said (the
-/// record lags), the total grows with what was read, and the bar can show
-/// 100% while the last of it is read.
+/// the segments it covers. Where the logs hold more than the records said (a
+/// record that lags, or was never written), the total is not known: no
+/// share or time left is shown, only what was read.
 public struct SyncProgress: Sendable, Equatable {
     /// Segments read, or covered by a checkpoint read.
     public var segmentsDone = 0
@@ -22,9 +22,13 @@ public struct SyncProgress: Sendable, Equatable {
 
     public init() {}
 
-    /// How much is done, 0…1.
-    public var fraction: Double {
-        segmentsTotal > 0 ? min(1, Double(segmentsDone) / Double(segmentsTotal)) : 1
+    /// Whether the records said how much there is: they did not when more was read.
+    public var totalKnown: Bool { segmentsDone <= segmentsTotal }
+
+    /// How much is done, 0…1; nil when the total is not known.
+    public var fraction: Double? {
+        guard totalKnown else { return nil }
+        return segmentsTotal > 0 ? Double(segmentsDone) / Double(segmentsTotal) : 1
     }
 
     /// Changes per second so far.
@@ -32,12 +36,13 @@ public struct SyncProgress: Sendable, Equatable {
 
     /// Seconds left at the rate so far; nil until a little is done.
     public var etaSeconds: Double? {
-        guard fraction > 0.01, fraction < 1, elapsedSeconds > 0.5 else { return nil }
+        guard let fraction, fraction > 0.01, fraction < 1, elapsedSeconds > 0.5 else { return nil }
         return elapsedSeconds * (1 - fraction) / fraction
     }
 
     /// "42% · 1200/2900 segments · 4s left": the terminal UI's header during a long sync.
     public var summary: String {
+        guard let fraction else { return "\(segmentsDone) segments read" }
         var text = "\(Int(fraction * 100))% · \(segmentsDone)/\(segmentsTotal) segments"
         if let eta = etaSeconds { text += " · " + SnapshotProgress.duration(eta) + " left" }
         return text
@@ -46,9 +51,14 @@ public struct SyncProgress: Sendable, Equatable {
     /// "███░░ 42% · 1200/2900 segments · 2 checkpoints · 48000 changes · 3.1 MiB · 9600 changes/s · 4s left":
     /// the CLI's progress line on stderr.
     public func line(barWidth: Int) -> String {
-        let filled = Int(fraction * Double(barWidth))
-        var text = String(repeating: "█", count: filled) + String(repeating: "░", count: barWidth - filled)
-        text += " \(Int(fraction * 100))% · \(segmentsDone)/\(segmentsTotal) segments"
+        var text: String
+        if let fraction {
+            let filled = Int(fraction * Double(barWidth))
+            text = String(repeating: "█", count: filled) + String(repeating: "░", count: barWidth - filled)
+            text += " \(Int(fraction * 100))% · \(segmentsDone)/\(segmentsTotal) segments"
+        } else {
+            text = "\(segmentsDone) segments"
+        }
         if checkpointsRead > 0 { text += " · \(checkpointsRead) checkpoint" + (checkpointsRead == 1 ? "" : "s") }
         text += " · \(changesRead) changes · \(ByteCount.text(bytesRead)) · \(Int(rate)) changes/s"
         if let eta = etaSeconds { text += " · " + SnapshotProgress.duration(eta) + " left" }
@@ -75,7 +85,6 @@ struct PullProgress {
     mutating func read(segments: Int, checkpoints: Int = 0, changes: Int, bytes: Int64) {
         guard report != nil else { return }
         progress.segmentsDone += segments
-        progress.segmentsTotal = max(progress.segmentsTotal, progress.segmentsDone)
         progress.checkpointsRead += checkpoints
         progress.changesRead += changes
         progress.bytesRead += bytes

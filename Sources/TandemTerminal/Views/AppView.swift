@@ -67,7 +67,7 @@ public struct AppView {
         let rightWidth = CellWidth.of(right)
         let online = snapshot.online ? "online" : "OFFLINE"
         let sync = state.syncing ? state.syncProgress.map { "syncing " + $0.summary } ?? "syncing…" : synced
-        let syncingShort = state.syncProgress.map { "syncing \(Int($0.fraction * 100))%" } ?? "syncing…"
+        let syncingShort = state.syncProgress.map { progress in progress.fraction.map { "syncing \(Int($0 * 100))%" } ?? "syncing…" } ?? "syncing…"
         let demo = snapshot.demo.map { $0.paused ? " · demo paused" : String(format: " · demo ×%g", $0.speed) } ?? ""
         // The countdown of what waits to publish matters more than when the
         // last sync was: narrow, the hint goes first, then the sync time.
