@@ -87,9 +87,13 @@ enum Zstd {
         ZSTD_CCtx_reset(context, ZSTD_reset_session_and_parameters)
         ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)
         ZSTD_CCtx_setPledgedSrcSize(context, UInt64(bytes.count))
-        var output = [UInt8](repeating: 0, count: ZSTD_compressBound(bytes.count))
-        let written: Int? = output.withUnsafeMutableBytes { out in
-            bytes.withUnsafeBytes { input in
+        // Left uninitialized: zstd writes what is kept, and the pages of a large
+        // buffer it never reaches (random data stops after the sample) are
+        // never touched, so they cost no memory.
+        var written: Int?
+        let output = [UInt8](unsafeUninitializedCapacity: ZSTD_compressBound(bytes.count)) { buffer, initialized in
+            let out = UnsafeMutableRawBufferPointer(buffer)
+            written = bytes.withUnsafeBytes { input -> Int? in
                 var outBuffer = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: 0)
                 var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: min(sampleSize, input.count), pos: 0)
                 func drain(_ mode: ZSTD_EndDirective) -> Bool {
@@ -108,9 +112,9 @@ enum Zstd {
                 guard drain(ZSTD_e_end) else { return nil }
                 return outBuffer.pos
             }
+            initialized = written ?? 0
         }
         guard let written, written * 10 < bytes.count * 9 else { return nil }
-        output.removeSubrange(written...)
         return output
     }
 
