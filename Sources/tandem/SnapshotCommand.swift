@@ -33,6 +33,7 @@ struct SnapshotCommand: ParsableCommand {
         }
 
         func run() throws {
+            LargeBuffers.returnedWhenFreed()
             let device = try global.openUnlockedDevice()
             let bar = ProgressBar("backing up")
             defer { bar.finish() }
