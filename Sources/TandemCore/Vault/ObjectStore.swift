@@ -328,11 +328,7 @@ public final class ObjectStore: @unchecked Sendable {
         }
         let folder = url.deletingLastPathComponent()
         if !FileManager.default.fileExists(atPath: folder.path) {
-            do {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw .io(path: folder.path, reason: error.localizedDescription)
-            }
+            try Vault.createPrivateFolder(folder)
             // A new folder's own name must be durable too, or a crash could lose it with its packs.
             AtomicFile.syncFolder(vault.packsURL.path)
             AtomicFile.syncFolder(vault.root.path)

@@ -83,11 +83,7 @@ extension Vault {
     /// Writes `encryption` as a new key file; returns its id.
     @discardableResult
     func addKeyFile(_ encryption: VaultEncryption, now: Date = Date()) throws(TandemError) -> String {
-        do {
-            try FileManager.default.createDirectory(at: keysURL, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .io(path: keysURL.path, reason: error.localizedDescription)
-        }
+        try Self.createPrivateFolder(keysURL)
         let id = Digest.randomHex(bytes: 8)
         var file = KeyFile(format: 1, id: id, created: ISO8601DateFormatter().string(from: now), encryption: encryption)
         file.checksum = (try? JSONEncoder().encode(file)).flatMap(VaultDescriptor.checksum(ofJSON:))

@@ -13,15 +13,8 @@ extension Vault {
     /// Writes a manifest; never replaces one.
     func writeManifest(_ manifest: SnapshotManifest) throws(TandemError) {
         let url = manifestURL(manifest.id)
-        do {
-            try FileManager.default.createDirectory(at: snapshotsURL, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .io(path: snapshotsURL.path, reason: error.localizedDescription)
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let plain: Data
-        do { plain = try encoder.encode(manifest) } catch { throw .io(path: url.path, reason: "cannot encode: \(error)") }
+        try Self.createPrivateFolder(snapshotsURL)
+        let plain = try Self.sortedJSON(manifest, for: url)
         // Sealed manifests are compressed first (a fifth of the size); a plain vault's stay readable JSON.
         let stored = key == nil ? plain : Zstd.compress(Array(plain)[...]).map { Data($0) } ?? plain
         try writeSealedJSON(stored, to: url, purpose: .manifests, associatedData: Self.manifestAssociatedData(manifest.id), replacing: false)

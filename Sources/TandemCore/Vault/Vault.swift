@@ -285,11 +285,7 @@ public struct Vault: Sendable {
     /// Places a sealed segment at its name; fails when the name is taken.
     public func placeSegment(_ sealed: SealedSegment) throws(TandemError) {
         let folder = logFolder(of: sealed.device)
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .io(path: folder.path, reason: error.localizedDescription)
-        }
+        try Self.createPrivateFolder(folder)
         do {
             try AtomicFile.write(sealed.bytes, to: segmentURL(device: sealed.device, seq: sealed.seq), replacing: false)
         } catch {
@@ -365,18 +361,25 @@ public struct Vault: Sendable {
     /// as compact JSON with sorted keys, sealed under `purpose`.
     func writePerDeviceRecord<Record: Encodable>(_ record: Record, in folder: URL, to url: URL, purpose: VaultKey.Purpose,
                                                  associatedData: [UInt8]) throws(TandemError) {
+        try Self.createPrivateFolder(folder)
+        try writeSealedJSON(try Self.sortedJSON(record, for: url), to: url, purpose: purpose, associatedData: associatedData, replacing: true)
+    }
+
+    /// Makes `folder`, and the folders leading to it, readable by their owner only.
+    static func createPrivateFolder(_ folder: URL) throws(TandemError) {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw .io(path: folder.path, reason: error.localizedDescription)
         }
+    }
+
+    /// `value` as compact JSON with sorted keys, the form sealed records and
+    /// manifests are stored in; an error names `url`, where it was going.
+    static func sortedJSON<Value: Encodable>(_ value: Value, for url: URL) throws(TandemError) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let plain: Data
-        do { plain = try encoder.encode(record) } catch {
-            throw .io(path: url.path, reason: "cannot encode: \(error)")
-        }
-        try writeSealedJSON(plain, to: url, purpose: purpose, associatedData: associatedData, replacing: true)
+        do { return try encoder.encode(value) } catch { throw .io(path: url.path, reason: "cannot encode: \(error)") }
     }
 
     /// The JSON written by `writeSealedJSON`, opened; a file over `limit`
