@@ -237,7 +237,9 @@ extension DeviceStore {
                 }
                 var seen = versions.reduce(VersionVector()) { $0.merged(with: $1.vector) }
                 if let local = record.views.local { seen = seen.merged(with: local.vector) }
-                let deletion = EntryVersion(value: nil, vector: seen.setting(me, to: try self.nextWriteCounter(db)), timestamp: try self.tick(db),
+                // Stamped one at a time: settling the entry below may publish in its turn.
+                let stamp = try LocalStamps.single(db, me: me, now: self.clock.nowMillis())
+                let deletion = EntryVersion(value: nil, vector: seen.setting(me, to: stamp.counter), timestamp: stamp.timestamp,
                                             origin: me, schema: record.views.local?.schema ?? versions[0].schema)
                 record.views.frontier = Frontier([deletion])
                 arrival += 1

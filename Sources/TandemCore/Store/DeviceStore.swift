@@ -287,13 +287,6 @@ public final class DeviceStore: Sendable {
         try StoreMeta.set(db, .clockCounter, String(hlc.last.counter))
     }
 
-    /// The next value of this device's write counter (its entry in version vectors).
-    func nextWriteCounter(_ db: Database) throws -> UInt64 {
-        let next = (try StoreMeta.number(db, .writeCounter, as: UInt64.self) ?? 0) + 1
-        try StoreMeta.set(db, .writeCounter, String(next))
-        return next
-    }
-
     // MARK: Policies
 
     /// The stored policy of each context that has one.

@@ -27,6 +27,15 @@ struct LocalStamps {
         return (counter, clock.tick(now: now))
     }
 
+    /// One stamp, read and written back at once: for a write that other
+    /// code in the same transaction may follow with stamps of its own.
+    static func single(_ db: Database, me: DeviceID, now: Int64) throws -> (counter: UInt64, timestamp: HLCTimestamp) {
+        var stamps = try LocalStamps(db, me: me)
+        let stamp = stamps.next(now: now)
+        try stamps.save(db)
+        return stamp
+    }
+
     /// Writes the counter and the clock back, if a stamp was taken.
     func save(_ db: Database) throws {
         guard taken else { return }
