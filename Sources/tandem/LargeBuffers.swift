@@ -10,7 +10,7 @@ enum LargeBuffers {
     /// keep what was freed: a snapshot of a 650 MB folder peaked at 274–287 MB
     /// that way, and at 138–153 MB with buffers of 1 MiB and more mapped and
     /// unmapped each time, for some 15% more time (fresh pages are zeroed).
-    /// Only the backup commands ask for it: the library leaves an app's
+    /// Only `tandem snapshot create` asks for it: the library leaves an app's
     /// allocator alone.
     static func returnedWhenFreed() {
         #if canImport(Glibc)

@@ -60,7 +60,7 @@ enum WriteReport {
         if sync, outcome != .unchanged {
             report = try await Synchronizer.syncShowingProgress(device, policies: PolicyMap.forPerson(stored: try store.policies()), logger: global.logger())
         }
-        let label = "\(Escaped.entry(context, key))"
+        let label = Escaped.entry(context, key)
         // A sync that found this store to be a copy moved the write to the new device id.
         var shown = outcome
         if report?.identityChange != nil, case .written = outcome, let local = try store.entry(context: context, key: key)?.local {

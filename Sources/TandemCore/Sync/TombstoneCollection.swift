@@ -81,7 +81,7 @@ extension Synchronizer {
         try store.setRereadPending(outcome.skipped == 0 ? nil : DeviceStore.RereadPending(reason: pending.reason, notBeforeMillis: now + 3_600_000))
         var note = "read what the whole vault holds (a checkpoint left out deletions this store had not seen): "
             + (outcome.deleted.isEmpty ? "nothing was missing here" : "\(outcome.deleted.count) entries deleted meanwhile are deletions here too: "
-                + outcome.deleted.prefix(5).map { "\(Escaped.entry($0.context, $0.key))" }.joined(separator: ", ") + (outcome.deleted.count > 5 ? ", …" : ""))
+                + outcome.deleted.prefix(5).map { Escaped.entry($0.context, $0.key) }.joined(separator: ", ") + (outcome.deleted.count > 5 ? ", …" : ""))
         if outcome.skipped > 0 {
             let unsure = carried.unsure.map { records[$0]?.name ?? $0.rawValue }.sorted().map(Escaped.text).joined(separator: ", ")
             note += "; \(outcome.skipped) entries wait until the logs of \(unsure) read whole here (tried again in an hour)"

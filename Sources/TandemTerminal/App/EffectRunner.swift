@@ -103,7 +103,7 @@ final class EffectRunner: @unchecked Sendable {
     }
 
     private func finishEdit(_ purpose: EditPurpose, _ ref: EntryRef, _ result: Result<String, ValueEditor.Failure>) {
-        let label = "\(Escaped.entry(ref.context, ref.key))"
+        let label = Escaped.entry(ref.context, ref.key)
         do {
             let text = try result.get()
             switch purpose {
@@ -204,7 +204,7 @@ final class EffectRunner: @unchecked Sendable {
             switch effect {
             case .decide(let decision, let refs):
                 for ref in refs { try store.decide(decision, context: ref.context, key: ref.key) }
-                let what = refs.count == 1 ? "\(Escaped.entry(refs[0].context, refs[0].key))" : "\(refs.count) changes"
+                let what = refs.count == 1 ? Escaped.entry(refs[0].context, refs[0].key) : "\(refs.count) changes"
                 inbox.post(.finished(message: "\(decision.rawValue): \(what)" + (decision == .keepMine ? " — \(Self.publishing)" : "")))
             case .decideShown(let decision, let shown):
                 // What moved since the question was asked is left for review, never a stop halfway.

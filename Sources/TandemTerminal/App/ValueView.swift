@@ -87,7 +87,7 @@ public struct ValueView: Sendable, Equatable {
     /// incoming screen the whole diff first; every version of it, each named
     /// by whose it is.
     static func of(_ entry: EntryStatus, on screen: Screen, _ snapshot: Snapshot) -> ValueView {
-        let name = "\(Escaped.entry(entry.context, entry.key))"
+        let name = Escaped.entry(entry.context, entry.key)
         var lines: [Line] = []
         if screen == .incoming, let version = entry.unseen.first {
             lines.append(Line(text: "the change from \(snapshot.name(version.origin)), \(snapshot.age(version.timestamp.wallMillis)):", tone: .heading))
